@@ -1,0 +1,253 @@
+// Package audit holds audit events: who did what to which target, written in
+// the same transaction as the change and fanned out to webhooks.
+package audit
+
+import (
+	"encoding/json"
+	"net/netip"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/extguard/extguard/domain"
+)
+
+// EventType names what happened, as `<target>.<verb>`.
+type EventType string
+
+// Every event the product audits. Webhook subscribers filter on these names,
+// so they are a contract: add, never rename.
+const (
+	UserCreated     EventType = "user.created"
+	UserUpdated     EventType = "user.updated"
+	UserDeleted     EventType = "user.deleted"
+	UserLogin       EventType = "user.login"
+	UserLoginFailed EventType = "user.login_failed"
+	UserLogout      EventType = "user.logout"
+
+	GroupCreated EventType = "group.created"
+	GroupUpdated EventType = "group.updated"
+	GroupDeleted EventType = "group.deleted"
+
+	ExtensionCreated          EventType = "extension.created"
+	ExtensionUpdated          EventType = "extension.updated"
+	ExtensionDeleted          EventType = "extension.deleted"
+	ExtensionRevalidated      EventType = "extension.revalidated"
+	ExtensionChecksumMismatch EventType = "extension.checksum_mismatch"
+
+	AssignmentSet     EventType = "assignment.set"
+	AssignmentRemoved EventType = "assignment.removed"
+
+	BlocklistCreated EventType = "blocklist.created"
+	BlocklistUpdated EventType = "blocklist.updated"
+	BlocklistDeleted EventType = "blocklist.deleted"
+
+	APIKeyCreated  EventType = "api_key.created"
+	APIKeyRevoked  EventType = "api_key.revoked"
+	APIKeyRejected EventType = "api_key.rejected"
+
+	AgentEnrolled       EventType = "agent.enrolled"
+	AgentReenrolled     EventType = "agent.reenrolled"
+	AgentDecommissioned EventType = "agent.decommissioned"
+	AgentRefused        EventType = "agent.refused"
+	AgentStatusChanged  EventType = "agent.status_changed"
+
+	WebhookCreated  EventType = "webhook.created"
+	WebhookUpdated  EventType = "webhook.updated"
+	WebhookDeleted  EventType = "webhook.deleted"
+	WebhookDisabled EventType = "webhook.disabled"
+
+	AccessDenied EventType = "access.denied"
+)
+
+// EventTypes lists every audited event type, for filters and validation.
+var EventTypes = []EventType{
+	UserCreated, UserUpdated, UserDeleted, UserLogin, UserLoginFailed, UserLogout,
+	GroupCreated, GroupUpdated, GroupDeleted,
+	ExtensionCreated, ExtensionUpdated, ExtensionDeleted, ExtensionRevalidated, ExtensionChecksumMismatch,
+	AssignmentSet, AssignmentRemoved,
+	BlocklistCreated, BlocklistUpdated, BlocklistDeleted,
+	APIKeyCreated, APIKeyRevoked, APIKeyRejected,
+	AgentEnrolled, AgentReenrolled, AgentDecommissioned, AgentRefused, AgentStatusChanged,
+	WebhookCreated, WebhookUpdated, WebhookDeleted, WebhookDisabled,
+	AccessDenied,
+}
+
+// ParseEventType accepts a known event type (for filters and webhook
+// subscriptions, where a typo would silently match nothing).
+func ParseEventType(s string) (EventType, error) {
+	t := EventType(strings.TrimSpace(s))
+	for _, known := range EventTypes {
+		if t == known {
+			return t, nil
+		}
+	}
+	return "", domain.Invalid("invalid event type", domain.FieldError{Field: "event_type",
+		Message: "unknown event type " + quote(s)})
+}
+
+func quote(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "…"
+	}
+	return `"` + s + `"`
+}
+
+// ActorType says what kind of principal acted.
+type ActorType string
+
+const (
+	ActorUser   ActorType = "user"
+	ActorAPIKey ActorType = "api_key"
+	ActorAgent  ActorType = "agent"
+	ActorSystem ActorType = "system" // workers, startup
+)
+
+// Target types: what an event is about.
+const (
+	TargetUser       = "user"
+	TargetGroup      = "group"
+	TargetExtension  = "extension"
+	TargetAssignment = "assignment"
+	TargetBlocklist  = "blocklist"
+	TargetAPIKey     = "api_key"
+	TargetAgent      = "agent"
+	TargetWebhook    = "webhook"
+)
+
+// Actor is who caused an event and from where; handlers build it once per
+// request and pass it to use cases.
+type Actor struct {
+	Type      ActorType
+	ID        domain.ID // NilID for system and for failed logins
+	ClientIP  string
+	UserAgent string
+}
+
+// SystemActor is background work acting on its own.
+func SystemActor() Actor { return Actor{Type: ActorSystem} }
+
+const (
+	MaxUserAgentLength  = 1024
+	MaxTargetTypeLength = 64
+)
+
+var eventTypeShape = regexp.MustCompile(`^[a-z][a-z_]*\.[a-z][a-z_]*$`)
+
+// Event is one audit_log row.
+type Event struct {
+	id         domain.ID
+	eventType  EventType
+	actor      Actor
+	groupID    domain.ID
+	targetType string
+	targetID   domain.ID
+	details    map[string]any
+	createdAt  time.Time
+}
+
+// EventParams describes an event. ID zero gets a fresh (time-ordered) id;
+// CreatedAt zero becomes now.
+type EventParams struct {
+	ID         domain.ID
+	Type       EventType
+	Actor      Actor
+	GroupID    domain.ID
+	TargetType string
+	TargetID   domain.ID
+	Details    map[string]any
+	CreatedAt  time.Time
+}
+
+// NewEvent validates an event. Details must encode as JSON: they go to a
+// jsonb column and to webhooks, and failing here beats failing mid-commit.
+// An over-long user agent is truncated, not refused: it is the client's
+// text, and an audit row must not fail because of it.
+func NewEvent(p EventParams) (Event, error) {
+	var fe domain.FieldErrors
+	e := Event{id: p.ID, eventType: p.Type, actor: p.Actor, groupID: p.GroupID,
+		targetType: strings.TrimSpace(p.TargetType), targetID: p.TargetID, createdAt: p.CreatedAt.UTC()}
+	if !eventTypeShape.MatchString(string(p.Type)) || len(p.Type) > 64 {
+		fe.Add("event_type", "must look like target.verb")
+	}
+	checkActor(&fe, &e.actor)
+	if len(e.targetType) > MaxTargetTypeLength {
+		fe.Add("target_type", "must be at most 64 characters")
+	}
+	e.details = copyDetails(p.Details)
+	if _, err := json.Marshal(e.details); err != nil {
+		fe.Add("details", "must be encodable as JSON")
+	}
+	if err := fe.Err("invalid audit event"); err != nil {
+		return Event{}, err
+	}
+	if e.id.IsZero() {
+		e.id = domain.NewID()
+	}
+	if e.createdAt.IsZero() {
+		e.createdAt = time.Now().UTC()
+	}
+	return e, nil
+}
+
+func checkActor(fe *domain.FieldErrors, a *Actor) {
+	switch a.Type {
+	case ActorUser, ActorAPIKey, ActorAgent, ActorSystem:
+	default:
+		fe.Add("actor_type", "must be user, api_key, agent or system")
+	}
+	if ip := strings.TrimSpace(a.ClientIP); ip != "" {
+		addr, err := netip.ParseAddr(ip)
+		if err != nil {
+			fe.Add("client_ip", "must be an IP address")
+		} else {
+			a.ClientIP = addr.Unmap().WithZone("").String()
+		}
+	}
+	a.UserAgent = truncate(a.UserAgent, MaxUserAgentLength)
+}
+
+func truncate(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+func copyDetails(in map[string]any) map[string]any {
+	out := make(map[string]any, len(in))
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}
+
+// RehydrateEvent rebuilds a stored event without validation.
+func RehydrateEvent(p EventParams) Event {
+	return Event{id: p.ID, eventType: p.Type, actor: p.Actor, groupID: p.GroupID, targetType: p.TargetType,
+		targetID: p.TargetID, details: copyDetails(p.Details), createdAt: p.CreatedAt}
+}
+
+func (e Event) ID() domain.ID           { return e.id }
+func (e Event) Type() EventType         { return e.eventType }
+func (e Event) Actor() Actor            { return e.actor }
+func (e Event) GroupID() domain.ID      { return e.groupID }
+func (e Event) TargetType() string      { return e.targetType }
+func (e Event) TargetID() domain.ID     { return e.targetID }
+func (e Event) CreatedAt() time.Time    { return e.createdAt }
+func (e Event) Details() map[string]any { return copyDetails(e.details) }
+
+// DetailsJSON is the details as stored (jsonb) and delivered; never null.
+func (e Event) DetailsJSON() []byte {
+	b, err := json.Marshal(e.details)
+	if err != nil || e.details == nil {
+		return []byte("{}")
+	}
+	return b
+}

@@ -1,0 +1,122 @@
+package group
+
+import (
+	"strings"
+	"time"
+
+	"github.com/extguard/extguard/domain"
+)
+
+const (
+	MaxNameLength        = 128
+	MaxDescriptionLength = 2000
+)
+
+// Group is a set of agents sharing one policy, reached through its API keys.
+type Group struct {
+	id          domain.ID
+	name        string
+	description string
+	settings    Settings
+	createdAt   time.Time
+	updatedAt   time.Time
+}
+
+// GroupParams carries a group's columns. For NewGroup a zero ID gets a fresh
+// one and a zero CreatedAt becomes now.
+type GroupParams struct {
+	ID          domain.ID
+	Name        string
+	Description string
+	Settings    Settings
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// NewGroup validates a new group. Settings are already valid by type; parse
+// them with ParseSettings first.
+func NewGroup(p GroupParams) (Group, error) {
+	var fe domain.FieldErrors
+	g := Group{id: p.ID, settings: p.Settings, createdAt: p.CreatedAt, updatedAt: p.UpdatedAt}
+	g.name = checkName(&fe, p.Name)
+	g.description = checkDescription(&fe, p.Description)
+	if err := fe.Err("invalid group"); err != nil {
+		return Group{}, err
+	}
+	if g.id.IsZero() {
+		g.id = domain.NewID()
+	}
+	if g.createdAt.IsZero() {
+		g.createdAt = time.Now().UTC()
+	}
+	if g.updatedAt.IsZero() {
+		g.updatedAt = g.createdAt
+	}
+	return g, nil
+}
+
+// RehydrateGroup rebuilds a stored group without validating it; settings
+// come from ParseSettings over the stored jsonb.
+func RehydrateGroup(p GroupParams) Group {
+	return Group{id: p.ID, name: p.Name, description: p.Description, settings: p.Settings,
+		createdAt: p.CreatedAt, updatedAt: p.UpdatedAt}
+}
+
+func checkName(fe *domain.FieldErrors, raw string) string {
+	name := strings.TrimSpace(raw)
+	if name == "" || domain.RuneLen(name) > MaxNameLength || !domain.IsPrintable(name) {
+		fe.Add("name", "must be 1 to 128 printable characters")
+	}
+	return name
+}
+
+func checkDescription(fe *domain.FieldErrors, raw string) string {
+	d := strings.TrimSpace(raw)
+	if domain.RuneLen(d) > MaxDescriptionLength || !domain.IsPrintableText(d) {
+		fe.Add("description", "must be at most 2000 printable characters")
+	}
+	return d
+}
+
+// GroupPatch is a PATCH: nil fields stay. Merge settings documents with
+// Settings.Merge before building the patch. At is the update time (now when zero).
+type GroupPatch struct {
+	Name        *string
+	Description *string
+	Settings    *Settings
+	At          time.Time
+}
+
+// WithChanges applies a patch, validating every changed field.
+func (g Group) WithChanges(p GroupPatch) (Group, error) {
+	var fe domain.FieldErrors
+	if p.Name != nil {
+		g.name = checkName(&fe, *p.Name)
+	}
+	if p.Description != nil {
+		g.description = checkDescription(&fe, *p.Description)
+	}
+	if p.Settings != nil {
+		g.settings = *p.Settings
+	}
+	if err := fe.Err("invalid group"); err != nil {
+		return Group{}, err
+	}
+	g.updatedAt = p.At.UTC()
+	if p.At.IsZero() {
+		g.updatedAt = time.Now().UTC()
+	}
+	return g, nil
+}
+
+// Rename changes the group's name.
+func (g Group) Rename(name string) (Group, error) {
+	return g.WithChanges(GroupPatch{Name: &name})
+}
+
+func (g Group) ID() domain.ID        { return g.id }
+func (g Group) Name() string         { return g.name }
+func (g Group) Description() string  { return g.description }
+func (g Group) Settings() Settings   { return g.settings }
+func (g Group) CreatedAt() time.Time { return g.createdAt }
+func (g Group) UpdatedAt() time.Time { return g.updatedAt }
