@@ -1,0 +1,50 @@
+# extguard: the two set-up commands are `make run` and `make test` (README.md).
+
+GO       ?= go
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+PKGS     := ./...
+
+.PHONY: build build-agents run test test-race lint generate wire-check bench fmt clean
+
+build: ## bin/extguard and bin/extguard-agent
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/extguard ./cmd/extguard
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/extguard-agent ./cmd/extguard-agent
+
+build-agents: ## the agent for linux, darwin and windows on amd64 and arm64
+	@for os in linux darwin windows; do for arch in amd64 arm64; do \
+	  ext=; [ $$os = windows ] && ext=.exe; \
+	  echo "bin/agents/extguard-agent-$$os-$$arch$$ext"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' \
+	    -o bin/agents/extguard-agent-$$os-$$arch$$ext ./cmd/extguard-agent || exit 1; \
+	done; done
+
+run: build ## migrations + API + workers on the local PostgreSQL and Redis
+	./bin/extguard all
+
+test: ## every test, against the local PostgreSQL and Redis
+	$(GO) test -count=1 -timeout 10m $(PKGS)
+
+test-race:
+	$(GO) test -race -count=1 -timeout 15m $(PKGS)
+
+lint: wire-check ## gofmt, go vet, the architecture test, wire_gen.go current
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -run 'TestArchitecture' ./domain/
+
+generate: ## regenerate wire_gen.go
+	$(GO) tool wire gen ./cmd/extguard
+
+wire-check: ## fails when wire_gen.go is not what wire would generate
+	@$(GO) tool wire diff ./cmd/extguard >/dev/null 2>&1 || { echo "wire_gen.go is stale: run make generate"; $(GO) tool wire diff ./cmd/extguard; exit 1; }
+
+bench: ## benchmarks and the load run (see README)
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./domain/... ./adapters/...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

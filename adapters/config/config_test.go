@@ -1,0 +1,55 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaultsWorkOnADeveloperMachine(t *testing.T) {
+	cfg, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.DatabaseURL != "postgres://postgres@127.0.0.1:5432/extguard?sslmode=disable" || cfg.HTTPAddr != ":8080" {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	if cfg.StaleScanInterval != time.Minute || cfg.RevalidateInterval != 24*time.Hour || cfg.OutboundAllowPrivate {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	if len(cfg.MarketplaceHosts) != 4 || cfg.MarketplaceHosts[1] != "*.gallery.vsassets.io" {
+		t.Fatalf("marketplace hosts: %v", cfg.MarketplaceHosts)
+	}
+}
+
+func TestBadValuesNameTheirVariable(t *testing.T) {
+	_, err := Load(env(map[string]string{
+		"EXTGUARD_DATABASE_URL":           "mysql://x/y",
+		"EXTGUARD_STALE_SCAN_INTERVAL":    "often",
+		"EXTGUARD_OUTBOUND_ALLOW_PRIVATE": "maybe",
+		"EXTGUARD_TRUSTED_PROXIES":        "10.0.0.0/8,not-an-ip",
+		"EXTGUARD_LOG_FORMAT":             "xml",
+		"EXTGUARD_ADMIN_EMAIL":            "a@example.com",
+	}))
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, name := range []string{"EXTGUARD_DATABASE_URL", "EXTGUARD_STALE_SCAN_INTERVAL", "EXTGUARD_OUTBOUND_ALLOW_PRIVATE",
+		"EXTGUARD_TRUSTED_PROXIES", "EXTGUARD_LOG_FORMAT", "EXTGUARD_ADMIN_EMAIL"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s: %v", name, err)
+		}
+	}
+}
+
+func TestTrustedProxiesAcceptAddressesAndCIDRs(t *testing.T) {
+	cfg, err := Load(env(map[string]string{"EXTGUARD_TRUSTED_PROXIES": "10.1.2.3, 192.168.0.0/16 ,::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.TrustedProxies) != 3 || cfg.TrustedProxies[0].String() != "10.1.2.3/32" || cfg.TrustedProxies[2].String() != "::1/128" {
+		t.Fatalf("%v", cfg.TrustedProxies)
+	}
+}

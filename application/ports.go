@@ -1,0 +1,54 @@
+// Package application holds the use cases, one file per command or query,
+// and the ports they need. It imports the domain only; adapters implement the
+// ports and cmd wires them together.
+package application
+
+import (
+	"context"
+	"time"
+
+	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/user"
+)
+
+// Transactor runs fn in one database transaction; repositories called with
+// the ctx it passes join that transaction. Errors: whatever fn returns, or
+// unavailable when the database cannot be reached.
+type Transactor interface {
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// AuditLog appends an audit event in the caller's transaction, together with
+// one outbox row per enabled webhook subscribed to the event's type, so the
+// event is recorded and queued for delivery exactly when the change commits.
+// Errors: invalid for an event the database refuses, internal otherwise.
+type AuditLog interface {
+	Append(ctx context.Context, e audit.Event) error
+}
+
+// Clock tells the time; tests pin it.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the wall clock in UTC.
+type SystemClock struct{}
+
+// Now returns the current UTC time.
+func (SystemClock) Now() time.Time { return time.Now().UTC() }
+
+// PasswordHasher hashes and verifies passwords (Argon2id in production).
+// Verify compares in constant time; a malformed hash is an error, a wrong
+// password is (false, nil).
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	Verify(password, encoded string) (bool, error)
+}
+
+// UserRepository stores admin API users.
+type UserRepository interface {
+	// CountActive counts users that are not deleted.
+	CountActive(ctx context.Context) (int, error)
+	// Create inserts u. Errors: conflict when the email is taken.
+	Create(ctx context.Context, u user.User) error
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/extra/redisotel/v9"
+	"github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	"github.com/extguard/extguard/adapters/config"
+	httpapi "github.com/extguard/extguard/adapters/http"
+	"github.com/extguard/extguard/adapters/password"
+	"github.com/extguard/extguard/adapters/postgres"
+	"github.com/extguard/extguard/adapters/telemetry"
+	"github.com/extguard/extguard/application"
+)
+
+// provideDB opens the pool; the cleanup closes it.
+func provideDB(ctx context.Context, cfg config.Config) (*bun.DB, func(), error) {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.DefaultPool())
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, func() { _ = db.Close() }, nil
+}
+
+// provideRedis builds the client without connecting: Redis is not on the
+// critical path, so a process starts (and the APIs answer) while it is down.
+func provideRedis(cfg config.Config) (*redis.Client, func(), error) {
+	opts, err := redis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("EXTGUARD_REDIS_URL: %w", err)
+	}
+	c := redis.NewClient(opts)
+	if err := redisotel.InstrumentTracing(c); err != nil {
+		return nil, nil, err
+	}
+	if err := redisotel.InstrumentMetrics(c); err != nil {
+		return nil, nil, err
+	}
+	return c, func() { _ = c.Close() }, nil
+}
+
+func provideHealth(tel *telemetry.Telemetry, db *bun.DB, rdb *redis.Client, mg *postgres.Migrator) *httpapi.Health {
+	return httpapi.NewHealth(tel.Registry,
+		httpapi.ReadinessCheck{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
+		httpapi.ReadinessCheck{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
+		httpapi.ReadinessCheck{Name: "migrations", Check: func(ctx context.Context) error {
+			ok, err := mg.AtHead(ctx)
+			if err == nil && !ok {
+				err = fmt.Errorf("migrations are not at head")
+			}
+			return err
+		}},
+	)
+}
+
+// provideModules lists the route modules the server mounts.
+func provideModules(health *httpapi.Health) []httpapi.Module {
+	return []httpapi.Module{health}
+}
+
+func provideApp(cfg config.Config, log *slog.Logger, modules []httpapi.Module) *fiber.App {
+	sc := httpapi.DefaultServerConfig()
+	sc.TrustedProxies = cfg.TrustedProxies
+	return httpapi.NewApp(sc, log, modules...)
+}
+
+func providePasswordHasher() *password.Argon2id {
+	return password.NewArgon2id(password.DefaultParams())
+}
+
+func provideCreateFirstAdmin(tx *postgres.TxRunner, users *postgres.UserRepository, h *password.Argon2id, audit *postgres.AuditLog) application.CreateFirstAdmin {
+	return application.CreateFirstAdmin{Tx: tx, Users: users, Hasher: h, Audit: audit}
+}
