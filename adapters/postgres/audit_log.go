@@ -9,6 +9,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
 )
 
@@ -41,6 +42,11 @@ func NewAuditLog(db *bun.DB) *AuditLog { return &AuditLog{db: db} }
 // Called inside the use case's transaction, the change, its audit row and its
 // deliveries commit or vanish together.
 func (a *AuditLog) Append(ctx context.Context, e audit.Event) error {
+	if e.ID().IsZero() {
+		// A zero Event means a caller ignored NewEvent's error; storing it
+		// would record nothing useful under the nil id.
+		return domain.Internal("audit event was not constructed with audit.NewEvent")
+	}
 	row := auditRowFrom(e)
 	_, err := conn(ctx, a.db).NewRaw(`
 WITH ev AS (

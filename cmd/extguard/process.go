@@ -32,7 +32,7 @@ type Server struct {
 
 // Worker is the queue server, the scheduler and the outbox relay.
 type Worker struct {
-	Runners []Runner
+	Runners workerRunners
 }
 
 // shutdownGrace bounds how long in-flight requests and tasks get on stop.

@@ -58,10 +58,22 @@ func provideHealth(tel *telemetry.Telemetry, db *bun.DB, rdb *redis.Client, mg *
 	)
 }
 
+// httpModule is a route module; nil means the area is not mounted.
+type httpModule = httpapi.Module
+
 // provideModules lists the route modules the server mounts.
-func provideModules(health *httpapi.Health) []httpapi.Module {
-	return []httpapi.Module{health}
+func provideModules(health *httpapi.Health, agent agentRoutes, admin adminRoutes) []httpapi.Module {
+	mods := []httpapi.Module{health}
+	for _, m := range []httpapi.Module{agent, admin} {
+		if m != nil {
+			mods = append(mods, m)
+		}
+	}
+	return mods
 }
+
+// provideServerRunners lists the background work the API process runs.
+func provideServerRunners(agent agentRunners) []Runner { return agent }
 
 func provideApp(cfg config.Config, log *slog.Logger, modules []httpapi.Module) *fiber.App {
 	sc := httpapi.DefaultServerConfig()

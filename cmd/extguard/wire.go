@@ -22,6 +22,7 @@ var postgresSet = wire.NewSet(
 	postgres.NewAuditLog,
 	postgres.NewUserRepository,
 	postgres.NewMigrator,
+	postgres.NewPolicyInputs,
 )
 
 func initMigrator(ctx context.Context, cfg config.Config) (*postgres.Migrator, func(), error) {
@@ -39,6 +40,8 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		providePasswordHasher,
 		provideCreateFirstAdmin,
 		provideServerRunners,
+		agentSet,
+		adminSet,
 		wire.Struct(new(Server), "*"),
 	)
 	return nil, nil, nil
@@ -46,7 +49,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 
 func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (*Worker, func(), error) {
 	wire.Build(
-		provideWorkerRunners,
+		workerSet,
 		wire.Struct(new(Worker), "*"),
 	)
 	return nil, nil, nil

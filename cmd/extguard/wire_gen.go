@@ -39,9 +39,12 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	}
 	migrator := postgres.NewMigrator(db)
 	health := provideHealth(tel, db, client, migrator)
-	v := provideModules(health)
+	mainAgentRoutes := provideAgentRoutes()
+	mainAdminRoutes := provideAdminRoutes()
+	v := provideModules(health, mainAgentRoutes, mainAdminRoutes)
 	app := provideApp(cfg, log, v)
-	v2 := provideServerRunners()
+	mainAgentRunners := provideAgentRunners()
+	v2 := provideServerRunners(mainAgentRunners)
 	txRunner := postgres.NewTxRunner(db)
 	userRepository := postgres.NewUserRepository(db)
 	argon2id := providePasswordHasher()
@@ -59,9 +62,9 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 }
 
 func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (*Worker, func(), error) {
-	v := provideWorkerRunners()
+	mainWorkerRunners := provideWorkerRunners()
 	worker := &Worker{
-		Runners: v,
+		Runners: mainWorkerRunners,
 	}
 	return worker, func() {
 	}, nil
@@ -73,4 +76,4 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 var infraSet = wire.NewSet(provideDB, provideRedis)
 
 // postgresSet is the repositories and the transaction runner.
-var postgresSet = wire.NewSet(postgres.NewTxRunner, postgres.NewAuditLog, postgres.NewUserRepository, postgres.NewMigrator)
+var postgresSet = wire.NewSet(postgres.NewTxRunner, postgres.NewAuditLog, postgres.NewUserRepository, postgres.NewMigrator, postgres.NewPolicyInputs)
