@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"testing"
+
+	gojson "github.com/goccy/go-json"
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/extguard/extguard/domain"
+)
+
+type routes func(app *fiber.App)
+
+func (r routes) Register(app *fiber.App) { r(app) }
+
+func testApp(cfg ServerConfig) *fiber.App {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return NewApp(cfg, log, routes(func(app *fiber.App) {
+		app.Get("/invalid", func(c *fiber.Ctx) error {
+			return domain.Invalid("bad input", domain.FieldError{Field: "a", Message: "x"}, domain.FieldError{Field: "b", Message: "y"})
+		})
+		app.Get("/conflict", func(*fiber.Ctx) error { return domain.Conflict("taken") })
+		app.Get("/internal", func(*fiber.Ctx) error { return errors.New("pq: secret internal detail") })
+		app.Get("/canceled", func(*fiber.Ctx) error { return context.Canceled })
+		app.Get("/panic", func(*fiber.Ctx) error { panic("boom") })
+		app.Post("/echo", func(c *fiber.Ctx) error { return c.Send(c.Body()) })
+		app.Get("/ip", func(c *fiber.Ctx) error { return c.SendString(c.IP()) })
+	}), NewHealth(goRegistry(), ReadinessCheck{Name: "always", Check: func(context.Context) error { return nil }}))
+}
+
+func goRegistry() *prometheus.Registry {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector())
+	return r
+}
+
+func do(t *testing.T, app *fiber.App, req *http.Request) (int, string, Problem) {
+	t.Helper()
+	resp, err := app.Test(req, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	var p Problem
+	if resp.Header.Get("Content-Type") == "application/problem+json" {
+		if err := gojson.Unmarshal(b, &p); err != nil {
+			t.Fatalf("problem body %q: %v", b, err)
+		}
+	}
+	return resp.StatusCode, string(b), p
+}
+
+func TestErrorsBecomeProblemDocuments(t *testing.T) {
+	app := testApp(DefaultServerConfig())
+	cases := []struct {
+		path   string
+		status int
+	}{
+		{"/invalid", 400}, {"/conflict", 409}, {"/internal", 500}, {"/canceled", 499}, {"/panic", 500}, {"/no/such/route", 404},
+	}
+	for _, c := range cases {
+		status, body, p := do(t, app, httptest.NewRequest("GET", c.path, nil))
+		if status != c.status || p.Status != c.status || p.Title == "" {
+			t.Errorf("%s: status %d, problem %+v, body %s", c.path, status, p, body)
+		}
+		if strings.Contains(body, "secret internal detail") || strings.Contains(body, "boom") {
+			t.Errorf("%s leaks internal text: %s", c.path, body)
+		}
+	}
+	_, _, p := do(t, app, httptest.NewRequest("GET", "/invalid", nil))
+	if len(p.Errors) != 2 || p.Errors[0].Field != "a" || p.Errors[1].Field != "b" {
+		t.Fatalf("every invalid field must be listed: %+v", p.Errors)
+	}
+}
+
+func TestBodiesOverOneMebibyteAreRefused(t *testing.T) {
+	// Through a real listener: app.Test refuses oversized bodies client-side.
+	app := testApp(DefaultServerConfig())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)  //nolint:errcheck
+	defer app.Shutdown() //nolint:errcheck
+	url := "http://" + ln.Addr().String() + "/echo"
+	// Announce a body one byte over the limit; the server must answer 413
+	// from the headers alone, before reading (or buffering) the body.
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(c, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", MaxBodyBytes+1)
+	status, _ := bufio.NewReader(c).ReadString('\n')
+	c.Close()
+	if !strings.Contains(status, "413") {
+		t.Fatalf("status line %q, want 413", status)
+	}
+	resp, err := http.Post(url, "text/plain", strings.NewReader("small"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(body) != "small" {
+		t.Fatalf("small body: %d %q", resp.StatusCode, body)
+	}
+}
+
+func TestForwardedForIsBelievedOnlyFromTrustedProxies(t *testing.T) {
+	req := func() *http.Request {
+		r := httptest.NewRequest("GET", "/ip", nil)
+		r.Header.Set("X-Forwarded-For", "203.0.113.9")
+		return r
+	}
+	_, ip, _ := do(t, testApp(DefaultServerConfig()), req())
+	if ip == "203.0.113.9" {
+		t.Fatal("X-Forwarded-For believed with no trusted proxy configured")
+	}
+	cfg := DefaultServerConfig()
+	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
+	_, ip, _ = do(t, testApp(cfg), req())
+	if ip != "203.0.113.9" {
+		t.Fatalf("behind a trusted proxy the forwarded address must be used, got %q", ip)
+	}
+}
+
+func TestHealthEndpoints(t *testing.T) {
+	app := testApp(DefaultServerConfig())
+	for path, want := range map[string]string{"/healthz": `"ok"`, "/readyz": `"ready":true`, "/metrics": "go_goroutines"} {
+		status, body, _ := do(t, app, httptest.NewRequest("GET", path, nil))
+		if status != 200 || !strings.Contains(body, want) {
+			t.Errorf("%s: %d %s", path, status, body)
+		}
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	failing := NewApp(DefaultServerConfig(), log, NewHealth(prometheus.NewRegistry(),
+		ReadinessCheck{Name: "postgres", Check: func(context.Context) error { return errors.New("down: password=hunter2") }}))
+	status, body, _ := do(t, failing, httptest.NewRequest("GET", "/readyz", nil))
+	if status != 503 || !strings.Contains(body, `"postgres":"failing"`) || strings.Contains(body, "hunter2") {
+		t.Fatalf("failing readyz: %d %s", status, body)
+	}
+}
