@@ -1,0 +1,71 @@
+package postgres_test
+
+import (
+	"context"
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"github.com/extguard/extguard/adapters/postgres"
+	"github.com/extguard/extguard/adapters/postgres/pgtest"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/apikey"
+)
+
+func newGroup(t *testing.T, ctx context.Context) domain.ID {
+	t.Helper()
+	id := domain.NewID()
+	if _, err := pgtest.DB(t).NewRaw(`INSERT INTO groups (id, name) VALUES (?, ?)`, id.String(), "g-"+id.String()).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func TestAPIKeyRepositoryRoundTripRevocationAndBatchedUse(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	repo := postgres.NewAPIKeyRepository(db)
+	gid := newGroup(t, ctx)
+	secret, _ := apikey.GenerateSecret(rand.Reader)
+	k, err := apikey.NewKey(apikey.KeyParams{GroupID: gid, Secret: secret, Name: "laptops", Scopes: []string{"agent"},
+		ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Create(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	got, err := repo.FindByHash(ctx, secret.Hash())
+	if err != nil || got.ID() != k.ID() || got.GroupID() != gid || !got.HasScope(apikey.ScopeAgent) {
+		t.Fatalf("find by hash: %v %+v", err, got)
+	}
+	if _, err := repo.FindByHash(ctx, "00"); domain.CodeOf(err) != domain.CodeNotFound {
+		t.Fatalf("unknown hash: %v", err)
+	}
+	other, _ := apikey.GenerateSecret(rand.Reader)
+	orphan, _ := apikey.NewKey(apikey.KeyParams{GroupID: domain.NewID(), Secret: other, Name: "x", Scopes: []string{"agent"}})
+	if err := repo.Create(ctx, orphan); domain.CodeOf(err) != domain.CodeNotFound {
+		t.Fatalf("key of an unknown group: %v", err)
+	}
+	list, err := repo.ListByGroup(ctx, gid)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("list: %v %d", err, len(list))
+	}
+	at := time.Now().UTC().Truncate(time.Microsecond)
+	if err := repo.SaveRevocation(ctx, k.Revoke(at)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := repo.Get(ctx, k.ID()); !got.RevokedAt().Equal(at) {
+		t.Fatalf("revoked_at %v, want %v", got.RevokedAt(), at)
+	}
+
+	usage := postgres.NewAPIKeyUsageRecorder(db, nil, time.Hour)
+	usage.KeyUsed(k.ID(), at.Add(time.Second))
+	usage.KeyUsed(k.ID(), at) // older: ignored
+	if err := usage.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := repo.Get(ctx, k.ID()); !got.LastUsedAt().Equal(at.Add(time.Second)) {
+		t.Fatalf("last_used_at %v", got.LastUsedAt())
+	}
+}
