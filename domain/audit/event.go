@@ -57,6 +57,7 @@ const (
 	WebhookUpdated  EventType = "webhook.updated"
 	WebhookDeleted  EventType = "webhook.deleted"
 	WebhookDisabled EventType = "webhook.disabled"
+	WebhookTest     EventType = "webhook.test" // sent to one endpoint on request, to check it receives and verifies
 
 	AccessDenied EventType = "access.denied"
 )
@@ -70,7 +71,7 @@ var EventTypes = []EventType{
 	BlocklistCreated, BlocklistUpdated, BlocklistDeleted,
 	APIKeyCreated, APIKeyRevoked, APIKeyRejected,
 	AgentEnrolled, AgentReenrolled, AgentDecommissioned, AgentRefused, AgentStatusChanged,
-	WebhookCreated, WebhookUpdated, WebhookDeleted, WebhookDisabled,
+	WebhookCreated, WebhookUpdated, WebhookDeleted, WebhookDisabled, WebhookTest,
 	AccessDenied,
 }
 
