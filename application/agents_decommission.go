@@ -1,0 +1,45 @@
+package application
+
+import (
+	"context"
+
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+)
+
+// DecommissionAgent retires an agent: its requests are refused until the
+// machine enrolls again. Its history stays.
+type DecommissionAgent struct {
+	Tx     Transactor
+	Fleet  FleetReader
+	Status AgentStatusWriter
+	Audit  AuditLog
+	Clock  Clock
+	Cache  AgentCacheInvalidator
+}
+
+// Execute decommissions the agent. Errors: not_found (unknown, deleted or
+// already decommissioned: a second DELETE is 404 like everywhere else).
+func (uc DecommissionAgent) Execute(ctx context.Context, actor audit.Actor, id domain.ID) error {
+	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+		a, err := uc.Fleet.Agent(ctx, id)
+		if err != nil {
+			return err
+		}
+		if a.IsDecommissioned() {
+			return domain.NotFound("agent not found or already decommissioned")
+		}
+		next := a.Decommission(uc.Clock.Now())
+		if err := uc.Status.SaveStatus(ctx, next); err != nil {
+			return err
+		}
+		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.AgentDecommissioned, Actor: actor, GroupID: a.GroupID(),
+			TargetType: audit.TargetAgent, TargetID: id,
+			Details: map[string]any{"machine_id": a.MachineID(), "display_name": a.DisplayName(),
+				"before": map[string]any{"status": string(a.Status())}, "after": map[string]any{"status": string(next.Status())}}})
+	})
+	if err == nil && uc.Cache != nil {
+		uc.Cache.AgentChanged(ctx, id)
+	}
+	return err
+}

@@ -1,0 +1,24 @@
+package application
+
+import (
+	"context"
+
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/blocklist"
+)
+
+// GetBlocklistEntry reads one blocklist entry.
+type GetBlocklistEntry struct{ Blocklist BlocklistRepository }
+
+// Execute answers the entry. Errors: not_found.
+func (uc GetBlocklistEntry) Execute(ctx context.Context, id domain.ID) (blocklist.Entry, error) {
+	return uc.Blocklist.Get(ctx, id)
+}
+
+// ListBlocklist pages the blocklist.
+type ListBlocklist struct{ Blocklist BlocklistRepository }
+
+// Execute answers one page. Errors: invalid (cursor).
+func (uc ListBlocklist) Execute(ctx context.Context, f BlocklistFilter, page PageRequest) (Page[blocklist.Entry], error) {
+	return uc.Blocklist.List(ctx, f, page)
+}

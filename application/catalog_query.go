@@ -1,0 +1,24 @@
+package application
+
+import (
+	"context"
+
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/extension"
+)
+
+// GetCatalogEntry reads one catalog entry.
+type GetCatalogEntry struct{ Catalog CatalogRepository }
+
+// Execute answers the entry. Errors: not_found.
+func (uc GetCatalogEntry) Execute(ctx context.Context, id domain.ID) (extension.Entry, error) {
+	return uc.Catalog.Get(ctx, id)
+}
+
+// ListCatalog pages the catalog.
+type ListCatalog struct{ Catalog CatalogRepository }
+
+// Execute answers one page. Errors: invalid (cursor).
+func (uc ListCatalog) Execute(ctx context.Context, f CatalogFilter, page PageRequest) (Page[extension.Entry], error) {
+	return uc.Catalog.List(ctx, f, page)
+}

@@ -1,0 +1,57 @@
+package application
+
+import (
+	"context"
+
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/extension"
+)
+
+// UpdateCatalogEntry changes a catalog entry. Every group's policy may
+// depend on it (catalog blocks apply everywhere), so all are invalidated.
+type UpdateCatalogEntry struct {
+	Tx          Transactor
+	Catalog     CatalogRepository
+	Audit       AuditLog
+	Clock       Clock
+	Invalidator PolicyInvalidator
+}
+
+// CatalogEntryChanges is the PATCH body: nil fields stay.
+type CatalogEntryChanges struct {
+	ExtensionID    *string
+	Name           *string
+	PinnedVersion  *string
+	SHA256         *string
+	MarketplaceURL *string
+	IsBlocked      *bool
+	BlockReason    *string
+}
+
+// Execute applies the changes. Errors: not_found, invalid, conflict.
+func (uc UpdateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in CatalogEntryChanges) (extension.Entry, error) {
+	var next extension.Entry
+	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+		before, err := uc.Catalog.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		next, err = before.WithChanges(extension.EntryPatch{ExtensionID: in.ExtensionID, Name: in.Name,
+			PinnedVersion: in.PinnedVersion, SHA256: in.SHA256, MarketplaceURL: in.MarketplaceURL,
+			IsBlocked: in.IsBlocked, BlockReason: in.BlockReason, At: uc.Clock.Now()})
+		if err != nil {
+			return err
+		}
+		if err := uc.Catalog.Update(ctx, next); err != nil {
+			return err
+		}
+		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.ExtensionUpdated, Actor: actor,
+			TargetType: audit.TargetExtension, TargetID: id,
+			Details: map[string]any{"before": entryDetails(before), "after": entryDetails(next)}})
+	})
+	if err == nil {
+		notifyAllGroups(ctx, uc.Invalidator)
+	}
+	return next, err
+}

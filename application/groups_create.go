@@ -1,0 +1,57 @@
+package application
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/group"
+)
+
+// CreateGroup adds a group; its settings are validated by the domain and
+// answered with defaults filled in.
+type CreateGroup struct {
+	Tx          Transactor
+	Groups      GroupRepository
+	Audit       AuditLog
+	Clock       Clock
+	Invalidator PolicyInvalidator
+}
+
+// NewGroupInput is the POST body; Settings is the raw settings document.
+type NewGroupInput struct {
+	Name        string
+	Description string
+	Settings    []byte
+}
+
+// Execute creates the group. Errors: invalid (every bad field), conflict (name taken).
+func (uc CreateGroup) Execute(ctx context.Context, actor audit.Actor, in NewGroupInput) (group.Group, error) {
+	var fe domain.FieldErrors
+	settings, err := group.ParseSettings(in.Settings)
+	fe.Include("settings", err)
+	g, err := group.NewGroup(group.GroupParams{Name: in.Name, Description: in.Description, Settings: settings, CreatedAt: uc.Clock.Now()})
+	fe.Include("", err)
+	if err := fe.Err("invalid group"); err != nil {
+		return group.Group{}, err
+	}
+	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
+		if err := uc.Groups.Create(ctx, g); err != nil {
+			return err
+		}
+		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.GroupCreated, Actor: actor, GroupID: g.ID(),
+			TargetType: audit.TargetGroup, TargetID: g.ID(), Details: map[string]any{"after": groupDetails(g)}})
+	})
+	if err == nil {
+		notifyGroups(ctx, uc.Invalidator, g.ID())
+	}
+	return g, err
+}
+
+func groupDetails(g group.Group) map[string]any {
+	var settings map[string]any
+	b, _ := json.Marshal(g.Settings())
+	_ = json.Unmarshal(b, &settings)
+	return map[string]any{"name": g.Name(), "description": g.Description(), "settings": settings}
+}

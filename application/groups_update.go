@@ -1,0 +1,60 @@
+package application
+
+import (
+	"context"
+
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/group"
+)
+
+// UpdateGroup changes a group's name, description or settings. Settings are
+// merged key by key (null resets a key to its default) and re-validated as a
+// whole.
+type UpdateGroup struct {
+	Tx          Transactor
+	Groups      GroupRepository
+	Audit       AuditLog
+	Clock       Clock
+	Invalidator PolicyInvalidator
+}
+
+// GroupChanges is the PATCH body: nil fields stay.
+type GroupChanges struct {
+	Name        *string
+	Description *string
+	Settings    []byte // nil: unchanged
+}
+
+// Execute applies the changes. Errors: not_found, invalid, conflict (name taken).
+func (uc UpdateGroup) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in GroupChanges) (group.Group, error) {
+	var next group.Group
+	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+		before, err := uc.Groups.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		patch := group.GroupPatch{Name: in.Name, Description: in.Description, At: uc.Clock.Now()}
+		var fe domain.FieldErrors
+		if in.Settings != nil {
+			s, err := before.Settings().Merge(in.Settings)
+			fe.Include("settings", err)
+			patch.Settings = &s
+		}
+		next, err = before.WithChanges(patch)
+		fe.Include("", err)
+		if err := fe.Err("invalid group"); err != nil {
+			return err
+		}
+		if err := uc.Groups.Update(ctx, next); err != nil {
+			return err
+		}
+		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.GroupUpdated, Actor: actor, GroupID: id,
+			TargetType: audit.TargetGroup, TargetID: id,
+			Details: map[string]any{"before": groupDetails(before), "after": groupDetails(next)}})
+	})
+	if err == nil {
+		notifyGroups(ctx, uc.Invalidator, id)
+	}
+	return next, err
+}

@@ -1,0 +1,55 @@
+package application
+
+import (
+	"context"
+
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/webhook"
+)
+
+// UpdateWebhook changes an endpoint's URL, description, subscriptions or
+// whether it is enabled (re-enabling one the worker disabled).
+type UpdateWebhook struct {
+	Tx    Transactor
+	Hooks WebhookRepository
+	Guard WebhookURLGuard
+	Audit AuditLog
+	Clock Clock
+}
+
+// WebhookChanges is the PATCH body: nil fields stay.
+type WebhookChanges struct {
+	URL         *string
+	Description *string
+	EventTypes  *[]string
+	IsEnabled   *bool
+}
+
+// Execute applies the changes. Errors: not_found, invalid.
+func (uc UpdateWebhook) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in WebhookChanges) (webhook.Endpoint, error) {
+	var next webhook.Endpoint
+	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+		before, err := uc.Hooks.Get(ctx, id)
+		if err != nil {
+			return err
+		}
+		next, err = before.WithChanges(webhook.EndpointPatch{URL: in.URL, Description: in.Description,
+			EventTypes: in.EventTypes, IsEnabled: in.IsEnabled, At: uc.Clock.Now()})
+		if err != nil {
+			return err
+		}
+		if in.URL != nil {
+			if err := uc.Guard.Check(next.URL()); err != nil {
+				return err
+			}
+		}
+		if err := uc.Hooks.Update(ctx, next); err != nil {
+			return err
+		}
+		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.WebhookUpdated, Actor: actor,
+			TargetType: audit.TargetWebhook, TargetID: id,
+			Details: map[string]any{"before": hookDetails(before), "after": hookDetails(next)}})
+	})
+	return next, err
+}
