@@ -11,8 +11,7 @@ import (
 // machine enrolls again. Its history stays.
 type DecommissionAgent struct {
 	Tx     Transactor
-	Fleet  FleetReader
-	Status AgentStatusWriter
+	Agents AgentRepository
 	Audit  AuditLog
 	Clock  Clock
 	Cache  AgentCacheInvalidator
@@ -22,7 +21,7 @@ type DecommissionAgent struct {
 // already decommissioned: a second DELETE is 404 like everywhere else).
 func (uc DecommissionAgent) Execute(ctx context.Context, actor audit.Actor, id domain.ID) error {
 	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		a, err := uc.Fleet.Agent(ctx, id)
+		a, err := uc.Agents.Get(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -30,7 +29,7 @@ func (uc DecommissionAgent) Execute(ctx context.Context, actor audit.Actor, id d
 			return domain.NotFound("agent not found or already decommissioned")
 		}
 		next := a.Decommission(uc.Clock.Now())
-		if err := uc.Status.SaveStatus(ctx, next); err != nil {
+		if err := uc.Agents.UpdateEnrollment(ctx, next); err != nil {
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.AgentDecommissioned, Actor: actor, GroupID: a.GroupID(),

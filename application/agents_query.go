@@ -15,11 +15,14 @@ type AgentDetail struct {
 }
 
 // GetAgent reads one agent with its current inventory and verdict.
-type GetAgent struct{ Fleet FleetReader }
+type GetAgent struct {
+	Agents AgentRepository
+	Fleet  FleetReader
+}
 
 // Execute answers the agent. Errors: not_found.
 func (uc GetAgent) Execute(ctx context.Context, id domain.ID) (AgentDetail, error) {
-	a, err := uc.Fleet.Agent(ctx, id)
+	a, err := uc.Agents.Get(ctx, id)
 	if err != nil {
 		return AgentDetail{}, err
 	}

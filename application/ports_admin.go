@@ -71,18 +71,6 @@ type SessionRepository interface {
 	RevokeForUser(ctx context.Context, userID domain.ID, at time.Time) (int, error)
 }
 
-// LoginThrottle slows password guessing per account and per client address.
-// It must fail open: a throttle outage must not lock admins out.
-type LoginThrottle interface {
-	// Allow answers whether another attempt for every key may be made now,
-	// and if not, how long until one may.
-	Allow(ctx context.Context, keys ...string) (bool, time.Duration)
-	// Failed records a failed attempt against every key.
-	Failed(ctx context.Context, keys ...string)
-	// Succeeded clears the account's failures after a good login.
-	Succeeded(ctx context.Context, key string)
-}
-
 // GroupRepository stores groups.
 type GroupRepository interface {
 	// Create inserts g. Errors: conflict (name taken).
@@ -211,8 +199,6 @@ type AgentCacheInvalidator interface {
 // FleetReader reads agents, their current inventory and verdict, and report
 // history for the admin API.
 type FleetReader interface {
-	// Agent returns an agent that is not deleted. Errors: not_found.
-	Agent(ctx context.Context, id domain.ID) (agent.Agent, error)
 	// Agents pages agents ordered by id. Errors: invalid (cursor).
 	Agents(ctx context.Context, f AgentFilter, page PageRequest) (Page[agent.Agent], error)
 	// Inventory is what the agent has installed now, by editor and id.
@@ -222,12 +208,6 @@ type FleetReader interface {
 	Verdict(ctx context.Context, agentID domain.ID) (v AgentVerdict, ok bool, err error)
 	// Reports pages report history, newest first. Errors: invalid (cursor).
 	Reports(ctx context.Context, f ReportFilter, page PageRequest) (Page[ReportRecord], error)
-}
-
-// AgentStatusWriter stores an agent's status change (decommissioning).
-type AgentStatusWriter interface {
-	// SaveStatus stores a's status and updated_at. Errors: not_found.
-	SaveStatus(ctx context.Context, a agent.Agent) error
 }
 
 // AgentFilter narrows an agent list; zero fields do not filter.

@@ -25,7 +25,7 @@ type Login struct {
 	Users    UserAccounts
 	Sessions SessionRepository
 	Hasher   PasswordHasher
-	Throttle LoginThrottle
+	Limiter  RateLimiter
 	Audit    AuditLog
 	Clock    Clock
 	TTL      SessionTTL
@@ -73,21 +73,41 @@ func (uc *Login) Execute(ctx context.Context, email, password string, client aud
 	if err := fe.Err("invalid login"); err != nil {
 		return LoginResult{}, err
 	}
-	account := "account:" + strings.ToLower(strings.TrimSpace(email))
-	keys := []string{account, "ip:" + client.ClientIP}
-	if ok, wait := uc.Throttle.Allow(ctx, keys...); !ok {
-		return LoginResult{}, domain.RateLimited("too many failed logins; try again in " + wait.Round(time.Second).String())
+	if err := uc.throttle(ctx, email, client.ClientIP); err != nil {
+		return LoginResult{}, err
 	}
 	u, ok, err := uc.check(ctx, email, password)
 	if err != nil {
 		return LoginResult{}, err
 	}
 	if !ok {
-		uc.Throttle.Failed(ctx, keys...)
 		return LoginResult{}, uc.recordFailure(ctx, u, email, client)
 	}
-	uc.Throttle.Succeeded(ctx, account)
 	return uc.open(ctx, u, client)
+}
+
+// Login attempts allowed per account and per client address in a window.
+// Every attempt counts, not only failures, so the limiter needs no second
+// round trip; an admin does not log in ten times in fifteen minutes.
+const (
+	LoginAttemptsPerAccount = 10
+	LoginAttemptsPerAddress = 100
+	LoginWindow             = 15 * time.Minute
+)
+
+// throttle slows password guessing against one account (from many
+// addresses) and from one address (against many accounts). The limiter is
+// shared through Redis and fails open, so a Redis outage never locks admins out.
+func (uc *Login) throttle(ctx context.Context, email, ip string) error {
+	account := "login:account:" + strings.ToLower(strings.TrimSpace(email))
+	ok, wait := uc.Limiter.Allow(ctx, account, LoginAttemptsPerAccount, LoginWindow)
+	if ok {
+		ok, wait = uc.Limiter.Allow(ctx, "login:address:"+ip, LoginAttemptsPerAddress, LoginWindow)
+	}
+	if !ok {
+		return domain.RateLimited("too many login attempts; try again in " + wait.Round(time.Second).String())
+	}
+	return nil
 }
 
 // check verifies the password; ok is false for unknown, inactive or wrong.

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/user"
 )
 
@@ -55,4 +56,58 @@ func (r *UserRepository) CountActive(ctx context.Context) (int, error) {
 func (r *UserRepository) Create(ctx context.Context, u user.User) error {
 	_, err := conn(ctx, r.db).NewInsert().Model(userRowFrom(u)).Exec(ctx)
 	return translate(err, "user")
+}
+
+var _ application.UserAccounts = (*UserRepository)(nil)
+
+// Get reads a user that is not deleted.
+func (r *UserRepository) Get(ctx context.Context, id domain.ID) (user.User, error) {
+	var row userRow
+	err := conn(ctx, r.db).NewSelect().Model(&row).Where("id = ?", uid(id)).Scan(ctx)
+	return row.toDomain(), translate(err, "user")
+}
+
+// FindByEmail reads a user by email, case-insensitively (the unique index is
+// on lower(email)).
+func (r *UserRepository) FindByEmail(ctx context.Context, email string) (user.User, error) {
+	var row userRow
+	err := conn(ctx, r.db).NewSelect().Model(&row).Where("lower(email) = lower(?)", email).Scan(ctx)
+	return row.toDomain(), translate(err, "user")
+}
+
+// Update stores every column but created_at.
+func (r *UserRepository) Update(ctx context.Context, u user.User) error {
+	res, err := conn(ctx, r.db).NewUpdate().Model(userRowFrom(u)).ExcludeColumn("id", "created_at", "deleted_at").WherePK().Exec(ctx)
+	return affectedOne(res, err, "user")
+}
+
+// Delete soft-deletes the user.
+func (r *UserRepository) Delete(ctx context.Context, id domain.ID, at time.Time) error {
+	res, err := conn(ctx, r.db).NewUpdate().Model((*userRow)(nil)).
+		Set("deleted_at = ?", at).Set("updated_at = ?", at).Where("id = ?", uid(id)).Exec(ctx)
+	return affectedOne(res, err, "user")
+}
+
+// List pages users by id.
+func (r *UserRepository) List(ctx context.Context, f application.UserFilter, page application.PageRequest) (application.Page[user.User], error) {
+	q := conn(ctx, r.db).NewSelect().Model((*userRow)(nil))
+	if f.Role != "" {
+		q = q.Where("role = ?", string(f.Role))
+	}
+	if f.IsActive != nil {
+		q = q.Where("is_active = ?", *f.IsActive)
+	}
+	if f.Email != "" {
+		q = q.Where("lower(email) = lower(?)", f.Email)
+	}
+	return listByID(ctx, q, "id", page, func(r *userRow) uuid.UUID { return r.ID }, infallible((*userRow).toDomain))
+}
+
+// CountActiveAdmins locks the active admins' rows (FOR UPDATE) and counts
+// them, so two transactions demoting the last two admins serialise.
+func (r *UserRepository) CountActiveAdmins(ctx context.Context) (int, error) {
+	var ids []uuid.UUID
+	err := conn(ctx, r.db).NewSelect().Model((*userRow)(nil)).Column("id").
+		Where("role = ?", string(user.RoleAdmin)).Where("is_active").For("UPDATE").Scan(ctx, &ids)
+	return len(ids), err
 }

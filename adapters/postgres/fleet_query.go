@@ -1,0 +1,182 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/agent"
+)
+
+// FleetReader serves the admin API's views of agents: the agent list, an
+// agent's current inventory and verdict, and report history.
+type FleetReader struct{ db *bun.DB }
+
+var _ application.FleetReader = (*FleetReader)(nil)
+
+// NewFleetReader returns the reader on db.
+func NewFleetReader(db *bun.DB) *FleetReader { return &FleetReader{db: db} }
+
+// agentListRow reads the agents columns the admin views show.
+type agentListRow struct {
+	bun.BaseModel `bun:"table:agents"`
+
+	ID            uuid.UUID `bun:"id,pk,type:uuid"`
+	GroupID       uuid.UUID `bun:"group_id,type:uuid"`
+	MachineID     string    `bun:"machine_id"`
+	UserHash      string    `bun:"user_hash"`
+	DisplayName   string    `bun:"display_name"`
+	Platform      string    `bun:"platform"`
+	AgentVersion  string    `bun:"agent_version"`
+	LastHeartbeat time.Time `bun:"last_heartbeat,nullzero"`
+	LastSync      time.Time `bun:"last_sync,nullzero"`
+	Status        string    `bun:"status"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+	DeletedAt     time.Time `bun:"deleted_at,soft_delete,nullzero"`
+}
+
+func (r *agentListRow) toDomain() agent.Agent {
+	return agent.RehydrateAgent(agent.Record{ID: did(r.ID), GroupID: did(r.GroupID), MachineID: r.MachineID,
+		UserHash: r.UserHash, DisplayName: r.DisplayName, Platform: r.Platform, AgentVersion: r.AgentVersion,
+		LastHeartbeat: r.LastHeartbeat, LastSync: r.LastSync, Status: agent.Status(r.Status),
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
+}
+
+// Agents pages agents by id.
+func (r *FleetReader) Agents(ctx context.Context, f application.AgentFilter, page application.PageRequest) (application.Page[agent.Agent], error) {
+	q := conn(ctx, r.db).NewSelect().Model((*agentListRow)(nil))
+	if !f.GroupID.IsZero() {
+		q = q.Where("group_id = ?", uid(f.GroupID))
+	}
+	if f.Status != "" {
+		q = q.Where("status = ?", string(f.Status))
+	}
+	if f.Platform != "" {
+		q = q.Where("platform = ?", f.Platform)
+	}
+	return listByID(ctx, q, "id", page, func(r *agentListRow) uuid.UUID { return r.ID }, infallible((*agentListRow).toDomain))
+}
+
+// Inventory reads the agent's rows of the current inventory.
+func (r *FleetReader) Inventory(ctx context.Context, agentID domain.ID) ([]application.InventoryItem, error) {
+	var rows []struct {
+		Editor      string    `bun:"editor"`
+		ExtensionID string    `bun:"extension_id"`
+		Version     string    `bun:"installed_version,nullzero"`
+		SHA256      string    `bun:"extension_sha256,nullzero"`
+		ReportedAt  time.Time `bun:"reported_at"`
+	}
+	err := conn(ctx, r.db).NewSelect().TableExpr("installations").
+		Column("editor", "extension_id", "installed_version", "extension_sha256", "reported_at").
+		Where("agent_id = ?", uid(agentID)).OrderExpr("extension_id, editor").Scan(ctx, &rows)
+	out := make([]application.InventoryItem, len(rows))
+	for i, row := range rows {
+		out[i] = application.InventoryItem{Editor: row.Editor, ExtensionID: row.ExtensionID, Version: row.Version,
+			SHA256: row.SHA256, ReportedAt: row.ReportedAt}
+	}
+	return out, err
+}
+
+// Verdict reads the verdict of the agent's newest report.
+func (r *FleetReader) Verdict(ctx context.Context, agentID domain.ID) (application.AgentVerdict, bool, error) {
+	var row struct {
+		ReportedAt time.Time       `bun:"reported_at"`
+		PolicyETag string          `bun:"policy_etag"`
+		Compliant  bool            `bun:"compliant"`
+		Violations json.RawMessage `bun:"violations,type:jsonb"`
+	}
+	err := conn(ctx, r.db).NewSelect().TableExpr("agent_verdicts").
+		Column("reported_at", "policy_etag", "compliant", "violations").Where("agent_id = ?", uid(agentID)).Scan(ctx, &row)
+	if domain.CodeOf(translate(err, "verdict")) == domain.CodeNotFound {
+		return application.AgentVerdict{}, false, nil
+	}
+	if err != nil {
+		return application.AgentVerdict{}, false, err
+	}
+	v := application.AgentVerdict{ReportedAt: row.ReportedAt, PolicyETag: row.PolicyETag, Compliant: row.Compliant,
+		Violations: []application.VerdictViolation{}}
+	if err := json.Unmarshal(row.Violations, &v.Violations); err != nil {
+		return application.AgentVerdict{}, false, domain.Internal("stored verdict of agent " + agentID.String() + " does not decode")
+	}
+	return v, true, nil
+}
+
+type reportRow struct {
+	ID               uuid.UUID `bun:"id"`
+	AgentID          uuid.UUID `bun:"agent_id"`
+	GroupID          uuid.UUID `bun:"group_id"`
+	ExtensionID      string    `bun:"extension_id"`
+	UserHash         string    `bun:"user_hash"`
+	Installed        bool      `bun:"installed"`
+	InstalledVersion string    `bun:"installed_version,nullzero"`
+	ExtensionSHA256  string    `bun:"extension_sha256,nullzero"`
+	Editor           string    `bun:"editor"`
+	ClientIP         string    `bun:"client_ip,nullzero"`
+	ReportedAt       time.Time `bun:"reported_at"`
+}
+
+// Reports pages report history newest first, keyed by (reported_at, id).
+func (r *FleetReader) Reports(ctx context.Context, f application.ReportFilter, page application.PageRequest) (application.Page[application.ReportRecord], error) {
+	q := conn(ctx, r.db).NewSelect().TableExpr("reports").
+		ColumnExpr("id, agent_id, group_id, extension_id, user_hash, installed, installed_version, extension_sha256, editor").
+		ColumnExpr("host(client_ip) AS client_ip, reported_at")
+	if !f.AgentID.IsZero() {
+		q = q.Where("agent_id = ?", uid(f.AgentID))
+	}
+	if !f.GroupID.IsZero() {
+		q = q.Where("group_id = ?", uid(f.GroupID))
+	}
+	if f.ExtensionID != "" {
+		q = q.Where("extension_id = ?", f.ExtensionID.String())
+	}
+	if !f.Since.IsZero() {
+		q = q.Where("reported_at >= ?", f.Since)
+	}
+	if !f.Until.IsZero() {
+		q = q.Where("reported_at < ?", f.Until)
+	}
+	return listNewestFirst(ctx, q, "reported_at", page, func(r *reportRow) (time.Time, uuid.UUID) { return r.ReportedAt, r.ID },
+		func(r *reportRow) (application.ReportRecord, error) {
+			return application.ReportRecord{ID: did(r.ID), AgentID: did(r.AgentID), GroupID: did(r.GroupID),
+				ExtensionID: r.ExtensionID, UserHash: r.UserHash, Installed: r.Installed, InstalledVersion: r.InstalledVersion,
+				ExtensionSHA256: r.ExtensionSHA256, Editor: r.Editor, ClientIP: r.ClientIP, ReportedAt: r.ReportedAt}, nil
+		})
+}
+
+// listNewestFirst pages q by (timeColumn, id) descending: history lists
+// read from the newest end, and the id breaks ties between equal times.
+func listNewestFirst[R any, T any](ctx context.Context, q *bun.SelectQuery, timeColumn string, page application.PageRequest,
+	keyOf func(*R) (time.Time, uuid.UUID), conv func(*R) (T, error)) (application.Page[T], error) {
+	if page.Cursor != "" {
+		var at time.Time
+		var id uuid.UUID
+		if err := decodeCursor(page.Cursor, &at, &id); err != nil {
+			return application.Page[T]{}, err
+		}
+		q = q.Where("(?, id) < (?, ?)", bun.Ident(timeColumn), at, id)
+	}
+	var rows []R
+	if err := q.OrderExpr("? DESC, id DESC", bun.Ident(timeColumn)).Limit(int64(page.Limit+1)).Scan(ctx, &rows); err != nil {
+		return application.Page[T]{}, err
+	}
+	out := application.Page[T]{Items: make([]T, 0, min(len(rows), page.Limit))}
+	if len(rows) > page.Limit {
+		rows = rows[:page.Limit]
+		at, id := keyOf(&rows[len(rows)-1])
+		out.NextCursor = encodeCursor(at, id)
+	}
+	for i := range rows {
+		t, err := conv(&rows[i])
+		if err != nil {
+			return application.Page[T]{}, err
+		}
+		out.Items = append(out.Items, t)
+	}
+	return out, nil
+}

@@ -1,0 +1,91 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/extguard/extguard/application"
+)
+
+// InstallationReader answers "who has X installed now" from the
+// installations table (one row per agent, editor and extension).
+type InstallationReader struct{ db *bun.DB }
+
+var _ application.InstallationReader = (*InstallationReader)(nil)
+
+// NewInstallationReader returns the reader on db.
+func NewInstallationReader(db *bun.DB) *InstallationReader { return &InstallationReader{db: db} }
+
+// ExtensionIDs lists the distinct installed ids with a loose index scan: one
+// index probe per distinct id instead of reading millions of rows, since a
+// fleet installs thousands of distinct extensions across millions of rows.
+func (r *InstallationReader) ExtensionIDs(ctx context.Context) ([]string, error) {
+	var ids []string
+	err := conn(ctx, r.db).NewRaw(`
+WITH RECURSIVE ids AS (
+    (SELECT extension_id FROM installations ORDER BY extension_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT i.extension_id FROM installations i WHERE i.extension_id > ids.extension_id ORDER BY i.extension_id LIMIT 1)
+    FROM ids WHERE ids.extension_id IS NOT NULL
+)
+SELECT extension_id FROM ids WHERE extension_id IS NOT NULL`).Scan(ctx, &ids)
+	return ids, err
+}
+
+type installationRow struct {
+	AgentID     uuid.UUID `bun:"agent_id"`
+	GroupID     uuid.UUID `bun:"group_id"`
+	MachineID   string    `bun:"machine_id"`
+	DisplayName string    `bun:"display_name"`
+	ExtensionID string    `bun:"extension_id"`
+	Version     string    `bun:"installed_version,nullzero"`
+	Editor      string    `bun:"editor"`
+	ReportedAt  time.Time `bun:"reported_at"`
+}
+
+// Find pages installations of enrolled (not decommissioned or deleted)
+// agents by (extension_id, agent_id, editor), the order of the indexes on
+// extension_id and on publisher.
+func (r *InstallationReader) Find(ctx context.Context, f application.InstallationFilter, page application.PageRequest) (application.Page[application.Installation], error) {
+	q := conn(ctx, r.db).NewSelect().TableExpr("installations AS i").
+		ColumnExpr("i.agent_id, i.group_id, a.machine_id, a.display_name, i.extension_id, i.installed_version, i.editor, i.reported_at").
+		Join("JOIN agents AS a ON a.id = i.agent_id AND a.deleted_at IS NULL AND a.status <> 'decommissioned'")
+	switch {
+	case len(f.ExtensionIDs) == 1:
+		q = q.Where("i.extension_id = ?", f.ExtensionIDs[0])
+	case len(f.ExtensionIDs) > 1:
+		q = q.Where("i.extension_id = ANY (?)", stringArray(f.ExtensionIDs))
+	default:
+		q = q.Where("i.publisher = ?", f.Publisher)
+	}
+	if !f.GroupID.IsZero() {
+		q = q.Where("i.group_id = ?", uid(f.GroupID))
+	}
+	if page.Cursor != "" {
+		var ext, editor string
+		var agentID uuid.UUID
+		if err := decodeCursor(page.Cursor, &ext, &agentID, &editor); err != nil {
+			return application.Page[application.Installation]{}, err
+		}
+		q = q.Where("(i.extension_id, i.agent_id, i.editor) > (?, ?, ?)", ext, agentID, editor)
+	}
+	var rows []installationRow
+	if err := q.OrderExpr("i.extension_id, i.agent_id, i.editor").Limit(int64(page.Limit + 1)).Scan(ctx, &rows); err != nil {
+		return application.Page[application.Installation]{}, err
+	}
+	out := application.Page[application.Installation]{Items: make([]application.Installation, 0, min(len(rows), page.Limit))}
+	if len(rows) > page.Limit {
+		rows = rows[:page.Limit]
+		last := rows[len(rows)-1]
+		out.NextCursor = encodeCursor(last.ExtensionID, last.AgentID, last.Editor)
+	}
+	for _, row := range rows {
+		out.Items = append(out.Items, application.Installation{AgentID: did(row.AgentID), GroupID: did(row.GroupID),
+			MachineID: row.MachineID, DisplayName: row.DisplayName, ExtensionID: row.ExtensionID, Version: row.Version,
+			Editor: row.Editor, ReportedAt: row.ReportedAt})
+	}
+	return out, nil
+}
