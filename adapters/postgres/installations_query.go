@@ -73,7 +73,7 @@ func (r *InstallationReader) Find(ctx context.Context, f application.Installatio
 		q = q.Where("(i.extension_id, i.agent_id, i.editor) > (?, ?, ?)", ext, agentID, editor)
 	}
 	var rows []installationRow
-	if err := q.OrderExpr("i.extension_id, i.agent_id, i.editor").Limit(int64(page.Limit + 1)).Scan(ctx, &rows); err != nil {
+	if err := q.OrderExpr("i.extension_id, i.agent_id, i.editor").Limit(int64(page.Limit+1)).Scan(ctx, &rows); err != nil {
 		return application.Page[application.Installation]{}, err
 	}
 	out := application.Page[application.Installation]{Items: make([]application.Installation, 0, min(len(rows), page.Limit))}
