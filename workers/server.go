@@ -1,0 +1,78 @@
+package workers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// ServerConfig tunes the queue server; zero fields take defaults.
+type ServerConfig struct {
+	Concurrency int
+	// ShutdownTimeout is how long running tasks get to finish on stop;
+	// those still running are then handed back to the queue.
+	ShutdownTimeout time.Duration
+	// PollInterval is how often empty queues are checked (asynq's
+	// TaskCheckInterval and DelayedTaskCheckInterval); tests shorten it.
+	PollInterval time.Duration
+}
+
+// Server runs the asynq task server until its context ends.
+type Server struct {
+	srv *asynq.Server
+	mux *asynq.ServeMux
+	log *slog.Logger
+}
+
+// NewServer builds the server on rdb (shared; the caller closes it).
+func NewServer(rdb redis.UniversalClient, cfg ServerConfig, h *Handlers, log *slog.Logger) *Server {
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 15 * time.Second
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 10
+	}
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+		Concurrency:              cfg.Concurrency,
+		Queues:                   QueueWeights,
+		ShutdownTimeout:          cfg.ShutdownTimeout,
+		TaskCheckInterval:        cfg.PollInterval,
+		DelayedTaskCheckInterval: cfg.PollInterval,
+		Logger:                   asynqLogger{log: log.With("component", "asynq")},
+		LogLevel:                 asynq.WarnLevel,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			id, _ := asynq.GetTaskID(ctx)
+			retried, _ := asynq.GetRetryCount(ctx)
+			log.WarnContext(ctx, "task failed", "type", t.Type(), "task_id", id, "retried", retried, "error", err)
+		}),
+	})
+	return &Server{srv: srv, mux: h.Mux(), log: log}
+}
+
+// Run processes tasks until ctx ends, then shuts down gracefully: no new
+// tasks are taken, running ones get ShutdownTimeout to finish, and the rest
+// go back to the queue for another instance (or this one after a restart).
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.srv.Start(s.mux); err != nil {
+		return fmt.Errorf("task server: %w", err)
+	}
+	<-ctx.Done()
+	s.srv.Shutdown()
+	return nil
+}
+
+// asynqLogger sends asynq's own logs to slog.
+type asynqLogger struct{ log *slog.Logger }
+
+func (l asynqLogger) Debug(args ...any) { l.log.Debug(fmt.Sprint(args...)) }
+func (l asynqLogger) Info(args ...any)  { l.log.Info(fmt.Sprint(args...)) }
+func (l asynqLogger) Warn(args ...any)  { l.log.Warn(fmt.Sprint(args...)) }
+func (l asynqLogger) Error(args ...any) { l.log.Error(fmt.Sprint(args...)) }
+
+// Fatal: asynq calls it on unrecoverable startup errors; it must not exit the
+// whole process (the API may share it), so it is logged as an error.
+func (l asynqLogger) Fatal(args ...any) { l.log.Error(fmt.Sprint(args...)) }
