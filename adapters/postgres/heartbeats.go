@@ -1,0 +1,80 @@
+package postgres
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uptrace/bun"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain/agent"
+)
+
+// HeartbeatStore writes coalesced heartbeats and syncs. The agents table
+// has fillfactor 70 and no index on last_heartbeat or last_sync, so these
+// updates stay HOT (no index writes) unless the status changes.
+type HeartbeatStore struct{ db *bun.DB }
+
+var _ application.HeartbeatStore = (*HeartbeatStore)(nil)
+
+// NewHeartbeatStore returns the store on db.
+func NewHeartbeatStore(db *bun.DB) *HeartbeatStore { return &HeartbeatStore{db: db} }
+
+// ApplyHeartbeats writes a batch in one statement. The rows are locked in
+// id order first (so concurrent flushes of several instances cannot
+// deadlock), which also gives the status each agent had before, to report
+// the ones the heartbeat revived.
+func (s *HeartbeatStore) ApplyHeartbeats(ctx context.Context, updates []application.HeartbeatUpdate) ([]application.RevivedAgent, error) {
+	n := len(updates)
+	ids := make([]uuid.UUID, n)
+	hbs := make([]time.Time, n)
+	syncs := make([]time.Time, n)
+	versions := make([]string, n)
+	for i, u := range updates {
+		ids[i], versions[i] = uid(u.AgentID), u.AgentVersion
+		hbs[i], syncs[i] = orEpoch(u.Heartbeat), orEpoch(u.Sync)
+	}
+	var rows []struct {
+		ID      uuid.UUID `bun:"id"`
+		GroupID uuid.UUID `bun:"group_id"`
+		Prev    string    `bun:"prev"`
+		Status  string    `bun:"status"`
+	}
+	// The epoch stands for "no contact of that kind": it never moves a
+	// timestamp forward.
+	err := conn(ctx, s.db).NewRaw(`
+WITH u AS (
+    SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::timestamptz[], ?::text[]) AS u(id, hb, sync, version)
+), prev AS (
+    SELECT a.id, a.status FROM agents a JOIN u ON u.id = a.id
+    WHERE a.deleted_at IS NULL ORDER BY a.id FOR UPDATE OF a
+)
+UPDATE agents AS a SET
+    last_heartbeat = GREATEST(a.last_heartbeat, NULLIF(u.hb, 'epoch')),
+    last_sync      = GREATEST(a.last_sync, NULLIF(u.sync, 'epoch')),
+    agent_version  = COALESCE(NULLIF(u.version, ''), a.agent_version),
+    status         = CASE WHEN u.hb > 'epoch' AND a.status IN ('stale', 'offline') THEN 'active' ELSE a.status END,
+    updated_at     = CASE WHEN u.hb > 'epoch' AND a.status IN ('stale', 'offline') THEN now() ELSE a.updated_at END
+FROM u JOIN prev ON prev.id = u.id
+WHERE a.id = u.id
+RETURNING a.id, a.group_id, prev.status AS prev, a.status`,
+		uuidArray(ids), timeArray(hbs), timeArray(syncs), stringArray(versions)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, translate(err, "heartbeats")
+	}
+	var revived []application.RevivedAgent
+	for _, r := range rows {
+		if r.Prev != r.Status {
+			revived = append(revived, application.RevivedAgent{AgentID: did(r.ID), GroupID: did(r.GroupID), From: agent.Status(r.Prev)})
+		}
+	}
+	return revived, nil
+}
+
+func orEpoch(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Unix(0, 0).UTC()
+	}
+	return t
+}

@@ -1,0 +1,228 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/uptrace/bun"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/policy"
+)
+
+// ReportStore writes batches of reports: the history with COPY, then the
+// current inventory and the verdict of each agent's newest report with one
+// statement, all in one transaction. It talks to pgx directly because COPY
+// is not part of database/sql.
+type ReportStore struct {
+	db *bun.DB
+	// statements counts round trips to PostgreSQL (for the load report).
+	statements func(n int)
+}
+
+var _ application.ReportStore = (*ReportStore)(nil)
+
+// NewReportStore returns the store on db.
+func NewReportStore(db *bun.DB) *ReportStore { return &ReportStore{db: db, statements: func(int) {}} }
+
+// CountStatements makes the store report how many statements each batch
+// sent (the load generator's SQL count).
+func (s *ReportStore) CountStatements(fn func(n int)) { s.statements = fn }
+
+var reportColumns = []string{"id", "agent_id", "group_id", "extension_id", "user_hash", "installed",
+	"installed_version", "extension_sha256", "client_ip", "reported_at", "editor", "received_at"}
+
+// StoreReports writes the batch; a deadlock or serialization failure with
+// a concurrent batch is retried once.
+func (s *ReportStore) StoreReports(ctx context.Context, batch []application.StoredReport) error {
+	err := s.storeOnce(ctx, batch)
+	if code := pgErrorCode(err); code == "40P01" || code == "40001" {
+		err = s.storeOnce(ctx, batch)
+	}
+	return translate(err, "report")
+}
+
+func (s *ReportStore) storeOnce(ctx context.Context, batch []application.StoredReport) error {
+	sqlConn, err := s.db.DB.Conn(ctx)
+	if err != nil {
+		return domain.Unavailable("database unreachable")
+	}
+	defer sqlConn.Close()
+	return sqlConn.Raw(func(dc any) error {
+		return pgx.BeginFunc(ctx, dc.(*stdlib.Conn).Conn(), func(tx pgx.Tx) error {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"reports"}, reportColumns, historyRows(batch)); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, currentStateSQL, currentStateArgs(batch)...)
+			s.statements(4) // BEGIN, COPY, current state, COMMIT
+			return err
+		})
+	})
+}
+
+// historyRows is every item of every report, one row each, with UUIDv7 ids
+// (time-ordered keys keep the primary-key index appending at its end).
+func historyRows(batch []application.StoredReport) pgx.CopyFromSource {
+	n := 0
+	for _, r := range batch {
+		n += len(r.Report.Items())
+	}
+	ids := newRowIDs(n)
+	rows := make([][]any, 0, n)
+	for _, r := range batch {
+		ip := inetParam(r.ClientIP)
+		for _, it := range r.Report.Items() {
+			rows = append(rows, []any{ids[len(rows)], [16]byte(r.AgentID), [16]byte(r.GroupID), it.ExtensionID().String(),
+				r.UserHash, it.Installed(), textOrNil(it.Version()), textOrNil(it.SHA256()), ip,
+				r.Report.ReportedAt(), string(it.Editor()), r.ReceivedAt})
+		}
+	}
+	return pgx.CopyFromRows(rows)
+}
+
+// currentStateSQL upserts each agent's verdict only when its report is at
+// least as new as the stored one (the row lock serialises concurrent
+// batches of one agent), and for exactly those agents makes the
+// installations the report's installed items: changed rows updated in
+// place (HOT: no indexed column changes), new ones inserted, vanished ones
+// deleted.
+const currentStateSQL = `
+WITH v AS (
+    INSERT INTO agent_verdicts AS av (agent_id, group_id, reported_at, policy_etag, compliant, violations, updated_at)
+    SELECT agent_id, group_id, reported_at, policy_etag, compliant, violations::jsonb, now()
+    FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::bool[], $6::text[])
+         AS t(agent_id, group_id, reported_at, policy_etag, compliant, violations)
+    ON CONFLICT (agent_id) DO UPDATE SET group_id = EXCLUDED.group_id, reported_at = EXCLUDED.reported_at,
+        policy_etag = EXCLUDED.policy_etag, compliant = EXCLUDED.compliant,
+        violations = EXCLUDED.violations, updated_at = EXCLUDED.updated_at
+    WHERE av.reported_at <= EXCLUDED.reported_at
+    RETURNING av.agent_id
+), inst AS (
+    SELECT i.* FROM unnest($7::uuid[], $8::text[], $9::text[], $10::uuid[], $11::text[], $12::text[], $13::timestamptz[])
+         AS i(agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
+    WHERE i.agent_id IN (SELECT agent_id FROM v)
+), gone AS (
+    DELETE FROM installations x USING v
+    WHERE x.agent_id = v.agent_id AND NOT EXISTS (
+        SELECT 1 FROM inst WHERE inst.agent_id = x.agent_id AND inst.editor = x.editor AND inst.extension_id = x.extension_id)
+)
+INSERT INTO installations (agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
+SELECT agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at FROM inst
+ON CONFLICT (agent_id, editor, extension_id) DO UPDATE SET group_id = EXCLUDED.group_id,
+    installed_version = EXCLUDED.installed_version, extension_sha256 = EXCLUDED.extension_sha256,
+    reported_at = EXCLUDED.reported_at`
+
+type violationDoc struct {
+	ExtensionID string   `json:"extension_id"`
+	Kind        string   `json:"kind"`
+	Detail      string   `json:"detail"`
+	Editors     []string `json:"editors,omitempty"`
+}
+
+func violationsJSON(vs []policy.Violation) string {
+	docs := make([]violationDoc, len(vs))
+	for i, v := range vs {
+		docs[i] = violationDoc{ExtensionID: v.ExtensionID.String(), Kind: string(v.Kind), Detail: v.Detail}
+		for _, e := range v.Editors {
+			docs[i].Editors = append(docs[i].Editors, string(e))
+		}
+	}
+	b, err := json.Marshal(docs)
+	if err != nil {
+		return "[]"
+	}
+	return string(b)
+}
+
+// currentStateArgs keeps, per agent, only the newest report of the batch
+// (ties: the later received), sorted by agent id so concurrent batches lock
+// verdict rows in one order.
+func currentStateArgs(batch []application.StoredReport) []any {
+	newest := map[domain.ID]int{}
+	for i, r := range batch {
+		j, seen := newest[r.AgentID]
+		if !seen || !r.Report.ReportedAt().Before(batch[j].Report.ReportedAt()) {
+			newest[r.AgentID] = i
+		}
+	}
+	order := make([]int, 0, len(newest))
+	for _, i := range newest {
+		order = append(order, i)
+	}
+	sort.Slice(order, func(a, b int) bool {
+		x, y := batch[order[a]].AgentID, batch[order[b]].AgentID
+		return string(x[:]) < string(y[:])
+	})
+	var (
+		vAgent, vGroup [][16]byte
+		vAt            []time.Time
+		vETag, vViol   []string
+		vOK            []bool
+		iAgent, iGroup [][16]byte
+		iEditor, iExt  []string
+		iVersion, iSHA []*string
+		iAt            []time.Time
+	)
+	for _, idx := range order {
+		r := batch[idx]
+		vAgent, vGroup = append(vAgent, r.AgentID), append(vGroup, r.GroupID)
+		vAt, vETag = append(vAt, r.Report.ReportedAt()), append(vETag, r.PolicyETag)
+		vOK, vViol = append(vOK, r.Verdict.Compliant), append(vViol, violationsJSON(r.Verdict.Violations))
+		for _, it := range r.Report.InstalledItems() {
+			iAgent, iGroup = append(iAgent, r.AgentID), append(iGroup, r.GroupID)
+			iEditor, iExt = append(iEditor, string(it.Editor())), append(iExt, it.ExtensionID().String())
+			iVersion, iSHA = append(iVersion, strPtr(it.Version())), append(iSHA, strPtr(it.SHA256()))
+			iAt = append(iAt, r.Report.ReportedAt())
+		}
+	}
+	return []any{vAgent, vGroup, vAt, vETag, vOK, vViol, iAgent, iEditor, iExt, iGroup, iVersion, iSHA, iAt}
+}
+
+func textOrNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func inetParam(ip string) any {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return nil
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen())
+}
+
+// newRowIDs returns n UUIDv7 (RFC 9562) ids from one read of randomness:
+// 48 bits of Unix milliseconds, then random bits with version and variant.
+func newRowIDs(n int) [][16]byte {
+	ids := make([][16]byte, n)
+	random := make([]byte, 10*n)
+	_, _ = rand.Read(random) // crypto/rand.Read never fails (Go 1.24+)
+	var ts [8]byte
+	binary.BigEndian.PutUint64(ts[:], uint64(time.Now().UnixMilli()))
+	for i := range ids {
+		id := &ids[i]
+		copy(id[0:6], ts[2:8])
+		copy(id[6:16], random[10*i:10*i+10])
+		id[6] = 0x70 | (id[6] & 0x0f)
+		id[8] = 0x80 | (id[8] & 0x3f)
+	}
+	return ids
+}

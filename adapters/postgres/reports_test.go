@@ -1,0 +1,186 @@
+package postgres_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/extguard/extguard/adapters/postgres"
+	"github.com/extguard/extguard/adapters/postgres/pgtest"
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/agent"
+	"github.com/extguard/extguard/domain/policy"
+	"github.com/extguard/extguard/domain/report"
+)
+
+const userHash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+
+func enrolled(t *testing.T, ctx context.Context, groupID domain.ID, machine string) agent.Agent {
+	t.Helper()
+	a, err := agent.NewAgent(agent.EnrollParams{GroupID: groupID, MachineID: machine, UserHash: userHash,
+		Platform: "linux-x64", AgentVersion: "1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := postgres.NewAgentRepository(pgtest.DB(t)).Insert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func storedReport(t *testing.T, a agent.Agent, at time.Time, items ...report.ItemParams) application.StoredReport {
+	t.Helper()
+	r, err := report.NewReport(report.ReportParams{ReportedAt: at, Items: items}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return application.StoredReport{AgentID: a.ID(), GroupID: a.GroupID(), UserHash: a.UserHash(), ClientIP: "192.0.2.9",
+		Report: r, Verdict: policy.Verdict{Compliant: true}, PolicyETag: `"p-1"`, ReceivedAt: time.Now()}
+}
+
+func item(id, version string) report.ItemParams {
+	return report.ItemParams{ExtensionID: id, Installed: true, Version: version, Editor: "vscode"}
+}
+
+func inventory(t *testing.T, ctx context.Context, agentID domain.ID) map[string]string {
+	t.Helper()
+	var rows []struct {
+		ExtensionID string `bun:"extension_id"`
+		Version     string `bun:"installed_version"`
+	}
+	if err := pgtest.DB(t).NewRaw(`SELECT extension_id, installed_version FROM installations WHERE agent_id = ?`,
+		agentID.String()).Scan(ctx, &rows); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, r := range rows {
+		out[r.ExtensionID] = r.Version
+	}
+	return out
+}
+
+func TestReportStoreKeepsHistoryAndNewestInventory(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	store := postgres.NewReportStore(db)
+	gid := newGroup(t, ctx)
+	a := enrolled(t, ctx, gid, "m-reports")
+	other := enrolled(t, ctx, gid, "m-reports-2")
+	t0 := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+
+	// One batch with two reports of one agent (the newer wins) and another agent.
+	err := store.StoreReports(ctx, []application.StoredReport{
+		storedReport(t, a, t0.Add(time.Minute), item("ms-python.python", "2.0.0")),
+		storedReport(t, a, t0, item("ms-python.python", "1.0.0"), item("evil.pack", "0.0.1")),
+		storedReport(t, other, t0, item("esbenp.prettier-vscode", "10.1.0")),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := inventory(t, ctx, a.ID()); len(got) != 1 || got["ms-python.python"] != "2.0.0" {
+		t.Fatalf("inventory after the batch: %v", got)
+	}
+	// An older report later: history only.
+	if err := store.StoreReports(ctx, []application.StoredReport{storedReport(t, a, t0, item("evil.pack", "0.0.1"))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := inventory(t, ctx, a.ID()); len(got) != 1 || got["ms-python.python"] != "2.0.0" {
+		t.Fatalf("an older report replaced the inventory: %v", got)
+	}
+	// A newer one with a removal and an addition replaces it.
+	removed := report.ItemParams{ExtensionID: "ms-python.python", Installed: false, Version: "2.0.0", Editor: "vscode"}
+	if err := store.StoreReports(ctx, []application.StoredReport{storedReport(t, a, t0.Add(2*time.Minute), removed,
+		item("golang.go", "0.41.0"))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := inventory(t, ctx, a.ID()); len(got) != 1 || got["golang.go"] != "0.41.0" {
+		t.Fatalf("inventory after removal: %v", got)
+	}
+	var history int
+	var ip string
+	if err := db.NewRaw(`SELECT count(*), max(host(client_ip)) FROM reports WHERE agent_id = ?`, a.ID().String()).Scan(ctx, &history, &ip); err != nil {
+		t.Fatal(err)
+	}
+	if history != 6 || ip != "192.0.2.9" {
+		t.Fatalf("history rows %d ip %q, want 6 and 192.0.2.9", history, ip)
+	}
+	var version int
+	if err := db.NewRaw(`SELECT count(*) FROM reports WHERE agent_id = ? AND substr(id::text, 15, 1) = '7'`, a.ID().String()).Scan(ctx, &version); err != nil || version != 6 {
+		t.Fatalf("UUIDv7 ids: %d of 6 (%v)", version, err)
+	}
+	if got := inventory(t, ctx, other.ID()); got["esbenp.prettier-vscode"] != "10.1.0" {
+		t.Fatalf("other agent: %v", got)
+	}
+}
+
+func TestReportStoreConcurrentBatchesOfOneAgentKeepTheNewest(t *testing.T) {
+	ctx := context.Background()
+	store := postgres.NewReportStore(pgtest.DB(t))
+	a := enrolled(t, ctx, newGroup(t, ctx), "m-race")
+	t0 := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	var wg sync.WaitGroup
+	errs := make([]error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v := "1.0." + string(rune('a'+i))
+			errs[i] = store.StoreReports(ctx, []application.StoredReport{
+				storedReport(t, a, t0.Add(time.Duration(i)*time.Second), item("x.y", v))})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := inventory(t, ctx, a.ID()); got["x.y"] != "1.0.t" {
+		t.Fatalf("inventory %v, want the newest (1.0.t)", got)
+	}
+}
+
+func TestHeartbeatStoreMovesForwardAndRevives(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	gid := newGroup(t, ctx)
+	a := enrolled(t, ctx, gid, "m-hb")
+	gone := enrolled(t, ctx, gid, "m-hb-decom")
+	if _, err := db.NewRaw(`UPDATE agents SET status = 'stale' WHERE id = ?`, a.ID().String()).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.NewRaw(`UPDATE agents SET status = 'decommissioned' WHERE id = ?`, gone.ID().String()).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	revived, err := postgres.NewHeartbeatStore(db).ApplyHeartbeats(ctx, []application.HeartbeatUpdate{
+		{AgentID: a.ID(), Heartbeat: now, AgentVersion: "1.0.1"},
+		{AgentID: gone.ID(), Heartbeat: now},
+		{AgentID: domain.NewID(), Heartbeat: now}, // deleted meanwhile: ignored
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(revived) != 1 || revived[0].AgentID != a.ID() || revived[0].From != agent.StatusStale {
+		t.Fatalf("revived %+v", revived)
+	}
+	repo := postgres.NewAgentRepository(db)
+	got, _ := repo.Get(ctx, a.ID())
+	if got.Status() != agent.StatusActive || !got.LastHeartbeat().Equal(now) || got.AgentVersion() != "1.0.1" || !got.LastSync().IsZero() {
+		t.Fatalf("after heartbeat: %s %v %s %v", got.Status(), got.LastHeartbeat(), got.AgentVersion(), got.LastSync())
+	}
+	if g, _ := repo.Get(ctx, gone.ID()); g.Status() != agent.StatusDecommissioned {
+		t.Fatal("a heartbeat revived a decommissioned agent")
+	}
+	// An older heartbeat and a sync: last_heartbeat stays, last_sync moves.
+	if _, err := postgres.NewHeartbeatStore(db).ApplyHeartbeats(ctx, []application.HeartbeatUpdate{
+		{AgentID: a.ID(), Heartbeat: now.Add(-time.Minute), Sync: now}}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = repo.Get(ctx, a.ID())
+	if !got.LastHeartbeat().Equal(now) || !got.LastSync().Equal(now) || got.AgentVersion() != "1.0.1" {
+		t.Fatalf("after sync: %v %v %s", got.LastHeartbeat(), got.LastSync(), got.AgentVersion())
+	}
+}

@@ -1,0 +1,58 @@
+package redis
+
+import (
+	"context"
+	"time"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/apikey"
+)
+
+const topicAPIKey = "apikey"
+
+// APIKeyTTL bounds how long a key is served from memory without news; a
+// revocation empties it at once through the bus.
+const APIKeyTTL = time.Minute
+
+// APIKeyCache is a read-through cache of keys by hash in front of the
+// database. Expiry needs no invalidation: it is judged on every request.
+type APIKeyCache struct {
+	source application.APIKeyLookup
+	bus    *Bus
+	cache  *localCache[string, apikey.Key]
+}
+
+var (
+	_ application.APIKeyLookup      = (*APIKeyCache)(nil)
+	_ application.APIKeyInvalidator = (*APIKeyCache)(nil)
+)
+
+// NewAPIKeyCache returns the cache on source, invalidated through bus.
+func NewAPIKeyCache(source application.APIKeyLookup, bus *Bus) *APIKeyCache {
+	c := &APIKeyCache{source: source, bus: bus, cache: newLocalCache[string, apikey.Key](bus, APIKeyTTL)}
+	bus.Handle(topicAPIKey, func(id string) {
+		c.cache.dropWhere(func(k apikey.Key) bool { return k.ID().String() == id })
+	})
+	return c
+}
+
+// FindByHash serves from memory when it can, else from the source.
+func (c *APIKeyCache) FindByHash(ctx context.Context, hash string) (apikey.Key, error) {
+	now := time.Now()
+	if k, ok := c.cache.get(hash, now); ok {
+		return k, nil
+	}
+	gen := c.cache.begin()
+	k, err := c.source.FindByHash(ctx, hash)
+	if err != nil {
+		return apikey.Key{}, err
+	}
+	c.cache.put(gen, hash, k, now)
+	return k, nil
+}
+
+// KeyChanged drops the key here and on every other instance.
+func (c *APIKeyCache) KeyChanged(ctx context.Context, keyID domain.ID) {
+	c.bus.Publish(ctx, topicAPIKey, keyID.String())
+}

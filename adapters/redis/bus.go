@@ -1,0 +1,179 @@
+// Package redis holds what extguard keeps in Redis: the invalidation bus that
+// keeps every instance's in-process caches honest, those caches (API keys,
+// agents, compiled policies) and the shared rate limiter. Redis is never on
+// the critical path: while it is unreachable the caches step aside (reads go
+// to PostgreSQL) and rate limits fail open.
+package redis
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+)
+
+// Channel is the pub/sub channel invalidations travel on.
+const Channel = "extguard:invalidate"
+
+const instrumentationName = "github.com/extguard/extguard/adapters/redis"
+
+// Bus publishes and receives cache invalidations. Messages are
+// "<topic>:<id>". Pub/sub delivers at most once and only to connected
+// subscribers, so the bus also tracks whether its subscription is live: the
+// caches are used only while it is, and are emptied whenever it comes
+// (back) up, since invalidations may have been missed in between.
+type Bus struct {
+	rdb *goredis.Client
+	log *slog.Logger
+
+	mu       sync.Mutex
+	handlers map[string][]func(id string)
+	resets   []func()
+
+	connected atomic.Bool
+	// publishFailures and downs are counted for /metrics.
+	publishFailures metric.Int64Counter
+	downs           metric.Int64Counter
+}
+
+// NewBus returns a bus on rdb; it receives nothing until Run.
+func NewBus(rdb *goredis.Client, log *slog.Logger) *Bus {
+	m := otel.Meter(instrumentationName)
+	pf, _ := m.Int64Counter("extguard.cache.invalidation.publish_failures",
+		metric.WithDescription("invalidations that could not be published to Redis"))
+	downs, _ := m.Int64Counter("extguard.cache.invalidation.disconnects",
+		metric.WithDescription("times the invalidation subscription was lost (caches bypassed until it returns)"))
+	return &Bus{rdb: rdb, log: log, handlers: map[string][]func(string){}, publishFailures: pf, downs: downs}
+}
+
+// Connected reports whether the subscription is live, i.e. whether
+// invalidations published now will reach this instance.
+func (b *Bus) Connected() bool { return b.connected.Load() }
+
+// Handle registers fn for messages of topic.
+func (b *Bus) Handle(topic string, fn func(id string)) {
+	b.mu.Lock()
+	b.handlers[topic] = append(b.handlers[topic], fn)
+	b.mu.Unlock()
+}
+
+// OnReset registers fn to run whenever the subscription goes down or comes up.
+func (b *Bus) OnReset(fn func()) {
+	b.mu.Lock()
+	b.resets = append(b.resets, fn)
+	b.mu.Unlock()
+}
+
+// Publish delivers topic:id to this instance at once, then to every other
+// instance through Redis. A failed publish is logged and counted: the
+// other instances cannot hear it, but the same outage has taken their
+// subscriptions down too, so they are not using their caches.
+func (b *Bus) Publish(ctx context.Context, topic, id string) {
+	b.dispatch(topic + ":" + id)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	if err := b.rdb.Publish(ctx, Channel, topic+":"+id).Err(); err != nil {
+		b.publishFailures.Add(ctx, 1)
+		b.log.WarnContext(ctx, "publishing a cache invalidation failed", "topic", topic, "id", id, "error", err.Error())
+	}
+}
+
+func (b *Bus) dispatch(msg string) {
+	topic, id, ok := strings.Cut(msg, ":")
+	if !ok {
+		return
+	}
+	b.mu.Lock()
+	hs := append([]func(string){}, b.handlers[topic]...)
+	b.mu.Unlock()
+	for _, h := range hs {
+		h(id)
+	}
+}
+
+func (b *Bus) reset() {
+	b.mu.Lock()
+	rs := append([]func(){}, b.resets...)
+	b.mu.Unlock()
+	for _, r := range rs {
+		r()
+	}
+}
+
+// setConnected records a change of the subscription's state. Caches are
+// emptied before they are trusted again and as soon as they are not.
+func (b *Bus) setConnected(ctx context.Context, up bool) {
+	if b.connected.Load() == up {
+		return
+	}
+	if up {
+		b.reset()
+		b.connected.Store(true)
+		b.log.InfoContext(ctx, "cache invalidation channel connected; local caches in use")
+		return
+	}
+	b.connected.Store(false)
+	b.reset()
+	b.downs.Add(ctx, 1)
+	b.log.WarnContext(ctx, "cache invalidation channel lost; local caches bypassed until Redis returns")
+}
+
+// pingEvery is how often a quiet subscription is checked, and so about how
+// long a silently dead connection goes unnoticed.
+const pingEvery = time.Second
+
+// Run keeps the subscription alive until ctx ends.
+func (b *Bus) Run(ctx context.Context) error {
+	defer b.setConnected(ctx, false)
+	for ctx.Err() == nil {
+		b.subscribe(ctx)
+		select {
+		case <-ctx.Done():
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// subscribe holds one subscription until it fails.
+func (b *Bus) subscribe(ctx context.Context) {
+	ps := b.rdb.Subscribe(ctx, Channel)
+	defer ps.Close()
+	pinged := false
+	for ctx.Err() == nil {
+		msg, err := ps.ReceiveTimeout(ctx, pingEvery)
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() && !pinged {
+				// Quiet: prove the connection is alive with a ping whose
+				// pong must arrive within the next timeout.
+				pinged = true
+				if perr := ps.Ping(ctx); perr == nil {
+					continue
+				}
+			}
+			if ctx.Err() == nil {
+				b.setConnected(ctx, false)
+			}
+			return
+		}
+		pinged = false
+		switch m := msg.(type) {
+		case *goredis.Subscription:
+			if m.Kind == "subscribe" {
+				b.setConnected(ctx, true)
+			}
+		case *goredis.Message:
+			b.dispatch(m.Payload)
+		case *goredis.Pong:
+		}
+	}
+}

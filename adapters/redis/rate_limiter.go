@@ -1,0 +1,174 @@
+package redis
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/extguard/extguard/application"
+)
+
+// RateLimiter enforces fixed-window limits shared by every instance without
+// a Redis round trip per request: each instance counts locally and, every
+// SyncInterval, adds its new counts to the window's counter in Redis (one
+// pipelined INCRBY per active subject) and learns the global total back.
+// A request is allowed while the last known global total plus this
+// instance's unsynced count is under the limit, so across N instances a
+// subject can overshoot by at most what N instances admit in one sync
+// interval. While Redis is unreachable the limiter fails open: requests are
+// allowed, and that is logged and counted.
+type RateLimiter struct {
+	rdb      *goredis.Client
+	log      *slog.Logger
+	interval time.Duration
+
+	mu       sync.Mutex
+	counters map[string]*windowCounter
+
+	healthy   atomic.Bool
+	failOpen  metric.Int64Counter
+	denied    metric.Int64Counter
+	lastWarn  atomic.Int64
+	failOpens atomic.Int64
+}
+
+type windowCounter struct {
+	redisKey string
+	end      time.Time
+	global   int64 // total in Redis after our last sync
+	pending  int64 // counted here, not yet added to Redis
+}
+
+// SyncInterval is how often local counts are pushed to Redis.
+const SyncInterval = 100 * time.Millisecond
+
+var _ application.RateLimiter = (*RateLimiter)(nil)
+
+// NewRateLimiter returns a limiter on rdb; counts sync only while Run runs.
+func NewRateLimiter(rdb *goredis.Client, log *slog.Logger) *RateLimiter {
+	m := otel.Meter(instrumentationName)
+	fo, _ := m.Int64Counter("extguard.ratelimit.fail_open",
+		metric.WithDescription("requests allowed without a limit check because Redis was unreachable"))
+	dn, _ := m.Int64Counter("extguard.ratelimit.denied", metric.WithDescription("requests refused with 429"))
+	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, counters: map[string]*windowCounter{},
+		failOpen: fo, denied: dn}
+	r.healthy.Store(true)
+	return r
+}
+
+// FailOpens is how many requests were allowed unchecked (for tests and the
+// load report).
+func (r *RateLimiter) FailOpens() int64 { return r.failOpens.Load() }
+
+// Allow counts one request of subject in the current window.
+func (r *RateLimiter) Allow(ctx context.Context, subject string, limit int, window time.Duration) (bool, time.Duration) {
+	if !r.healthy.Load() {
+		r.failOpens.Add(1)
+		r.failOpen.Add(ctx, 1)
+		r.warnFailOpen(ctx)
+		return true, 0
+	}
+	now := time.Now()
+	start := now.Truncate(window)
+	end := start.Add(window)
+	name := subject + ":" + strconv.FormatInt(start.Unix(), 10)
+	r.mu.Lock()
+	c := r.counters[name]
+	if c == nil {
+		c = &windowCounter{redisKey: "extguard:rl:" + name, end: end}
+		r.counters[name] = c
+	}
+	if c.global+c.pending >= int64(limit) {
+		r.mu.Unlock()
+		r.denied.Add(ctx, 1)
+		return false, end.Sub(now)
+	}
+	c.pending++
+	r.mu.Unlock()
+	return true, 0
+}
+
+// warnFailOpen logs at most once per ten seconds.
+func (r *RateLimiter) warnFailOpen(ctx context.Context) {
+	now := time.Now().UnixNano()
+	last := r.lastWarn.Load()
+	if now-last > int64(10*time.Second) && r.lastWarn.CompareAndSwap(last, now) {
+		r.log.WarnContext(ctx, "rate limits failing open: Redis unreachable", "allowed_unchecked_total", r.failOpens.Load())
+	}
+}
+
+// Run syncs counts until ctx ends.
+func (r *RateLimiter) Run(ctx context.Context) error {
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			r.Sync(ctx)
+		}
+	}
+}
+
+// Sync pushes pending counts to Redis and reads the totals back; it also
+// forgets finished windows. A failure marks Redis unhealthy (fail open)
+// until a sync succeeds again.
+func (r *RateLimiter) Sync(ctx context.Context) {
+	now := time.Now()
+	type push struct {
+		c     *windowCounter
+		delta int64
+		cmd   *goredis.IntCmd
+	}
+	var pushes []push
+	r.mu.Lock()
+	for name, c := range r.counters {
+		if now.After(c.end) {
+			delete(r.counters, name)
+			continue
+		}
+		if c.pending > 0 {
+			pushes = append(pushes, push{c: c, delta: c.pending})
+		}
+	}
+	r.mu.Unlock()
+
+	sctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	pipe := r.rdb.Pipeline()
+	for i := range pushes {
+		p := &pushes[i]
+		p.cmd = pipe.IncrBy(sctx, p.c.redisKey, p.delta)
+		pipe.ExpireAt(sctx, p.c.redisKey, p.c.end.Add(time.Minute))
+	}
+	var err error
+	if len(pushes) > 0 {
+		_, err = pipe.Exec(sctx)
+	} else {
+		err = r.rdb.Ping(sctx).Err() // learn when Redis comes back
+	}
+	if err != nil {
+		if r.healthy.Swap(false) {
+			r.log.WarnContext(ctx, "rate limiter lost Redis; failing open", "error", err.Error())
+		}
+		// Counts made while healthy stay pending and are pushed on recovery.
+		return
+	}
+	r.mu.Lock()
+	for _, p := range pushes {
+		p.c.pending -= p.delta
+		p.c.global = p.cmd.Val()
+	}
+	r.mu.Unlock()
+	if !r.healthy.Swap(true) {
+		r.log.InfoContext(ctx, "rate limiter reached Redis again; limits enforced")
+	}
+}
