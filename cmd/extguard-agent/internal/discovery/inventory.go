@@ -75,3 +75,7 @@ func compareVersions(a, b string) int {
 	}
 	return cmp.Compare(a, b)
 }
+
+// DefaultProfile is the Profile of the installation an editor uses when no profile is chosen; its
+// command line acts on it unless given --profile.
+const DefaultProfile = defaultProfileName
