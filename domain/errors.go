@@ -24,10 +24,11 @@ const (
 )
 
 // FieldError names one bad input field, so clients can fix every mistake in one
-// round trip instead of one per request.
+// round trip instead of one per request. The JSON names are the protocols'
+// (problem+json "errors": [{"field", "message"}]).
 type FieldError struct {
-	Field   string
-	Message string
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 // Error is the single error vocabulary of extguard. Message is safe to show to

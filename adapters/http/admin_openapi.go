@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// The OpenAPI 3.1 document is generated from the route table (paths,
+// methods, permissions, parameters, bodies, statuses) and the schemas in
+// admin_openapi_schemas.go, so a route cannot be served without being
+// described; a test checks the served routes against the document.
+
+var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
+
+var (
+	openAPIOnce sync.Once
+	openAPIDoc  []byte
+)
+
+func (a *Admin) openAPI(c *fiber.Ctx) error {
+	openAPIOnce.Do(func() { openAPIDoc, _ = json.MarshalIndent(a.OpenAPI(), "", "  ") })
+	c.Set(fiber.HeaderContentType, "application/json")
+	return c.Send(openAPIDoc)
+}
+
+type obj = map[string]any
+
+// OpenAPI builds the document.
+func (a *Admin) OpenAPI() map[string]any {
+	paths := obj{}
+	for _, r := range a.routes {
+		item, _ := paths[r.Path].(obj)
+		if item == nil {
+			item = obj{}
+			paths[r.Path] = item
+		}
+		item[strings.ToLower(r.Method)] = r.operation()
+	}
+	return obj{
+		"openapi": "3.1.0",
+		"info": obj{"title": "extguard admin API", "version": "1.0.0",
+			"description": "Admin REST API of extguard. Lists are keyset-paginated (limit 1-500, default 50; opaque cursor). " +
+				"Errors are application/problem+json (RFC 9457). Every route's required permission is in x-extguard-permission; " +
+				"roles: admin (everything), editor (policy), auditor (read everything incl. audit log), viewer (read but audit log and users)."},
+		"servers":    []obj{{"url": "/"}},
+		"paths":      paths,
+		"components": obj{"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "session token (egs_…) from /api/v1/auth/login, or an API key (egk_…) with admin or read scope"}}, "schemas": schemas()},
+		"security":   []obj{{"bearer": []string{}}},
+	}
+}
+
+func (r *adminRoute) operationID() string {
+	parts := []string{strings.ToLower(r.Method)}
+	for _, seg := range strings.Split(strings.TrimPrefix(r.Path, "/api/v1/"), "/") {
+		seg = strings.NewReplacer("{", "by_", "}", "", "-", "_", ".", "_").Replace(seg)
+		parts = append(parts, seg)
+	}
+	return strings.Join(parts, "_")
+}
+
+func (r *adminRoute) operation() obj {
+	op := obj{"operationId": r.operationID(), "summary": r.Summary, "tags": []string{r.Tag},
+		"x-extguard-permission": string(r.Permission)}
+	if r.Permission == PermPublic {
+		op["security"] = []obj{}
+	}
+	var params []obj
+	for _, m := range pathParam.FindAllStringSubmatch(r.Path, -1) {
+		params = append(params, obj{"name": m[1], "in": "path", "required": true, "schema": obj{"type": "string", "format": "uuid"}})
+	}
+	if r.List {
+		params = append(params,
+			obj{"name": "limit", "in": "query", "schema": obj{"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+			obj{"name": "cursor", "in": "query", "schema": obj{"type": "string"}, "description": "next_cursor of the previous page"})
+	}
+	for _, p := range r.Query {
+		s := obj{"type": "string"}
+		switch p.Type {
+		case "uuid":
+			s["format"] = "uuid"
+		case "date-time":
+			s["format"] = "date-time"
+		case "boolean":
+			s = obj{"type": "boolean"}
+		}
+		if len(p.Enum) > 0 {
+			s["enum"] = p.Enum
+		}
+		q := obj{"name": p.Name, "in": "query", "schema": s}
+		if p.Description != "" {
+			q["description"] = p.Description
+		}
+		params = append(params, q)
+	}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	if r.Body != "" {
+		op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(r.Body)}}}
+	}
+	op["responses"] = r.responses()
+	return op
+}
+
+func (r *adminRoute) responses() obj {
+	out := obj{}
+	success := obj{"description": strings.ToLower(strings.TrimSpace(r.Summary))}
+	switch {
+	case r.Response == "VSCodePolicy":
+		str := obj{"schema": obj{"type": "string"}}
+		success["content"] = obj{"application/json": str, "application/x-apple-aspen-config": str, "text/plain": str}
+	case r.Response != "":
+		success["content"] = obj{"application/json": obj{"schema": ref(r.Response)}}
+	}
+	out[strconv.Itoa(r.Status)] = success
+	problems := []int{400}
+	if r.Permission != PermPublic {
+		problems = append(problems, 401, 403)
+	}
+	if strings.Contains(r.Path, "{") {
+		problems = append(problems, 404)
+	}
+	if r.Body != "" {
+		problems = append(problems, 413)
+		if r.Method == fiber.MethodPost || r.Method == fiber.MethodPatch || r.Method == fiber.MethodPut {
+			problems = append(problems, 409)
+		}
+	}
+	if r.Path == "/api/v1/auth/login" {
+		problems = append(problems, 401, 429)
+	}
+	sort.Ints(problems)
+	for _, st := range problems {
+		out[strconv.Itoa(st)] = obj{"description": "problem", "content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}
+	}
+	return out
+}
+
+func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+
+func sortedStrings(in []string) []string {
+	sort.Strings(in)
+	return in
+}

@@ -1,0 +1,177 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+)
+
+// MaxAdminBodyBytes bounds admin request bodies: the largest real one (a
+// catalog entry) is under 4 KiB.
+const MaxAdminBodyBytes = 64 << 10
+
+// decodeBody reads a JSON object into dst (a pointer to a struct with json
+// tags), strictly: unknown fields and wrongly typed values are refused, each
+// named, all in one answer. A field's zero value means "absent"; PATCH
+// bodies use pointer fields to tell absent from empty.
+func decodeBody(c *fiber.Ctx, dst any) error {
+	body := c.Body()
+	if len(body) > MaxAdminBodyBytes {
+		return fiber.NewError(fiber.StatusRequestEntityTooLarge, "request body over "+strconv.Itoa(MaxAdminBodyBytes)+" bytes")
+	}
+	var raw map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&raw); err != nil || raw == nil || dec.More() {
+		return domain.Invalid("malformed request body", domain.FieldError{Field: "body", Message: "must be one JSON object"})
+	}
+	v := reflect.ValueOf(dst).Elem()
+	fields := jsonFields(v.Type())
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var fe domain.FieldErrors
+	for _, k := range keys {
+		i, ok := fields[k]
+		if !ok {
+			fe.Add(k, "unknown field")
+			continue
+		}
+		f := v.Field(i)
+		if err := json.Unmarshal(raw[k], f.Addr().Interface()); err != nil {
+			fe.Add(k, "must be "+jsonTypeName(f.Type()))
+		}
+	}
+	return fe.Err("invalid request body")
+}
+
+func jsonFields(t reflect.Type) map[string]int {
+	out := map[string]int{}
+	for i := 0; i < t.NumField(); i++ {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out[name] = i
+		}
+	}
+	return out
+}
+
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeOf(json.RawMessage{}):
+		return "a JSON object"
+	case t == reflect.TypeOf(time.Time{}):
+		return "an RFC 3339 timestamp"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64:
+		return "an integer"
+	case reflect.Slice:
+		return "an array of " + strings.TrimPrefix(strings.TrimPrefix(jsonTypeName(t.Elem()), "a "), "an ") + "s"
+	}
+	return "a JSON value of the documented type"
+}
+
+// query reads query parameters, collecting every bad one.
+type query struct {
+	c  *fiber.Ctx
+	fe domain.FieldErrors
+}
+
+func (q *query) str(name string) string { return strings.Clone(q.c.Query(name)) }
+
+func (q *query) id(name string) domain.ID {
+	s := q.c.Query(name)
+	if s == "" {
+		return domain.NilID
+	}
+	id, err := domain.ParseID(s)
+	if err != nil {
+		q.fe.Add(name, "must be a UUID")
+	}
+	return id
+}
+
+func (q *query) boolean(name string) *bool {
+	s := q.c.Query(name)
+	if s == "" {
+		return nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		q.fe.Add(name, "must be true or false")
+		return nil
+	}
+	return &b
+}
+
+func (q *query) time(name string) time.Time {
+	s := q.c.Query(name)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		q.fe.Add(name, "must be an RFC 3339 timestamp like 2026-11-26T17:00:00Z")
+	}
+	return t.UTC()
+}
+
+func (q *query) page() application.PageRequest {
+	limit := 0
+	if s := q.c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			q.fe.Add("limit", "must be an integer between 1 and 500")
+			return application.PageRequest{}
+		}
+		if n == 0 {
+			n = -1 // an explicit 0 is out of range, not "the default"
+		}
+		limit = n
+	}
+	p, err := application.NewPageRequest(limit, q.str("cursor"))
+	q.fe.Include("", err)
+	return p
+}
+
+func (q *query) err() error { return q.fe.Err("invalid query parameters") }
+
+// pathID parses a UUID path parameter.
+func pathID(c *fiber.Ctx, name string) (domain.ID, error) {
+	id, err := domain.ParseID(c.Params(name))
+	if err != nil {
+		return domain.NilID, domain.Invalid("malformed id in the path", domain.FieldError{Field: name, Message: "must be a UUID"})
+	}
+	return id, nil
+}
+
+// checkQueryNames refuses query parameters a route does not know, so a typo
+// in a filter is an error instead of an unfiltered answer.
+func checkQueryNames(c *fiber.Ctx, r *adminRoute) error {
+	var fe domain.FieldErrors
+	c.Context().QueryArgs().VisitAll(func(k, _ []byte) {
+		name := string(k)
+		if !r.acceptsQuery(name) {
+			fe.Add(name, "unknown query parameter")
+		}
+	})
+	return fe.Err("invalid query parameters")
+}
