@@ -1,0 +1,203 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	gojson "github.com/goccy/go-json"
+	"github.com/gofiber/fiber/v2"
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	httpapi "github.com/extguard/extguard/adapters/http"
+	"github.com/extguard/extguard/adapters/password"
+	"github.com/extguard/extguard/adapters/postgres"
+	"github.com/extguard/extguard/adapters/redis"
+	"github.com/extguard/extguard/adapters/redis/redistest"
+	"github.com/extguard/extguard/adapters/webhook"
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/user"
+	"github.com/extguard/extguard/workers"
+)
+
+// adminEnv is the admin API on the real router, PostgreSQL and Redis.
+type adminEnv struct {
+	t      testing.TB
+	app    *fiber.App
+	admin  *httpapi.Admin
+	db     *bun.DB
+	uc     httpapi.AdminUseCases
+	tokens map[user.Role]string
+}
+
+const testPassword = "correct horse battery staple"
+
+var adminEnvSeq int
+
+func newAdminEnv(t testing.TB) *adminEnv {
+	t.Helper()
+	db := testDB(t)
+	rdb := goredis.NewClient(redistest.Options(t))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	bus, limiter := redis.NewBus(rdb, log), redis.NewRateLimiter(rdb, log)
+	tx, auditLog, clock := postgres.NewTxRunner(db), postgres.NewAuditLog(db), application.SystemClock{}
+	keyRepo, agentRepo := postgres.NewAPIKeyRepository(db), postgres.NewAgentRepository(db)
+	keys := redis.NewAPIKeyCache(keyRepo, bus)
+	usage := postgres.NewAPIKeyUsageRecorder(db, log, time.Hour)
+	// Cheap Argon2id parameters: the tests exercise the flow, not the cost.
+	hasher := password.NewArgon2id(password.Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32})
+	uc, err := httpapi.NewAdminUseCases(httpapi.AdminDeps{
+		Tx: tx, Audit: auditLog, Clock: clock, Hasher: hasher,
+		Users: postgres.NewUserRepository(db), Sessions: postgres.NewSessionRepository(db), Limiter: limiter, SessionTTL: time.Hour,
+		Groups: postgres.NewGroupRepository(db), Catalog: postgres.NewCatalogRepository(db),
+		Assignments: postgres.NewAssignmentRepository(db), Blocklist: postgres.NewBlocklistRepository(db),
+		Webhooks: postgres.NewWebhookRepository(db), URLGuard: webhook.URLGuard{}, Secrets: webhook.Secrets{},
+		Agents: agentRepo, Fleet: postgres.NewFleetReader(db), Installations: postgres.NewInstallationReader(db),
+		Compliance: postgres.NewComplianceReader(db), AuditReader: postgres.NewAuditReader(db),
+		PolicyInputs: postgres.NewPolicyInputs(db), Policies: redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus),
+		AgentCache: redis.NewAgentCache(agentRepo, bus), APIKeys: keyRepo, APIKeyInvalidator: keys,
+		AuthenticateAPIKey:  application.NewAuthenticateAPIKey(keys, usage, tx, auditLog, clock, log),
+		RevalidationCatalog: postgres.NewRevalidationCatalog(db), RevalidationQueue: workers.NewQueue(rdb),
+		Outbox: postgres.NewOutbox(db), DeliveryLog: postgres.NewDeliveries(db),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := httpapi.NewAdmin(uc, log)
+	app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, admin)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = bus.Run(ctx) }()
+	go func() { defer wg.Done(); _ = limiter.Run(ctx) }()
+	t.Cleanup(func() {
+		_ = app.Shutdown()
+		cancel()
+		wg.Wait()
+		_ = rdb.Close()
+	})
+	e := &adminEnv{t: t, app: app, admin: admin, db: db, uc: uc, tokens: map[user.Role]string{}}
+	for _, r := range httpapi.Roles {
+		e.tokens[r] = e.loginNew(r)
+	}
+	return e
+}
+
+// newUser creates a user with role directly through the use case.
+func (e *adminEnv) newUser(role user.Role) user.User {
+	e.t.Helper()
+	adminEnvSeq++
+	email := strings.ToLower(string(role)) + "-" + domain.NewID().String()[24:] + "@example.com"
+	u, err := e.uc.CreateUser.Execute(context.Background(), audit.SystemActor(), application.NewUserInput{
+		Email: email, Password: testPassword, Role: string(role), DisplayName: string(role)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
+// loginNew creates a user with role and logs in through the API.
+func (e *adminEnv) loginNew(role user.Role) string {
+	e.t.Helper()
+	u := e.newUser(role)
+	a := e.call("POST", "/api/v1/auth/login", "", `{"email":"`+u.Email()+`","password":"`+testPassword+`"}`)
+	if a.status != 200 {
+		e.t.Fatalf("login: %d %s", a.status, a.body)
+	}
+	return a.json(e.t)["token"].(string)
+}
+
+// call sends one request; body "" sends none.
+func (e *adminEnv) call(method, path, token, body string, headers ...string) answer {
+	e.t.Helper()
+	var r io.Reader
+	if body != "" {
+		r = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, path, r)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("User-Agent", "extguard-admin-test")
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := e.app.Test(req, -1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+// as calls with the token of a role.
+func (e *adminEnv) as(role user.Role, method, path, body string) answer {
+	e.t.Helper()
+	return e.call(method, path, e.tokens[role], body)
+}
+
+// must calls as admin and fails the test unless the status is want.
+func (e *adminEnv) must(want int, method, path, body string) map[string]any {
+	e.t.Helper()
+	a := e.as(user.RoleAdmin, method, path, body)
+	if a.status != want {
+		e.t.Fatalf("%s %s: status %d, want %d: %s", method, path, a.status, want, a.body)
+	}
+	if len(a.body) == 0 {
+		return nil
+	}
+	return a.json(e.t)
+}
+
+func (e *adminEnv) count(query string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.db.NewRaw(query, args...).Scan(context.Background(), &n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func (e *adminEnv) exec(query string, args ...any) {
+	e.t.Helper()
+	if _, err := e.db.NewRaw(query, args...).Exec(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// problemFields lists the field names of a problem answer.
+func problemFields(t testing.TB, a answer) []string {
+	t.Helper()
+	if ct := a.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Fatalf("status %d with content type %q, want problem+json: %s", a.status, ct, a.body)
+	}
+	var p struct {
+		Errors []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if err := gojson.NewDecoder(bytes.NewReader(a.body)).Decode(&p); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]string, len(p.Errors))
+	for i, f := range p.Errors {
+		out[i] = f.Field
+	}
+	return out
+}
+
+func uniqueName(prefix string) string { return prefix + "-" + domain.NewID().String()[24:] }
