@@ -201,3 +201,5 @@ func problemFields(t testing.TB, a answer) []string {
 }
 
 func uniqueName(prefix string) string { return prefix + "-" + domain.NewID().String()[24:] }
+
+func jsonUnmarshal(b []byte, v any) error { return gojson.Unmarshal(b, v) }
