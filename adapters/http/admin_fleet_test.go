@@ -142,7 +142,7 @@ func TestAdminAuditLogQuery(t *testing.T) {
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	e := newAdminEnv(t)
 	var doc struct {
-		OpenAPI string                                `json:"openapi"`
+		OpenAPI string                               `json:"openapi"`
 		Paths   map[string]map[string]map[string]any `json:"paths"`
 	}
 	a := e.call("GET", "/api/v1/openapi.json", "", "")
