@@ -17,9 +17,9 @@ type HeartbeatAnswer struct {
 // the contact goes to HeartbeatBuffer (flushed in batches) and the ETag comes
 // from the compiled-policy cache.
 type RecordHeartbeat struct {
-	Policies CompiledPolicies
+	Policies   CompiledPolicies
 	Heartbeats *HeartbeatBuffer
-	Clock    Clock
+	Clock      Clock
 }
 
 // Execute records the heartbeat of a (authorized by AuthorizeAgentRequest).
@@ -58,9 +58,9 @@ func groupPolicy(ctx context.Context, policies CompiledPolicies, a agent.Agent) 
 // (last_sync, flushed with the heartbeats). The caller answers 304 when the
 // agent already holds the ETag; that is a sync too.
 type SyncPolicy struct {
-	Policies CompiledPolicies
+	Policies   CompiledPolicies
 	Heartbeats *HeartbeatBuffer
-	Clock    Clock
+	Clock      Clock
 }
 
 // Execute returns the policy. Errors: forbidden (group gone), unavailable.

@@ -61,9 +61,13 @@ func (s *ReportStore) storeOnce(ctx context.Context, batch []application.StoredR
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"reports"}, reportColumns, historyRows(batch)); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, currentStateSQL, currentStateArgs(batch)...)
-			s.statements(4) // BEGIN, COPY, current state, COMMIT
-			return err
+			verdicts, installations := currentStateArgs(batch)
+			// Two statements, one round trip.
+			b := &pgx.Batch{}
+			b.Queue(verdictsSQL, verdicts...)
+			b.Queue(installationsSQL, installations...)
+			s.statements(5) // BEGIN, COPY, verdicts, installations, COMMIT
+			return tx.SendBatch(ctx, b).Close()
 		})
 	})
 }
@@ -88,30 +92,36 @@ func historyRows(batch []application.StoredReport) pgx.CopyFromSource {
 	return pgx.CopyFromRows(rows)
 }
 
-// currentStateSQL upserts each agent's verdict only when its report is at
-// least as new as the stored one (the row lock serialises concurrent
-// batches of one agent), and for exactly those agents makes the
-// installations the report's installed items: changed rows updated in
-// place (HOT: no indexed column changes), new ones inserted, vanished ones
-// deleted.
-const currentStateSQL = `
-WITH v AS (
-    INSERT INTO agent_verdicts AS av (agent_id, group_id, reported_at, policy_etag, compliant, violations, updated_at)
-    SELECT agent_id, group_id, reported_at, policy_etag, compliant, violations::jsonb, now()
-    FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::bool[], $6::text[])
-         AS t(agent_id, group_id, reported_at, policy_etag, compliant, violations)
-    ON CONFLICT (agent_id) DO UPDATE SET group_id = EXCLUDED.group_id, reported_at = EXCLUDED.reported_at,
-        policy_etag = EXCLUDED.policy_etag, compliant = EXCLUDED.compliant,
-        violations = EXCLUDED.violations, updated_at = EXCLUDED.updated_at
-    WHERE av.reported_at <= EXCLUDED.reported_at
-    RETURNING av.agent_id
+// verdictsSQL stores each agent's verdict only when its report is at least
+// as new as the stored one. It runs as its own statement, so that the row
+// locks it takes (waiting for a concurrent batch of the same agent to
+// commit) come before the snapshot of installationsSQL: that statement then
+// sees whatever the other batch wrote.
+const verdictsSQL = `
+INSERT INTO agent_verdicts AS av (agent_id, group_id, reported_at, policy_etag, compliant, violations, updated_at)
+SELECT agent_id, group_id, reported_at, policy_etag, compliant, violations::jsonb, now()
+FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::bool[], $6::text[])
+     AS t(agent_id, group_id, reported_at, policy_etag, compliant, violations)
+ON CONFLICT (agent_id) DO UPDATE SET group_id = EXCLUDED.group_id, reported_at = EXCLUDED.reported_at,
+    policy_etag = EXCLUDED.policy_etag, compliant = EXCLUDED.compliant,
+    violations = EXCLUDED.violations, updated_at = EXCLUDED.updated_at
+WHERE av.reported_at <= EXCLUDED.reported_at`
+
+// installationsSQL makes, for every agent whose stored verdict is now this
+// batch's report (the newest), the installations equal to the report's
+// installed items: changed rows updated in place (HOT: no indexed column
+// changes), new ones inserted, vanished ones deleted.
+const installationsSQL = `
+WITH w AS (
+    SELECT t.agent_id FROM unnest($1::uuid[], $2::timestamptz[]) AS t(agent_id, reported_at)
+    JOIN agent_verdicts av ON av.agent_id = t.agent_id AND av.reported_at = t.reported_at
 ), inst AS (
-    SELECT i.* FROM unnest($7::uuid[], $8::text[], $9::text[], $10::uuid[], $11::text[], $12::text[], $13::timestamptz[])
+    SELECT i.* FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::timestamptz[])
          AS i(agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
-    WHERE i.agent_id IN (SELECT agent_id FROM v)
+    WHERE i.agent_id IN (SELECT agent_id FROM w)
 ), gone AS (
-    DELETE FROM installations x USING v
-    WHERE x.agent_id = v.agent_id AND NOT EXISTS (
+    DELETE FROM installations x USING w
+    WHERE x.agent_id = w.agent_id AND NOT EXISTS (
         SELECT 1 FROM inst WHERE inst.agent_id = x.agent_id AND inst.editor = x.editor AND inst.extension_id = x.extension_id)
 )
 INSERT INTO installations (agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
@@ -145,7 +155,7 @@ func violationsJSON(vs []policy.Violation) string {
 // currentStateArgs keeps, per agent, only the newest report of the batch
 // (ties: the later received), sorted by agent id so concurrent batches lock
 // verdict rows in one order.
-func currentStateArgs(batch []application.StoredReport) []any {
+func currentStateArgs(batch []application.StoredReport) (verdicts, installations []any) {
 	newest := map[domain.ID]int{}
 	for i, r := range batch {
 		j, seen := newest[r.AgentID]
@@ -183,7 +193,8 @@ func currentStateArgs(batch []application.StoredReport) []any {
 			iAt = append(iAt, r.Report.ReportedAt())
 		}
 	}
-	return []any{vAgent, vGroup, vAt, vETag, vOK, vViol, iAgent, iEditor, iExt, iGroup, iVersion, iSHA, iAt}
+	return []any{vAgent, vGroup, vAt, vETag, vOK, vViol},
+		[]any{vAgent, vAt, iAgent, iEditor, iExt, iGroup, iVersion, iSHA, iAt}
 }
 
 func textOrNil(s string) any {

@@ -147,6 +147,9 @@ func (b *Bus) Run(ctx context.Context) error {
 func (b *Bus) subscribe(ctx context.Context) {
 	ps := b.rdb.Subscribe(ctx, Channel)
 	defer ps.Close()
+	// Closing the subscription is what unblocks a pending receive when ctx ends.
+	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
+	defer stop()
 	pinged := false
 	for ctx.Err() == nil {
 		msg, err := ps.ReceiveTimeout(ctx, pingEvery)

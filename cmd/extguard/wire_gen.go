@@ -10,6 +10,7 @@ import (
 	"context"
 	"github.com/extguard/extguard/adapters/config"
 	"github.com/extguard/extguard/adapters/postgres"
+	"github.com/extguard/extguard/adapters/redis"
 	"github.com/extguard/extguard/adapters/telemetry"
 	"github.com/google/wire"
 	"log/slog"
@@ -39,16 +40,31 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	}
 	migrator := postgres.NewMigrator(db)
 	health := provideHealth(tel, db, client, migrator)
-	mainAgentRoutes := provideAgentRoutes()
+	apiKeyRepository := postgres.NewAPIKeyRepository(db)
+	bus := redis.NewBus(client, log)
+	apiKeyCache := provideAPIKeyCache(apiKeyRepository, bus)
+	apiKeyUsageRecorder, cleanup3 := provideAPIKeyUsage(db, log, cfg)
+	txRunner := postgres.NewTxRunner(db)
+	auditLog := postgres.NewAuditLog(db)
+	authenticateAPIKey := provideAuthenticateAPIKey(apiKeyCache, apiKeyUsageRecorder, txRunner, auditLog, log)
+	agentRepository := postgres.NewAgentRepository(db)
+	agentCache := provideAgentCache(agentRepository, bus)
+	policyInputs := postgres.NewPolicyInputs(db)
+	policyCache := providePolicyCache(policyInputs, bus)
+	rateLimiter := redis.NewRateLimiter(client, log)
+	heartbeatStore := postgres.NewHeartbeatStore(db)
+	heartbeatBuffer, cleanup4 := provideHeartbeatBuffer(heartbeatStore, txRunner, auditLog, log, cfg)
+	reportStore := postgres.NewReportStore(db)
+	reportBatcher, cleanup5 := provideReportBatcher(reportStore, log)
+	agentAPI := provideAgentAPI(authenticateAPIKey, agentRepository, agentCache, policyCache, rateLimiter, heartbeatBuffer, reportBatcher, txRunner, auditLog, log)
+	mainAgentRoutes := provideAgentRoutes(agentAPI)
 	mainAdminRoutes := provideAdminRoutes()
 	v := provideModules(health, mainAgentRoutes, mainAdminRoutes)
 	app := provideApp(cfg, log, v)
-	mainAgentRunners := provideAgentRunners()
+	mainAgentRunners := provideAgentRunners(bus, rateLimiter, heartbeatBuffer, apiKeyUsageRecorder)
 	v2 := provideServerRunners(mainAgentRunners)
-	txRunner := postgres.NewTxRunner(db)
 	userRepository := postgres.NewUserRepository(db)
 	argon2id := providePasswordHasher()
-	auditLog := postgres.NewAuditLog(db)
 	applicationCreateFirstAdmin := provideCreateFirstAdmin(txRunner, userRepository, argon2id, auditLog)
 	server := &Server{
 		App:        app,
@@ -56,6 +72,9 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		FirstAdmin: applicationCreateFirstAdmin,
 	}
 	return server, func() {
+		cleanup5()
+		cleanup4()
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil

@@ -1,0 +1,223 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/agent"
+	"github.com/extguard/extguard/domain/apikey"
+	"github.com/extguard/extguard/domain/report"
+)
+
+// AgentRequestTimeout bounds an agent request's work (the use cases see it
+// as their context deadline); a report waiting for its batch is the longest.
+const AgentRequestTimeout = 15 * time.Second
+
+// AgentAPI is the agent protocol v1 (agent-protocol.md): enroll, heartbeat,
+// policy and reports under /api/v1/agent.
+type AgentAPI struct {
+	Gate      *application.AuthorizeAgentRequest
+	Enroll    application.EnrollAgent
+	Heartbeat application.RecordHeartbeat
+	Policy    application.SyncPolicy
+	Report    application.SubmitReport
+}
+
+var _ Module = (*AgentAPI)(nil)
+
+// Register adds the agent routes.
+func (h *AgentAPI) Register(app *fiber.App) {
+	g := app.Group("/api/v1/agent")
+	g.Post("/enroll", h.enroll)
+	g.Post("/heartbeat", h.heartbeat)
+	g.Get("/policy", h.policy)
+	g.Post("/reports", h.report)
+}
+
+// agentContext is the use cases' context: the request's, bounded, carrying
+// the request's origin (copied: fiber reuses its buffers after the handler).
+func agentContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	ctx := application.WithOrigin(c.UserContext(), application.Origin{
+		ClientIP: strings.Clone(c.IP()), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent))})
+	return context.WithTimeout(ctx, AgentRequestTimeout)
+}
+
+// bearer is the token of "Authorization: Bearer <token>", or "".
+func agentBearer(c *fiber.Ctx) string {
+	h := c.Get(fiber.HeaderAuthorization)
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+var errNoAgentBearer = domain.Unauthorized("missing API key: send Authorization: Bearer <key>")
+
+func (h *AgentAPI) enroll(c *fiber.Ctx) error {
+	ctx, cancel := agentContext(c)
+	defer cancel()
+	key, err := h.authorizeKey(ctx, c)
+	if err != nil {
+		return agentError(c, err)
+	}
+	var req enrollRequest
+	if err := decodeAgentBody(c, &req, true); err != nil {
+		return agentError(c, err)
+	}
+	out, err := h.Enroll.Execute(ctx, key, application.EnrollInput{MachineID: req.MachineID, UserHash: req.UserHash,
+		DisplayName: req.DisplayName, Platform: req.Platform, AgentVersion: req.AgentVersion})
+	if err != nil {
+		return agentError(c, err)
+	}
+	status := fiber.StatusOK
+	if out.Created {
+		status = fiber.StatusCreated
+	}
+	return c.Status(status).JSON(enrollResponse{AgentID: out.Agent.ID().String(), GroupID: out.Agent.GroupID().String(),
+		HeartbeatIntervalS: out.Policy.Policy.HeartbeatIntervalS, PolicyETag: out.Policy.Policy.ETag})
+}
+
+func (h *AgentAPI) authorizeKey(ctx context.Context, c *fiber.Ctx) (apikey.Key, error) {
+	token := agentBearer(c)
+	if token == "" {
+		return apikey.Key{}, errNoAgentBearer
+	}
+	return h.Gate.Key(ctx, token)
+}
+
+// authorizeAgent runs the whole gate for an enrolled agent's request.
+func (h *AgentAPI) authorizeAgent(ctx context.Context, c *fiber.Ctx) (agent.Agent, error) {
+	key, err := h.authorizeKey(ctx, c)
+	if err != nil {
+		return agent.Agent{}, err
+	}
+	return h.Gate.Agent(ctx, key, c.Get(headerAgentID))
+}
+
+func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
+	ctx, cancel := agentContext(c)
+	defer cancel()
+	a, err := h.authorizeAgent(ctx, c)
+	if err != nil {
+		return agentError(c, err)
+	}
+	var req heartbeatRequest
+	if err := decodeAgentBody(c, &req, false); err != nil {
+		return agentError(c, err)
+	}
+	ans, err := h.Heartbeat.Execute(ctx, a, req.AgentVersion)
+	if err != nil {
+		return agentError(c, err)
+	}
+	return c.JSON(heartbeatResponse{PolicyETag: ans.PolicyETag, HeartbeatIntervalS: ans.HeartbeatIntervalS})
+}
+
+func (h *AgentAPI) policy(c *fiber.Ctx) error {
+	ctx, cancel := agentContext(c)
+	defer cancel()
+	a, err := h.authorizeAgent(ctx, c)
+	if err != nil {
+		return agentError(c, err)
+	}
+	cp, err := h.Policy.Execute(ctx, a)
+	if err != nil {
+		return agentError(c, err)
+	}
+	c.Set(fiber.HeaderETag, cp.Policy.ETag)
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), cp.Policy.ETag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	return c.JSON(policyDocument(cp))
+}
+
+// etagMatches implements If-None-Match: a list of entity tags or "*";
+// weak comparison, as RFC 9110 requires for If-None-Match.
+func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *AgentAPI) report(c *fiber.Ctx) error {
+	ctx, cancel := agentContext(c)
+	defer cancel()
+	a, err := h.authorizeAgent(ctx, c)
+	if err != nil {
+		return agentError(c, err)
+	}
+	var req reportRequest
+	if err := decodeAgentBody(c, &req, true); err != nil {
+		return agentError(c, err)
+	}
+	v, err := h.Report.Execute(ctx, a, req.params(), application.OriginFrom(ctx).ClientIP)
+	if err != nil {
+		return agentError(c, err)
+	}
+	return c.JSON(verdictResponse(v))
+}
+
+// agentError adds what the one error mapping (problem.go) cannot know: 413
+// for an oversized report and Retry-After on 429. Everything else is the
+// shared mapping's.
+func agentError(c *fiber.Ctx, err error) error {
+	if report.IsTooMany(err) {
+		var de *domain.Error
+		errors.As(err, &de)
+		p := newProblem(fiber.StatusRequestEntityTooLarge, de.Message)
+		p.Errors = de.Fields
+		return WriteProblem(c, p)
+	}
+	var rl *application.RateLimitedError
+	if errors.As(err, &rl) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((rl.RetryAfter+time.Second-1)/time.Second)))
+	}
+	return err
+}
+
+// AgentAPIDeps is what the agent API is assembled from (wire, tests and
+// the load generator build it the same way).
+type AgentAPIDeps struct {
+	Auth       *application.AuthenticateAPIKey
+	Agents     application.AgentRepository
+	AgentCache interface {
+		application.AgentLookup
+		application.AgentCacheInvalidator
+	}
+	Policies   application.CompiledPolicies
+	Limiter    application.RateLimiter
+	Limits     application.AgentRateLimits
+	Heartbeats *application.HeartbeatBuffer
+	Reports    *application.ReportBatcher
+	Tx         application.Transactor
+	Audit      application.AuditLog
+	Clock      application.Clock
+	Log        *slog.Logger
+}
+
+// NewAgentAPI assembles the module's use cases.
+func NewAgentAPI(d AgentAPIDeps) *AgentAPI {
+	return &AgentAPI{
+		Gate: application.NewAuthorizeAgentRequest(d.Auth, d.AgentCache, d.Limiter, d.Limits, d.Tx, d.Audit, d.Clock, d.Log),
+		Enroll: application.EnrollAgent{Tx: d.Tx, Agents: d.Agents, Audit: d.Audit, Clock: d.Clock, Policies: d.Policies,
+			Invalidator: d.AgentCache},
+		Heartbeat: application.RecordHeartbeat{Policies: d.Policies, Heartbeats: d.Heartbeats, Clock: d.Clock},
+		Policy:    application.SyncPolicy{Policies: d.Policies, Heartbeats: d.Heartbeats, Clock: d.Clock},
+		Report:    application.SubmitReport{Policies: d.Policies, Batcher: d.Reports, Clock: d.Clock},
+	}
+}

@@ -1,0 +1,341 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gojson "github.com/goccy/go-json"
+	"github.com/gofiber/fiber/v2"
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	httpapi "github.com/extguard/extguard/adapters/http"
+	"github.com/extguard/extguard/adapters/postgres"
+	"github.com/extguard/extguard/adapters/postgres/pgtest"
+	"github.com/extguard/extguard/adapters/redis"
+	"github.com/extguard/extguard/adapters/redis/redistest"
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+)
+
+// TestMain gives this package's tests (agent and admin) their own database.
+func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+
+// queryCounter counts every statement sent through bun, so tests can prove
+// that a path is answered without SQL.
+type queryCounter struct{ n atomic.Int64 }
+
+func (q *queryCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context {
+	return ctx
+}
+func (q *queryCounter) AfterQuery(context.Context, *bun.QueryEvent) { q.n.Add(1) }
+
+var (
+	hookOnce sync.Once
+	queries  = &queryCounter{}
+)
+
+func testDB(t testing.TB) *bun.DB {
+	db := pgtest.DB(t)
+	hookOnce.Do(func() { db.AddQueryHook(queries) })
+	return db
+}
+
+type envOptions struct {
+	redisAddr string // overrides the test Redis (e.g. a closed port or a proxy)
+	limits    *application.AgentRateLimits
+	batch     *application.ReportBatchConfig
+	store     func(application.ReportStore) application.ReportStore
+}
+
+// agentEnv is the agent API on the real router, PostgreSQL and Redis.
+type agentEnv struct {
+	t          testing.TB
+	app        *fiber.App
+	db         *bun.DB
+	bus        *redis.Bus
+	limiter    *redis.RateLimiter
+	heartbeats *application.HeartbeatBuffer
+	policies   *redis.PolicyCache
+	agents     *redis.AgentCache
+	createKey  application.CreateAPIKey
+	revokeKey  application.RevokeAPIKey
+}
+
+func newAgentEnv(t testing.TB, o envOptions) *agentEnv {
+	t.Helper()
+	db := testDB(t)
+	opts := redistest.Options(t)
+	if o.redisAddr != "" {
+		opts.Addr = o.redisAddr
+		opts.DialTimeout, opts.MaxRetries = 200*time.Millisecond, -1
+	}
+	rdb := goredis.NewClient(opts)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	bus := redis.NewBus(rdb, log)
+	limiter := redis.NewRateLimiter(rdb, log)
+	tx, auditLog, clock := postgres.NewTxRunner(db), postgres.NewAuditLog(db), application.SystemClock{}
+	keyRepo := postgres.NewAPIKeyRepository(db)
+	keys := redis.NewAPIKeyCache(keyRepo, bus)
+	agentRepo := postgres.NewAgentRepository(db)
+	agents := redis.NewAgentCache(agentRepo, bus)
+	policies := redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus)
+	usage := postgres.NewAPIKeyUsageRecorder(db, log, time.Hour)
+	heartbeats := application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), tx, auditLog, log, time.Hour)
+	var store application.ReportStore = postgres.NewReportStore(db)
+	if o.store != nil {
+		store = o.store(store)
+	}
+	batchCfg := application.DefaultReportBatchConfig()
+	if o.batch != nil {
+		batchCfg = *o.batch
+	}
+	batcher := application.NewReportBatcher(store, log, batchCfg)
+	limits := application.DefaultAgentRateLimits()
+	if o.limits != nil {
+		limits = *o.limits
+	}
+	api := httpapi.NewAgentAPI(httpapi.AgentAPIDeps{
+		Auth:   application.NewAuthenticateAPIKey(keys, usage, tx, auditLog, clock, log),
+		Agents: agentRepo, AgentCache: agents, Policies: policies, Limiter: limiter, Limits: limits,
+		Heartbeats: heartbeats, Reports: batcher, Tx: tx, Audit: auditLog, Clock: clock, Log: log})
+	app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, api)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = bus.Run(ctx) }()
+	go func() { defer wg.Done(); _ = limiter.Run(ctx) }()
+	t.Cleanup(func() {
+		_ = app.Shutdown()
+		batcher.Close()
+		cancel()
+		wg.Wait()
+		_ = rdb.Close()
+	})
+	e := &agentEnv{t: t, app: app, db: db, bus: bus, limiter: limiter, heartbeats: heartbeats, policies: policies,
+		agents: agents, createKey: application.CreateAPIKey{Tx: tx, Keys: keyRepo, Audit: auditLog, Clock: clock},
+		revokeKey: application.RevokeAPIKey{Tx: tx, Keys: keyRepo, Audit: auditLog, Clock: clock, Invalidator: keys}}
+	if o.redisAddr == "" {
+		e.waitConnected(true)
+	}
+	return e
+}
+
+// listen serves the app on a real socket (for what app.Test cannot show,
+// such as fasthttp's own body limit) and returns its base URL.
+func (e *agentEnv) listen() string {
+	e.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { _ = e.app.Listener(ln) }()
+	return "http://" + ln.Addr().String()
+}
+
+func (e *agentEnv) waitConnected(want bool) {
+	e.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for e.bus.Connected() != want {
+		if time.Now().After(deadline) {
+			e.t.Fatalf("bus connected = %v, want %v", e.bus.Connected(), want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// group creates a group with the given settings JSON ("" for defaults).
+func (e *agentEnv) group(settings string) domain.ID {
+	e.t.Helper()
+	if settings == "" {
+		settings = "{}"
+	}
+	id := domain.NewID()
+	if _, err := e.db.NewRaw(`INSERT INTO groups (id, name, settings) VALUES (?, ?, ?::jsonb)`,
+		id.String(), "g-"+id.String(), settings).Exec(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+var admin = audit.Actor{Type: audit.ActorSystem}
+
+// key issues a key for group with scopes (default agent).
+func (e *agentEnv) key(group domain.ID, scopes ...string) string {
+	e.t.Helper()
+	if len(scopes) == 0 {
+		scopes = []string{"agent"}
+	}
+	_, secret, err := e.createKey.Execute(context.Background(), admin, group, "test key", scopes, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return secret.String()
+}
+
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (a answer) json(t testing.TB) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := gojson.Unmarshal(a.body, &m); err != nil {
+		t.Fatalf("answer %d is not JSON: %q", a.status, a.body)
+	}
+	return m
+}
+
+// call sends one request through the real router.
+func (e *agentEnv) call(method, path, key, agentID string, body []byte, headers ...string) answer {
+	e.t.Helper()
+	var r io.Reader
+	if body != nil {
+		r = bytes.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, path, r)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if agentID != "" {
+		req.Header.Set("X-Agent-ID", agentID)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := e.app.Test(req, -1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, header: resp.Header, body: b}
+}
+
+func enrollBody(machine string) []byte {
+	return []byte(`{"machine_id":"` + machine + `","user_hash":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",` +
+		`"display_name":"alice-laptop","platform":"linux-x64","agent_version":"1.0.0"}`)
+}
+
+// enroll enrolls machine with key and returns the agent id.
+func (e *agentEnv) enroll(key, machine string) string {
+	e.t.Helper()
+	a := e.call("POST", "/api/v1/agent/enroll", key, "", enrollBody(machine))
+	if a.status != 201 && a.status != 200 {
+		e.t.Fatalf("enroll: %d %s", a.status, a.body)
+	}
+	return a.json(e.t)["agent_id"].(string)
+}
+
+func (e *agentEnv) heartbeat(key, agentID string) answer {
+	return e.call("POST", "/api/v1/agent/heartbeat", key, agentID, nil)
+}
+
+func (e *agentEnv) countRows(query string, args ...any) int {
+	e.t.Helper()
+	var n int
+	if err := e.db.NewRaw(query, args...).Scan(context.Background(), &n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}
+
+func (e *agentEnv) exec(query string, args ...any) {
+	e.t.Helper()
+	if _, err := e.db.NewRaw(query, args...).Exec(context.Background()); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func reportBody(at time.Time, items ...string) []byte {
+	return []byte(`{"reported_at":"` + at.UTC().Format(time.RFC3339) + `","policy_etag":"","extensions":[` +
+		strings.Join(items, ",") + `]}`)
+}
+
+func installed(id, version string) string {
+	return `{"extension_id":"` + id + `","installed":true,"version":"` + version + `","editor":"vscode"}`
+}
+
+// tcpProxy forwards to Redis and can be cut and restored, to take Redis
+// away from one client without touching the server other tests share.
+type tcpProxy struct {
+	addr, target string
+	mu           sync.Mutex
+	ln           net.Listener
+	conns        []net.Conn
+}
+
+func newTCPProxy(t testing.TB, target string) *tcpProxy {
+	p := &tcpProxy{target: target}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.addr = ln.Addr().String()
+	p.serve(ln)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *tcpProxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", p.target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
+			go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
+		}
+	}()
+}
+
+// cut closes the listener and every connection: Redis is "down".
+func (p *tcpProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		_ = p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+	p.conns = nil
+}
+
+// restore listens again on the same address: Redis is "back".
+func (p *tcpProxy) restore(t testing.TB) {
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.serve(ln)
+}
