@@ -58,13 +58,22 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	reportBatcher, cleanup5 := provideReportBatcher(reportStore, log)
 	agentAPI := provideAgentAPI(authenticateAPIKey, agentRepository, agentCache, policyCache, rateLimiter, heartbeatBuffer, reportBatcher, txRunner, auditLog, log)
 	mainAgentRoutes := provideAgentRoutes(agentAPI)
-	mainAdminRoutes := provideAdminRoutes()
+	userRepository := postgres.NewUserRepository(db)
+	argon2id := providePasswordHasher()
+	adminUseCases, err := provideAdminUseCases(cfg, db, txRunner, auditLog, userRepository, argon2id, rateLimiter, policyInputs, agentRepository, apiKeyRepository, apiKeyCache, authenticateAPIKey, policyCache, agentCache, client)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	mainAdminRoutes := provideAdminRoutes(adminUseCases, log)
 	v := provideModules(health, mainAgentRoutes, mainAdminRoutes)
 	app := provideApp(cfg, log, v)
 	mainAgentRunners := provideAgentRunners(bus, rateLimiter, heartbeatBuffer, apiKeyUsageRecorder)
 	v2 := provideServerRunners(mainAgentRunners)
-	userRepository := postgres.NewUserRepository(db)
-	argon2id := providePasswordHasher()
 	applicationCreateFirstAdmin := provideCreateFirstAdmin(txRunner, userRepository, argon2id, auditLog)
 	server := &Server{
 		App:        app,
