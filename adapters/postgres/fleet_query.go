@@ -22,35 +22,9 @@ var _ application.FleetReader = (*FleetReader)(nil)
 // NewFleetReader returns the reader on db.
 func NewFleetReader(db *bun.DB) *FleetReader { return &FleetReader{db: db} }
 
-// agentListRow reads the agents columns the admin views show.
-type agentListRow struct {
-	bun.BaseModel `bun:"table:agents"`
-
-	ID            uuid.UUID `bun:"id,pk,type:uuid"`
-	GroupID       uuid.UUID `bun:"group_id,type:uuid"`
-	MachineID     string    `bun:"machine_id"`
-	UserHash      string    `bun:"user_hash"`
-	DisplayName   string    `bun:"display_name"`
-	Platform      string    `bun:"platform"`
-	AgentVersion  string    `bun:"agent_version"`
-	LastHeartbeat time.Time `bun:"last_heartbeat,nullzero"`
-	LastSync      time.Time `bun:"last_sync,nullzero"`
-	Status        string    `bun:"status"`
-	CreatedAt     time.Time `bun:"created_at"`
-	UpdatedAt     time.Time `bun:"updated_at"`
-	DeletedAt     time.Time `bun:"deleted_at,soft_delete,nullzero"`
-}
-
-func (r *agentListRow) toDomain() agent.Agent {
-	return agent.RehydrateAgent(agent.Record{ID: did(r.ID), GroupID: did(r.GroupID), MachineID: r.MachineID,
-		UserHash: r.UserHash, DisplayName: r.DisplayName, Platform: r.Platform, AgentVersion: r.AgentVersion,
-		LastHeartbeat: r.LastHeartbeat, LastSync: r.LastSync, Status: agent.Status(r.Status),
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt})
-}
-
 // Agents pages agents by id.
 func (r *FleetReader) Agents(ctx context.Context, f application.AgentFilter, page application.PageRequest) (application.Page[agent.Agent], error) {
-	q := conn(ctx, r.db).NewSelect().Model((*agentListRow)(nil))
+	q := conn(ctx, r.db).NewSelect().Model((*agentRow)(nil))
 	if !f.GroupID.IsZero() {
 		q = q.Where("group_id = ?", uid(f.GroupID))
 	}
@@ -60,7 +34,7 @@ func (r *FleetReader) Agents(ctx context.Context, f application.AgentFilter, pag
 	if f.Platform != "" {
 		q = q.Where("platform = ?", f.Platform)
 	}
-	return listByID(ctx, q, "id", page, func(r *agentListRow) uuid.UUID { return r.ID }, infallible((*agentListRow).toDomain))
+	return listByID(ctx, q, "id", page, func(r *agentRow) uuid.UUID { return r.ID }, infallible((*agentRow).toDomain))
 }
 
 // Inventory reads the agent's rows of the current inventory.
