@@ -38,15 +38,15 @@ WITH thresholds AS (
 ),
 due AS (
     SELECT a.id, a.group_id, a.status AS from_status, a.last_heartbeat,
-        CASE WHEN COALESCE(a.last_heartbeat, a.created_at) < ?0 - t.offline_s * interval '1 second'
+        CASE WHEN COALESCE(a.last_heartbeat, a.created_at) < ?0::timestamptz - t.offline_s * interval '1 second'
              THEN 'offline' ELSE 'stale' END AS to_status,
         t.stale_s, t.offline_s
     FROM agents a JOIN thresholds t ON t.group_id = a.group_id
     WHERE a.deleted_at IS NULL AND a.status IN ('active', 'stale')
-      AND COALESCE(a.last_heartbeat, a.created_at) < ?0 - t.stale_s * interval '1 second'
+      AND COALESCE(a.last_heartbeat, a.created_at) < ?0::timestamptz - t.stale_s * interval '1 second'
 ),
 moved AS (
-    UPDATE agents a SET status = d.to_status, updated_at = ?0
+    UPDATE agents a SET status = d.to_status, updated_at = ?0::timestamptz
     FROM due d
     WHERE a.id = d.id AND d.to_status <> d.from_status
       AND a.status = d.from_status AND a.last_heartbeat IS NOT DISTINCT FROM d.last_heartbeat
@@ -58,7 +58,7 @@ ev AS (
     SELECT ` + sqlUUIDv7 + `, 'agent.status_changed', 'system', m.group_id, 'agent', m.id,
         jsonb_build_object('from', m.from_status, 'to', m.to_status, 'last_heartbeat', m.last_heartbeat,
                            'stale_after_s', m.stale_s, 'offline_after_s', m.offline_s),
-        ?0
+        ?0::timestamptz
     FROM moved m
     RETURNING id, event_type
 ),
