@@ -98,8 +98,9 @@ func (q *Queue) enqueueDelivery(ctx context.Context, id domain.ID) error {
 func (q *Queue) enqueuePeriodic(ctx context.Context, typ string, periodStart time.Time, retain time.Duration) error {
 	t, opts := newPeriodicTask(typ, periodStart)
 	t = asynq.NewTaskWithHeaders(t.Type(), t.Payload(), traceHeaders(ctx), opts...)
-	// Retention keeps the finished task (and so its id) for the rest of the
-	// period: an instance whose tick comes late still conflicts.
+	// Retention keeps the finished task (and so its id) past the end of the
+	// period (asynq counts it in whole seconds): an instance whose tick comes
+	// late still conflicts.
 	_, err := q.client.EnqueueContext(ctx, t, asynq.TaskID(periodicTaskID(typ, periodStart)), asynq.Retention(retain))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil

@@ -42,7 +42,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			if start.Equal(done[i]) {
 				continue
 			}
-			err := s.queue.enqueuePeriodic(ctx, p.Type, start, p.Period)
+			err := s.queue.enqueuePeriodic(ctx, p.Type, start, p.Period+time.Minute)
 			if err != nil {
 				if !failing[i] && ctx.Err() == nil {
 					s.log.WarnContext(ctx, "cannot enqueue periodic task; retrying", "type", p.Type, "error", err)
