@@ -19,9 +19,9 @@ import (
 
 // UseCases are what the handlers call.
 type UseCases struct {
-	DetectStale   application.DetectStaleAgents
-	SweepRevalid  application.SweepRevalidation
-	Revalidate    application.RevalidateExtension
+	DetectStale    application.DetectStaleAgents
+	SweepRevalid   application.SweepRevalidation
+	Revalidate     application.RevalidateExtension
 	DeliverWebhook application.DeliverWebhook
 }
 
