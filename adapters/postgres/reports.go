@@ -62,11 +62,12 @@ func (s *ReportStore) storeOnce(ctx context.Context, batch []application.StoredR
 				return err
 			}
 			verdicts, installations := currentStateArgs(batch)
-			// Two statements, one round trip.
+			// Three statements, one round trip.
 			b := &pgx.Batch{}
 			b.Queue(verdictsSQL, verdicts...)
 			b.Queue(installationsSQL, installations...)
-			s.statements(5) // BEGIN, COPY, verdicts, installations, COMMIT
+			b.Queue(vanishedSQL, installations[:5]...)
+			s.statements(6) // BEGIN, COPY, verdicts, installations, vanished, COMMIT
 			return tx.SendBatch(ctx, b).Close()
 		})
 	})
@@ -107,28 +108,44 @@ ON CONFLICT (agent_id) DO UPDATE SET group_id = EXCLUDED.group_id, reported_at =
     violations = EXCLUDED.violations, updated_at = EXCLUDED.updated_at
 WHERE av.reported_at <= EXCLUDED.reported_at`
 
-// installationsSQL makes, for every agent whose stored verdict is now this
-// batch's report (the newest), the installations equal to the report's
-// installed items: changed rows updated in place (HOT: no indexed column
-// changes), new ones inserted, vanished ones deleted.
-const installationsSQL = `
+// winnersCTE is the agents whose stored verdict is now this batch's report
+// (so theirs is the newest) with its time.
+const winnersCTE = `
 WITH w AS (
-    SELECT t.agent_id FROM unnest($1::uuid[], $2::timestamptz[]) AS t(agent_id, reported_at)
+    SELECT t.agent_id, t.reported_at FROM unnest($1::uuid[], $2::timestamptz[]) AS t(agent_id, reported_at)
     JOIN agent_verdicts av ON av.agent_id = t.agent_id AND av.reported_at = t.reported_at
-), inst AS (
-    SELECT i.* FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::timestamptz[])
-         AS i(agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
-    WHERE i.agent_id IN (SELECT agent_id FROM w)
-), gone AS (
-    DELETE FROM installations x USING w
-    WHERE x.agent_id = w.agent_id AND NOT EXISTS (
-        SELECT 1 FROM inst WHERE inst.agent_id = x.agent_id AND inst.editor = x.editor AND inst.extension_id = x.extension_id)
-)
+)`
+
+// installationsSQL writes the winners' installed items that differ from
+// what is stored: new rows are inserted, changed ones updated. Unchanged
+// rows (the steady state: inventories rarely change between reports) cost
+// one index probe and no write, so installations.reported_at is when the
+// agent first reported the row in its current state; the time of the
+// agent's newest report is agent_verdicts.reported_at. The winners' verdict
+// rows are locked by this transaction, so no other batch writes these
+// agents' rows meanwhile.
+const installationsSQL = winnersCTE + `
 INSERT INTO installations (agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
-SELECT agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at FROM inst
+SELECT i.agent_id, i.editor, i.extension_id, i.group_id, i.installed_version, i.extension_sha256, i.reported_at
+FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::timestamptz[])
+     AS i(agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
+WHERE i.agent_id IN (SELECT agent_id FROM w)
+  AND NOT EXISTS (SELECT 1 FROM installations c
+      WHERE c.agent_id = i.agent_id AND c.editor = i.editor AND c.extension_id = i.extension_id
+        AND c.group_id = i.group_id AND c.installed_version IS NOT DISTINCT FROM i.installed_version
+        AND c.extension_sha256 IS NOT DISTINCT FROM i.extension_sha256)
 ON CONFLICT (agent_id, editor, extension_id) DO UPDATE SET group_id = EXCLUDED.group_id,
     installed_version = EXCLUDED.installed_version, extension_sha256 = EXCLUDED.extension_sha256,
     reported_at = EXCLUDED.reported_at`
+
+// vanishedSQL deletes the winners' rows their report no longer lists. NOT
+// IN over the report's keys is planned as a hashed subplan: one pass over
+// each agent's rows (an index range scan), whatever the batch size.
+const vanishedSQL = winnersCTE + `
+DELETE FROM installations x USING w
+WHERE x.agent_id = w.agent_id
+  AND (x.agent_id, x.editor, x.extension_id) NOT IN (
+      SELECT agent_id, editor, extension_id FROM unnest($3::uuid[], $4::text[], $5::text[]) AS k(agent_id, editor, extension_id))`
 
 type violationDoc struct {
 	ExtensionID string   `json:"extension_id"`

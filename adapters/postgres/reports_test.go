@@ -98,17 +98,35 @@ func TestReportStoreKeepsHistoryAndNewestInventory(t *testing.T) {
 	if got := inventory(t, ctx, a.ID()); len(got) != 1 || got["golang.go"] != "0.41.0" {
 		t.Fatalf("inventory after removal: %v", got)
 	}
+	// A changed version is updated; an unchanged row keeps the time it was
+	// first reported in that state.
+	if err := store.StoreReports(ctx, []application.StoredReport{storedReport(t, a, t0.Add(3*time.Minute),
+		item("golang.go", "0.42.0"), item("esbenp.prettier-vscode", "10.1.0"))}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.StoreReports(ctx, []application.StoredReport{storedReport(t, a, t0.Add(4*time.Minute),
+		item("golang.go", "0.42.0"), item("esbenp.prettier-vscode", "10.1.0"))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := inventory(t, ctx, a.ID()); len(got) != 2 || got["golang.go"] != "0.42.0" {
+		t.Fatalf("inventory after a version change: %v", got)
+	}
+	var since time.Time
+	if err := db.NewRaw(`SELECT reported_at FROM installations WHERE agent_id = ? AND extension_id = 'golang.go'`,
+		a.ID().String()).Scan(ctx, &since); err != nil || !since.Equal(t0.Add(3*time.Minute)) {
+		t.Fatalf("unchanged row's reported_at %v, want %v (%v)", since, t0.Add(3*time.Minute), err)
+	}
 	var history int
 	var ip string
 	if err := db.NewRaw(`SELECT count(*), max(host(client_ip)) FROM reports WHERE agent_id = ?`, a.ID().String()).Scan(ctx, &history, &ip); err != nil {
 		t.Fatal(err)
 	}
-	if history != 6 || ip != "192.0.2.9" {
-		t.Fatalf("history rows %d ip %q, want 6 and 192.0.2.9", history, ip)
+	if history != 10 || ip != "192.0.2.9" {
+		t.Fatalf("history rows %d ip %q, want 10 and 192.0.2.9", history, ip)
 	}
 	var version int
-	if err := db.NewRaw(`SELECT count(*) FROM reports WHERE agent_id = ? AND substr(id::text, 15, 1) = '7'`, a.ID().String()).Scan(ctx, &version); err != nil || version != 6 {
-		t.Fatalf("UUIDv7 ids: %d of 6 (%v)", version, err)
+	if err := db.NewRaw(`SELECT count(*) FROM reports WHERE agent_id = ? AND substr(id::text, 15, 1) = '7'`, a.ID().String()).Scan(ctx, &version); err != nil || version != 10 {
+		t.Fatalf("UUIDv7 ids: %d of 10 (%v)", version, err)
 	}
 	if got := inventory(t, ctx, other.ID()); got["esbenp.prettier-vscode"] != "10.1.0" {
 		t.Fatalf("other agent: %v", got)

@@ -1,0 +1,114 @@
+package httpapi_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/extguard/extguard/application"
+)
+
+// Benchmarks of each agent endpoint through the real router (middleware,
+// gate, use case, JSON) on PostgreSQL and Redis, calling fiber's handler
+// directly so the figures are the server's cost per request, without a
+// network client. The load run (make bench, cmd/extguard-load) measures
+// the same paths over sockets against a yardstick.
+
+type benchFleet struct {
+	e      *agentEnv
+	key    string
+	agents []string
+	etag   string
+}
+
+func newBenchFleet(b *testing.B, n int) *benchFleet {
+	e := newAgentEnv(b, envOptions{limits: &application.AgentRateLimits{PerKey: 1 << 30, PerAgent: 1 << 30, Window: time.Minute}})
+	f := &benchFleet{e: e, key: e.key(e.group(`{"mode":"blocklist","enforcement":"enforce"}`))}
+	for i := range n {
+		f.agents = append(f.agents, e.enroll(f.key, fmt.Sprintf("bench-%s-%d", b.Name(), i)))
+	}
+	f.etag = e.heartbeat(f.key, f.agents[0]).json(b)["policy_etag"].(string)
+	return f
+}
+
+// serve runs handler requests built by prepare from parallel goroutines.
+func (f *benchFleet) serve(b *testing.B, want int, prepare func(req *fasthttp.Request, i int)) {
+	h := f.e.app.Handler()
+	var seq atomic.Int64
+	addr := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 4242}
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		var ctx fasthttp.RequestCtx
+		var req fasthttp.Request
+		for pb.Next() {
+			req.Reset()
+			prepare(&req, int(seq.Add(1)))
+			ctx.ResetUserValues() // as fasthttp does per request (fiber keeps its context there)
+			ctx.Init(&req, addr, nil)
+			h(&ctx)
+			if got := ctx.Response.StatusCode(); got != want {
+				b.Fatalf("status %d, want %d: %s", got, want, ctx.Response.Body())
+			}
+		}
+	})
+}
+
+func (f *benchFleet) agentRequest(req *fasthttp.Request, method, path string, i int) {
+	req.Header.SetMethod(method)
+	req.SetRequestURI(path)
+	req.Header.Set("Authorization", "Bearer "+f.key)
+	req.Header.Set("X-Agent-ID", f.agents[i%len(f.agents)])
+}
+
+func BenchmarkAgentHeartbeat(b *testing.B) {
+	f := newBenchFleet(b, 100)
+	f.serve(b, 200, func(req *fasthttp.Request, i int) { f.agentRequest(req, "POST", "/api/v1/agent/heartbeat", i) })
+}
+
+func BenchmarkAgentPolicyNotModified(b *testing.B) {
+	f := newBenchFleet(b, 100)
+	f.serve(b, 304, func(req *fasthttp.Request, i int) {
+		f.agentRequest(req, "GET", "/api/v1/agent/policy", i)
+		req.Header.Set("If-None-Match", f.etag)
+	})
+}
+
+func BenchmarkAgentPolicyFull(b *testing.B) {
+	f := newBenchFleet(b, 100)
+	f.serve(b, 200, func(req *fasthttp.Request, i int) { f.agentRequest(req, "GET", "/api/v1/agent/policy", i) })
+}
+
+func BenchmarkAgentEnrollAgain(b *testing.B) {
+	f := newBenchFleet(b, 1)
+	f.serve(b, 200, func(req *fasthttp.Request, i int) {
+		req.Header.SetMethod("POST")
+		req.SetRequestURI("/api/v1/agent/enroll")
+		req.Header.Set("Authorization", "Bearer "+f.key)
+		req.SetBody(enrollBody(fmt.Sprintf("bench-%s-%d", b.Name(), 0)))
+	})
+}
+
+// BenchmarkAgentReport50 posts 50-row reports from parallel clients, so the
+// group commit gathers them into shared batches; rows/s is the figure.
+func BenchmarkAgentReport50(b *testing.B) {
+	f := newBenchFleet(b, 200)
+	items := make([]string, 50)
+	for j := range items {
+		items[j] = installed("publisher"+strconv.Itoa(j%7)+".extension-"+strconv.Itoa(j), "1."+strconv.Itoa(j)+".0")
+	}
+	start := time.Now().Add(-time.Hour)
+	b.SetParallelism(16)
+	f.serve(b, 200, func(req *fasthttp.Request, i int) {
+		f.agentRequest(req, "POST", "/api/v1/agent/reports", i)
+		req.SetBody(reportBody(start.Add(time.Duration(i)*time.Second), items...))
+	})
+	b.ReportMetric(float64(b.N)*50/b.Elapsed().Seconds(), "rows/s")
+	_ = context.Background()
+}

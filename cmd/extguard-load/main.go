@@ -1,0 +1,283 @@
+// Command extguard-load is the agent API's load run (make bench). In one
+// process it starts the real agent API (the production router, PostgreSQL,
+// Redis) and a minimal fiber endpoint as the yardstick, drives both with
+// the same generator, and prints the figures as ratios measured in the same
+// run, so the machine's speed cancels out:
+//
+//   - heartbeats/s and policy 304s/s against the minimal endpoint's req/s
+//     (closed loop at saturation), with the SQL statements the requests
+//     caused (flushes of coalesced heartbeats are counted apart);
+//   - 50-row reports at saturation, in rows/s, against raw 5,000-row COPYs
+//     into the same table;
+//   - reports at a fixed rate (open loop: requests start on schedule
+//     whatever the answers do, latency measured from the scheduled start)
+//     for -duration: p50, p99, max and errors.
+//
+// It works in its own database (dropped and migrated at start) and never
+// touches the one `make run` uses.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5"
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	httpapi "github.com/extguard/extguard/adapters/http"
+	"github.com/extguard/extguard/adapters/postgres"
+	"github.com/extguard/extguard/adapters/redis"
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain/audit"
+)
+
+type options struct {
+	databaseURL string
+	redisURL    string
+	phase       time.Duration
+	duration    time.Duration
+	rate        int
+	conns       int
+	agents      int
+	rows        int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.databaseURL, "database-url", envOr("EXTGUARD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/extguard?sslmode=disable"),
+		"PostgreSQL server; the run uses its own database extguard_load on it")
+	flag.StringVar(&o.redisURL, "redis-url", envOr("EXTGUARD_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
+	flag.DurationVar(&o.phase, "phase", 5*time.Second, "length of each saturation phase")
+	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of the fixed-rate report phase (the bar is 60s)")
+	flag.IntVar(&o.rate, "rate", 1000, "reports per second in the fixed-rate phase")
+	flag.IntVar(&o.conns, "conns", 64, "concurrent connections in the saturation phases")
+	flag.IntVar(&o.agents, "agents", 2000, "enrolled agents the requests rotate over")
+	flag.IntVar(&o.rows, "rows", 50, "extensions per report")
+	flag.Parse()
+	if err := run(context.Background(), o); err != nil {
+		fmt.Fprintln(os.Stderr, "extguard-load:", err)
+		os.Exit(1)
+	}
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// flushCtx marks the background flushers' queries, so the SQL count tells
+// what requests caused from what the coalescing flushes wrote.
+type flushCtx struct{}
+
+type sqlCounter struct{ requests, flushes atomic.Int64 }
+
+func (s *sqlCounter) BeforeQuery(ctx context.Context, _ *bun.QueryEvent) context.Context { return ctx }
+func (s *sqlCounter) AfterQuery(ctx context.Context, _ *bun.QueryEvent) {
+	if ctx.Value(flushCtx{}) != nil {
+		s.flushes.Add(1)
+		return
+	}
+	s.requests.Add(1)
+}
+
+type server struct {
+	dsn        string
+	db         *bun.DB
+	sql        *sqlCounter
+	copyStmts  atomic.Int64
+	heartbeats *application.HeartbeatBuffer
+	batcher    *application.ReportBatcher
+	limiter    *redis.RateLimiter
+	agentURL   string
+	minimalURL string
+	createKey  application.CreateAPIKey
+	stop       func()
+}
+
+func run(ctx context.Context, o options) error {
+	dsn, err := freshDatabase(ctx, o.databaseURL, "extguard_load")
+	if err != nil {
+		return err
+	}
+	s, err := start(ctx, dsn, o.redisURL)
+	if err != nil {
+		return err
+	}
+	defer s.stop()
+	fmt.Printf("extguard-load: %d agents, %d-row reports, %d connections, %s per saturation phase, GOMAXPROCS=%d\n\n",
+		o.agents, o.rows, o.conns, o.phase, gomaxprocs())
+	f, err := seed(ctx, s, o)
+	if err != nil {
+		return err
+	}
+	return measure(ctx, s, f, o)
+}
+
+// freshDatabase drops and recreates name on the server of serverURL and
+// migrates it.
+func freshDatabase(ctx context.Context, serverURL, name string) (string, error) {
+	u, err := url.Parse(serverURL)
+	if err != nil {
+		return "", err
+	}
+	u.Path = "/postgres"
+	admin, err := pgx.Connect(ctx, u.String())
+	if err != nil {
+		return "", fmt.Errorf("connect to PostgreSQL: %w", err)
+	}
+	defer admin.Close(ctx)
+	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return "", err
+	}
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", err
+	}
+	u.Path = "/" + name
+	db, err := postgres.Open(ctx, u.String(), postgres.DefaultPool())
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	if _, err := postgres.NewMigrator(db).Up(ctx); err != nil {
+		return "", fmt.Errorf("migrate %s: %w", name, err)
+	}
+	return u.String(), nil
+}
+
+// start builds the agent API exactly as wire does (same constructors, the
+// default flush interval and batch sizes) and the yardstick.
+func start(ctx context.Context, dsn, redisURL string) (*server, error) {
+	db, err := postgres.Open(ctx, dsn, postgres.DefaultPool())
+	if err != nil {
+		return nil, err
+	}
+	s := &server{dsn: dsn, db: db, sql: &sqlCounter{}}
+	db.AddQueryHook(s.sql)
+	ropts, err := goredis.ParseURL(redisURL)
+	if err != nil {
+		return nil, err
+	}
+	rdb := goredis.NewClient(ropts)
+	// One access-log line per request is what a 100,000-agent deployment
+	// turns off (EXTGUARD_LOG_LEVEL=warn); the run measures that setting.
+	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	tx, auditLog, clock := postgres.NewTxRunner(db), postgres.NewAuditLog(db), application.SystemClock{}
+	bus := redis.NewBus(rdb, log)
+	s.limiter = redis.NewRateLimiter(rdb, log)
+	keyRepo := postgres.NewAPIKeyRepository(db)
+	keys := redis.NewAPIKeyCache(keyRepo, bus)
+	agentRepo := postgres.NewAgentRepository(db)
+	usage := postgres.NewAPIKeyUsageRecorder(db, log, 2*time.Second)
+	s.heartbeats = application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), tx, auditLog, log, 2*time.Second)
+	store := postgres.NewReportStore(db)
+	store.CountStatements(func(n int) { s.copyStmts.Add(int64(n)) })
+	s.batcher = application.NewReportBatcher(store, log, application.DefaultReportBatchConfig())
+	// The production limits (60 requests per agent per minute) would stop a
+	// load run after a minute's worth; the limiter still counts every
+	// request and syncs with Redis, only the thresholds are raised.
+	limits := application.AgentRateLimits{PerKey: 1 << 30, PerAgent: 1 << 30, Window: time.Minute}
+	api := httpapi.NewAgentAPI(httpapi.AgentAPIDeps{
+		Auth:   application.NewAuthenticateAPIKey(keys, usage, tx, auditLog, clock, log),
+		Agents: agentRepo, AgentCache: redis.NewAgentCache(agentRepo, bus),
+		Policies: redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus), Limiter: s.limiter, Limits: limits,
+		Heartbeats: s.heartbeats, Reports: s.batcher, Tx: tx, Audit: auditLog, Clock: clock, Log: log})
+	s.createKey = application.CreateAPIKey{Tx: tx, Keys: keyRepo, Audit: auditLog, Clock: clock}
+
+	app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, api)
+	minimal := fiber.New(fiber.Config{DisableStartupMessage: true})
+	minimal.Post("/ping", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"policy_etag": `"p-0123456789abcdef0123456789abcdef"`, "heartbeat_interval_s": 60})
+	})
+	if s.agentURL, err = serve(app); err != nil {
+		return nil, err
+	}
+	if s.minimalURL, err = serve(minimal); err != nil {
+		return nil, err
+	}
+	bg, cancel := context.WithCancel(context.WithValue(ctx, flushCtx{}, true))
+	go func() { _ = bus.Run(bg) }()
+	go func() { _ = s.limiter.Run(bg) }()
+	go func() { _ = s.heartbeats.Run(bg) }()
+	go func() { _ = usage.Run(bg) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for !bus.Connected() {
+		if time.Now().After(deadline) {
+			cancel()
+			return nil, fmt.Errorf("no Redis subscription at %s: the caches would be bypassed", redisURL)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	s.stop = func() {
+		_ = app.Shutdown()
+		_ = minimal.Shutdown()
+		s.batcher.Close()
+		cancel()
+		s.heartbeats.Close()
+		usage.Close()
+		_ = rdb.Close()
+		_ = db.Close()
+	}
+	return s, nil
+}
+
+func serve(app *fiber.App) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	go func() { _ = app.Listener(ln) }()
+	return ln.Addr().String(), nil
+}
+
+// fleet is what the seed created.
+type fleet struct {
+	key    string
+	agents []string
+	etag   string
+}
+
+func seed(ctx context.Context, s *server, o options) (fleet, error) {
+	var groupID string
+	if err := s.db.NewRaw(`INSERT INTO groups (name, settings) VALUES ('load', '{"mode":"blocklist","enforcement":"enforce"}') RETURNING id::text`).
+		Scan(ctx, &groupID); err != nil {
+		return fleet{}, err
+	}
+	if _, err := s.db.NewRaw(`INSERT INTO blocklist (pattern_type, pattern, reason) VALUES ('publisher', 'evil', 'load run')`).Exec(ctx); err != nil {
+		return fleet{}, err
+	}
+	gid, err := parseID(groupID)
+	if err != nil {
+		return fleet{}, err
+	}
+	_, secret, err := s.createKey.Execute(ctx, audit.SystemActor(), gid, "load", []string{"agent"}, nil)
+	if err != nil {
+		return fleet{}, err
+	}
+	f := fleet{key: secret.String()}
+	c := newClient(s.agentURL, 32)
+	for i := 0; i < o.agents; i++ {
+		body := fmt.Sprintf(`{"machine_id":"load-%06d","user_hash":"%064x","display_name":"load %d","platform":"linux-x64","agent_version":"1.0.0"}`, i, i, i)
+		status, resp, err := c.do("POST", "/api/v1/agent/enroll", f.key, "", "", []byte(body))
+		if err != nil || status != 201 {
+			return fleet{}, fmt.Errorf("enroll agent %d: %d %s %v", i, status, resp, err)
+		}
+		f.agents = append(f.agents, jsonField(resp, "agent_id"))
+		f.etag = jsonField(resp, "policy_etag")
+	}
+	return f, nil
+}
+
+func gomaxprocs() int { return runtime.GOMAXPROCS(0) }

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+)
+
+func measure(ctx context.Context, s *server, f fleet, o options) error {
+	agentC, minimalC := newClient(s.agentURL, o.conns), newClient(s.minimalURL, o.conns)
+	n := len(f.agents)
+	heartbeat := func(w, i int) request {
+		return request{method: "POST", path: "/api/v1/agent/heartbeat", key: f.key, agent: f.agents[(w*7919+i)%n]}
+	}
+	policy304 := func(w, i int) request {
+		return request{method: "GET", path: "/api/v1/agent/policy", key: f.key, agent: f.agents[(w*7919+i)%n], ifNoneMatch: f.etag}
+	}
+	// Warm every cache and connection, as a running server would be.
+	saturate(agentC, o.conns, time.Second, 200, heartbeat)
+	saturate(agentC, o.conns, time.Second, 304, policy304)
+	saturate(minimalC, o.conns, time.Second, 200, func(int, int) request { return request{method: "POST", path: "/ping"} })
+
+	minimal := saturate(minimalC, o.conns, o.phase, 200, func(int, int) request { return request{method: "POST", path: "/ping"} })
+	line("minimal fiber endpoint", minimal, "")
+
+	sqlBefore, flushBefore := s.sql.requests.Load(), s.sql.flushes.Load()
+	hb := saturate(agentC, o.conns, o.phase, 200, heartbeat)
+	hbSQL, hbFlush := s.sql.requests.Load()-sqlBefore, s.sql.flushes.Load()-flushBefore
+	line("heartbeat", hb, fmt.Sprintf("%5.1f%% of minimal; SQL from requests: %d; flush statements: %d",
+		100*hb.perSecond()/minimal.perSecond(), hbSQL, hbFlush))
+
+	sqlBefore, flushBefore = s.sql.requests.Load(), s.sql.flushes.Load()
+	p304 := saturate(agentC, o.conns, o.phase, 304, policy304)
+	pSQL, pFlush := s.sql.requests.Load()-sqlBefore, s.sql.flushes.Load()-flushBefore
+	line("policy 304", p304, fmt.Sprintf("%5.1f%% of minimal; SQL from requests: %d; flush statements: %d",
+		100*p304.perSecond()/minimal.perSecond(), pSQL, pFlush))
+
+	committers := application.DefaultReportBatchConfig().Committers
+	copyRows, err := rawCopy(ctx, s, f, o.phase, committers)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-26s %10.0f rows/s  (5,000-row COPYs into reports, %d connections)\n", "raw COPY", copyRows, committers)
+
+	items := reportItems(o.rows)
+	report := func(agent string) request {
+		body := make([]byte, 0, len(items)+200)
+		body = append(body, `{"reported_at":"`...)
+		body = time.Now().UTC().AppendFormat(body, time.RFC3339Nano)
+		body = append(body, `","policy_etag":`...)
+		body = strconv.AppendQuote(body, f.etag)
+		body = append(body, `,"extensions":`...)
+		body = append(body, items...)
+		body = append(body, '}')
+		return request{method: "POST", path: "/api/v1/agent/reports", key: f.key, agent: agent, body: body}
+	}
+	saturate(agentC, o.conns, time.Second, 200, func(w, i int) request { return report(f.agents[(w*7919+i)%n]) })
+	b0, r0 := s.batcher.Stats()
+	stmts0 := s.copyStmts.Load()
+	rep := saturate(agentC, o.conns, o.phase, 200, func(w, i int) request { return report(f.agents[(w*7919+i)%n]) })
+	b1, r1 := s.batcher.Stats()
+	rowsPerSec := rep.perSecond() * float64(o.rows)
+	line(fmt.Sprintf("%d-row reports", o.rows), rep, fmt.Sprintf("%.0f rows/s = %5.1f%% of raw COPY; %d batches (%.1f reports each), %d statements",
+		rowsPerSec, 100*rowsPerSec/copyRows, b1-b0, float64(r1-r0)/float64(max(b1-b0, 1)), s.copyStmts.Load()-stmts0))
+
+	var seq atomic.Int64
+	// Open loop: as many connections as requests in flight need.
+	fr := runFixedRate(ctx, newClient(s.agentURL, 4*o.rate), o.rate, o.duration, func(int) request { return report(f.agents[int(seq.Add(1))%n]) })
+	fmt.Printf("%-26s %10.0f req/s  (open loop, target %d/s for %s): p50 %s, p99 %s, max %s, errors %d of %d %v\n",
+		"reports at a fixed rate", fr.achievedPerSec, o.rate, o.duration, fr.p50.Round(100*time.Microsecond),
+		fr.p99.Round(100*time.Microsecond), fr.max.Round(time.Millisecond), fr.errors, fr.sent, fr.statuses)
+	if fr.firstError != "" {
+		fmt.Printf("%-26s first error: %s\n", "", fr.firstError)
+	}
+
+	fmt.Println()
+	verdict := func(ok bool) string {
+		if ok {
+			return "PASS"
+		}
+		return "FAIL"
+	}
+	fmt.Printf("bars: heartbeat >= 85%% of minimal with 0 SQL: %s; policy 304 >= 90%% with 0 SQL: %s; "+
+		"reports >= 80%% of raw COPY rows/s: %s; fixed rate p99 <= 100ms, no errors: %s\n",
+		verdict(hb.perSecond() >= 0.85*minimal.perSecond() && hbSQL == 0 && hb.errors == 0),
+		verdict(p304.perSecond() >= 0.90*minimal.perSecond() && pSQL == 0 && p304.errors == 0),
+		verdict(rowsPerSec >= 0.80*copyRows && rep.errors == 0),
+		verdict(fr.p99 <= 100*time.Millisecond && fr.errors == 0))
+	return nil
+}
+
+func line(name string, s saturation, extra string) {
+	fmt.Printf("%-26s %10.0f req/s  errors %d  %s\n", name, s.perSecond(), s.errors, extra)
+	if s.firstError != "" {
+		fmt.Printf("%-26s first error: %s\n", "", s.firstError)
+	}
+}
+
+// reportItems is the extensions array of a report: n installed extensions
+// with versions and content digests, one of them blocked by the seed's
+// blocklist so the verdict has work to do.
+func reportItems(n int) []byte {
+	b := []byte{'['}
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		id := "publisher" + strconv.Itoa(i%7) + ".extension-" + strconv.Itoa(i)
+		if i == 0 {
+			id = "evil.pack"
+		}
+		sum := sha256.Sum256([]byte(id))
+		b = fmt.Appendf(b, `{"extension_id":%q,"installed":true,"version":"1.%d.0","sha256":%q,"editor":"vscode"}`,
+			id, i, hex.EncodeToString(sum[:]))
+	}
+	return append(b, ']')
+}
+
+// rawCopy is the yardstick for reports: 5,000-row COPYs of report-shaped
+// rows into the reports table from streams connections for d.
+func rawCopy(ctx context.Context, s *server, f fleet, d time.Duration, streams int) (float64, error) {
+	agentID, err := domain.ParseID(f.agents[0])
+	if err != nil {
+		return 0, err
+	}
+	var groupID string
+	if err := s.db.NewRaw(`SELECT group_id::text FROM agents LIMIT 1`).Scan(ctx, &groupID); err != nil {
+		return 0, err
+	}
+	gid, _ := domain.ParseID(groupID)
+	sum := sha256.Sum256([]byte("x"))
+	digest := hex.EncodeToString(sum[:])
+	cols := []string{"id", "agent_id", "group_id", "extension_id", "user_hash", "installed",
+		"installed_version", "extension_sha256", "client_ip", "reported_at", "editor", "received_at"}
+	var rows atomic.Int64
+	var firstErr error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	for w := 0; w < streams; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := pgx.Connect(ctx, s.dsn)
+			if err != nil {
+				mu.Lock()
+				firstErr = err
+				mu.Unlock()
+				return
+			}
+			defer conn.Close(ctx)
+			for time.Now().Before(deadline) {
+				batch := make([][]any, 5000)
+				now := time.Now()
+				for i := range batch {
+					batch[i] = []any{[16]byte(domain.NewID()), [16]byte(agentID), [16]byte(gid), "publisher.extension-" + strconv.Itoa(i%50),
+						"", true, "1.0.0", digest, nil, now, "vscode", now}
+				}
+				n, err := conn.CopyFrom(ctx, pgx.Identifier{"reports"}, cols, pgx.CopyFromRows(batch))
+				if err != nil {
+					mu.Lock()
+					firstErr = err
+					mu.Unlock()
+					return
+				}
+				rows.Add(n)
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	return float64(rows.Load()) / time.Since(start).Seconds(), nil
+}
