@@ -90,11 +90,38 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 }
 
 func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (*Worker, func(), error) {
-	mainWorkerRunners := provideWorkerRunners()
+	mainQueueRedis, cleanup, err := provideQueueRedis(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	queue := provideQueue(mainQueueRedis)
+	db, cleanup2, err := provideDB(ctx, cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	txRunner := postgres.NewTxRunner(db)
+	auditLog := postgres.NewAuditLog(db)
+	agentLiveness := postgres.NewAgentLiveness(db)
+	revalidationCatalog := postgres.NewRevalidationCatalog(db)
+	deliveries := postgres.NewDeliveries(db)
+	client, cleanup3, err := provideRedis(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	policyInvalidator := provideWorkerPolicyInvalidator(db, client, log)
+	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator)
+	outbox := postgres.NewOutbox(db)
+	mainWorkerRunners := provideWorkerRunners(cfg, log, mainQueueRedis, queue, useCases, txRunner, outbox)
 	worker := &Worker{
 		Runners: mainWorkerRunners,
 	}
 	return worker, func() {
+		cleanup3()
+		cleanup2()
+		cleanup()
 	}, nil
 }
 

@@ -1,14 +1,88 @@
 package main
 
 import (
+	"fmt"
+	"log/slog"
+	"time"
+
 	"github.com/google/wire"
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/uptrace/bun"
+
+	"github.com/extguard/extguard/adapters/config"
+	"github.com/extguard/extguard/adapters/marketplace"
+	"github.com/extguard/extguard/adapters/outbound"
+	"github.com/extguard/extguard/adapters/postgres"
+	"github.com/extguard/extguard/adapters/redis"
+	"github.com/extguard/extguard/adapters/webhook"
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/workers"
 )
 
 // workerRunners is the worker process's background work: the asynq server,
 // the scheduler and the outbox relay.
 type workerRunners []Runner
 
-// workerSet wires the workers (issue 5).
-var workerSet = wire.NewSet(provideWorkerRunners)
+// queueRedis is the queue's own Redis client: asynq polls Redis several times
+// a second, which would drown traces if it went through the traced client.
+type queueRedis struct{ *goredis.Client }
 
-func provideWorkerRunners() workerRunners { return nil }
+// workerSet wires the workers (issue 5).
+var workerSet = wire.NewSet(
+	provideDB, provideRedis, provideQueueRedis,
+	postgres.NewTxRunner, postgres.NewAuditLog, postgres.NewPolicyInputs,
+	postgres.NewAgentLiveness, postgres.NewRevalidationCatalog, postgres.NewOutbox, postgres.NewDeliveries,
+	provideQueue, provideWorkerPolicyInvalidator, provideWorkerUseCases, provideWorkerRunners,
+)
+
+func provideQueueRedis(cfg config.Config) (queueRedis, func(), error) {
+	opts, err := goredis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return queueRedis{}, nil, fmt.Errorf("EXTGUARD_REDIS_URL: %w", err)
+	}
+	c := goredis.NewClient(opts)
+	return queueRedis{c}, func() { _ = c.Close() }, nil
+}
+
+func provideQueue(rdb queueRedis) *workers.Queue { return workers.NewQueue(rdb.Client) }
+
+// provideWorkerPolicyInvalidator publishes invalidations on the agent API's
+// bus, so API instances drop compiled policies when revalidation changes the
+// catalog.
+func provideWorkerPolicyInvalidator(db *bun.DB, rdb *goredis.Client, log *slog.Logger) application.PolicyInvalidator {
+	return redis.NewPolicyCache(postgres.NewPolicyInputs(db), redis.NewBus(rdb, log))
+}
+
+func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *postgres.AuditLog,
+	liveness *postgres.AgentLiveness, catalog *postgres.RevalidationCatalog, deliveries *postgres.Deliveries,
+	queue *workers.Queue, policies application.PolicyInvalidator) workers.UseCases {
+	clock := application.SystemClock{}
+	fetcher := marketplace.NewFetcher(marketplace.FetcherConfig{
+		AllowedHosts: cfg.MarketplaceHosts, AllowPrivate: cfg.OutboundAllowPrivate})
+	sender := webhook.NewSender(outbound.NewClient(outbound.Policy{AllowPrivate: cfg.OutboundAllowPrivate},
+		outbound.Timeouts{}), "")
+	return workers.UseCases{
+		DetectStale:  application.DetectStaleAgents{Tx: tx, Liveness: liveness, Clock: clock},
+		SweepRevalid: application.SweepRevalidation{Catalog: catalog, Queue: queue},
+		Revalidate: application.RevalidateExtension{Tx: tx, Catalog: catalog, Packages: workers.PackageFetcher{Fetcher: fetcher},
+			Audit: auditLog, Policies: policies, Clock: clock},
+		DeliverWebhook: application.DeliverWebhook{Tx: tx, Deliveries: deliveries, Sender: workers.WebhookSender{Sender: sender},
+			Audit: auditLog, Clock: clock, MaxAttempts: webhook.MaxAttempts,
+			Backoff: func(attempt int) time.Duration { return webhook.NextAttempt(attempt, nil) }},
+	}
+}
+
+func provideWorkerRunners(cfg config.Config, log *slog.Logger, rdb queueRedis, queue *workers.Queue,
+	uc workers.UseCases, tx *postgres.TxRunner, outbox *postgres.Outbox) workerRunners {
+	log = log.With("component", "worker")
+	relay := application.RelayOutbox{Tx: tx, Outbox: outbox, Queue: queue, Clock: application.SystemClock{}}
+	return workerRunners{
+		workers.NewServer(rdb.Client, workers.ServerConfig{ShutdownTimeout: shutdownGrace - 5*time.Second},
+			workers.NewHandlers(uc, log), log),
+		workers.NewScheduler(queue, []workers.Periodic{
+			{Type: workers.TypeStaleScan, Period: cfg.StaleScanInterval},
+			{Type: workers.TypeRevalidationScan, Period: cfg.RevalidateInterval},
+		}, log),
+		workers.NewRelay(relay, workers.RelayConfig{}, log),
+	}
+}
