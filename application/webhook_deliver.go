@@ -18,6 +18,9 @@ const DefaultMaxDeliveryAttempts = 12
 // 30 s); a worker that dies mid-attempt leaves the delivery due again after it.
 const DefaultDeliveryLease = 2 * time.Minute
 
+// recordTimeout bounds recording an attempt after the task's own context ended.
+const recordTimeout = 10 * time.Second
+
 // DeliverWebhook makes one attempt of one outbox delivery. PostgreSQL is the
 // source of truth: the attempt is recorded, and a retry is a new
 // next_attempt_at that the relay picks up, not a queue retry (those only
@@ -64,6 +67,10 @@ func (uc DeliverWebhook) Execute(ctx context.Context, deliveryID domain.ID) (Del
 	if res.Err != nil {
 		a.Error = res.Err.Error()
 	}
+	// The attempt happened: record it even if the task is being cancelled
+	// (shutdown, timeout), or it would be repeated without a trace.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	var status DeliveryStatus
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		o, disable, err := uc.decide(ctx, d, a, res)

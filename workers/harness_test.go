@@ -115,10 +115,12 @@ func (h *harness) start(runners ...interface{ Run(context.Context) error }) (sto
 	return stop
 }
 
-func (h *harness) server() *Server {
+func (h *harness) server() *Server { return h.serverWithGrace(2 * time.Second) }
+
+func (h *harness) serverWithGrace(grace time.Duration) *Server {
 	rdb := goredis.NewClient(h.redis)
 	h.t.Cleanup(func() { _ = rdb.Close() })
-	return NewServer(rdb, ServerConfig{PollInterval: 50 * time.Millisecond, ShutdownTimeout: 2 * time.Second},
+	return NewServer(rdb, ServerConfig{PollInterval: 50 * time.Millisecond, ShutdownTimeout: grace},
 		NewHandlers(h.uc, h.log), h.log)
 }
 

@@ -73,7 +73,7 @@ func (r *Relay) drain(ctx context.Context, st *failureLog, what string, pass fun
 		n, err := pass(ctx)
 		st.note(ctx, r.log, what, err)
 		if n > 0 && what == "outbox reconciler" {
-			r.log.InfoContext(ctx, "re-queued overdue webhook deliveries", "count", n)
+			r.log.InfoContext(ctx, "overdue webhook deliveries re-queued (or found still queued)", "count", n)
 		}
 		if err != nil || n < r.batch() {
 			return

@@ -23,9 +23,15 @@ type ServerConfig struct {
 
 // Server runs the asynq task server until its context ends.
 type Server struct {
-	srv *asynq.Server
-	mux *asynq.ServeMux
-	log *slog.Logger
+	srv   *asynq.Server
+	mux   *asynq.ServeMux
+	log   *slog.Logger
+	grace time.Duration
+	// base is the handlers' context. asynq abandons a handler that outlives
+	// the shutdown timeout without cancelling it; cancelling base a little
+	// earlier lets handlers stop their I/O and record what they did.
+	base       context.Context
+	cancelBase context.CancelFunc
 }
 
 // NewServer builds the server on rdb (shared; the caller closes it).
@@ -36,7 +42,9 @@ func NewServer(rdb redis.UniversalClient, cfg ServerConfig, h *Handlers, log *sl
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 10
 	}
+	base, cancelBase := context.WithCancel(context.Background())
 	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{
+		BaseContext:              func() context.Context { return base },
 		Concurrency:              cfg.Concurrency,
 		Queues:                   QueueWeights,
 		ShutdownTimeout:          cfg.ShutdownTimeout,
@@ -44,13 +52,19 @@ func NewServer(rdb redis.UniversalClient, cfg ServerConfig, h *Handlers, log *sl
 		DelayedTaskCheckInterval: cfg.PollInterval,
 		Logger:                   asynqLogger{log: log.With("component", "asynq")},
 		LogLevel:                 asynq.WarnLevel,
+		// Retries only cover crashes and database errors; the work itself is
+		// guarded by PostgreSQL (a delivery's claim, a revalidation's re-read),
+		// so retrying soon is safe and keeps deliveries moving.
+		RetryDelayFunc: func(n int, _ error, _ *asynq.Task) time.Duration {
+			return time.Duration(1<<min(n, 6)) * time.Second
+		},
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
 			id, _ := asynq.GetTaskID(ctx)
 			retried, _ := asynq.GetRetryCount(ctx)
 			log.WarnContext(ctx, "task failed", "type", t.Type(), "task_id", id, "retried", retried, "error", err)
 		}),
 	})
-	return &Server{srv: srv, mux: h.Mux(), log: log}
+	return &Server{srv: srv, mux: h.Mux(), log: log, grace: cfg.ShutdownTimeout, base: base, cancelBase: cancelBase}
 }
 
 // Run processes tasks until ctx ends, then shuts down gracefully: no new
@@ -61,7 +75,10 @@ func (s *Server) Run(ctx context.Context) error {
 		return fmt.Errorf("task server: %w", err)
 	}
 	<-ctx.Done()
+	stopHandlers := time.AfterFunc(s.grace-min(s.grace/5, time.Second), s.cancelBase)
+	defer stopHandlers.Stop()
 	s.srv.Shutdown()
+	s.cancelBase()
 	return nil
 }
 
