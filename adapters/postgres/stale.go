@@ -22,28 +22,31 @@ func NewAgentLiveness(db *bun.DB) *AgentLiveness { return &AgentLiveness{db: db}
 // 60 s, stale after 3 heartbeats, offline after a day), the transitions, one
 // audit row per transition and the outbox rows of those audit rows.
 //
-// A heartbeat flush racing the scan wins: the UPDATE re-checks status and
+// The thresholds are computed once per group (MATERIALIZED: inlined, the
+// jsonb would be parsed once per agent). A heartbeat flush racing the scan wins: the UPDATE re-checks status and
 // last_heartbeat on the row it finally locks, so an agent that just spoke is
 // not marked silent. last_heartbeat is not indexed (heartbeat updates stay
 // HOT), so this is one sequential pass over agents, which at 100,000 rows
 // takes tens of milliseconds.
 var staleScanSQL = `
-WITH thresholds AS (
-    SELECT g.id AS group_id,
+WITH thresholds AS MATERIALIZED (
+    SELECT g.id AS group_id, t.stale_s, t.offline_s,
+        ?0::timestamptz - t.stale_s * interval '1 second' AS stale_before,
+        ?0::timestamptz - t.offline_s * interval '1 second' AS offline_before
+    FROM groups g, LATERAL (SELECT
         COALESCE(CASE WHEN jsonb_typeof(g.settings->'stale_after_s') = 'number' THEN (g.settings->>'stale_after_s')::bigint END,
                  3 * COALESCE(CASE WHEN jsonb_typeof(g.settings->'heartbeat_interval_s') = 'number' THEN (g.settings->>'heartbeat_interval_s')::bigint END, 60)
         ) AS stale_s,
         COALESCE(CASE WHEN jsonb_typeof(g.settings->'offline_after_s') = 'number' THEN (g.settings->>'offline_after_s')::bigint END, 86400) AS offline_s
-    FROM groups g
+    ) t
 ),
 due AS (
     SELECT a.id, a.group_id, a.status AS from_status, a.last_heartbeat,
-        CASE WHEN COALESCE(a.last_heartbeat, a.created_at) < ?0::timestamptz - t.offline_s * interval '1 second'
-             THEN 'offline' ELSE 'stale' END AS to_status,
+        CASE WHEN COALESCE(a.last_heartbeat, a.created_at) < t.offline_before THEN 'offline' ELSE 'stale' END AS to_status,
         t.stale_s, t.offline_s
     FROM agents a JOIN thresholds t ON t.group_id = a.group_id
     WHERE a.deleted_at IS NULL AND a.status IN ('active', 'stale')
-      AND COALESCE(a.last_heartbeat, a.created_at) < ?0::timestamptz - t.stale_s * interval '1 second'
+      AND COALESCE(a.last_heartbeat, a.created_at) < t.stale_before
 ),
 moved AS (
     UPDATE agents a SET status = d.to_status, updated_at = ?0::timestamptz
