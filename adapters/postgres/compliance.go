@@ -30,18 +30,25 @@ func groupScope(q *bun.SelectQuery, groupID domain.ID) *bun.SelectQuery {
 	return q.Where("a.group_id = ?", uid(groupID))
 }
 
-// Summary runs three aggregates: agents by status, compliant vs not, and
-// the violations (expanded once, used for both by-kind and top offenders).
+// Summary runs two aggregates: agents by status and compliance, and the
+// violations (expanded once, used for both by-kind and top offenders).
 func (r *ComplianceReader) Summary(ctx context.Context, groupID domain.ID, top int) (application.ComplianceSummary, error) {
 	db := conn(ctx, r.db)
 	s := application.ComplianceSummary{GroupID: groupID, AgentsByStatus: map[agent.Status]int{},
 		ViolationsByKind: []application.KindCount{}, TopOffenders: []application.Offender{}}
 
+	// One pass over the group's agents counts them by status and, through
+	// their verdict row, compliant or not.
 	var byStatus []struct {
-		Status string `bun:"status"`
-		N      int    `bun:"n"`
+		Status       string `bun:"status"`
+		N            int    `bun:"n"`
+		Compliant    int    `bun:"compliant"`
+		NonCompliant int    `bun:"non_compliant"`
 	}
-	q := groupScope(db.NewSelect().TableExpr("agents AS a").ColumnExpr("a.status, count(*) AS n").
+	q := groupScope(db.NewSelect().TableExpr("agents AS a").
+		ColumnExpr("a.status, count(*) AS n").
+		ColumnExpr("count(*) FILTER (WHERE v.compliant) AS compliant, count(*) FILTER (WHERE NOT v.compliant) AS non_compliant").
+		Join("LEFT JOIN agent_verdicts AS v ON v.agent_id = a.id").
 		Where("a.deleted_at IS NULL").GroupExpr("a.status"), groupID)
 	if err := q.Scan(ctx, &byStatus); err != nil {
 		return s, err
@@ -53,24 +60,11 @@ func (r *ComplianceReader) Summary(ctx context.Context, groupID domain.ID, top i
 		s.AgentsByStatus[agent.Status(b.Status)] = b.N
 		if agent.Status(b.Status) != agent.StatusDecommissioned {
 			s.Agents += b.N
+			s.Compliant += b.Compliant
+			s.NonCompliant += b.NonCompliant
 		}
 	}
-
-	var verdicts struct {
-		Compliant    int `bun:"compliant"`
-		NonCompliant int `bun:"non_compliant"`
-	}
-	q = groupScope(db.NewSelect().TableExpr("agent_verdicts AS v").
-		ColumnExpr("count(*) FILTER (WHERE v.compliant) AS compliant, count(*) FILTER (WHERE NOT v.compliant) AS non_compliant").
-		Join("JOIN agents AS a ON a.id = v.agent_id AND a.deleted_at IS NULL AND a.status <> 'decommissioned'"), groupID)
-	if !groupID.IsZero() {
-		q = q.Where("v.group_id = ?", uid(groupID))
-	}
-	if err := q.Scan(ctx, &verdicts); err != nil {
-		return s, err
-	}
-	s.Compliant, s.NonCompliant = verdicts.Compliant, verdicts.NonCompliant
-	s.NotReported = max(s.Agents-s.Compliant-s.NonCompliant, 0)
+	s.NotReported = s.Agents - s.Compliant - s.NonCompliant
 
 	groupFilter := ""
 	args := []any{}
