@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -12,17 +13,43 @@ import (
 
 // InstallationReader answers "who has X installed now" from the
 // installations table (one row per agent, editor and extension).
-type InstallationReader struct{ db *bun.DB }
+type InstallationReader struct {
+	db *bun.DB
+
+	mu       sync.Mutex
+	ids      []string
+	idsUntil time.Time
+}
 
 var _ application.InstallationReader = (*InstallationReader)(nil)
 
 // NewInstallationReader returns the reader on db.
 func NewInstallationReader(db *bun.DB) *InstallationReader { return &InstallationReader{db: db} }
 
-// ExtensionIDs lists the distinct installed ids with a loose index scan: one
-// index probe per distinct id instead of reading millions of rows, since a
-// fleet installs thousands of distinct extensions across millions of rows.
+// distinctIDsTTL is how long the distinct installed ids are reused for
+// pattern queries: an id installed for the first time shows up in pattern
+// answers this much later (exact and publisher queries see it at once).
+const distinctIDsTTL = 10 * time.Second
+
+// ExtensionIDs lists the distinct installed ids, reused for distinctIDsTTL:
+// the list costs one index probe per distinct id (tens of milliseconds for
+// a fleet with thousands of distinct extensions).
 func (r *InstallationReader) ExtensionIDs(ctx context.Context) ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if time.Now().Before(r.idsUntil) {
+		return r.ids, nil
+	}
+	ids, err := r.distinctIDs(ctx)
+	if err == nil {
+		r.ids, r.idsUntil = ids, time.Now().Add(distinctIDsTTL)
+	}
+	return ids, err
+}
+
+// distinctIDs is a loose index scan: one index probe per distinct id instead
+// of reading millions of rows.
+func (r *InstallationReader) distinctIDs(ctx context.Context) ([]string, error) {
 	var ids []string
 	err := conn(ctx, r.db).NewRaw(`
 WITH RECURSIVE ids AS (
