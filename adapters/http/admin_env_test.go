@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -37,6 +38,8 @@ type adminEnv struct {
 	db     *bun.DB
 	uc     httpapi.AdminUseCases
 	tokens map[user.Role]string
+	// clientIP is this env's client address (X-Forwarded-For).
+	clientIP string
 }
 
 const testPassword = "correct horse battery staple"
@@ -74,7 +77,12 @@ func newAdminEnv(t testing.TB) *adminEnv {
 		t.Fatal(err)
 	}
 	admin := httpapi.NewAdmin(uc, log)
-	app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, admin)
+	// app.Test connects from 0.0.0.0; trusting it as a proxy lets each env
+	// speak from its own address, so the per-address login limit (shared
+	// through Redis) counts one env's logins, not the whole package's.
+	cfg := httpapi.DefaultServerConfig()
+	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32")}
+	app := httpapi.NewApp(cfg, log, admin)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = bus.Run(ctx) }()
@@ -85,7 +93,9 @@ func newAdminEnv(t testing.TB) *adminEnv {
 		wg.Wait()
 		_ = rdb.Close()
 	})
-	e := &adminEnv{t: t, app: app, admin: admin, db: db, uc: uc, tokens: map[user.Role]string{}}
+	id := domain.NewID()
+	e := &adminEnv{t: t, app: app, admin: admin, db: db, uc: uc, tokens: map[user.Role]string{},
+		clientIP: netip.AddrFrom4([4]byte{10, id[13], id[14], id[15]}).String()}
 	for _, r := range httpapi.Roles {
 		e.tokens[r] = e.loginNew(r)
 	}
@@ -131,6 +141,7 @@ func (e *adminEnv) call(method, path, token, body string, headers ...string) ans
 		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("User-Agent", "extguard-admin-test")
+	req.Header.Set("X-Forwarded-For", e.clientIP)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
