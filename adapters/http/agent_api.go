@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -29,6 +30,40 @@ type AgentAPI struct {
 	Heartbeat application.RecordHeartbeat
 	Policy    application.SyncPolicy
 	Report    application.SubmitReport
+
+	heartbeatBodies encodedAnswers
+}
+
+// encodedAnswers keeps the encoded heartbeat answer per (ETag, interval):
+// every agent of a group gets the same bytes until its policy changes, so
+// the hottest endpoint need not encode JSON per request.
+type encodedAnswers struct {
+	mu sync.RWMutex
+	m  map[application.HeartbeatAnswer][]byte
+}
+
+// maxEncodedAnswers bounds the map; policies change rarely, so starting
+// over when it fills costs nothing noticeable.
+const maxEncodedAnswers = 4096
+
+func (e *encodedAnswers) get(a application.HeartbeatAnswer, encode func(any) ([]byte, error)) ([]byte, error) {
+	e.mu.RLock()
+	b, ok := e.m[a]
+	e.mu.RUnlock()
+	if ok {
+		return b, nil
+	}
+	b, err := encode(heartbeatResponse{PolicyETag: a.PolicyETag, HeartbeatIntervalS: a.HeartbeatIntervalS})
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	if e.m == nil || len(e.m) >= maxEncodedAnswers {
+		e.m = map[application.HeartbeatAnswer][]byte{}
+	}
+	e.m[a] = b
+	e.mu.Unlock()
+	return b, nil
 }
 
 var _ Module = (*AgentAPI)(nil)
@@ -117,7 +152,12 @@ func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
 	if err != nil {
 		return agentError(c, err)
 	}
-	return c.JSON(heartbeatResponse{PolicyETag: ans.PolicyETag, HeartbeatIntervalS: ans.HeartbeatIntervalS})
+	body, err := h.heartbeatBodies.get(ans, c.App().Config().JSONEncoder)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	return c.Send(body)
 }
 
 func (h *AgentAPI) policy(c *fiber.Ctx) error {

@@ -82,7 +82,7 @@ func newAgentEnv(t testing.TB, o envOptions) *agentEnv {
 		opts.DialTimeout, opts.MaxRetries = 200*time.Millisecond, -1
 	}
 	rdb := goredis.NewClient(opts)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ctx, cancel := context.WithCancel(context.Background())
 	bus := redis.NewBus(rdb, log)
 	limiter := redis.NewRateLimiter(rdb, log)

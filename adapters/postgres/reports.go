@@ -119,7 +119,8 @@ WITH w AS (
 // installationsSQL writes the winners' installed items that differ from
 // what is stored: new rows are inserted, changed ones updated. Unchanged
 // rows (the steady state: inventories rarely change between reports) cost
-// one index probe and no write, so installations.reported_at is when the
+// one primary-key probe and no write (only the key columns are compared
+// with "=", so the planner cannot wander off to the group index), so installations.reported_at is when the
 // agent first reported the row in its current state; the time of the
 // agent's newest report is agent_verdicts.reported_at. The winners' verdict
 // rows are locked by this transaction, so no other batch writes these
@@ -132,8 +133,8 @@ FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text
 WHERE i.agent_id IN (SELECT agent_id FROM w)
   AND NOT EXISTS (SELECT 1 FROM installations c
       WHERE c.agent_id = i.agent_id AND c.editor = i.editor AND c.extension_id = i.extension_id
-        AND c.group_id = i.group_id AND c.installed_version IS NOT DISTINCT FROM i.installed_version
-        AND c.extension_sha256 IS NOT DISTINCT FROM i.extension_sha256)
+        AND (c.group_id, c.installed_version, c.extension_sha256)
+            IS NOT DISTINCT FROM (i.group_id, i.installed_version, i.extension_sha256))
 ON CONFLICT (agent_id, editor, extension_id) DO UPDATE SET group_id = EXCLUDED.group_id,
     installed_version = EXCLUDED.installed_version, extension_sha256 = EXCLUDED.extension_sha256,
     reported_at = EXCLUDED.reported_at`

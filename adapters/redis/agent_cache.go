@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/agent"
@@ -22,6 +24,7 @@ type AgentCache struct {
 	source application.AgentLookup
 	bus    *Bus
 	cache  *localCache[domain.ID, agent.Agent]
+	flight singleflight.Group
 }
 
 var (
@@ -46,13 +49,18 @@ func (c *AgentCache) Get(ctx context.Context, id domain.ID) (agent.Agent, error)
 	if a, ok := c.cache.get(id, now); ok {
 		return a, nil
 	}
-	gen := c.cache.begin()
-	a, err := c.source.Get(ctx, id)
+	v, err, _ := c.flight.Do(string(id[:]), func() (any, error) {
+		gen := c.cache.begin()
+		a, err := c.source.Get(context.WithoutCancel(ctx), id)
+		if err == nil {
+			c.cache.put(gen, id, a, now)
+		}
+		return a, err
+	})
 	if err != nil {
 		return agent.Agent{}, err
 	}
-	c.cache.put(gen, id, a, now)
-	return a, nil
+	return v.(agent.Agent), nil
 }
 
 // AgentChanged drops the agent here and on every other instance.

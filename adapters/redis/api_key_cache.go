@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/apikey"
@@ -21,6 +23,7 @@ type APIKeyCache struct {
 	source application.APIKeyLookup
 	bus    *Bus
 	cache  *localCache[string, apikey.Key]
+	flight singleflight.Group
 }
 
 var (
@@ -43,13 +46,20 @@ func (c *APIKeyCache) FindByHash(ctx context.Context, hash string) (apikey.Key, 
 	if k, ok := c.cache.get(hash, now); ok {
 		return k, nil
 	}
-	gen := c.cache.begin()
-	k, err := c.source.FindByHash(ctx, hash)
+	// One lookup per key however many requests miss at once (a fleet's
+	// shared key expiring from the cache must not become a query storm).
+	v, err, _ := c.flight.Do(hash, func() (any, error) {
+		gen := c.cache.begin()
+		k, err := c.source.FindByHash(context.WithoutCancel(ctx), hash)
+		if err == nil {
+			c.cache.put(gen, hash, k, now)
+		}
+		return k, err
+	})
 	if err != nil {
 		return apikey.Key{}, err
 	}
-	c.cache.put(gen, hash, k, now)
-	return k, nil
+	return v.(apikey.Key), nil
 }
 
 // KeyChanged drops the key here and on every other instance.

@@ -30,13 +30,18 @@ type RateLimiter struct {
 	interval time.Duration
 
 	mu       sync.Mutex
-	counters map[string]*windowCounter
+	counters map[windowKey]*windowCounter
 
 	healthy   atomic.Bool
 	failOpen  metric.Int64Counter
 	denied    metric.Int64Counter
 	lastWarn  atomic.Int64
 	failOpens atomic.Int64
+}
+
+type windowKey struct {
+	subject string
+	start   int64
 }
 
 type windowCounter struct {
@@ -57,7 +62,7 @@ func NewRateLimiter(rdb *goredis.Client, log *slog.Logger) *RateLimiter {
 	fo, _ := m.Int64Counter("extguard.ratelimit.fail_open",
 		metric.WithDescription("requests allowed without a limit check because Redis was unreachable"))
 	dn, _ := m.Int64Counter("extguard.ratelimit.denied", metric.WithDescription("requests refused with 429"))
-	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, counters: map[string]*windowCounter{},
+	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, counters: map[windowKey]*windowCounter{},
 		failOpen: fo, denied: dn}
 	r.healthy.Store(true)
 	return r
@@ -78,12 +83,12 @@ func (r *RateLimiter) Allow(ctx context.Context, subject string, limit int, wind
 	now := time.Now()
 	start := now.Truncate(window)
 	end := start.Add(window)
-	name := subject + ":" + strconv.FormatInt(start.Unix(), 10)
+	k := windowKey{subject: subject, start: start.Unix()}
 	r.mu.Lock()
-	c := r.counters[name]
+	c := r.counters[k]
 	if c == nil {
-		c = &windowCounter{redisKey: "extguard:rl:" + name, end: end}
-		r.counters[name] = c
+		c = &windowCounter{redisKey: "extguard:rl:" + subject + ":" + strconv.FormatInt(k.start, 10), end: end}
+		r.counters[k] = c
 	}
 	if c.global+c.pending >= int64(limit) {
 		r.mu.Unlock()

@@ -116,6 +116,33 @@ func saturate(c *client, conns int, d time.Duration, want int, next func(worker,
 	return s
 }
 
+// each sends next(0..total-1) once, from conns workers.
+func each(c *client, conns, total, want int, next func(i int) request) saturation {
+	var seq, ok, bad atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < conns; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(seq.Add(1)) - 1; i < total; i = int(seq.Add(1)) - 1 {
+				status, body, err := c.send(next(i))
+				if err != nil || status != want {
+					bad.Add(1)
+					firstErr.CompareAndSwap(nil, fmt.Sprintf("%d %s %v", status, truncate(body), err))
+					continue
+				}
+				ok.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	s := saturation{requests: ok.Load(), errors: bad.Load(), elapsed: time.Since(start)}
+	s.firstError, _ = firstErr.Load().(string)
+	return s
+}
+
 func truncate(b []byte) string {
 	if len(b) > 200 {
 		b = b[:200]
