@@ -40,8 +40,10 @@ generate: ## regenerate wire_gen.go
 wire-check: ## fails when wire_gen.go is not what wire would generate
 	@$(GO) tool wire diff ./cmd/extguard >/dev/null 2>&1 || { echo "wire_gen.go is stale: run make generate"; $(GO) tool wire diff ./cmd/extguard; exit 1; }
 
-bench: ## benchmarks and the load run (see README)
+LOAD_DURATION ?= 20s
+bench: ## benchmarks and the load run (see README); LOAD_DURATION=60s for the full fixed-rate run
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./domain/... ./adapters/...
+	$(GO) run ./cmd/extguard-load -duration $(LOAD_DURATION)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
