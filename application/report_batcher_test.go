@@ -1,0 +1,99 @@
+package application_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/report"
+)
+
+// recordingStore stands in for PostgreSQL in these unit tests of the group
+// commit's own logic (the SQL is tested against PostgreSQL in adapters).
+type recordingStore struct {
+	mu      sync.Mutex
+	batches [][]application.StoredReport
+	refuse  domain.ID // a report of this agent fails its batch
+	gate    chan struct{}
+}
+
+func (s *recordingStore) StoreReports(_ context.Context, b []application.StoredReport) error {
+	if s.gate != nil {
+		<-s.gate
+	}
+	for _, r := range b {
+		if r.AgentID == s.refuse {
+			return errors.New("refused")
+		}
+	}
+	s.mu.Lock()
+	s.batches = append(s.batches, b)
+	s.mu.Unlock()
+	return nil
+}
+
+func someReport(t *testing.T, agentID domain.ID) application.StoredReport {
+	r, err := report.NewReport(report.ReportParams{ReportedAt: time.Now(), Items: []report.ItemParams{
+		{ExtensionID: "a.b", Installed: true, Version: "1.0.0", Editor: "vscode"}}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return application.StoredReport{AgentID: agentID, Report: r}
+}
+
+func TestReportBatcherGathersConcurrentReportsAndIsolatesARefusedOne(t *testing.T) {
+	gate := make(chan struct{})
+	store := &recordingStore{refuse: domain.NewID(), gate: gate}
+	b := application.NewReportBatcher(store, nil, application.ReportBatchConfig{Queue: 100, MaxRows: 1000, Committers: 1, Timeout: time.Second})
+	defer b.Close()
+	errs := make([]error, 21)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			id := domain.NewID()
+			if i == 20 {
+				id = store.refuse
+			}
+			errs[i] = b.Submit(context.Background(), someReport(t, id))
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // all queued behind the first batch
+	close(gate)
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 20) != (err != nil) {
+			t.Fatalf("report %d: %v", i, err)
+		}
+	}
+	if domain.CodeOf(errs[20]) != domain.CodeUnavailable {
+		t.Fatalf("the refused report: %v", errs[20])
+	}
+	if len(store.batches) > 5 {
+		t.Fatalf("20 concurrent reports took %d batches; the group commit did not gather them", len(store.batches))
+	}
+}
+
+func TestReportBatcherAnswers429WhenFullAndRefusesAfterClose(t *testing.T) {
+	gate := make(chan struct{})
+	b := application.NewReportBatcher(&recordingStore{gate: gate}, nil, application.ReportBatchConfig{Queue: 1, MaxRows: 1, Committers: 1, Timeout: time.Second})
+	go func() { _ = b.Submit(context.Background(), someReport(t, domain.NewID())) }() // taken by the committer
+	time.Sleep(50 * time.Millisecond)
+	go func() { _ = b.Submit(context.Background(), someReport(t, domain.NewID())) }() // fills the queue
+	time.Sleep(50 * time.Millisecond)
+	err := b.Submit(context.Background(), someReport(t, domain.NewID()))
+	var rl *application.RateLimitedError
+	if !errors.As(err, &rl) || rl.RetryAfter <= 0 || domain.CodeOf(err) != domain.CodeRateLimited {
+		t.Fatalf("full queue: %v", err)
+	}
+	close(gate)
+	b.Close()
+	if err := b.Submit(context.Background(), someReport(t, domain.NewID())); domain.CodeOf(err) != domain.CodeUnavailable {
+		t.Fatalf("after close: %v", err)
+	}
+}
