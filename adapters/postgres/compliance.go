@@ -37,20 +37,16 @@ func (r *ComplianceReader) Summary(ctx context.Context, groupID domain.ID, top i
 	s := application.ComplianceSummary{GroupID: groupID, AgentsByStatus: map[agent.Status]int{},
 		ViolationsByKind: []application.KindCount{}, TopOffenders: []application.Offender{}}
 
-	// One pass over the group's agents counts them by status and, through
-	// their verdict row, compliant or not.
+	// Counts come from the two narrow indexes, (group_id, status) on agents
+	// and (group_id, compliant) on agent_verdicts, without joining the
+	// tables: a join would visit every agent row of the group. Verdicts of
+	// decommissioned agents (a handful) are then taken back out.
 	var byStatus []struct {
-		Status       string `bun:"status"`
-		N            int    `bun:"n"`
-		Compliant    int    `bun:"compliant"`
-		NonCompliant int    `bun:"non_compliant"`
+		Status string `bun:"status"`
+		N      int    `bun:"n"`
 	}
-	q := groupScope(db.NewSelect().TableExpr("agents AS a").
-		ColumnExpr("a.status, count(*) AS n").
-		ColumnExpr("count(*) FILTER (WHERE v.compliant) AS compliant, count(*) FILTER (WHERE NOT v.compliant) AS non_compliant").
-		Join("LEFT JOIN agent_verdicts AS v ON v.agent_id = a.id").
-		Where("a.deleted_at IS NULL").GroupExpr("a.status"), groupID)
-	if err := q.Scan(ctx, &byStatus); err != nil {
+	if err := groupScope(db.NewSelect().TableExpr("agents AS a").ColumnExpr("a.status, count(*) AS n").
+		Where("a.deleted_at IS NULL").GroupExpr("a.status"), groupID).Scan(ctx, &byStatus); err != nil {
 		return s, err
 	}
 	for _, st := range []agent.Status{agent.StatusActive, agent.StatusStale, agent.StatusOffline, agent.StatusDecommissioned} {
@@ -60,11 +56,30 @@ func (r *ComplianceReader) Summary(ctx context.Context, groupID domain.ID, top i
 		s.AgentsByStatus[agent.Status(b.Status)] = b.N
 		if agent.Status(b.Status) != agent.StatusDecommissioned {
 			s.Agents += b.N
-			s.Compliant += b.Compliant
-			s.NonCompliant += b.NonCompliant
 		}
 	}
-	s.NotReported = s.Agents - s.Compliant - s.NonCompliant
+	var verdicts []struct {
+		Compliant bool `bun:"compliant"`
+		N         int  `bun:"n"`
+	}
+	vq := db.NewSelect().TableExpr("agent_verdicts AS v").ColumnExpr("v.compliant, count(*) AS n").GroupExpr("v.compliant")
+	if !groupID.IsZero() {
+		vq = vq.Where("v.group_id = ?", uid(groupID))
+	}
+	retired := groupScope(db.NewSelect().TableExpr("agent_verdicts AS v").ColumnExpr("v.compliant, -count(*) AS n").
+		Join("JOIN agents AS a ON a.id = v.agent_id AND a.group_id = v.group_id").
+		Where("a.deleted_at IS NULL AND a.status = 'decommissioned'").GroupExpr("v.compliant"), groupID)
+	if err := vq.UnionAll(retired).Scan(ctx, &verdicts); err != nil {
+		return s, err
+	}
+	for _, v := range verdicts {
+		if v.Compliant {
+			s.Compliant += v.N
+		} else {
+			s.NonCompliant += v.N
+		}
+	}
+	s.NotReported = max(s.Agents-s.Compliant-s.NonCompliant, 0)
 
 	groupFilter := ""
 	args := []any{}
