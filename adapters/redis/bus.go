@@ -126,9 +126,14 @@ func (b *Bus) setConnected(ctx context.Context, up bool) {
 	b.log.WarnContext(ctx, "cache invalidation channel lost; local caches bypassed until Redis returns")
 }
 
-// pingEvery is how often a quiet subscription is checked, and so about how
-// long a silently dead connection goes unnoticed.
-const pingEvery = time.Second
+// pingEvery is how often a quiet subscription is checked; a connection
+// whose pong has not come back within pongWithin is taken for dead. Only a
+// dead connection loses invalidations (a slow one delivers them late), so
+// the limit is generous: a busy machine must not make the caches flap.
+const (
+	pingEvery  = time.Second
+	pongWithin = 5 * time.Second
+)
 
 // Run keeps the subscription alive until ctx ends.
 func (b *Bus) Run(ctx context.Context) error {
@@ -150,16 +155,20 @@ func (b *Bus) subscribe(ctx context.Context) {
 	// Closing the subscription is what unblocks a pending receive when ctx ends.
 	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
 	defer stop()
-	pinged := false
+	var pingedAt time.Time // zero: no ping outstanding
 	for ctx.Err() == nil {
 		msg, err := ps.ReceiveTimeout(ctx, pingEvery)
 		if err != nil {
 			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() && !pinged {
-				// Quiet: prove the connection is alive with a ping whose
-				// pong must arrive within the next timeout.
-				pinged = true
-				if perr := ps.Ping(ctx); perr == nil {
+			if errors.As(err, &ne) && ne.Timeout() {
+				switch {
+				case pingedAt.IsZero():
+					// Quiet: prove the connection alive with a ping.
+					if perr := ps.Ping(ctx); perr == nil {
+						pingedAt = time.Now()
+						continue
+					}
+				case time.Since(pingedAt) < pongWithin:
 					continue
 				}
 			}
@@ -168,7 +177,7 @@ func (b *Bus) subscribe(ctx context.Context) {
 			}
 			return
 		}
-		pinged = false
+		pingedAt = time.Time{}
 		switch m := msg.(type) {
 		case *goredis.Subscription:
 			if m.Kind == "subscribe" {

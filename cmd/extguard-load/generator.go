@@ -21,8 +21,10 @@ import (
 type client struct{ hc *fasthttp.HostClient }
 
 func newClient(addr string, conns int) *client {
+	// A request waiting for a free connection waits (and its latency shows
+	// it) rather than failing on the client side.
 	return &client{hc: &fasthttp.HostClient{Addr: addr, MaxConns: conns, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, MaxIdleConnDuration: time.Minute}}
+		WriteTimeout: 30 * time.Second, MaxIdleConnDuration: time.Minute, MaxConnWaitTimeout: 30 * time.Second}}
 }
 
 // request is one prepared request.
