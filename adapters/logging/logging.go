@@ -32,11 +32,13 @@ func parseLevel(s string) slog.Level {
 	return l
 }
 
-// traceHandler adds the active span's ids to each record.
+// traceHandler adds the active span's ids to each record, when that span is
+// sampled: the ids of an unsampled one (a polling loop, a metrics scrape, a
+// request the sampler dropped) would lead nowhere.
 type traceHandler struct{ slog.Handler }
 
 func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
-	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() && sc.IsSampled() {
 		r.AddAttrs(slog.String("trace_id", sc.TraceID().String()), slog.String("span_id", sc.SpanID().String()))
 	}
 	return h.Handler.Handle(ctx, r)

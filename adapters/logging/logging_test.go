@@ -40,3 +40,19 @@ func TestLevelFilters(t *testing.T) {
 		t.Fatalf("info written at warn level: %q", buf.String())
 	}
 }
+
+func TestLinesInsideAnUnsampledSpanCarryNoIDs(t *testing.T) {
+	var buf bytes.Buffer
+	log := New("info", "json", &buf)
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()))
+	ctx, span := tp.Tracer("t").Start(context.Background(), "op")
+	defer span.End()
+	log.InfoContext(ctx, "inside")
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := line["trace_id"]; ok {
+		t.Fatalf("an unsampled span's ids lead to no trace: %v", line)
+	}
+}

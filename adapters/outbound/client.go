@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 )
 
 // Policy says which targets outbound connections may reach.
@@ -59,9 +61,12 @@ func (t Timeouts) WithDefaults() Timeouts {
 // NewClient returns an HTTP client whose connections are checked against p at
 // dial time. Redirects follow net/http's default policy; callers that must not
 // follow them (webhooks) or must re-check them (downloads) set CheckRedirect.
+// Every request (each redirect hop too) is a client span; the URL in it is cut
+// to scheme and host by telemetry's span processor, since webhook paths and
+// download queries may hold credentials.
 func NewClient(p Policy, t Timeouts) *http.Client {
 	t = t.WithDefaults()
-	return &http.Client{Transport: NewTransport(p, t), Timeout: t.Total}
+	return &http.Client{Transport: otelhttp.NewTransport(NewTransport(p, t)), Timeout: t.Total}
 }
 
 // NewTransport returns the guarded transport used by NewClient.

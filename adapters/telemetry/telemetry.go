@@ -20,6 +20,8 @@ import (
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
+
+	"github.com/extguard/extguard/application"
 )
 
 // ServiceInfo names this process in every span and metric.
@@ -36,16 +38,22 @@ type Telemetry struct {
 	Registry       *prometheus.Registry
 }
 
-// Setup installs the global tracer provider, meter provider and propagators.
+// Setup installs the global tracer provider, meter provider and propagators,
+// and the use-case observer that gives every use case its span.
 // OTEL_TRACES_EXPORTER defaults to "none" here (the SDK's own default is
 // otlp), so a fresh install exports nothing until an operator asks for it;
-// spans are still created so logs carry trace ids.
-func Setup(ctx context.Context, info ServiceInfo) (*Telemetry, error) {
+// spans are still created so logs carry trace ids. extra processors see the
+// spans too (tests add an in-memory span recorder); every processor gets them
+// with URLs redacted.
+//
+// OpenTelemetry's global instruments bind to the first providers installed,
+// so a process (or test binary) calls Setup once.
+func Setup(ctx context.Context, info ServiceInfo, extra ...sdktrace.SpanProcessor) (*Telemetry, error) {
 	res, err := newResource(ctx, info)
 	if err != nil {
 		return nil, err
 	}
-	tp, err := newTracerProvider(ctx, res)
+	tp, err := newTracerProvider(ctx, res, extra...)
 	if err != nil {
 		return nil, err
 	}
@@ -59,6 +67,7 @@ func Setup(ctx context.Context, info ServiceInfo) (*Telemetry, error) {
 	otel.SetTracerProvider(tp)
 	otel.SetMeterProvider(mp)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	application.SetUseCaseObserver(NewUseCaseSpans())
 	return &Telemetry{TracerProvider: tp, MeterProvider: mp, Registry: reg}, nil
 }
 
@@ -88,14 +97,17 @@ func newResource(ctx context.Context, info ServiceInfo) (*resource.Resource, err
 	)
 }
 
-func newTracerProvider(ctx context.Context, res *resource.Resource) (*sdktrace.TracerProvider, error) {
+func newTracerProvider(ctx context.Context, res *resource.Resource, extra ...sdktrace.SpanProcessor) (*sdktrace.TracerProvider, error) {
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
+	for _, p := range extra {
+		opts = append(opts, sdktrace.WithSpanProcessor(redactingProcessor{p}))
+	}
 	if os.Getenv("OTEL_TRACES_EXPORTER") != "" && os.Getenv("OTEL_TRACES_EXPORTER") != "none" {
 		exp, err := autoexport.NewSpanExporter(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("OTEL_TRACES_EXPORTER: %w", err)
 		}
-		opts = append(opts, sdktrace.WithBatcher(exp))
+		opts = append(opts, sdktrace.WithSpanProcessor(redactingProcessor{sdktrace.NewBatchSpanProcessor(exp)}))
 	}
 	return sdktrace.NewTracerProvider(opts...), nil
 }
