@@ -40,7 +40,9 @@ type EnrollAgent struct {
 
 // Execute enrolls. Errors: invalid (fields), forbidden (the key's group is
 // gone), unavailable.
-func (uc EnrollAgent) Execute(ctx context.Context, k apikey.Key, in EnrollInput) (Enrollment, error) {
+func (uc EnrollAgent) Execute(ctx context.Context, k apikey.Key, in EnrollInput) (_ Enrollment, err error) {
+	ctx, end := observe(ctx, "EnrollAgent")
+	defer end(&err)
 	now := uc.Clock.Now()
 	p := agent.EnrollParams{GroupID: k.GroupID(), MachineID: in.MachineID, UserHash: in.UserHash,
 		DisplayName: in.DisplayName, Platform: in.Platform, AgentVersion: in.AgentVersion, Now: now}

@@ -25,9 +25,11 @@ type RecordHeartbeat struct {
 // Execute records the heartbeat of a (authorized by AuthorizeAgentRequest).
 // agentVersion "" keeps the stored version. Errors: invalid
 // (agent_version), forbidden (decommissioned, group gone), unavailable.
-func (uc RecordHeartbeat) Execute(ctx context.Context, a agent.Agent, agentVersion string) (HeartbeatAnswer, error) {
+func (uc RecordHeartbeat) Execute(ctx context.Context, a agent.Agent, agentVersion string) (_ HeartbeatAnswer, err error) {
+	ctx, end := observe(ctx, "RecordHeartbeat")
+	defer end(&err)
 	now := uc.Clock.Now()
-	a, err := a.RecordHeartbeat(now)
+	a, err = a.RecordHeartbeat(now)
 	if err != nil {
 		return HeartbeatAnswer{}, err
 	}
@@ -64,7 +66,9 @@ type SyncPolicy struct {
 }
 
 // Execute returns the policy. Errors: forbidden (group gone), unavailable.
-func (uc SyncPolicy) Execute(ctx context.Context, a agent.Agent) (CompiledPolicy, error) {
+func (uc SyncPolicy) Execute(ctx context.Context, a agent.Agent) (_ CompiledPolicy, err error) {
+	ctx, end := observe(ctx, "SyncPolicy")
+	defer end(&err)
 	cp, err := groupPolicy(ctx, uc.Policies, a)
 	if err != nil {
 		return CompiledPolicy{}, err

@@ -21,7 +21,9 @@ type GetAgent struct {
 }
 
 // Execute answers the agent. Errors: not_found.
-func (uc GetAgent) Execute(ctx context.Context, id domain.ID) (AgentDetail, error) {
+func (uc GetAgent) Execute(ctx context.Context, id domain.ID) (_ AgentDetail, err error) {
+	ctx, end := observe(ctx, "GetAgent")
+	defer end(&err)
 	a, err := uc.Agents.Get(ctx, id)
 	if err != nil {
 		return AgentDetail{}, err
@@ -42,7 +44,9 @@ func (uc GetAgent) Execute(ctx context.Context, id domain.ID) (AgentDetail, erro
 type ListAgents struct{ Fleet FleetReader }
 
 // Execute answers one page. Errors: invalid (cursor).
-func (uc ListAgents) Execute(ctx context.Context, f AgentFilter, page PageRequest) (Page[agent.Agent], error) {
+func (uc ListAgents) Execute(ctx context.Context, f AgentFilter, page PageRequest) (_ Page[agent.Agent], err error) {
+	ctx, end := observe(ctx, "ListAgents")
+	defer end(&err)
 	return uc.Fleet.Agents(ctx, f, page)
 }
 
@@ -50,7 +54,9 @@ func (uc ListAgents) Execute(ctx context.Context, f AgentFilter, page PageReques
 type ListReports struct{ Fleet FleetReader }
 
 // Execute answers one page. Errors: invalid (cursor, since after until).
-func (uc ListReports) Execute(ctx context.Context, f ReportFilter, page PageRequest) (Page[ReportRecord], error) {
+func (uc ListReports) Execute(ctx context.Context, f ReportFilter, page PageRequest) (_ Page[ReportRecord], err error) {
+	ctx, end := observe(ctx, "ListReports")
+	defer end(&err)
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		return Page[ReportRecord]{}, domain.Invalid("invalid time range", domain.FieldError{Field: "until", Message: "must be after since"})
 	}

@@ -45,7 +45,9 @@ var errUnknownKey = domain.Unauthorized("unknown API key")
 // Execute authenticates presented (the bearer token, without "Bearer ").
 // Errors: unauthorized (malformed, unknown, expired, revoked), unavailable.
 // The request's origin for the anomaly audit row comes from WithOrigin.
-func (uc *AuthenticateAPIKey) Execute(ctx context.Context, presented string) (apikey.Key, error) {
+func (uc *AuthenticateAPIKey) Execute(ctx context.Context, presented string) (_ apikey.Key, err error) {
+	ctx, end := observe(ctx, "AuthenticateAPIKey")
+	defer end(&err)
 	secret, err := apikey.ParseSecret(presented)
 	if err != nil {
 		return apikey.Key{}, err

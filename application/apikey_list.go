@@ -14,6 +14,8 @@ type ListAPIKeys struct {
 }
 
 // Execute returns the keys. Errors: unavailable when the database is down.
-func (uc ListAPIKeys) Execute(ctx context.Context, groupID domain.ID) ([]apikey.Key, error) {
+func (uc ListAPIKeys) Execute(ctx context.Context, groupID domain.ID) (_ []apikey.Key, err error) {
+	ctx, end := observe(ctx, "ListAPIKeys")
+	defer end(&err)
 	return uc.Keys.ListByGroup(ctx, groupID)
 }

@@ -21,10 +21,12 @@ type PutAssignment struct {
 
 // Execute answers the assignment and whether it was created. Errors:
 // not_found (group or catalog entry).
-func (uc PutAssignment) Execute(ctx context.Context, actor audit.Actor, groupID, entryID domain.ID, required bool) (Assignment, bool, error) {
+func (uc PutAssignment) Execute(ctx context.Context, actor audit.Actor, groupID, entryID domain.ID, required bool) (_ Assignment, _ bool, err error) {
+	ctx, end := observe(ctx, "PutAssignment")
+	defer end(&err)
 	var a Assignment
 	var created bool
-	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		if _, err := uc.Groups.Get(ctx, groupID); err != nil {
 			return err
 		}

@@ -17,8 +17,10 @@ type DeleteBlocklistEntry struct {
 }
 
 // Execute deletes the entry. Errors: not_found (also when already deleted).
-func (uc DeleteBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID) error {
-	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+func (uc DeleteBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID) (err error) {
+	ctx, end := observe(ctx, "DeleteBlocklistEntry")
+	defer end(&err)
+	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		e, err := uc.Blocklist.Get(ctx, id)
 		if err != nil {
 			return err

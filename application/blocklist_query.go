@@ -11,7 +11,9 @@ import (
 type GetBlocklistEntry struct{ Blocklist BlocklistRepository }
 
 // Execute answers the entry. Errors: not_found.
-func (uc GetBlocklistEntry) Execute(ctx context.Context, id domain.ID) (blocklist.Entry, error) {
+func (uc GetBlocklistEntry) Execute(ctx context.Context, id domain.ID) (_ blocklist.Entry, err error) {
+	ctx, end := observe(ctx, "GetBlocklistEntry")
+	defer end(&err)
 	return uc.Blocklist.Get(ctx, id)
 }
 
@@ -19,6 +21,8 @@ func (uc GetBlocklistEntry) Execute(ctx context.Context, id domain.ID) (blocklis
 type ListBlocklist struct{ Blocklist BlocklistRepository }
 
 // Execute answers one page. Errors: invalid (cursor).
-func (uc ListBlocklist) Execute(ctx context.Context, f BlocklistFilter, page PageRequest) (Page[blocklist.Entry], error) {
+func (uc ListBlocklist) Execute(ctx context.Context, f BlocklistFilter, page PageRequest) (_ Page[blocklist.Entry], err error) {
+	ctx, end := observe(ctx, "ListBlocklist")
+	defer end(&err)
 	return uc.Blocklist.List(ctx, f, page)
 }

@@ -26,9 +26,11 @@ type BlocklistChanges struct {
 }
 
 // Execute applies the changes. Errors: not_found, invalid, conflict.
-func (uc UpdateBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in BlocklistChanges) (blocklist.Entry, error) {
+func (uc UpdateBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in BlocklistChanges) (_ blocklist.Entry, err error) {
+	ctx, end := observe(ctx, "UpdateBlocklistEntry")
+	defer end(&err)
 	var next blocklist.Entry
-	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		before, err := uc.Blocklist.Get(ctx, id)
 		if err != nil {
 			return err

@@ -11,7 +11,9 @@ import (
 type GetCatalogEntry struct{ Catalog CatalogRepository }
 
 // Execute answers the entry. Errors: not_found.
-func (uc GetCatalogEntry) Execute(ctx context.Context, id domain.ID) (extension.Entry, error) {
+func (uc GetCatalogEntry) Execute(ctx context.Context, id domain.ID) (_ extension.Entry, err error) {
+	ctx, end := observe(ctx, "GetCatalogEntry")
+	defer end(&err)
 	return uc.Catalog.Get(ctx, id)
 }
 
@@ -19,6 +21,8 @@ func (uc GetCatalogEntry) Execute(ctx context.Context, id domain.ID) (extension.
 type ListCatalog struct{ Catalog CatalogRepository }
 
 // Execute answers one page. Errors: invalid (cursor).
-func (uc ListCatalog) Execute(ctx context.Context, f CatalogFilter, page PageRequest) (Page[extension.Entry], error) {
+func (uc ListCatalog) Execute(ctx context.Context, f CatalogFilter, page PageRequest) (_ Page[extension.Entry], err error) {
+	ctx, end := observe(ctx, "ListCatalog")
+	defer end(&err)
 	return uc.Catalog.List(ctx, f, page)
 }

@@ -18,7 +18,9 @@ type GroupCompliance struct {
 }
 
 // Execute answers the summary. Errors: not_found (group).
-func (uc GroupCompliance) Execute(ctx context.Context, groupID domain.ID) (ComplianceSummary, error) {
+func (uc GroupCompliance) Execute(ctx context.Context, groupID domain.ID) (_ ComplianceSummary, err error) {
+	ctx, end := observe(ctx, "GroupCompliance")
+	defer end(&err)
 	if _, err := uc.Groups.Get(ctx, groupID); err != nil {
 		return ComplianceSummary{}, err
 	}
@@ -29,6 +31,8 @@ func (uc GroupCompliance) Execute(ctx context.Context, groupID domain.ID) (Compl
 type FleetCompliance struct{ Compliance ComplianceReader }
 
 // Execute answers the fleet-wide summary.
-func (uc FleetCompliance) Execute(ctx context.Context) (ComplianceSummary, error) {
+func (uc FleetCompliance) Execute(ctx context.Context) (_ ComplianceSummary, err error) {
+	ctx, end := observe(ctx, "FleetCompliance")
+	defer end(&err)
 	return uc.Compliance.Summary(ctx, domain.NilID, TopOffenders)
 }

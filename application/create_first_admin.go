@@ -18,7 +18,9 @@ type CreateFirstAdmin struct {
 }
 
 // Execute returns whether it created the admin.
-func (uc CreateFirstAdmin) Execute(ctx context.Context, email, password string) (bool, error) {
+func (uc CreateFirstAdmin) Execute(ctx context.Context, email, password string) (_ bool, err error) {
+	ctx, end := observe(ctx, "CreateFirstAdmin")
+	defer end(&err)
 	if err := user.ValidatePassword(password); err != nil {
 		return false, err
 	}

@@ -27,7 +27,9 @@ type NewGroupInput struct {
 }
 
 // Execute creates the group. Errors: invalid (every bad field), conflict (name taken).
-func (uc CreateGroup) Execute(ctx context.Context, actor audit.Actor, in NewGroupInput) (group.Group, error) {
+func (uc CreateGroup) Execute(ctx context.Context, actor audit.Actor, in NewGroupInput) (_ group.Group, err error) {
+	ctx, end := observe(ctx, "CreateGroup")
+	defer end(&err)
 	var fe domain.FieldErrors
 	settings, err := group.ParseSettings(in.Settings)
 	fe.Include("settings", err)

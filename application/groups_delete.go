@@ -20,8 +20,10 @@ type DeleteGroup struct {
 }
 
 // Execute deletes the group. Errors: not_found, conflict (agents enrolled).
-func (uc DeleteGroup) Execute(ctx context.Context, actor audit.Actor, id domain.ID) error {
-	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+func (uc DeleteGroup) Execute(ctx context.Context, actor audit.Actor, id domain.ID) (err error) {
+	ctx, end := observe(ctx, "DeleteGroup")
+	defer end(&err)
+	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		g, err := uc.Groups.Get(ctx, id)
 		if err != nil {
 			return err

@@ -11,7 +11,9 @@ import (
 type GetGroup struct{ Groups GroupRepository }
 
 // Execute answers the group. Errors: not_found.
-func (uc GetGroup) Execute(ctx context.Context, id domain.ID) (group.Group, error) {
+func (uc GetGroup) Execute(ctx context.Context, id domain.ID) (_ group.Group, err error) {
+	ctx, end := observe(ctx, "GetGroup")
+	defer end(&err)
 	return uc.Groups.Get(ctx, id)
 }
 
@@ -19,6 +21,8 @@ func (uc GetGroup) Execute(ctx context.Context, id domain.ID) (group.Group, erro
 type ListGroups struct{ Groups GroupRepository }
 
 // Execute answers one page. Errors: invalid (cursor).
-func (uc ListGroups) Execute(ctx context.Context, f GroupFilter, page PageRequest) (Page[group.Group], error) {
+func (uc ListGroups) Execute(ctx context.Context, f GroupFilter, page PageRequest) (_ Page[group.Group], err error) {
+	ctx, end := observe(ctx, "ListGroups")
+	defer end(&err)
 	return uc.Groups.List(ctx, f, page)
 }

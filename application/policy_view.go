@@ -12,7 +12,9 @@ import (
 type ViewGroupPolicy struct{ Inputs PolicyInputs }
 
 // Execute answers the compiled policy. Errors: not_found (group).
-func (uc ViewGroupPolicy) Execute(ctx context.Context, groupID domain.ID) (policy.Policy, error) {
+func (uc ViewGroupPolicy) Execute(ctx context.Context, groupID domain.ID) (_ policy.Policy, err error) {
+	ctx, end := observe(ctx, "ViewGroupPolicy")
+	defer end(&err)
 	in, err := uc.Inputs.Load(ctx, groupID)
 	if err != nil {
 		return policy.Policy{}, err

@@ -21,7 +21,9 @@ type SubmitReport struct {
 // report.IsTooMany for more than report.MaxItems extensions), forbidden
 // (group gone), rate_limited (*RateLimitedError, the queue is full),
 // unavailable.
-func (uc SubmitReport) Execute(ctx context.Context, a agent.Agent, p report.ReportParams, clientIP string) (policy.Verdict, error) {
+func (uc SubmitReport) Execute(ctx context.Context, a agent.Agent, p report.ReportParams, clientIP string) (_ policy.Verdict, err error) {
+	ctx, end := observe(ctx, "SubmitReport")
+	defer end(&err)
 	now := uc.Clock.Now()
 	r, err := report.NewReport(p, now)
 	if err != nil {

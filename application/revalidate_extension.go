@@ -43,7 +43,9 @@ type RevalidateExtension struct {
 // same package changes nothing and audits nothing new. Errors: unavailable
 // for download failures worth retrying; invalid for packages that will not
 // get better (refused host, too large, unsafe zip); internal.
-func (uc RevalidateExtension) Execute(ctx context.Context, req RevalidationRequest) (RevalidationOutcome, error) {
+func (uc RevalidateExtension) Execute(ctx context.Context, req RevalidationRequest) (_ RevalidationOutcome, err error) {
+	ctx, end := observe(ctx, "RevalidateExtension")
+	defer end(&err)
 	entry, err := uc.Catalog.Get(ctx, req.ExtensionID)
 	if domain.CodeOf(err) == domain.CodeNotFound {
 		return RevalidationSkipped, nil

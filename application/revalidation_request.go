@@ -19,7 +19,9 @@ type RequestRevalidation struct {
 // Errors: not_found for an unknown or deleted entry; invalid when it has no
 // pinned version, checksum or marketplace URL to check against; unavailable
 // when the queue cannot be reached.
-func (uc RequestRevalidation) Execute(ctx context.Context, actor audit.Actor, extensionID domain.ID) error {
+func (uc RequestRevalidation) Execute(ctx context.Context, actor audit.Actor, extensionID domain.ID) (err error) {
+	ctx, end := observe(ctx, "RequestRevalidation")
+	defer end(&err)
 	e, err := uc.Catalog.Get(ctx, extensionID)
 	if err != nil {
 		return err

@@ -17,7 +17,9 @@ type SweepRevalidation struct {
 // Execute queues every entry and returns how many were queued. Errors:
 // unavailable when the queue fails part-way (a rerun queues the rest; a
 // duplicate revalidation is harmless).
-func (uc SweepRevalidation) Execute(ctx context.Context) (int, error) {
+func (uc SweepRevalidation) Execute(ctx context.Context) (_ int, err error) {
+	ctx, end := observe(ctx, "SweepRevalidation")
+	defer end(&err)
 	ids, err := uc.Catalog.ListRevalidatable(ctx)
 	if err != nil {
 		return 0, err

@@ -19,7 +19,9 @@ type AuthenticateSession struct {
 var errBadSession = domain.Unauthorized("missing, expired or revoked session token")
 
 // Execute answers the principal behind token. Errors: unauthorized.
-func (uc AuthenticateSession) Execute(ctx context.Context, token string) (Principal, error) {
+func (uc AuthenticateSession) Execute(ctx context.Context, token string) (_ Principal, err error) {
+	ctx, end := observe(ctx, "AuthenticateSession")
+	defer end(&err)
 	if !IsSessionToken(token) {
 		return Principal{}, errBadSession
 	}

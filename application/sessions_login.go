@@ -59,7 +59,9 @@ type LoginResult struct {
 var errBadCredentials = domain.Unauthorized("invalid email or password")
 
 // Execute logs in; client carries the caller's IP and user agent.
-func (uc *Login) Execute(ctx context.Context, email, password string, client audit.Actor) (LoginResult, error) {
+func (uc *Login) Execute(ctx context.Context, email, password string, client audit.Actor) (_ LoginResult, err error) {
+	ctx, end := observe(ctx, "Login")
+	defer end(&err)
 	var fe domain.FieldErrors
 	if strings.TrimSpace(email) == "" {
 		fe.Add("email", "is required")

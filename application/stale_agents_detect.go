@@ -14,9 +14,11 @@ type DetectStaleAgents struct {
 
 // Execute runs one scan. Running it twice at the same time is harmless: a
 // transition is made (and audited) once. Errors: unavailable, internal.
-func (uc DetectStaleAgents) Execute(ctx context.Context) (StaleScanResult, error) {
+func (uc DetectStaleAgents) Execute(ctx context.Context) (_ StaleScanResult, err error) {
+	ctx, end := observe(ctx, "DetectStaleAgents")
+	defer end(&err)
 	var res StaleScanResult
-	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		var err error
 		res, err = uc.Liveness.MarkSilentAgents(ctx, uc.Clock.Now())
 		return err

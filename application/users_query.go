@@ -11,7 +11,9 @@ import (
 type GetUser struct{ Users UserAccounts }
 
 // Execute answers the user. Errors: not_found.
-func (uc GetUser) Execute(ctx context.Context, id domain.ID) (user.User, error) {
+func (uc GetUser) Execute(ctx context.Context, id domain.ID) (_ user.User, err error) {
+	ctx, end := observe(ctx, "GetUser")
+	defer end(&err)
 	return uc.Users.Get(ctx, id)
 }
 
@@ -19,6 +21,8 @@ func (uc GetUser) Execute(ctx context.Context, id domain.ID) (user.User, error) 
 type ListUsers struct{ Users UserAccounts }
 
 // Execute answers one page. Errors: invalid (cursor).
-func (uc ListUsers) Execute(ctx context.Context, f UserFilter, page PageRequest) (Page[user.User], error) {
+func (uc ListUsers) Execute(ctx context.Context, f UserFilter, page PageRequest) (_ Page[user.User], err error) {
+	ctx, end := observe(ctx, "ListUsers")
+	defer end(&err)
 	return uc.Users.List(ctx, f, page)
 }

@@ -31,7 +31,9 @@ type UserChanges struct {
 
 // Execute applies the changes. Errors: not_found, invalid, conflict (email
 // taken, last admin).
-func (uc UpdateUser) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in UserChanges) (user.User, error) {
+func (uc UpdateUser) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in UserChanges) (_ user.User, err error) {
+	ctx, end := observe(ctx, "UpdateUser")
+	defer end(&err)
 	patch := user.UserPatch{Email: in.Email, DisplayName: in.DisplayName, Role: in.Role, IsActive: in.IsActive, At: uc.Clock.Now()}
 	if in.Password != nil {
 		if err := user.ValidatePassword(*in.Password); err != nil {
@@ -44,7 +46,7 @@ func (uc UpdateUser) Execute(ctx context.Context, actor audit.Actor, id domain.I
 		patch.PasswordHash = &h
 	}
 	var next user.User
-	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		before, err := uc.Users.Get(ctx, id)
 		if err != nil {
 			return err

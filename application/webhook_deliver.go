@@ -41,7 +41,9 @@ type DeliverWebhook struct {
 // delivered, failed, not due, or being attempted elsewhere) it does nothing,
 // so a duplicate task is harmless. Errors: internal or unavailable when the
 // database fails; the attempt may then be repeated (at least once).
-func (uc DeliverWebhook) Execute(ctx context.Context, deliveryID domain.ID) (DeliveryStatus, error) {
+func (uc DeliverWebhook) Execute(ctx context.Context, deliveryID domain.ID) (_ DeliveryStatus, err error) {
+	ctx, end := observe(ctx, "DeliverWebhook")
+	defer end(&err)
 	now := uc.Clock.Now()
 	d, ok, err := uc.Deliveries.Claim(ctx, deliveryID, now, uc.lease())
 	if err != nil || !ok {

@@ -11,7 +11,9 @@ import (
 type GetWebhook struct{ Hooks WebhookRepository }
 
 // Execute answers the endpoint. Errors: not_found.
-func (uc GetWebhook) Execute(ctx context.Context, id domain.ID) (webhook.Endpoint, error) {
+func (uc GetWebhook) Execute(ctx context.Context, id domain.ID) (_ webhook.Endpoint, err error) {
+	ctx, end := observe(ctx, "GetWebhook")
+	defer end(&err)
 	return uc.Hooks.Get(ctx, id)
 }
 
@@ -19,6 +21,8 @@ func (uc GetWebhook) Execute(ctx context.Context, id domain.ID) (webhook.Endpoin
 type ListWebhooks struct{ Hooks WebhookRepository }
 
 // Execute answers one page. Errors: invalid (cursor).
-func (uc ListWebhooks) Execute(ctx context.Context, f WebhookFilter, page PageRequest) (Page[webhook.Endpoint], error) {
+func (uc ListWebhooks) Execute(ctx context.Context, f WebhookFilter, page PageRequest) (_ Page[webhook.Endpoint], err error) {
+	ctx, end := observe(ctx, "ListWebhooks")
+	defer end(&err)
 	return uc.Hooks.List(ctx, f, page)
 }

@@ -27,9 +27,11 @@ type WebhookChanges struct {
 }
 
 // Execute applies the changes. Errors: not_found, invalid.
-func (uc UpdateWebhook) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in WebhookChanges) (webhook.Endpoint, error) {
+func (uc UpdateWebhook) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in WebhookChanges) (_ webhook.Endpoint, err error) {
+	ctx, end := observe(ctx, "UpdateWebhook")
+	defer end(&err)
 	var next webhook.Endpoint
-	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
+	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		before, err := uc.Hooks.Get(ctx, id)
 		if err != nil {
 			return err
