@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/hibiken/asynq"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/trace"
 
@@ -23,6 +25,16 @@ type UseCases struct {
 	SweepRevalid   application.SweepRevalidation
 	Revalidate     application.RevalidateExtension
 	DeliverWebhook application.DeliverWebhook
+	// DeliveryOrigins (optional) links each delivery's span to the change
+	// that wrote the delivery, across the outbox.
+	DeliveryOrigins DeliveryOrigins
+}
+
+// DeliveryOrigins finds the trace context stored with a delivery.
+type DeliveryOrigins interface {
+	// DeliveryOrigin returns the W3C traceparent of the change that wrote
+	// the delivery, or "" when there is none.
+	DeliveryOrigin(ctx context.Context, id domain.ID) (string, error)
 }
 
 // Handlers are the task handlers: decode, call the use case, map its error
@@ -93,7 +105,9 @@ func (h *Handlers) deliver(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
+	h.linkOrigin(ctx, p.DeliveryID)
 	status, err := h.uc.DeliverWebhook.Execute(ctx, p.DeliveryID)
+	deliveryOutcomes.Add(ctx, 1, metric.WithAttributes(attribute.String("status", deliveryStatusLabel(status, err))))
 	if err != nil {
 		return err // the database failed: retry; the claim's lease prevents a double attempt
 	}
@@ -112,22 +126,61 @@ func retryUnlessPermanent(err error) error {
 	return err
 }
 
+// linkOrigin links the delivery's span to the span of the change that wrote
+// the delivery (an admin request, a task): the outbox makes that hop
+// asynchronous, so it is a link, not a parent. Without one the delivery is
+// delivered all the same.
+func (h *Handlers) linkOrigin(ctx context.Context, id domain.ID) {
+	if h.uc.DeliveryOrigins == nil {
+		return
+	}
+	tp, err := h.uc.DeliveryOrigins.DeliveryOrigin(ctx, id)
+	if err != nil || tp == "" {
+		return
+	}
+	origin := trace.SpanContextFromContext(propagation.TraceContext{}.Extract(context.Background(),
+		propagation.MapCarrier{"traceparent": tp}))
+	if origin.IsValid() {
+		trace.SpanFromContext(ctx).AddLink(trace.Link{SpanContext: origin,
+			Attributes: []attribute.KeyValue{attribute.String("extguard.link", "caused_by")}})
+	}
+}
+
 var tracer = otel.Tracer("github.com/extguard/extguard/workers")
 
+// traced runs each task inside a consumer span and records its duration and
+// outcome. The span continues the trace in the task's headers when that one
+// is sampled; tasks queued by the untraced polling loops (the relay, the
+// scheduler) start a trace of their own instead of inheriting the loop's
+// "do not record".
 func traced(next asynq.Handler) asynq.Handler {
 	return asynq.HandlerFunc(func(ctx context.Context, t *asynq.Task) error {
-		ctx = otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(t.Headers()))
+		start := time.Now()
+		parent := otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(t.Headers()))
+		var opts []trace.SpanStartOption
+		if sc := trace.SpanContextFromContext(parent); sc.IsValid() && sc.IsSampled() {
+			ctx = parent
+		} else if sc.IsValid() {
+			opts = append(opts, trace.WithNewRoot())
+		}
 		id, _ := asynq.GetTaskID(ctx)
-		ctx, span := tracer.Start(ctx, "task "+t.Type(), trace.WithSpanKind(trace.SpanKindConsumer),
+		queue, _ := asynq.GetQueueName(ctx)
+		opts = append(opts, trace.WithSpanKind(trace.SpanKindConsumer),
 			trace.WithAttributes(attribute.String("messaging.system", "asynq"),
 				attribute.String("messaging.operation.type", "process"),
+				attribute.String("messaging.destination.name", queue),
 				attribute.String("messaging.message.id", id)))
+		ctx, span := tracer.Start(ctx, "task "+t.Type(), opts...)
 		defer span.End()
 		err := next.ProcessTask(ctx, t)
+		outcome := "ok"
 		if err != nil {
+			outcome = "error"
 			span.RecordError(err)
 			span.SetStatus(codes.Error, "task failed")
 		}
+		taskDuration.Record(ctx, time.Since(start).Seconds(), metric.WithAttributes(
+			attribute.String("type", t.Type()), attribute.String("outcome", outcome)))
 		return err
 	})
 }

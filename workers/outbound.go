@@ -30,6 +30,7 @@ func (s WebhookSender) Send(ctx context.Context, m application.WebhookMessage) a
 	case webhook.Gone:
 		out.Outcome = application.WebhookGone
 	}
+	countAttempt(ctx, out.Outcome)
 	return out
 }
 

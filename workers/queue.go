@@ -10,7 +10,10 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
@@ -40,10 +43,9 @@ const revalidateDedup = time.Minute
 // EnqueueRevalidation: see application.RevalidationQueue.
 func (q *Queue) EnqueueRevalidation(ctx context.Context, r application.RevalidationRequest) error {
 	b, _ := json.Marshal(revalidatePayload{ExtensionID: r.ExtensionID, ActorType: r.RequestedBy.Type, ActorID: r.RequestedBy.ID})
-	t := asynq.NewTaskWithHeaders(TypeRevalidate, b, traceHeaders(ctx), taskOptions[TypeRevalidate]...)
 	// Unique keys on the payload, so the same entry asked by two admins is two
 	// tasks; both are harmless.
-	_, err := q.client.EnqueueContext(ctx, t, asynq.Unique(revalidateDedup))
+	err := q.enqueue(ctx, TypeRevalidate, "", b, asynq.Unique(revalidateDedup))
 	if errors.Is(err, asynq.ErrDuplicateTask) {
 		return nil
 	}
@@ -88,20 +90,17 @@ func (q *Queue) RequeueDelivery(ctx context.Context, id domain.ID) error {
 
 func (q *Queue) enqueueDelivery(ctx context.Context, id domain.ID) error {
 	b, _ := json.Marshal(deliverPayload{DeliveryID: id})
-	t := asynq.NewTaskWithHeaders(TypeDeliverWebhook, b, traceHeaders(ctx), taskOptions[TypeDeliverWebhook]...)
-	_, err := q.client.EnqueueContext(ctx, t, asynq.TaskID(id.String()))
-	return err
+	return q.enqueue(ctx, TypeDeliverWebhook, id.String(), b)
 }
 
 // enqueuePeriodic enqueues the task of one period under its bucketed id;
 // another instance having enqueued it is success.
 func (q *Queue) enqueuePeriodic(ctx context.Context, typ string, periodStart time.Time, retain time.Duration) error {
-	t, opts := newPeriodicTask(typ, periodStart)
-	t = asynq.NewTaskWithHeaders(t.Type(), t.Payload(), traceHeaders(ctx), opts...)
+	t, _ := newPeriodicTask(typ, periodStart)
 	// Retention keeps the finished task (and so its id) past the end of the
 	// period (asynq counts it in whole seconds): an instance whose tick comes
 	// late still conflicts.
-	_, err := q.client.EnqueueContext(ctx, t, asynq.TaskID(periodicTaskID(typ, periodStart)), asynq.Retention(retain))
+	err := q.enqueue(ctx, typ, periodicTaskID(typ, periodStart), t.Payload(), asynq.Retention(retain))
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		return nil
 	}
@@ -115,8 +114,35 @@ func queueErr(err error) error {
 	return errors.Join(domain.Unavailable("task queue unavailable"), fmt.Errorf("asynq: %w", err))
 }
 
-// traceHeaders carries the caller's trace into the task, so a webhook delivery
-// shows up in the trace of the request that caused it.
+// enqueue sends one task (with id as its task id, unless empty) inside a
+// producer span, whose context the task's headers carry to the consumer span.
+// A task id or uniqueness conflict is the queue working, not a span error.
+func (q *Queue) enqueue(ctx context.Context, typ, id string, payload []byte, opts ...asynq.Option) error {
+	queue := QueueDefault
+	if typ == TypeDeliverWebhook {
+		queue = QueueWebhooks
+	}
+	attrs := []attribute.KeyValue{
+		attribute.String("messaging.system", "asynq"),
+		attribute.String("messaging.operation.type", "send"),
+		attribute.String("messaging.destination.name", queue),
+	}
+	if id != "" {
+		attrs = append(attrs, attribute.String("messaging.message.id", id))
+		opts = append(opts, asynq.TaskID(id))
+	}
+	ctx, span := tracer.Start(ctx, "enqueue "+typ, trace.WithSpanKind(trace.SpanKindProducer), trace.WithAttributes(attrs...))
+	defer span.End()
+	t := asynq.NewTaskWithHeaders(typ, payload, traceHeaders(ctx), taskOptions[typ]...)
+	_, err := q.client.EnqueueContext(ctx, t, opts...)
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) && !errors.Is(err, asynq.ErrDuplicateTask) {
+		span.SetStatus(codes.Error, "enqueue failed")
+	}
+	return err
+}
+
+// traceHeaders carries the caller's trace into the task, so the task's span
+// continues the trace of the request that queued it.
 func traceHeaders(ctx context.Context) map[string]string {
 	h := map[string]string{}
 	otel.GetTextMapPropagator().Inject(ctx, propagation.MapCarrier(h))

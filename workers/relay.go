@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/extguard/extguard/adapters/telemetry"
 	"github.com/extguard/extguard/application"
 )
 
@@ -46,8 +47,11 @@ func NewRelay(uc application.RelayOutbox, cfg RelayConfig, log *slog.Logger) *Re
 	return &Relay{uc: uc, cfg: cfg.withDefaults(), log: log}
 }
 
-// Run relays until ctx ends.
+// Run relays until ctx ends. The passes run untraced (a query every second
+// would be a trace every second); the deliveries they queue start traces of
+// their own, linked to the changes that caused them.
 func (r *Relay) Run(ctx context.Context) error {
+	ctx = telemetry.Untraced(ctx)
 	relay := time.NewTicker(r.cfg.Interval)
 	defer relay.Stop()
 	reconcile := time.NewTicker(r.cfg.ReconcileInterval)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/extguard/extguard/adapters/telemetry"
 )
 
 // Periodic is one periodic task: its type and period.
@@ -32,6 +34,7 @@ func NewScheduler(queue *Queue, tasks []Periodic, log *slog.Logger) *Scheduler {
 // could not enqueue (Redis down) is retried at each check until it is done or
 // over.
 func (s *Scheduler) Run(ctx context.Context) error {
+	ctx = telemetry.Untraced(ctx) // ticks are not worth a trace each; the tasks they queue are traced
 	done := make([]time.Time, len(s.tasks))
 	failing := make([]bool, len(s.tasks))
 	tick := time.NewTicker(s.checkEvery())

@@ -15,9 +15,12 @@ import (
 
 // Config is the whole server configuration.
 type Config struct {
-	DatabaseURL   string
-	RedisURL      string
-	HTTPAddr      string
+	DatabaseURL string
+	RedisURL    string
+	HTTPAddr    string
+	// MetricsAddr, when set, serves /metrics on a listener of its own (the
+	// worker process has no HTTP API); empty: none.
+	MetricsAddr   string
 	AdminEmail    string
 	AdminPassword string
 
@@ -44,6 +47,7 @@ func Load(getenv func(string) string) (Config, error) {
 		DatabaseURL:          r.url("EXTGUARD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/extguard?sslmode=disable", "postgres", "postgresql"),
 		RedisURL:             r.url("EXTGUARD_REDIS_URL", "redis://127.0.0.1:6379/0", "redis", "rediss"),
 		HTTPAddr:             r.str("EXTGUARD_HTTP_ADDR", ":8080"),
+		MetricsAddr:          r.str("EXTGUARD_METRICS_ADDR", ""),
 		AdminEmail:           r.str("EXTGUARD_ADMIN_EMAIL", ""),
 		AdminPassword:        r.str("EXTGUARD_ADMIN_PASSWORD", ""),
 		TrustedProxies:       r.prefixes("EXTGUARD_TRUSTED_PROXIES"),

@@ -173,7 +173,9 @@ func (h *AgentAPI) policy(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderETag, cp.Policy.ETag)
 	c.Set(fiber.HeaderCacheControl, "no-cache")
-	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), cp.Policy.ETag) {
+	notModified := etagMatches(c.Get(fiber.HeaderIfNoneMatch), cp.Policy.ETag)
+	countPolicyAnswer(ctx, notModified)
+	if notModified {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	return c.JSON(policyDocument(cp))
@@ -209,6 +211,7 @@ func (h *AgentAPI) report(c *fiber.Ctx) error {
 	if err != nil {
 		return agentError(c, err)
 	}
+	countReportIngested(ctx, v.Compliant)
 	return c.JSON(verdictResponse(v))
 }
 

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,8 +44,10 @@ func Instrument(log *slog.Logger) fiber.Handler {
 			}
 		}
 		status := c.Response().StatusCode()
-		route := c.Route().Path
-		method := c.Method()
+		route := routeTemplate(c)
+		// Cloned: fiber's method string aliases a buffer the next request
+		// reuses, and the metric keeps its attributes.
+		method := strings.Clone(c.Method())
 		span.SetName(method + " " + route)
 		span.SetAttributes(
 			semconv.HTTPRequestMethodKey.String(method),
@@ -66,6 +70,49 @@ func Instrument(log *slog.Logger) fiber.Handler {
 			slog.Int("status", status), slog.Duration("duration", elapsed))
 		return nil
 	}
+}
+
+// routeTemplate is the matched route's template (/api/v1/groups/:id). A
+// request no route matched ends in the not-found middleware, whose "path" is
+// its mount point "/"; it is reported as "unmatched" so the raw path (which
+// may hold ids, or anything a scanner tries) never becomes a label.
+func routeTemplate(c *fiber.Ctx) string {
+	r := c.Route()
+	if r.Path == "/" && c.Path() != "/" {
+		return "unmatched"
+	}
+	return r.Path
+}
+
+// Agent API metrics, on the global meter provider: the share of policy
+// requests answered 304 says whether agents' ETags work; reports ingested is
+// the fleet's pulse.
+var (
+	agentMeter         = otel.Meter(instrumentationName)
+	policyAnswers, _   = agentMeter.Int64Counter("extguard.agent.policy.answers", metric.WithDescription("Agent policy requests answered, by status (200 full policy, 304 not modified)"))
+	reportsIngested, _ = agentMeter.Int64Counter("extguard.agent.reports.ingested", metric.WithDescription("Agent inventory reports accepted, by the verdict returned"))
+	notModifiedAttrs   = metric.WithAttributes(attribute.String("status", "304"))
+	fullPolicyAttrs    = metric.WithAttributes(attribute.String("status", "200"))
+	compliantAttrs     = metric.WithAttributes(attribute.String("verdict", "compliant"))
+	noncompliantAttrs  = metric.WithAttributes(attribute.String("verdict", "noncompliant"))
+)
+
+// countPolicyAnswer records one policy answer (304 when notModified).
+func countPolicyAnswer(ctx context.Context, notModified bool) {
+	if notModified {
+		policyAnswers.Add(ctx, 1, notModifiedAttrs)
+		return
+	}
+	policyAnswers.Add(ctx, 1, fullPolicyAttrs)
+}
+
+// countReportIngested records one accepted report and its verdict.
+func countReportIngested(ctx context.Context, compliant bool) {
+	if compliant {
+		reportsIngested.Add(ctx, 1, compliantAttrs)
+		return
+	}
+	reportsIngested.Add(ctx, 1, noncompliantAttrs)
 }
 
 // headerCarrier reads request headers for the propagator without copying them.

@@ -40,7 +40,8 @@ func NewAuditLog(db *bun.DB) *AuditLog { return &AuditLog{db: db} }
 // Append inserts the event and, in the same statement, one pending delivery
 // per enabled webhook subscribed to its type (no event types = all events).
 // Called inside the use case's transaction, the change, its audit row and its
-// deliveries commit or vanish together.
+// deliveries commit or vanish together. Each delivery keeps the traceparent
+// of ctx, so the worker's span links back to this change.
 func (a *AuditLog) Append(ctx context.Context, e audit.Event) error {
 	if e.ID().IsZero() {
 		// A zero Event means a caller ignored NewEvent's error; storing it
@@ -54,12 +55,12 @@ WITH ev AS (
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::inet, ?, ?)
     RETURNING id, event_type
 )
-INSERT INTO webhook_deliveries (webhook_id, audit_id, next_attempt_at)
-SELECT w.id, ev.id, now()
+INSERT INTO webhook_deliveries (webhook_id, audit_id, next_attempt_at, trace_parent)
+SELECT w.id, ev.id, now(), ?
 FROM ev JOIN webhooks w ON w.deleted_at IS NULL AND w.is_enabled
      AND (cardinality(w.event_types) = 0 OR ev.event_type = ANY (w.event_types))`,
 		row.ID, row.EventType, row.ActorType, nullUUID(row.ActorID), nullUUID(row.GroupID), row.TargetType,
-		nullUUID(row.TargetID), jsonb(e.DetailsJSON()), row.ClientIP, row.UserAgent, row.CreatedAt,
+		nullUUID(row.TargetID), jsonb(e.DetailsJSON()), row.ClientIP, row.UserAgent, row.CreatedAt, traceParent(ctx),
 	).Exec(ctx)
 	return translate(err, "audit event")
 }

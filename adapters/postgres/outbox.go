@@ -103,10 +103,10 @@ WITH ev AS (
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?::inet, ?, ?)
     RETURNING id
 )
-INSERT INTO webhook_deliveries (webhook_id, audit_id, next_attempt_at)
-SELECT ?, ev.id, now() FROM ev`,
+INSERT INTO webhook_deliveries (webhook_id, audit_id, next_attempt_at, trace_parent)
+SELECT ?, ev.id, now(), ? FROM ev`,
 		row.ID, row.EventType, row.ActorType, nullUUID(row.ActorID), nullUUID(row.GroupID), row.TargetType,
-		nullUUID(row.TargetID), jsonb(e.DetailsJSON()), row.ClientIP, row.UserAgent, row.CreatedAt, uid(webhookID),
+		nullUUID(row.TargetID), jsonb(e.DetailsJSON()), row.ClientIP, row.UserAgent, row.CreatedAt, uid(webhookID), traceParent(ctx),
 	).Exec(ctx)
 	return translate(err, "audit event")
 }

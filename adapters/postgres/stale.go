@@ -66,8 +66,8 @@ ev AS (
     RETURNING id, event_type
 ),
 outbox AS (
-    INSERT INTO webhook_deliveries (webhook_id, audit_id, next_attempt_at)
-    SELECT w.id, ev.id, now() FROM ev JOIN ` + subscribedWebhooks + `
+    INSERT INTO webhook_deliveries (webhook_id, audit_id, next_attempt_at, trace_parent)
+    SELECT w.id, ev.id, now(), ?1 FROM ev JOIN ` + subscribedWebhooks + `
 )
 SELECT count(*) FILTER (WHERE to_status = 'stale') AS stale,
        count(*) FILTER (WHERE to_status = 'offline') AS offline
@@ -79,6 +79,6 @@ func (l *AgentLiveness) MarkSilentAgents(ctx context.Context, now time.Time) (ap
 		Stale   int `bun:"stale"`
 		Offline int `bun:"offline"`
 	}
-	err := conn(ctx, l.db).NewRaw(staleScanSQL, now.UTC()).Scan(ctx, &res)
+	err := conn(ctx, l.db).NewRaw(staleScanSQL, now.UTC(), traceParent(ctx)).Scan(ctx, &res)
 	return application.StaleScanResult{Stale: res.Stale, Offline: res.Offline}, err
 }

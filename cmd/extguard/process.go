@@ -28,11 +28,13 @@ type Server struct {
 	App        *fiber.App
 	Runners    []Runner
 	FirstAdmin application.CreateFirstAdmin
+	Gauges     serverGauges
 }
 
 // Worker is the queue server, the scheduler and the outbox relay.
 type Worker struct {
 	Runners workerRunners
+	Gauges  workerGauges
 }
 
 // shutdownGrace bounds how long in-flight requests and tasks get on stop.
@@ -73,6 +75,9 @@ func runProcess(ctx context.Context, mode string, cfg config.Config, log *slog.L
 		}
 		defer cleanup()
 		runners = append(runners, w.Runners...)
+	}
+	if cfg.MetricsAddr != "" {
+		runners = append(runners, telemetry.MetricsListener{Addr: cfg.MetricsAddr, Registry: tel.Registry, Log: log})
 	}
 	log.Info("extguard started", "command", mode, "version", version)
 	return runAll(ctx, runners)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/extra/redisotel/v9"
@@ -35,7 +36,11 @@ func provideRedis(cfg config.Config) (*redis.Client, func(), error) {
 		return nil, nil, fmt.Errorf("EXTGUARD_REDIS_URL: %w", err)
 	}
 	c := redis.NewClient(opts)
-	if err := redisotel.InstrumentTracing(c); err != nil {
+	// Command names only, never their arguments (cache keys, counters'
+	// keys); health-check pings of idle loops are left out.
+	if err := redisotel.InstrumentTracing(c, redisotel.WithDBStatement(false), redisotel.WithCommandFilter(func(cmd redis.Cmder) bool {
+		return strings.EqualFold(cmd.Name(), "ping") || redisotel.DefaultCommandFilter(cmd)
+	})); err != nil {
 		return nil, nil, err
 	}
 	if err := redisotel.InstrumentMetrics(c); err != nil {

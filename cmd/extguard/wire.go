@@ -40,6 +40,8 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		providePasswordHasher,
 		provideCreateFirstAdmin,
 		provideServerRunners,
+		postgres.NewFleetGauges,
+		provideServerGauges,
 		agentSet,
 		adminSet,
 		wire.Struct(new(Server), "*"),

@@ -75,12 +75,24 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	mainAgentRunners := provideAgentRunners(bus, rateLimiter, heartbeatBuffer, apiKeyUsageRecorder)
 	v2 := provideServerRunners(mainAgentRunners)
 	applicationCreateFirstAdmin := provideCreateFirstAdmin(txRunner, userRepository, argon2id, auditLog)
+	fleetGauges := postgres.NewFleetGauges(db)
+	mainServerGauges, cleanup6, err := provideServerGauges(log, fleetGauges)
+	if err != nil {
+		cleanup5()
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	server := &Server{
 		App:        app,
 		Runners:    v2,
 		FirstAdmin: applicationCreateFirstAdmin,
+		Gauges:     mainServerGauges,
 	}
 	return server, func() {
+		cleanup6()
 		cleanup5()
 		cleanup4()
 		cleanup3()
@@ -115,10 +127,20 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator)
 	outbox := postgres.NewOutbox(db)
 	mainWorkerRunners := provideWorkerRunners(cfg, log, mainQueueRedis, queue, useCases, txRunner, outbox)
+	fleetGauges := postgres.NewFleetGauges(db)
+	mainWorkerGauges, cleanup4, err := provideWorkerGauges(log, fleetGauges, queue)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	worker := &Worker{
 		Runners: mainWorkerRunners,
+		Gauges:  mainWorkerGauges,
 	}
 	return worker, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/wire"
+	"github.com/redis/go-redis/extra/redisotel/v9"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/uptrace/bun"
 
@@ -33,6 +34,7 @@ var workerSet = wire.NewSet(
 	postgres.NewTxRunner, postgres.NewAuditLog, postgres.NewPolicyInputs,
 	postgres.NewAgentLiveness, postgres.NewRevalidationCatalog, postgres.NewOutbox, postgres.NewDeliveries,
 	provideQueue, provideWorkerPolicyInvalidator, provideWorkerUseCases, provideWorkerRunners,
+	postgres.NewFleetGauges, provideWorkerGauges,
 )
 
 func provideQueueRedis(cfg config.Config) (queueRedis, func(), error) {
@@ -41,6 +43,11 @@ func provideQueueRedis(cfg config.Config) (queueRedis, func(), error) {
 		return queueRedis{}, nil, fmt.Errorf("EXTGUARD_REDIS_URL: %w", err)
 	}
 	c := goredis.NewClient(opts)
+	// Pool statistics only: tracing asynq's polling would drown the traces.
+	if err := redisotel.InstrumentMetrics(c, redisotel.WithPoolName("queue")); err != nil {
+		_ = c.Close()
+		return queueRedis{}, nil, err
+	}
 	return queueRedis{c}, func() { _ = c.Close() }, nil
 }
 
@@ -69,6 +76,7 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 		DeliverWebhook: application.DeliverWebhook{Tx: tx, Deliveries: deliveries, Sender: workers.WebhookSender{Sender: sender},
 			Audit: auditLog, Clock: clock, MaxAttempts: webhook.MaxAttempts,
 			Backoff: func(attempt int) time.Duration { return webhook.NextAttempt(attempt, nil) }},
+		DeliveryOrigins: deliveries,
 	}
 }
 
