@@ -98,3 +98,42 @@ func TestCollectorPipelinesUseDefinedComponents(t *testing.T) {
 		}
 	}
 }
+
+// TestPrometheusScrapesWhatTheServicesServe: each scrape target is a compose
+// service listening on that port: the API on EXTGUARD_HTTP_ADDR (default
+// :8080), any process on its EXTGUARD_METRICS_ADDR.
+func TestPrometheusScrapesWhatTheServicesServe(t *testing.T) {
+	services := readYAML(t, "../compose/compose.yaml")[0]["services"].(map[string]any)
+	prom := readYAML(t, "../compose/prometheus.yml")[0]
+	var targets int
+	for _, job := range prom["scrape_configs"].([]any) {
+		for _, sc := range job.(map[string]any)["static_configs"].([]any) {
+			for _, target := range sc.(map[string]any)["targets"].([]any) {
+				targets++
+				host, port, _ := strings.Cut(target.(string), ":")
+				svc, ok := services[host].(map[string]any)
+				if !ok {
+					t.Errorf("scrape target %s: no service %q", target, host)
+					continue
+				}
+				env, _ := svc["environment"].(map[string]any)
+				listens := map[string]bool{}
+				for _, name := range []string{"EXTGUARD_HTTP_ADDR", "EXTGUARD_METRICS_ADDR"} {
+					if v, ok := env[name].(string); ok {
+						_, p, _ := strings.Cut(v, ":")
+						listens[p] = true
+					}
+				}
+				if cmd, _ := svc["command"].([]any); len(cmd) > 0 && cmd[0] != "worker" && env["EXTGUARD_HTTP_ADDR"] == nil {
+					listens["8080"] = true
+				}
+				if !listens[port] {
+					t.Errorf("scrape target %s: service %q does not serve metrics on port %s", target, host, port)
+				}
+			}
+		}
+	}
+	if targets < 2 {
+		t.Errorf("want the API and the worker scraped, found %d targets", targets)
+	}
+}
