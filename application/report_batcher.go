@@ -170,6 +170,9 @@ func (b *ReportBatcher) Stats() (batches, reports int64) {
 	return b.batches, b.reports
 }
 
+// Queued is how many reports wait for a committer (back-pressure, tests).
+func (b *ReportBatcher) Queued() int { return len(b.queue) }
+
 // Close refuses new reports, commits what is queued and stops. Call it
 // after the HTTP server has drained.
 func (b *ReportBatcher) Close() {

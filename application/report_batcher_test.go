@@ -67,7 +67,13 @@ func TestReportBatcherGathersConcurrentReportsAndIsolatesARefusedOne(t *testing.
 			errs[i] = b.Submit(context.Background(), someReport(t, id))
 		}()
 	}
-	time.Sleep(100 * time.Millisecond) // all queued behind the first batch
+	// Wait (not sleep) until the other 20 are queued behind the first batch,
+	// so a loaded machine cannot make the test see a half-formed queue.
+	for deadline := time.Now().Add(10 * time.Second); b.Queued() < 20; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d reports queued behind the first batch", b.Queued())
+		}
+	}
 	close(gate)
 	wg.Wait()
 	for i, err := range errs {
