@@ -78,8 +78,12 @@ type installationRow struct {
 // extension_id and on publisher.
 func (r *InstallationReader) Find(ctx context.Context, f application.InstallationFilter, page application.PageRequest) (application.Page[application.Installation], error) {
 	q := conn(ctx, r.db).NewSelect().TableExpr("installations AS i").
-		ColumnExpr("i.agent_id, i.group_id, a.machine_id, a.display_name, i.extension_id, i.installed_version, i.editor, i.reported_at").
-		Join("JOIN agents AS a ON a.id = i.agent_id AND a.deleted_at IS NULL AND a.status <> 'decommissioned'")
+		// installations.reported_at is when a row last changed (unchanged rows
+		// are not rewritten); the agent's last report time is its verdict's.
+		ColumnExpr("i.agent_id, i.group_id, a.machine_id, a.display_name, i.extension_id, i.installed_version, i.editor").
+		ColumnExpr("COALESCE(av.reported_at, i.reported_at) AS reported_at").
+		Join("JOIN agents AS a ON a.id = i.agent_id AND a.deleted_at IS NULL AND a.status <> 'decommissioned'").
+		Join("LEFT JOIN agent_verdicts AS av ON av.agent_id = i.agent_id")
 	switch {
 	case len(f.ExtensionIDs) == 1:
 		q = q.Where("i.extension_id = ?", f.ExtensionIDs[0])

@@ -116,6 +116,12 @@ func TestReportStoreKeepsHistoryAndNewestInventory(t *testing.T) {
 		a.ID().String()).Scan(ctx, &since); err != nil || !since.Equal(t0.Add(3*time.Minute)) {
 		t.Fatalf("unchanged row's reported_at %v, want %v (%v)", since, t0.Add(3*time.Minute), err)
 	}
+	// "Who has it" answers the agent's last report time, not when the row last changed.
+	found, err := postgres.NewInstallationReader(db).Find(ctx, application.InstallationFilter{ExtensionIDs: []string{"golang.go"}},
+		application.PageRequest{Limit: 10})
+	if err != nil || len(found.Items) != 1 || !found.Items[0].ReportedAt.Equal(t0.Add(4*time.Minute)) {
+		t.Fatalf("installations reported_at: %+v (%v), want the last report at %v", found.Items, err, t0.Add(4*time.Minute))
+	}
 	var history int
 	var ip string
 	if err := db.NewRaw(`SELECT count(*), max(host(client_ip)) FROM reports WHERE agent_id = ?`, a.ID().String()).Scan(ctx, &history, &ip); err != nil {
