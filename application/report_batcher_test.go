@@ -16,6 +16,7 @@ import (
 // commit's own logic (the SQL is tested against PostgreSQL in adapters).
 type recordingStore struct {
 	mu      sync.Mutex
+	waiting int // reports in calls held at the gate
 	largest int // the most reports one call was given
 	batches [][]application.StoredReport
 	refuse  domain.ID // a report of this agent fails its batch
@@ -24,6 +25,9 @@ type recordingStore struct {
 
 func (s *recordingStore) StoreReports(_ context.Context, b []application.StoredReport) error {
 	if s.gate != nil {
+		s.mu.Lock()
+		s.waiting += len(b)
+		s.mu.Unlock()
 		<-s.gate
 	}
 	s.mu.Lock()
@@ -38,6 +42,12 @@ func (s *recordingStore) StoreReports(_ context.Context, b []application.StoredR
 	s.batches = append(s.batches, b)
 	s.mu.Unlock()
 	return nil
+}
+
+func (s *recordingStore) held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting
 }
 
 func someReport(t *testing.T, agentID domain.ID) application.StoredReport {
@@ -67,11 +77,13 @@ func TestReportBatcherGathersConcurrentReportsAndIsolatesARefusedOne(t *testing.
 			errs[i] = b.Submit(context.Background(), someReport(t, id))
 		}()
 	}
-	// Wait (not sleep) until the other 20 are queued behind the first batch,
-	// so a loaded machine cannot make the test see a half-formed queue.
-	for deadline := time.Now().Add(10 * time.Second); b.Queued() < 20; time.Sleep(time.Millisecond) {
+	// Wait (not sleep) until every report is either held in the first batch
+	// or queued behind it, so a loaded machine cannot make the test see a
+	// half-formed queue.
+	for deadline := time.Now().Add(10 * time.Second); store.held()+b.Queued() < len(errs); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("only %d reports queued behind the first batch", b.Queued())
+			close(gate)
+			t.Fatalf("only %d reports held or queued of %d", store.held()+b.Queued(), len(errs))
 		}
 	}
 	close(gate)
@@ -84,9 +96,9 @@ func TestReportBatcherGathersConcurrentReportsAndIsolatesARefusedOne(t *testing.
 	if domain.CodeOf(errs[20]) != domain.CodeUnavailable {
 		t.Fatalf("the refused report: %v", errs[20])
 	}
-	// The first report is taken alone; the other 20 wait behind it and
-	// share the next batch (which the refused one makes fail and retry one
-	// by one).
+	// The first batch takes what was queued when the committer woke; the
+	// rest wait behind it and share the next batch (which the refused one
+	// makes fail and retry one by one). Two batches of 21 hold 11 in one.
 	if store.largest < 10 {
 		t.Fatalf("the largest batch held %d of 21 concurrent reports; the group commit did not gather them", store.largest)
 	}
