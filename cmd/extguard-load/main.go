@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sync/atomic"
 	"time"
 
@@ -51,6 +52,7 @@ type options struct {
 	conns       int
 	agents      int
 	rows        int
+	cpuProfile  string
 }
 
 func main() {
@@ -64,9 +66,22 @@ func main() {
 	flag.IntVar(&o.conns, "conns", 64, "concurrent connections in the saturation phases")
 	flag.IntVar(&o.agents, "agents", 2000, "enrolled agents the requests rotate over")
 	flag.IntVar(&o.rows, "rows", 50, "extensions per report")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and generator) to this file")
 	flag.Parse()
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "extguard-load:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "extguard-load:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }
