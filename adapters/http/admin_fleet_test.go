@@ -159,8 +159,11 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 		}
 	}
 	served := map[string]bool{}
-	for _, r := range e.app.GetRoutes(true) {
-		if !strings.HasPrefix(r.Path, "/api/v1/") || strings.HasPrefix(r.Path, "/api/v1/agent/") || r.Method == fiber.MethodHead {
+	// The agent protocol is mounted by its own module; the document
+	// describes both.
+	routes := append(e.app.GetRoutes(true), newAgentEnv(t, envOptions{}).app.GetRoutes(true)...)
+	for _, r := range routes {
+		if !strings.HasPrefix(r.Path, "/api/v1/") || r.Method == fiber.MethodHead {
 			continue
 		}
 		path := r.Path

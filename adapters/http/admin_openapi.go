@@ -42,15 +42,22 @@ func (a *Admin) OpenAPI() map[string]any {
 		}
 		item[strings.ToLower(r.Method)] = r.operation()
 	}
+	for path, item := range agentOpenAPIPaths() {
+		paths[path] = item
+	}
+	schemas := schemas()
+	for name, schema := range agentSchemas() {
+		schemas[name] = schema
+	}
 	return obj{
 		"openapi": "3.1.0",
-		"info": obj{"title": "extguard admin API", "version": "1.0.0",
-			"description": "Admin REST API of extguard. Lists are keyset-paginated (limit 1-500, default 50; opaque cursor). " +
+		"info": obj{"title": "extguard API", "version": "1.0.0",
+			"description": "The admin REST API and the agent protocol v1 of extguard. Agent routes take a group API key of scope agent (x-extguard-permission agent-key). Lists are keyset-paginated (limit 1-500, default 50; opaque cursor). " +
 				"Errors are application/problem+json (RFC 9457). Every route's required permission is in x-extguard-permission; " +
 				"roles: admin (everything), editor (policy), auditor (read everything incl. audit log), viewer (read but audit log and users)."},
 		"servers":    []obj{{"url": "/"}},
 		"paths":      paths,
-		"components": obj{"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "session token (egs_…) from /api/v1/auth/login, or an API key (egk_…) with admin or read scope"}}, "schemas": schemas()},
+		"components": obj{"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "session token (egs_…) from /api/v1/auth/login, or an API key (egk_…) with admin or read scope"}}, "schemas": schemas},
 		"security":   []obj{{"bearer": []string{}}},
 	}
 }
@@ -141,6 +148,8 @@ func (r *adminRoute) responses() obj {
 	}
 	return out
 }
+
+func itoa(n int) string { return strconv.Itoa(n) }
 
 func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
 
