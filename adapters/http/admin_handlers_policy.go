@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"encoding/json"
+	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -356,6 +358,14 @@ func (a *Admin) createAPIKey(c *fiber.Ctx) error {
 	return withID(c, "id", func(groupID domain.ID) error {
 		var in apiKeyCreateRequest
 		if err := decodeBody(c, &in); err != nil {
+			return err
+		}
+		if err := application.CheckScopeGrant(principal(c).Role, in.Scopes); err != nil {
+			// A refusal for lack of role is audited like the route guard's.
+			if aerr := a.uc.AccessDenied.Execute(c.UserContext(), actor(c), string(principal(c).Role),
+				c.Method(), c.Route().Path, "grant_scope:"+strings.Join(in.Scopes, ",")); aerr != nil {
+				a.log.ErrorContext(c.UserContext(), "audit access denied", slog.String("error", aerr.Error()))
+			}
 			return err
 		}
 		k, secret, err := a.uc.CreateAPIKey.Execute(c.UserContext(), actor(c), groupID, in.Name, in.Scopes, in.ExpiresAt)

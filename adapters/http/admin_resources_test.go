@@ -289,3 +289,27 @@ func TestAdminWebhooks(t *testing.T) {
 		t.Fatal("a webhook secret reached the audit log")
 	}
 }
+
+// TestEditorsCannotMintKeysMorePowerfulThanThemselves: an admin key acts as
+// an admin and a read key as an auditor, so an editor creating one would
+// escalate; editors may create agent keys only, and a refusal is audited.
+func TestEditorsCannotMintKeysMorePowerfulThanThemselves(t *testing.T) {
+	e := newAdminEnv(t)
+	gid := e.must(201, "POST", "/api/v1/groups", `{"name":"`+uniqueName("escalation")+`"}`)["id"].(string)
+	denied := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'access.denied'`)
+	for _, scopes := range []string{`["admin"]`, `["read"]`, `["agent","admin"]`} {
+		a := e.as(user.RoleEditor, "POST", "/api/v1/groups/"+gid+"/api-keys", `{"name":"mine","scopes":`+scopes+`}`)
+		if a.status != 403 {
+			t.Fatalf("editor creating a %s key: %d %s, want 403", scopes, a.status, a.body)
+		}
+	}
+	if got := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'access.denied'`); got != denied+3 {
+		t.Fatalf("refusals audited: %d, want %d", got, denied+3)
+	}
+	if a := e.as(user.RoleEditor, "POST", "/api/v1/groups/"+gid+"/api-keys", `{"name":"fleet","scopes":["agent"]}`); a.status != 201 {
+		t.Fatalf("editor creating an agent key: %d %s", a.status, a.body)
+	}
+	if n := e.count(`SELECT count(*) FROM api_keys WHERE group_id = ? AND scopes <> 'agent'`, gid); n != 0 {
+		t.Fatalf("%d escalated keys were stored", n)
+	}
+}
