@@ -75,10 +75,14 @@ func (r *APIKeyRepository) Get(ctx context.Context, id domain.ID) (apikey.Key, e
 	return row.toDomain(), nil
 }
 
-// FindByHash reads the key whose secret hashes to hash (unique index).
+// FindByHash reads the key whose secret hashes to hash (unique index). A
+// key of a deleted group is not found: deleting a group ends its keys.
 func (r *APIKeyRepository) FindByHash(ctx context.Context, hash string) (apikey.Key, error) {
 	var row apiKeyRow
-	if err := conn(ctx, r.db).NewSelect().Model(&row).Where("key_hash = ?", hash).Scan(ctx); err != nil {
+	err := conn(ctx, r.db).NewSelect().Model(&row).Where("key_hash = ?", hash).
+		Where("?TableAlias.group_id IS NULL OR EXISTS (SELECT 1 FROM groups g WHERE g.id = ?TableAlias.group_id AND g.deleted_at IS NULL)").
+		Scan(ctx)
+	if err != nil {
 		return apikey.Key{}, translate(err, "API key")
 	}
 	return row.toDomain(), nil

@@ -69,3 +69,27 @@ func TestAPIKeyRepositoryRoundTripRevocationAndBatchedUse(t *testing.T) {
 		t.Fatalf("last_used_at %v", got.LastUsedAt())
 	}
 }
+
+func TestAPIKeysOfADeletedGroupAreNotFound(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	repo := postgres.NewAPIKeyRepository(db)
+	gid := newGroup(t, ctx)
+	secret, _ := apikey.GenerateSecret(rand.Reader)
+	k, err := apikey.NewKey(apikey.KeyParams{GroupID: gid, Secret: secret, Name: "fleet", Scopes: []string{"agent"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := repo.Create(ctx, k); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.FindByHash(ctx, secret.Hash()); err != nil {
+		t.Fatalf("live group's key: %v", err)
+	}
+	if _, err := db.NewRaw(`UPDATE groups SET deleted_at = now() WHERE id = ?`, gid.String()).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repo.FindByHash(ctx, secret.Hash()); domain.CodeOf(err) != domain.CodeNotFound {
+		t.Fatalf("a deleted group's key must not authenticate: %v", err)
+	}
+}
