@@ -61,5 +61,5 @@ func hookDetails(e webhook.Endpoint) map[string]any {
 	for _, t := range e.EventTypes() {
 		types = append(types, string(t))
 	}
-	return map[string]any{"url": e.URL(), "description": e.Description(), "event_types": types, "is_enabled": e.IsEnabled()}
+	return map[string]any{"url": e.RedactedURL(), "description": e.Description(), "event_types": types, "is_enabled": e.IsEnabled()}
 }

@@ -183,6 +183,14 @@ type webhookDoc struct {
 	Secret         string    `json:"secret,omitempty"` // only in the POST answer
 }
 
+// redactedWebhookDocOf is a webhook as roles that cannot edit webhooks see
+// it: the URL's path and query may be the receiver's credential.
+func redactedWebhookDocOf(e webhook.Endpoint) webhookDoc {
+	d := webhookDocOf(e)
+	d.URL = e.RedactedURL()
+	return d
+}
+
 func webhookDocOf(e webhook.Endpoint) webhookDoc {
 	types := make([]string, 0, len(e.EventTypes()))
 	for _, t := range e.EventTypes() {

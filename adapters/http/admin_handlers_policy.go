@@ -408,7 +408,8 @@ func (a *Admin) listWebhooks(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.uc.ListWebhooks.Execute(c.UserContext(), f, page)
-	return respond(c, fiber.StatusOK, p, err, func(p application.Page[webhook.Endpoint]) pageDoc[webhookDoc] { return pageOf(p, webhookDocOf) })
+	doc := webhookDocFor(c)
+	return respond(c, fiber.StatusOK, p, err, func(p application.Page[webhook.Endpoint]) pageDoc[webhookDoc] { return pageOf(p, doc) })
 }
 
 func (a *Admin) createWebhook(c *fiber.Ctx) error {
@@ -426,10 +427,18 @@ func (a *Admin) createWebhook(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(doc)
 }
 
+// webhookDocFor shows the full URL to those who may edit webhooks only.
+func webhookDocFor(c *fiber.Ctx) func(webhook.Endpoint) webhookDoc {
+	if principal(c).Role.CanEditPolicy() {
+		return webhookDocOf
+	}
+	return redactedWebhookDocOf
+}
+
 func (a *Admin) getWebhook(c *fiber.Ctx) error {
 	return withID(c, "id", func(id domain.ID) error {
 		e, err := a.uc.GetWebhook.Execute(c.UserContext(), id)
-		return respond(c, fiber.StatusOK, e, err, webhookDocOf)
+		return respond(c, fiber.StatusOK, e, err, webhookDocFor(c))
 	})
 }
 

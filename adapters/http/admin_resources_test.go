@@ -313,3 +313,29 @@ func TestEditorsCannotMintKeysMorePowerfulThanThemselves(t *testing.T) {
 		t.Fatalf("%d escalated keys were stored", n)
 	}
 }
+
+// TestWebhookURLsAreRedactedForReadersAndInAudit: a receiver's path or query
+// is often its credential, so only roles that edit webhooks see it.
+func TestWebhookURLsAreRedactedForReadersAndInAudit(t *testing.T) {
+	e := newAdminEnv(t)
+	const secretPath = "/services/T000/B000/very-secret-token"
+	created := e.must(201, "POST", "/api/v1/webhooks", `{"url":"https://hooks.example.com`+secretPath+`?sig=abc"}`)
+	id := created["id"].(string)
+	if !strings.Contains(created["url"].(string), secretPath) {
+		t.Fatalf("the creator must see the full URL: %v", created["url"])
+	}
+	for _, role := range []user.Role{user.RoleViewer, user.RoleAuditor} {
+		for _, path := range []string{"/api/v1/webhooks/" + id, "/api/v1/webhooks"} {
+			a := e.as(role, "GET", path, "")
+			if a.status != 200 || strings.Contains(string(a.body), "very-secret-token") || strings.Contains(string(a.body), "sig=abc") {
+				t.Fatalf("%s GET %s: %d %s", role, path, a.status, a.body)
+			}
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE details::text LIKE '%very-secret-token%'`); n != 0 {
+		t.Fatalf("%d audit rows hold the webhook URL's secret path", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'webhook.created' AND details->'after'->>'url' = 'https://hooks.example.com/…'`); n != 1 {
+		t.Fatalf("the audit row should name the receiver's host: %d", n)
+	}
+}

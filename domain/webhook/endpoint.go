@@ -191,3 +191,14 @@ func (e Endpoint) DisabledReason() string { return e.disabledReason }
 func (e Endpoint) CreatedBy() domain.ID   { return e.createdBy }
 func (e Endpoint) CreatedAt() time.Time   { return e.createdAt }
 func (e Endpoint) UpdatedAt() time.Time   { return e.updatedAt }
+
+// RedactedURL is the URL without its path, query and user info: receivers
+// often carry their credential there (a Slack incoming webhook's path is
+// the secret), so audit rows and read-only views show only where it goes.
+func (e Endpoint) RedactedURL() string {
+	u, err := url.Parse(e.url)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}
