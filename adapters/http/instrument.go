@@ -161,10 +161,12 @@ func countReportIngested(ctx context.Context, compliant bool) {
 	reportsIngested.Add(ctx, 1, noncompliantAttrs)
 }
 
-// headerCarrier reads request headers for the propagator without copying them.
+// headerCarrier reads request headers for the propagator. Values are
+// copied: the span context keeps tracestate and baggage, and spans are
+// exported after fiber has reused the request's buffer.
 type headerCarrier struct{ c *fiber.Ctx }
 
-func (h headerCarrier) Get(key string) string { return h.c.Get(key) }
+func (h headerCarrier) Get(key string) string { return strings.Clone(h.c.Get(key)) }
 func (h headerCarrier) Set(string, string)    {}
 func (h headerCarrier) Keys() []string        { return nil }
 
