@@ -335,7 +335,8 @@ func TestWebhookURLsAreRedactedForReadersAndInAudit(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM audit_log WHERE details::text LIKE '%very-secret-token%'`); n != 0 {
 		t.Fatalf("%d audit rows hold the webhook URL's secret path", n)
 	}
-	if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'webhook.created' AND details->'after'->>'url' = 'https://hooks.example.com/…'`); n != 1 {
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'webhook.created' AND target_id = ?
+		AND details->'after'->>'url' = 'https://hooks.example.com/…'`, id); n != 1 {
 		t.Fatalf("the audit row should name the receiver's host: %d", n)
 	}
 }
