@@ -3,7 +3,9 @@ package postgres
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"net/netip"
 	"sort"
@@ -98,22 +100,30 @@ func historyRows(batch []application.StoredReport) pgx.CopyFromSource {
 // locks it takes (waiting for a concurrent batch of the same agent to
 // commit) come before the snapshot of installationsSQL: that statement then
 // sees whatever the other batch wrote.
+//
+// It also keeps the inventory's fingerprint and the one it replaced, so the
+// statements after it can tell an unchanged inventory (the steady state)
+// and skip it.
 const verdictsSQL = `
-INSERT INTO agent_verdicts AS av (agent_id, group_id, reported_at, policy_etag, compliant, violations, updated_at)
-SELECT agent_id, group_id, reported_at, policy_etag, compliant, violations::jsonb, now()
-FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::bool[], $6::text[])
-     AS t(agent_id, group_id, reported_at, policy_etag, compliant, violations)
+INSERT INTO agent_verdicts AS av (agent_id, group_id, reported_at, policy_etag, compliant, violations, updated_at,
+    inventory_sha256, previous_inventory_sha256)
+SELECT agent_id, group_id, reported_at, policy_etag, compliant, violations::jsonb, now(), inventory, NULL
+FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::bool[], $6::text[], $7::text[])
+     AS t(agent_id, group_id, reported_at, policy_etag, compliant, violations, inventory)
 ON CONFLICT (agent_id) DO UPDATE SET group_id = EXCLUDED.group_id, reported_at = EXCLUDED.reported_at,
     policy_etag = EXCLUDED.policy_etag, compliant = EXCLUDED.compliant,
-    violations = EXCLUDED.violations, updated_at = EXCLUDED.updated_at
+    violations = EXCLUDED.violations, updated_at = EXCLUDED.updated_at,
+    inventory_sha256 = EXCLUDED.inventory_sha256, previous_inventory_sha256 = av.inventory_sha256
 WHERE av.reported_at <= EXCLUDED.reported_at`
 
 // winnersCTE is the agents whose stored verdict is now this batch's report
-// (so theirs is the newest) with its time.
+// (so theirs is the newest) and whose inventory differs from the one it
+// replaced; an agent repeating its inventory needs no current-state write.
 const winnersCTE = `
 WITH w AS (
     SELECT t.agent_id, t.reported_at FROM unnest($1::uuid[], $2::timestamptz[]) AS t(agent_id, reported_at)
     JOIN agent_verdicts av ON av.agent_id = t.agent_id AND av.reported_at = t.reported_at
+    WHERE av.previous_inventory_sha256 IS DISTINCT FROM av.inventory_sha256
 )`
 
 // installationsSQL writes the winners' installed items that differ from
@@ -194,6 +204,7 @@ func currentStateArgs(batch []application.StoredReport) (verdicts, installations
 		vAt            []time.Time
 		vETag, vViol   []string
 		vOK            []bool
+		vInventory     []string
 		iAgent, iGroup [][16]byte
 		iEditor, iExt  []string
 		iVersion, iSHA []*string
@@ -204,6 +215,7 @@ func currentStateArgs(batch []application.StoredReport) (verdicts, installations
 		vAgent, vGroup = append(vAgent, r.AgentID), append(vGroup, r.GroupID)
 		vAt, vETag = append(vAt, r.Report.ReportedAt()), append(vETag, r.PolicyETag)
 		vOK, vViol = append(vOK, r.Verdict.Compliant), append(vViol, violationsJSON(r.Verdict.Violations))
+		vInventory = append(vInventory, inventoryFingerprint(r))
 		for _, it := range r.Report.InstalledItems() {
 			iAgent, iGroup = append(iAgent, r.AgentID), append(iGroup, r.GroupID)
 			iEditor, iExt = append(iEditor, string(it.Editor())), append(iExt, it.ExtensionID().String())
@@ -211,8 +223,27 @@ func currentStateArgs(batch []application.StoredReport) (verdicts, installations
 			iAt = append(iAt, r.Report.ReportedAt())
 		}
 	}
-	return []any{vAgent, vGroup, vAt, vETag, vOK, vViol},
+	return []any{vAgent, vGroup, vAt, vETag, vOK, vViol, vInventory},
 		[]any{vAgent, vAt, iAgent, iEditor, iExt, iGroup, iVersion, iSHA, iAt}
+}
+
+// inventoryFingerprint identifies what a report's current-state rows would
+// be: the group and every installed (editor, extension, version, digest),
+// in a canonical order.
+func inventoryFingerprint(r application.StoredReport) string {
+	items := r.Report.InstalledItems()
+	lines := make([]string, 0, len(items))
+	for _, it := range items {
+		lines = append(lines, string(it.Editor())+"\x00"+it.ExtensionID().String()+"\x00"+it.Version()+"\x00"+it.SHA256())
+	}
+	sort.Strings(lines)
+	h := sha256.New()
+	h.Write(r.GroupID[:])
+	for _, l := range lines {
+		h.Write([]byte(l))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 func textOrNil(s string) any {

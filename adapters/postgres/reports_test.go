@@ -208,3 +208,38 @@ func TestHeartbeatStoreMovesForwardAndRevives(t *testing.T) {
 		t.Fatalf("after sync: %v %v %s", got.LastHeartbeat(), got.LastSync(), got.AgentVersion())
 	}
 }
+
+// TestReportStoreSkipsTheCurrentStateOfAnUnchangedInventory: a fleet mostly
+// repeats its inventories, and a repeat must not touch (or even lock) the
+// agent's installation rows; a change after it is written as usual.
+func TestReportStoreSkipsTheCurrentStateOfAnUnchangedInventory(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	store := postgres.NewReportStore(db)
+	a := enrolled(t, ctx, newGroup(t, ctx), "m-unchanged")
+	t0 := time.Now().Add(-time.Hour).UTC().Truncate(time.Second)
+	same := []report.ItemParams{item("golang.go", "0.41.0"), item("esbenp.prettier-vscode", "10.1.0")}
+	for i := 0; i < 2; i++ {
+		if err := store.StoreReports(ctx, []application.StoredReport{storedReport(t, a, t0.Add(time.Duration(i)*time.Minute), same...)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var locked int
+	if err := db.NewRaw(`SELECT count(*) FROM installations WHERE agent_id = ? AND xmax::text <> '0'`, a.ID().String()).Scan(ctx, &locked); err != nil {
+		t.Fatal(err)
+	}
+	if locked != 0 {
+		t.Fatalf("%d installation rows were written or locked by a report that repeated the inventory", locked)
+	}
+	var lastReport time.Time
+	if err := db.NewRaw(`SELECT reported_at FROM agent_verdicts WHERE agent_id = ?`, a.ID().String()).Scan(ctx, &lastReport); err != nil ||
+		!lastReport.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("the verdict must still move to the newest report: %v (%v)", lastReport, err)
+	}
+	if err := store.StoreReports(ctx, []application.StoredReport{storedReport(t, a, t0.Add(2*time.Minute), item("golang.go", "0.42.0"))}); err != nil {
+		t.Fatal(err)
+	}
+	if got := inventory(t, ctx, a.ID()); len(got) != 1 || got["golang.go"] != "0.42.0" {
+		t.Fatalf("a changed inventory after a repeat: %v", got)
+	}
+}
