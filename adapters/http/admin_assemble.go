@@ -70,9 +70,10 @@ func NewAdminUseCases(d AdminDeps) (AdminUseCases, error) {
 
 		CreateGroup: application.CreateGroup{Tx: tx, Groups: d.Groups, Audit: log, Clock: clock, Invalidator: inv},
 		UpdateGroup: application.UpdateGroup{Tx: tx, Groups: d.Groups, Audit: log, Clock: clock, Invalidator: inv},
-		DeleteGroup: application.DeleteGroup{Tx: tx, Groups: d.Groups, Audit: log, Clock: clock, Invalidator: inv},
-		GetGroup:    application.GetGroup{Groups: d.Groups},
-		ListGroups:  application.ListGroups{Groups: d.Groups},
+		DeleteGroup: application.DeleteGroup{Tx: tx, Groups: d.Groups, Keys: d.APIKeys, KeyInvalidator: d.APIKeyInvalidator,
+			Audit: log, Clock: clock, Invalidator: inv},
+		GetGroup:   application.GetGroup{Groups: d.Groups},
+		ListGroups: application.ListGroups{Groups: d.Groups},
 
 		CreateCatalogEntry:  application.CreateCatalogEntry{Tx: tx, Catalog: d.Catalog, Audit: log, Clock: clock, Invalidator: inv},
 		UpdateCatalogEntry:  application.UpdateCatalogEntry{Tx: tx, Catalog: d.Catalog, Audit: log, Clock: clock, Invalidator: inv},

@@ -340,3 +340,21 @@ func TestWebhookURLsAreRedactedForReadersAndInAudit(t *testing.T) {
 		t.Fatalf("the audit row should name the receiver's host: %d", n)
 	}
 }
+
+// TestDeletingAGroupRevokesItsKeys: no key of a deleted group may
+// authenticate again, on any instance.
+func TestDeletingAGroupRevokesItsKeys(t *testing.T) {
+	e := newAdminEnv(t)
+	gid := e.must(201, "POST", "/api/v1/groups", `{"name":"`+uniqueName("retired")+`"}`)["id"].(string)
+	for _, name := range []string{"laptops", "servers"} {
+		e.must(201, "POST", "/api/v1/groups/"+gid+"/api-keys", `{"name":"`+name+`","scopes":["agent"]}`)
+	}
+	e.must(204, "DELETE", "/api/v1/groups/"+gid, "")
+	if n := e.count(`SELECT count(*) FROM api_keys WHERE group_id = ? AND revoked_at IS NULL`, gid); n != 0 {
+		t.Fatalf("%d keys of the deleted group are still live", n)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'group.deleted' AND target_id = ?
+		AND (details->>'api_keys_revoked')::int = 2`, gid); n != 1 {
+		t.Fatalf("the deletion's audit row should count the revoked keys: %d", n)
+	}
+}
