@@ -2,16 +2,12 @@ package workers
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -216,9 +212,8 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// receiver is a webhook endpoint written from the Standard Webhooks
-// specification alone (not with adapters/webhook), answering with the
-// statuses of script in turn (the last one repeats).
+// receiver is a webhook endpoint that verifies signatures and answers with
+// the statuses of script in turn (the last one repeats).
 type receiver struct {
 	t       *testing.T
 	secrets []string // the receiver accepts any of these (rotation)
@@ -257,35 +252,20 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	w.WriteHeader(status)
 }
 
-// verify: the signed content is "<webhook-id>.<webhook-timestamp>.<body>",
-// HMAC-SHA256 keyed with the base64-decoded part of the whsec_ secret; the
-// header holds space-separated "v1,<base64>" signatures; the timestamp must
-// be within five minutes.
+// verify accepts the delivery when any of the receiver's secrets verifies
+// it. webhook.Verify is itself checked against a receiver written from the
+// Standard Webhooks specification alone (adapters/webhook's tests), so this
+// harness need not carry a second copy of the spec.
 func (r *receiver) verify(h http.Header, body []byte) (bool, string) {
-	id, ts, sigs := h.Get("webhook-id"), h.Get("webhook-timestamp"), h.Get("webhook-signature")
-	if id == "" || ts == "" || sigs == "" {
-		return false, "missing headers"
-	}
-	secs, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil || time.Since(time.Unix(secs, 0)).Abs() > 5*time.Minute {
-		return false, "bad timestamp"
-	}
+	reason := "no secret"
 	for _, secret := range r.secrets {
-		key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
-		if err != nil {
-			r.t.Errorf("test secret: %v", err)
-			return false, "bad secret"
+		err := webhook.Verify(secret, h, body, 5*time.Minute, time.Now())
+		if err == nil {
+			return true, ""
 		}
-		m := hmac.New(sha256.New, key)
-		m.Write([]byte(id + "." + ts + "." + string(body)))
-		want := "v1," + base64.StdEncoding.EncodeToString(m.Sum(nil))
-		for _, s := range strings.Split(sigs, " ") {
-			if hmac.Equal([]byte(s), []byte(want)) {
-				return true, ""
-			}
-		}
+		reason = err.Error()
 	}
-	return false, "no matching signature"
+	return false, reason
 }
 
 func (r *receiver) requests() []received {
