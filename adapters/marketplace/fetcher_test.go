@@ -6,6 +6,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"github.com/extguard/extguard/adapters/marketplace/vsixtest"
 	"net/http"
 	"os"
 	"strconv"
@@ -36,7 +37,7 @@ func serveBytes(b []byte) http.HandlerFunc {
 
 func TestFetchGoodVSIX(t *testing.T) {
 	tmp := isolateTemp(t)
-	vsix := buildVSIX(t, goodEntries)
+	vsix := vsixtest.Build(t, goodEntries...)
 	srv := newServer(t, serveBytes(vsix))
 
 	pkg, err := fetch(t, labFetcher(nil), srv.URL+"/good.pack-1.2.3.vsix")
@@ -54,10 +55,10 @@ func TestFetchGoodVSIX(t *testing.T) {
 	// The folder an editor would install from this package, with the
 	// manifest it writes there.
 	installed := fstest.MapFS{
-		"package.json":  {Data: goodEntries[2].data},
-		"out/main.js":   {Data: goodEntries[3].data},
-		"README.md":     {Data: goodEntries[4].data},
-		".vsixmanifest": {Data: goodEntries[0].data},
+		"package.json":  {Data: goodEntries[2].Data},
+		"out/main.js":   {Data: goodEntries[3].Data},
+		"README.md":     {Data: goodEntries[4].Data},
+		".vsixmanifest": {Data: goodEntries[0].Data},
 	}
 	want, err := contentdigest.Compute(installed, contentdigest.DefaultLimits())
 	if err != nil {
@@ -77,7 +78,7 @@ func TestFetchGoodVSIX(t *testing.T) {
 }
 
 func TestFetchGzipContentEncoding(t *testing.T) {
-	vsix := buildVSIX(t, goodEntries)
+	vsix := vsixtest.Build(t, goodEntries...)
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write(vsix)
@@ -207,7 +208,7 @@ func TestFetchSlowHeadersHitResponseHeaderTimeout(t *testing.T) {
 }
 
 func TestFetchRedirects(t *testing.T) {
-	vsix := buildVSIX(t, goodEntries)
+	vsix := vsixtest.Build(t, goodEntries...)
 
 	t.Run("loop refused after 3", func(t *testing.T) {
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -259,7 +260,7 @@ func TestFetchRedirects(t *testing.T) {
 }
 
 func TestFetchRefusedBeforeConnecting(t *testing.T) {
-	vsix := buildVSIX(t, goodEntries)
+	vsix := vsixtest.Build(t, goodEntries...)
 	srv := newServer(t, serveBytes(vsix))
 
 	t.Run("host not allowed", func(t *testing.T) {
@@ -317,8 +318,8 @@ func TestFetchBadStatus(t *testing.T) {
 
 func TestContentDigestRefusesZipBomb(t *testing.T) {
 	zeros := bytes.Repeat([]byte{0}, 8<<20) // deflates to a few KiB
-	entries := append(append([]entry(nil), goodEntries...), entry{"extension/bomb.bin", zeros})
-	vsix := buildVSIX(t, entries)
+	entries := append(append([]entry(nil), goodEntries...), entry{Name: "extension/bomb.bin", Data: zeros})
+	vsix := vsixtest.Build(t, entries...)
 	if len(vsix) > 64<<10 {
 		t.Fatalf("test bomb is %d bytes, not a bomb", len(vsix))
 	}
@@ -352,8 +353,8 @@ func TestContentDigestRefusesLyingZipBomb(t *testing.T) {
 	var buf bytes.Buffer
 	out := zip.NewWriter(&buf)
 	for _, e := range goodEntries {
-		ew, _ := out.Create(e.name)
-		ew.Write(e.data)
+		ew, _ := out.Create(e.Name)
+		ew.Write(e.Data)
 	}
 	hdr := &zip.FileHeader{Name: "extension/bomb.bin", Method: zip.Deflate,
 		CRC32: zr.File[0].CRC32, CompressedSize64: uint64(compressed.Len()), UncompressedSize64: 100}
@@ -379,8 +380,8 @@ func TestContentDigestRefusesLyingZipBomb(t *testing.T) {
 func TestContentDigestRefusesPathEscape(t *testing.T) {
 	for _, name := range []string{"extension/../../evil.js", "/etc/evil", `extension\..\evil.js`} {
 		t.Run(name, func(t *testing.T) {
-			entries := append(append([]entry(nil), goodEntries...), entry{name, []byte("boom")})
-			srv := newServer(t, serveBytes(buildVSIX(t, entries)))
+			entries := append(append([]entry(nil), goodEntries...), entry{Name: name, Data: []byte("boom")})
+			srv := newServer(t, serveBytes(vsixtest.Build(t, entries...)))
 			pkg, err := fetch(t, labFetcher(nil), srv.URL)
 			if err != nil {
 				t.Fatal(err)
@@ -393,7 +394,7 @@ func TestContentDigestRefusesPathEscape(t *testing.T) {
 }
 
 func TestContentDigestAfterCloseFails(t *testing.T) {
-	srv := newServer(t, serveBytes(buildVSIX(t, goodEntries)))
+	srv := newServer(t, serveBytes(vsixtest.Build(t, goodEntries...)))
 	pkg, err := fetch(t, labFetcher(nil), srv.URL)
 	if err != nil {
 		t.Fatal(err)

@@ -1,10 +1,9 @@
 package marketplace
 
 import (
-	"archive/zip"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/extguard/extguard/adapters/marketplace/vsixtest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,36 +16,14 @@ import (
 	"github.com/extguard/extguard/adapters/outbound"
 )
 
-type entry struct {
-	name string
-	data []byte
-}
+type entry = vsixtest.File
 
 var goodEntries = []entry{
-	{"extension.vsixmanifest", []byte(`<?xml version="1.0"?><PackageManifest/>`)},
-	{"[Content_Types].xml", []byte(`<?xml version="1.0"?><Types/>`)},
-	{"extension/package.json", []byte(`{"name":"pack","publisher":"good","version":"1.2.3"}`)},
-	{"extension/out/main.js", []byte("exports.activate = () => {};\n")},
-	{"extension/README.md", []byte("# pack\n")},
-}
-
-func buildVSIX(t *testing.T, entries []entry) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, e := range entries {
-		w, err := zw.Create(e.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(e.data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	vsixtest.Manifest,
+	vsixtest.ContentTypes,
+	{Name: "extension/package.json", Data: []byte(`{"name":"pack","publisher":"good","version":"1.2.3"}`)},
+	{Name: "extension/out/main.js", Data: []byte("exports.activate = () => {};\n")},
+	{Name: "extension/README.md", Data: []byte("# pack\n")},
 }
 
 func sha(b []byte) string {
