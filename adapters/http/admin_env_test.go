@@ -175,18 +175,12 @@ func (e *adminEnv) must(want int, method, path, body string) map[string]any {
 
 func (e *adminEnv) count(query string, args ...any) int {
 	e.t.Helper()
-	var n int
-	if err := e.db.NewRaw(query, args...).Scan(context.Background(), &n); err != nil {
-		e.t.Fatal(err)
-	}
-	return n
+	return countRows(e.t, e.db, query, args...)
 }
 
 func (e *adminEnv) exec(query string, args ...any) {
 	e.t.Helper()
-	if _, err := e.db.NewRaw(query, args...).Exec(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
+	execSQL(e.t, e.db, query, args...)
 }
 
 // problemFields lists the field names of a problem answer.

@@ -249,18 +249,12 @@ func (e *agentEnv) heartbeat(key, agentID string) answer {
 
 func (e *agentEnv) countRows(query string, args ...any) int {
 	e.t.Helper()
-	var n int
-	if err := e.db.NewRaw(query, args...).Scan(context.Background(), &n); err != nil {
-		e.t.Fatal(err)
-	}
-	return n
+	return countRows(e.t, e.db, query, args...)
 }
 
 func (e *agentEnv) exec(query string, args ...any) {
 	e.t.Helper()
-	if _, err := e.db.NewRaw(query, args...).Exec(context.Background()); err != nil {
-		e.t.Fatal(err)
-	}
+	execSQL(e.t, e.db, query, args...)
 }
 
 func reportBody(at time.Time, items ...string) []byte {
