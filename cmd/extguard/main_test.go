@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,8 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/extguard/extguard/adapters/postgres/pgtest"
 	"github.com/extguard/extguard/adapters/redis/redistest"
@@ -41,28 +37,13 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// freshDatabaseURL names a database that does not exist yet; the test drops
-// it afterwards.
-func freshDatabaseURL(t *testing.T) string {
-	t.Helper()
-	name := fmt.Sprintf("extguard_e2e_%d", time.Now().UnixNano())
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), pgtest.ServerURL())
-		if err == nil {
-			_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			_ = c.Close(context.Background())
-		}
-	})
-	return strings.Replace(pgtest.ServerURL(), "/postgres?", "/"+name+"?", 1)
-}
-
 // TestAllServesReadyOnADatabaseThatDidNotExist is the newcomer's path:
 // `extguard all` creates the database, migrates it, creates the first admin
 // and answers /readyz with 200; SIGTERM stops it cleanly.
 func TestAllServesReadyOnADatabaseThatDidNotExist(t *testing.T) {
 	bin := buildBinary(t)
 	addr := freeAddr(t)
-	dbURL := freshDatabaseURL(t)
+	dbURL := pgtest.UnusedDatabaseURL(t)
 	cmd := exec.Command(bin, "all")
 	cmd.Env = append(os.Environ(),
 		"EXTGUARD_DATABASE_URL="+dbURL,

@@ -178,3 +178,12 @@ func randomSuffix() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// UnusedDatabaseURL names a database that does not exist yet, for tests of
+// the code that creates it (extguard all); it is dropped when the test ends.
+func UnusedDatabaseURL(t testing.TB) string {
+	t.Helper()
+	name := "extguard_test_new_" + randomSuffix()
+	t.Cleanup(func() { _ = drop(context.Background(), name) })
+	return withDatabase(ServerURL(), name)
+}

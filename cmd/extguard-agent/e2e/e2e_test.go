@@ -21,8 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/extguard/extguard/adapters/postgres/pgtest"
 	"github.com/extguard/extguard/adapters/redis/redistest"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/agent"
@@ -117,12 +115,10 @@ func startServer(t *testing.T) string {
 	if out, err := exec.Command("go", "build", "-o", bin, "../../extguard").CombinedOutput(); err != nil {
 		t.Fatalf("build extguard: %v\n%s", err, out)
 	}
-	dbName := fmt.Sprintf("extguard_e2e_agent_%d", time.Now().UnixNano())
-	t.Cleanup(func() { dropDatabase(dbName) })
 	addr := freeAddr(t)
 	cmd := exec.Command(bin, "all")
 	cmd.Env = append(os.Environ(),
-		"EXTGUARD_DATABASE_URL="+strings.Replace(pgtest.ServerURL(), "/postgres?", "/"+dbName+"?", 1),
+		"EXTGUARD_DATABASE_URL="+pgtest.UnusedDatabaseURL(t),
 		"EXTGUARD_REDIS_URL="+redistest.URL(t),
 		"EXTGUARD_HTTP_ADDR="+addr,
 		"EXTGUARD_ADMIN_EMAIL="+adminEmail,
@@ -248,16 +244,6 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
-}
-
-func dropDatabase(name string) {
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, pgtest.ServerURL())
-	if err != nil {
-		return
-	}
-	defer c.Close(ctx)
-	_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
 }
 
 func must(t *testing.T, err error) {
