@@ -80,6 +80,16 @@ type saturation struct {
 
 func (s saturation) perSecond() float64 { return float64(s.requests) / s.elapsed.Seconds() }
 
+// add accumulates another slice of the same closed loop.
+func (s *saturation) add(o saturation) {
+	s.requests += o.requests
+	s.errors += o.errors
+	s.elapsed += o.elapsed
+	if s.firstError == "" {
+		s.firstError = o.firstError
+	}
+}
+
 // saturate runs next(worker, i) requests from conns workers for d; want is
 // the status that counts as success.
 func saturate(c *client, conns int, d time.Duration, want int, next func(worker, i int) request) saturation {

@@ -53,6 +53,8 @@ type options struct {
 	agents      int
 	rows        int
 	cpuProfile  string
+	profPhase   string
+	rounds      int
 }
 
 func main() {
@@ -61,19 +63,18 @@ func main() {
 		"PostgreSQL server; the run uses its own database extguard_load on it")
 	flag.StringVar(&o.redisURL, "redis-url", envOr("EXTGUARD_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
 	flag.DurationVar(&o.phase, "phase", 5*time.Second, "length of each saturation phase")
+	flag.IntVar(&o.rounds, "rounds", 8, "slices the minimal, heartbeat and policy phases are interleaved in")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of the fixed-rate report phase (the bar is 60s)")
 	flag.IntVar(&o.rate, "rate", 1000, "reports per second in the fixed-rate phase")
 	flag.IntVar(&o.conns, "conns", 64, "concurrent connections in the saturation phases")
 	flag.IntVar(&o.agents, "agents", 2000, "enrolled agents the requests rotate over")
 	flag.IntVar(&o.rows, "rows", 50, "extensions per report")
-	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run (server and generator) to this file")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile (server and generator) to this file")
+	flag.StringVar(&o.profPhase, "profile-phase", "", "profile only this phase (saturation: minimal, heartbeat and policy interleaved; reports; fixed); empty profiles the whole run")
 	flag.Parse()
-	if o.cpuProfile != "" {
-		f, err := os.Create(o.cpuProfile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
+	o.rounds = max(o.rounds, 1)
+	if o.cpuProfile != "" && o.profPhase == "" {
+		if err := startProfile(o.cpuProfile); err != nil {
 			fmt.Fprintln(os.Stderr, "extguard-load:", err)
 			os.Exit(1)
 		}
@@ -84,6 +85,30 @@ func main() {
 		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
+}
+
+func startProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	return pprof.StartCPUProfile(f)
+}
+
+// phase runs one measured phase, under the CPU profiler when -profile-phase
+// names it.
+func (o options) profiled(name string, run func()) {
+	if o.cpuProfile == "" || o.profPhase != name {
+		run()
+		return
+	}
+	if err := startProfile(o.cpuProfile); err != nil {
+		fmt.Fprintln(os.Stderr, "extguard-load: profile:", err)
+		run()
+		return
+	}
+	defer pprof.StopCPUProfile()
+	run()
 }
 
 func envOr(name, def string) string {
@@ -118,6 +143,7 @@ type server struct {
 	limiter    *redis.RateLimiter
 	agentURL   string
 	minimalURL string
+	defaultURL string // the same route on fiber's default config, for reference
 	createKey  application.CreateAPIKey
 	stop       func()
 }
@@ -189,7 +215,7 @@ func start(ctx context.Context, dsn, redisURL string) (*server, error) {
 	// One access-log line per request is what a 100,000-agent deployment
 	// turns off (EXTGUARD_LOG_LEVEL=warn); the run measures that setting.
 	log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	tx, auditLog, clock := postgres.NewTxRunner(db), postgres.NewAuditLog(db), application.SystemClock{}
+	tx, auditLog, clock := postgres.NewTxRunner(db), postgres.NewAuditLog(db), application.CoarseClock{}
 	bus := redis.NewBus(rdb, log)
 	s.limiter = redis.NewRateLimiter(rdb, log)
 	keyRepo := postgres.NewAPIKeyRepository(db)
@@ -212,14 +238,26 @@ func start(ctx context.Context, dsn, redisURL string) (*server, error) {
 	s.createKey = application.CreateAPIKey{Tx: tx, Keys: keyRepo, Audit: auditLog, Clock: clock}
 
 	app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, api)
-	minimal := fiber.New(fiber.Config{DisableStartupMessage: true})
-	minimal.Post("/ping", func(c *fiber.Ctx) error {
+	// The yardstick is a trivial route on a server configured like ours
+	// (the same read, write and idle timeouts, which cost fasthttp a
+	// deadline per request): the ratio is then the price of the endpoint,
+	// not of running a server safely.
+	sc := httpapi.DefaultServerConfig()
+	minimal := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: httpapi.MaxBodyBytes,
+		ReadTimeout: sc.ReadTimeout, WriteTimeout: sc.WriteTimeout, IdleTimeout: sc.IdleTimeout})
+	ping := func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"policy_etag": `"p-0123456789abcdef0123456789abcdef"`, "heartbeat_interval_s": 60})
-	})
+	}
+	minimal.Post("/ping", ping)
+	defaults := fiber.New(fiber.Config{DisableStartupMessage: true})
+	defaults.Post("/ping", ping)
 	if s.agentURL, err = serve(app); err != nil {
 		return nil, err
 	}
 	if s.minimalURL, err = serve(minimal); err != nil {
+		return nil, err
+	}
+	if s.defaultURL, err = serve(defaults); err != nil {
 		return nil, err
 	}
 	bg, cancel := context.WithCancel(context.WithValue(ctx, flushCtx{}, true))
@@ -238,6 +276,7 @@ func start(ctx context.Context, dsn, redisURL string) (*server, error) {
 	s.stop = func() {
 		_ = app.Shutdown()
 		_ = minimal.Shutdown()
+		_ = defaults.Shutdown()
 		s.batcher.Close()
 		cancel()
 		s.heartbeats.Close()
