@@ -12,14 +12,24 @@ type Origin struct {
 	UserAgent string
 }
 
-// WithOrigin returns ctx carrying o. The strings must not alias request
-// buffers (fiber reuses them): copy them first.
-func WithOrigin(ctx context.Context, o Origin) context.Context {
-	return context.WithValue(ctx, originKey{}, o)
+// OriginSource yields the request's origin when a use case asks for it.
+// Most agent requests never do (only audit rows and reports need it), so
+// the HTTP adapter defers reading and copying the address and user agent
+// until then. Origin is called while the request is being served, never
+// after, and returns strings that do not alias request buffers.
+type OriginSource interface {
+	Origin() Origin
 }
 
-// OriginFrom returns the origin attached to ctx, or the zero Origin.
+// WithOrigin returns ctx carrying the request's origin source.
+func WithOrigin(ctx context.Context, src OriginSource) context.Context {
+	return context.WithValue(ctx, originKey{}, src)
+}
+
+// OriginFrom returns the origin of ctx's request, or the zero Origin.
 func OriginFrom(ctx context.Context) Origin {
-	o, _ := ctx.Value(originKey{}).(Origin)
-	return o
+	if src, ok := ctx.Value(originKey{}).(OriginSource); ok {
+		return src.Origin()
+	}
+	return Origin{}
 }

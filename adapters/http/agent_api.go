@@ -77,12 +77,27 @@ func (h *AgentAPI) Register(app *fiber.App) {
 	g.Post("/reports", h.report)
 }
 
-// agentContext is the use cases' context: the request's, bounded, carrying
-// the request's origin (copied: fiber reuses its buffers after the handler).
-func agentContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
-	ctx := application.WithOrigin(c.UserContext(), application.Origin{
-		ClientIP: strings.Clone(c.IP()), UserAgent: strings.Clone(c.Get(fiber.HeaderUserAgent))})
-	return context.WithTimeout(ctx, AgentRequestTimeout)
+// agentContext is the use cases' context for heartbeats and policy syncs:
+// the request's, carrying its origin. It has no deadline of its own: these
+// answer from memory, and the caches bound their rare loads from the
+// database themselves, so a timer per request would buy nothing.
+func agentContext(c *fiber.Ctx) context.Context {
+	return application.WithOrigin(c.UserContext(), requestOrigin{c})
+}
+
+// boundedAgentContext is agentContext with AgentRequestTimeout, for the
+// requests that wait on the database (enrollment, reports).
+func boundedAgentContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(agentContext(c), AgentRequestTimeout)
+}
+
+// requestOrigin reads the origin from the request only when a use case asks
+// (an audit row, a report), copying it: fiber reuses its buffers after the
+// handler. Being one pointer, it goes into the context without allocating.
+type requestOrigin struct{ c *fiber.Ctx }
+
+func (r requestOrigin) Origin() application.Origin {
+	return application.Origin{ClientIP: strings.Clone(r.c.IP()), UserAgent: strings.Clone(r.c.Get(fiber.HeaderUserAgent))}
 }
 
 // bearer is the token of "Authorization: Bearer <token>", or "".
@@ -97,7 +112,7 @@ func agentBearer(c *fiber.Ctx) string {
 var errNoAgentBearer = domain.Unauthorized("missing API key: send Authorization: Bearer <key>")
 
 func (h *AgentAPI) enroll(c *fiber.Ctx) error {
-	ctx, cancel := agentContext(c)
+	ctx, cancel := boundedAgentContext(c)
 	defer cancel()
 	key, err := h.authorizeKey(ctx, c)
 	if err != nil {
@@ -138,8 +153,7 @@ func (h *AgentAPI) authorizeAgent(ctx context.Context, c *fiber.Ctx) (agent.Agen
 }
 
 func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
-	ctx, cancel := agentContext(c)
-	defer cancel()
+	ctx := agentContext(c)
 	a, err := h.authorizeAgent(ctx, c)
 	if err != nil {
 		return agentError(c, err)
@@ -161,8 +175,7 @@ func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
 }
 
 func (h *AgentAPI) policy(c *fiber.Ctx) error {
-	ctx, cancel := agentContext(c)
-	defer cancel()
+	ctx := agentContext(c)
 	a, err := h.authorizeAgent(ctx, c)
 	if err != nil {
 		return agentError(c, err)
@@ -197,7 +210,7 @@ func etagMatches(header, etag string) bool {
 }
 
 func (h *AgentAPI) report(c *fiber.Ctx) error {
-	ctx, cancel := agentContext(c)
+	ctx, cancel := boundedAgentContext(c)
 	defer cancel()
 	a, err := h.authorizeAgent(ctx, c)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
 	"github.com/extguard/extguard/application"
@@ -39,7 +40,11 @@ func newBenchFleet(b *testing.B, n int) *benchFleet {
 
 // serve runs handler requests built by prepare from parallel goroutines.
 func (f *benchFleet) serve(b *testing.B, want int, prepare func(req *fasthttp.Request, i int)) {
-	h := f.e.app.Handler()
+	serveHandler(b, f.e.app.Handler(), want, prepare)
+}
+
+// serveHandler runs h on requests built by prepare from parallel goroutines.
+func serveHandler(b *testing.B, h fasthttp.RequestHandler, want int, prepare func(req *fasthttp.Request, i int)) {
 	var seq atomic.Int64
 	addr := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1), Port: 4242}
 	b.ReportAllocs()
@@ -65,6 +70,20 @@ func (f *benchFleet) agentRequest(req *fasthttp.Request, method, path string, i 
 	req.SetRequestURI(path)
 	req.Header.Set("Authorization", "Bearer "+f.key)
 	req.Header.Set("X-Agent-ID", f.agents[i%len(f.agents)])
+}
+
+// BenchmarkMinimalEndpoint is the yardstick of the heartbeat and 304
+// benchmarks: a bare fiber app answering the heartbeat's request with a
+// heartbeat-sized JSON body, through the same harness. The agent endpoints'
+// ns/op over this one's is the price of the middleware, the gate and the
+// use case.
+func BenchmarkMinimalEndpoint(b *testing.B) {
+	f := newBenchFleet(b, 100)
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Post("/api/v1/agent/heartbeat", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"policy_etag": f.etag, "heartbeat_interval_s": 60})
+	})
+	serveHandler(b, app.Handler(), 200, func(req *fasthttp.Request, i int) { f.agentRequest(req, "POST", "/api/v1/agent/heartbeat", i) })
 }
 
 func BenchmarkAgentHeartbeat(b *testing.B) {

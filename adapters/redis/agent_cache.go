@@ -45,13 +45,15 @@ func NewAgentCache(source application.AgentLookup, bus *Bus) *AgentCache {
 
 // Get serves from memory when it can, else from the source.
 func (c *AgentCache) Get(ctx context.Context, id domain.ID) (agent.Agent, error) {
-	now := time.Now()
+	now := clock.Now()
 	if a, ok := c.cache.get(id, now); ok {
 		return a, nil
 	}
 	v, err, _ := c.flight.Do(string(id[:]), func() (any, error) {
 		gen := c.cache.begin()
-		a, err := c.source.Get(context.WithoutCancel(ctx), id)
+		lctx, cancel := sourceContext(ctx)
+		defer cancel()
+		a, err := c.source.Get(lctx, id)
 		if err == nil {
 			c.cache.put(gen, id, a, now)
 		}

@@ -42,7 +42,7 @@ func NewAPIKeyCache(source application.APIKeyLookup, bus *Bus) *APIKeyCache {
 
 // FindByHash serves from memory when it can, else from the source.
 func (c *APIKeyCache) FindByHash(ctx context.Context, hash string) (apikey.Key, error) {
-	now := time.Now()
+	now := clock.Now()
 	if k, ok := c.cache.get(hash, now); ok {
 		return k, nil
 	}
@@ -50,7 +50,9 @@ func (c *APIKeyCache) FindByHash(ctx context.Context, hash string) (apikey.Key, 
 	// shared key expiring from the cache must not become a query storm).
 	v, err, _ := c.flight.Do(hash, func() (any, error) {
 		gen := c.cache.begin()
-		k, err := c.source.FindByHash(context.WithoutCancel(ctx), hash)
+		lctx, cancel := sourceContext(ctx)
+		defer cancel()
+		k, err := c.source.FindByHash(lctx, hash)
 		if err == nil {
 			c.cache.put(gen, hash, k, now)
 		}

@@ -37,7 +37,7 @@ var (
 
 // NewPolicyCache returns the cache compiling from inputs, invalidated through bus.
 func NewPolicyCache(inputs application.PolicyInputs, bus *Bus) *PolicyCache {
-	c := &PolicyCache{inputs: inputs, bus: bus, now: func() time.Time { return time.Now().UTC() },
+	c := &PolicyCache{inputs: inputs, bus: bus, now: clock.Now,
 		cache: newLocalCache[domain.ID, application.CompiledPolicy](bus, PolicyTTL)}
 	bus.Handle(topicPolicy, func(raw string) {
 		if raw == allGroups {
@@ -61,7 +61,9 @@ func (c *PolicyCache) Get(ctx context.Context, groupID domain.ID) (application.C
 		gen := c.cache.begin()
 		// The compilation serves every waiter: it must not die with the
 		// first caller's request.
-		in, err := c.inputs.Load(context.WithoutCancel(ctx), groupID)
+		lctx, cancel := sourceContext(ctx)
+		defer cancel()
+		in, err := c.inputs.Load(lctx, groupID)
 		if err != nil {
 			return nil, err
 		}

@@ -40,7 +40,7 @@ type RateLimiter struct {
 }
 
 type windowKey struct {
-	subject string
+	subject application.RateSubject
 	start   int64
 }
 
@@ -73,21 +73,21 @@ func NewRateLimiter(rdb *goredis.Client, log *slog.Logger) *RateLimiter {
 func (r *RateLimiter) FailOpens() int64 { return r.failOpens.Load() }
 
 // Allow counts one request of subject in the current window.
-func (r *RateLimiter) Allow(ctx context.Context, subject string, limit int, window time.Duration) (bool, time.Duration) {
+func (r *RateLimiter) Allow(ctx context.Context, subject application.RateSubject, limit int, window time.Duration) (bool, time.Duration) {
 	if !r.healthy.Load() {
 		r.failOpens.Add(1)
 		r.failOpen.Add(ctx, 1)
 		r.warnFailOpen(ctx)
 		return true, 0
 	}
-	now := time.Now()
+	now := clock.Now()
 	start := now.Truncate(window)
 	end := start.Add(window)
 	k := windowKey{subject: subject, start: start.Unix()}
 	r.mu.Lock()
 	c := r.counters[k]
 	if c == nil {
-		c = &windowCounter{redisKey: "extguard:rl:" + subject + ":" + strconv.FormatInt(k.start, 10), end: end}
+		c = &windowCounter{redisKey: "extguard:rl:" + subject.String() + ":" + strconv.FormatInt(k.start, 10), end: end}
 		r.counters[k] = c
 	}
 	if c.global+c.pending >= int64(limit) {
