@@ -2,7 +2,6 @@ package application
 
 import (
 	"context"
-	"encoding/hex"
 	"log/slog"
 	"strings"
 	"time"
@@ -87,7 +86,7 @@ func (uc *AuthorizeAgentRequest) Key(ctx context.Context, presented string) (api
 	if !k.HasScope(apikey.ScopeAgent) || k.GroupID().IsZero() {
 		return apikey.Key{}, errNoAgentScope
 	}
-	if ok, after := uc.limiter.Allow(ctx, subject("key:", k.ID()), uc.limits.PerKey, uc.limits.Window); !ok {
+	if ok, after := uc.limiter.Allow(ctx, RateSubject{Kind: "key", ID: k.ID()}, uc.limits.PerKey, uc.limits.Window); !ok {
 		return apikey.Key{}, rateLimited("too many requests with this API key", after)
 	}
 	return k, nil
@@ -120,7 +119,7 @@ func (uc *AuthorizeAgentRequest) Agent(ctx context.Context, k apikey.Key, rawAge
 		uc.auditRefusal(ctx, k, a)
 		return agent.Agent{}, domain.Forbidden("agent is decommissioned; enroll again")
 	}
-	if ok, after := uc.limiter.Allow(ctx, subject("agent:", a.ID()), uc.limits.PerAgent, uc.limits.Window); !ok {
+	if ok, after := uc.limiter.Allow(ctx, RateSubject{Kind: "agent", ID: a.ID()}, uc.limits.PerAgent, uc.limits.Window); !ok {
 		return agent.Agent{}, rateLimited("too many requests from this agent", after)
 	}
 	return a, nil
@@ -145,16 +144,4 @@ func (uc *AuthorizeAgentRequest) auditRefusal(ctx context.Context, k apikey.Key,
 	if err != nil {
 		uc.log.WarnContext(ctx, "audit of a refused agent failed", "agent_id", a.ID().String(), "error", err.Error())
 	}
-}
-
-// subject names a rate-limited principal ("agent:<id>") in one allocation:
-// it is built on every request.
-func subject(prefix string, id domain.ID) string {
-	var hexID [32]byte
-	hex.Encode(hexID[:], id[:])
-	var b strings.Builder
-	b.Grow(len(prefix) + len(hexID))
-	b.WriteString(prefix)
-	b.Write(hexID[:])
-	return b.String()
 }

@@ -2,6 +2,7 @@ package application
 
 import (
 	"context"
+	"encoding/hex"
 	"time"
 
 	"github.com/extguard/extguard/domain"
@@ -55,7 +56,26 @@ type CompiledPolicies interface {
 // returns false and how long until the window ends. When the shared store
 // is down it allows (fails open) and the adapter logs and counts that.
 type RateLimiter interface {
-	Allow(ctx context.Context, subject string, limit int, window time.Duration) (ok bool, retryAfter time.Duration)
+	Allow(ctx context.Context, subject RateSubject, limit int, window time.Duration) (ok bool, retryAfter time.Duration)
+}
+
+// RateSubject is what a limit counts: a kind and an identity, either an id
+// (agents, keys) or a name (a login's account or address). It is a value
+// rather than a formatted string because the agent API checks two limits
+// on every request and formatting them was a measurable share of a
+// heartbeat.
+type RateSubject struct {
+	Kind string
+	ID   domain.ID
+	Name string
+}
+
+// String is "kind:identity", the subject's name in the shared store.
+func (s RateSubject) String() string {
+	if s.Name != "" || s.ID.IsZero() {
+		return s.Kind + ":" + s.Name
+	}
+	return s.Kind + ":" + hex.EncodeToString(s.ID[:])
 }
 
 // HeartbeatUpdate is one agent's coalesced contact since the last flush. A

@@ -101,10 +101,10 @@ const (
 // addresses) and from one address (against many accounts). The limiter is
 // shared through Redis and fails open, so a Redis outage never locks admins out.
 func (uc *Login) throttle(ctx context.Context, email, ip string) error {
-	account := "login:account:" + strings.ToLower(strings.TrimSpace(email))
+	account := RateSubject{Kind: "login:account", Name: strings.ToLower(strings.TrimSpace(email))}
 	ok, wait := uc.Limiter.Allow(ctx, account, LoginAttemptsPerAccount, LoginWindow)
 	if ok {
-		ok, wait = uc.Limiter.Allow(ctx, "login:address:"+ip, LoginAttemptsPerAddress, LoginWindow)
+		ok, wait = uc.Limiter.Allow(ctx, RateSubject{Kind: "login:address", Name: ip}, LoginAttemptsPerAddress, LoginWindow)
 	}
 	if !ok {
 		return domain.RateLimited("too many login attempts; try again in " + wait.Round(time.Second).String())

@@ -86,7 +86,7 @@ func provideReportBatcher(store *postgres.ReportStore, log *slog.Logger) (*appli
 
 func provideAuthenticateAPIKey(keys *redis.APIKeyCache, usage *postgres.APIKeyUsageRecorder, tx *postgres.TxRunner,
 	audit *postgres.AuditLog, log *slog.Logger) *application.AuthenticateAPIKey {
-	return application.NewAuthenticateAPIKey(keys, usage, tx, audit, application.SystemClock{}, log)
+	return application.NewAuthenticateAPIKey(keys, usage, tx, audit, application.CoarseClock{}, log)
 }
 
 func provideCreateAPIKey(tx *postgres.TxRunner, keys *postgres.APIKeyRepository, audit *postgres.AuditLog) application.CreateAPIKey {
@@ -107,7 +107,7 @@ func provideAgentAPI(auth *application.AuthenticateAPIKey, agents *postgres.Agen
 	batcher *application.ReportBatcher, tx *postgres.TxRunner, audit *postgres.AuditLog, log *slog.Logger) *httpapi.AgentAPI {
 	return httpapi.NewAgentAPI(httpapi.AgentAPIDeps{Auth: auth, Agents: agents, AgentCache: agentCache,
 		Policies: policies, Limiter: limiter, Limits: application.DefaultAgentRateLimits(), Heartbeats: heartbeats,
-		Reports: batcher, Tx: tx, Audit: audit, Clock: application.SystemClock{}, Log: log})
+		Reports: batcher, Tx: tx, Audit: audit, Clock: application.CoarseClock{}, Log: log})
 }
 
 func provideAgentRoutes(api *httpapi.AgentAPI) agentRoutes { return api }

@@ -58,27 +58,52 @@ func ParseSecret(s string) (Secret, error) {
 	}
 	rest := s[len(SecretPrefix):]
 	for i := 0; i < len(rest); i++ {
-		if strings.IndexByte(base62Alphabet, rest[i]) < 0 {
+		if !isBase62[rest[i]] {
 			return Secret{}, domain.Unauthorized("malformed API key")
 		}
 	}
-	body, sum := rest[:bodyLength], rest[bodyLength:]
-	if checksum(body) != sum {
+	var sum [checksumLength]byte
+	if body := rest[:bodyLength]; string(appendChecksum(sum[:0], body)) != rest[bodyLength:] {
 		return Secret{}, domain.Unauthorized("malformed API key (checksum mismatch)")
 	}
 	return Secret{key: s}, nil
 }
 
+// isBase62 tells the characters of base62Alphabet; every request's key is
+// checked against it.
+var isBase62 = func() (t [256]bool) {
+	for i := 0; i < len(base62Alphabet); i++ {
+		t[base62Alphabet[i]] = true
+	}
+	return t
+}()
+
 // checksum is CRC32 (IEEE) of the body, as 6 fixed-width base62 digits
 // (62^6 > 2^32).
 func checksum(body string) string {
-	n := crc32.ChecksumIEEE([]byte(body))
+	var out [checksumLength]byte
+	return string(appendChecksum(out[:0], body))
+}
+
+// appendChecksum appends body's checksum to dst (no allocation when dst has room).
+func appendChecksum(dst []byte, body string) []byte {
+	n := crc32IEEE(body)
 	var out [checksumLength]byte
 	for i := checksumLength - 1; i >= 0; i-- {
 		out[i] = base62Alphabet[n%62]
 		n /= 62
 	}
-	return string(out[:])
+	return append(dst, out[:]...)
+}
+
+// crc32IEEE is crc32.ChecksumIEEE of s without converting s to a slice
+// (which would allocate on every request).
+func crc32IEEE(s string) uint32 {
+	crc := ^uint32(0)
+	for i := 0; i < len(s); i++ {
+		crc = crc32.IEEETable[byte(crc)^s[i]] ^ (crc >> 8)
+	}
+	return ^crc
 }
 
 // Hash is the hex SHA-256 of the whole key, the only form stored (key_hash).
