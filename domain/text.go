@@ -12,14 +12,40 @@ func NormalizeSHA256(s string) (string, bool) {
 	if len(s) != 64 {
 		return "", false
 	}
+	upper := false
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+		switch hexClass[s[i]] {
+		case notHex:
 			return "", false
+		case upperHex:
+			upper = true
 		}
+	}
+	if !upper {
+		return s, true // the usual case: agents send lowercase
 	}
 	return strings.ToLower(s), true
 }
+
+// hexClass sorts bytes for NormalizeSHA256, which runs on every item of
+// every report.
+var hexClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
+			t[c] = lowerHex
+		case c >= 'A' && c <= 'F':
+			t[c] = upperHex
+		}
+	}
+	return t
+}()
+
+const (
+	notHex = iota
+	lowerHex
+	upperHex
+)
 
 // IsPrintable reports whether s is valid UTF-8 without control characters:
 // such text ends up in logs, terminals and CSV exports.

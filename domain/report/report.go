@@ -172,13 +172,12 @@ func checkReportedAt(fe *domain.FieldErrors, at, now time.Time) {
 
 func checkItems(fe *domain.FieldErrors, params []ItemParams) []Item {
 	items := make([]Item, 0, len(params))
-	firstInstalled := make(map[string]int, len(params))
+	firstInstalled := make(map[installedKey]int, len(params))
 	seen := make(map[Item]bool, len(params))
 	for i, p := range params {
-		prefix := fieldExtensions + "[" + strconv.Itoa(i) + "]"
 		it, err := NewItem(p)
 		if err != nil {
-			fe.Include(prefix, err)
+			fe.Include(itemField(i), err)
 			continue
 		}
 		if seen[it] {
@@ -186,9 +185,9 @@ func checkItems(fe *domain.FieldErrors, params []ItemParams) []Item {
 		}
 		seen[it] = true
 		if it.installed {
-			key := string(it.extensionID) + "\x00" + string(it.editor)
+			key := installedKey{it.extensionID, it.editor}
 			if j, dup := firstInstalled[key]; dup {
-				fe.Add(prefix, "duplicates extensions["+strconv.Itoa(j)+"]: "+string(it.extensionID)+
+				fe.Add(itemField(i), "duplicates "+itemField(j)+": "+string(it.extensionID)+
 					" is reported installed twice in "+string(it.editor))
 				continue
 			}
@@ -198,6 +197,16 @@ func checkItems(fe *domain.FieldErrors, params []ItemParams) []Item {
 	}
 	return items
 }
+
+// installedKey is what may be installed only once in a report.
+type installedKey struct {
+	extensionID extension.ExtensionID
+	editor      Editor
+}
+
+// itemField names item i in errors ("extensions[3]"); built only for an
+// error, since reports are validated item by item on the ingest path.
+func itemField(i int) string { return fieldExtensions + "[" + strconv.Itoa(i) + "]" }
 
 // RehydrateReport rebuilds a stored report without validation.
 func RehydrateReport(reportedAt time.Time, policyETag string, items []Item) Report {
