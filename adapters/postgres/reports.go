@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,6 +10,7 @@ import (
 	"encoding/json"
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,50 +62,96 @@ func (s *ReportStore) storeOnce(ctx context.Context, batch []application.StoredR
 	defer sqlConn.Close()
 	return sqlConn.Raw(func(dc any) error {
 		return pgx.BeginFunc(ctx, dc.(*stdlib.Conn).Conn(), func(tx pgx.Tx) error {
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"reports"}, reportColumns, historyRows(batch)); err != nil {
+			if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(historyRows(batch)), copyReportsSQL); err != nil {
 				return err
 			}
-			verdicts, installations := currentStateArgs(batch)
-			// Three statements, one round trip.
+			newest := newestPerAgent(batch)
+			changed, err := storeVerdicts(ctx, tx, batch, newest)
+			if err != nil {
+				return err
+			}
+			if len(changed) == 0 {
+				s.statements(4) // BEGIN, COPY, verdicts, COMMIT
+				return nil
+			}
+			winners, items := inventoryArgs(batch, changed)
+			// Two statements, one round trip.
 			b := &pgx.Batch{}
-			b.Queue(verdictsSQL, verdicts...)
-			b.Queue(installationsSQL, installations...)
-			b.Queue(vanishedSQL, installations[:5]...)
-			s.statements(6) // BEGIN, COPY, verdicts, installations, vanished, COMMIT
+			b.Queue(installationsSQL, items...)
+			b.Queue(vanishedSQL, winners, items[0], items[1], items[2])
+			s.statements(6)
 			return tx.SendBatch(ctx, b).Close()
 		})
 	})
 }
 
-// historyRows is every item of every report, one row each, with UUIDv7 ids
-// (time-ordered keys keep the primary-key index appending at its end).
-func historyRows(batch []application.StoredReport) pgx.CopyFromSource {
+// storeVerdicts upserts each agent's newest verdict and returns the
+// batch's reports that won (no newer report was stored) and changed the
+// agent's inventory: only those need current-state writes. In a fleet's
+// steady state inventories repeat, the list is empty, and the batch costs
+// the COPY and this one statement.
+func storeVerdicts(ctx context.Context, tx pgx.Tx, batch []application.StoredReport, newest []int) ([]int, error) {
+	rows, err := tx.Query(ctx, verdictsSQL, verdictArgs(batch, newest)...)
+	if err != nil {
+		return nil, err
+	}
+	byAgent := make(map[domain.ID]int, len(newest))
+	for _, i := range newest {
+		byAgent[batch[i].AgentID] = i
+	}
+	var changed []int
+	var agentID [16]byte
+	var inventoryChanged bool
+	_, err = pgx.ForEachRow(rows, []any{&agentID, &inventoryChanged}, func() error {
+		if inventoryChanged {
+			changed = append(changed, byAgent[domain.ID(agentID)])
+		}
+		return nil
+	})
+	return changed, err
+}
+
+// copyReportsSQL receives historyRows.
+var copyReportsSQL = "COPY reports (" + strings.Join(reportColumns, ", ") + ") FROM STDIN (FORMAT binary)"
+
+// historyRows is every item of every report, one row each in reportColumns'
+// order, with UUIDv7 ids (time-ordered keys keep the primary-key index
+// appending at its end), as binary COPY data.
+func historyRows(batch []application.StoredReport) []byte {
 	n := 0
 	for _, r := range batch {
 		n += len(r.Report.Items())
 	}
 	ids := newRowIDs(n)
-	rows := make([][]any, 0, n)
+	out := newCopyBuffer(n * 300)
 	for _, r := range batch {
-		ip := inetParam(r.ClientIP)
+		ip, _ := netip.ParseAddr(r.ClientIP)
 		for _, it := range r.Report.Items() {
-			rows = append(rows, []any{ids[len(rows)], [16]byte(r.AgentID), [16]byte(r.GroupID), it.ExtensionID().String(),
-				r.UserHash, it.Installed(), textOrNil(it.Version()), textOrNil(it.SHA256()), ip,
-				r.Report.ReportedAt(), string(it.Editor()), r.ReceivedAt})
+			out.row(len(reportColumns))
+			out.uuid(ids[0])
+			ids = ids[1:]
+			out.uuid(r.AgentID)
+			out.uuid(r.GroupID)
+			out.text(it.ExtensionID().String())
+			out.text(r.UserHash)
+			out.boolean(it.Installed())
+			out.textOrNull(it.Version())
+			out.textOrNull(it.SHA256())
+			out.inet(ip)
+			out.timestamptz(r.Report.ReportedAt())
+			out.text(string(it.Editor()))
+			out.timestamptz(r.ReceivedAt)
 		}
 	}
-	return pgx.CopyFromRows(rows)
+	return out.bytes()
 }
 
 // verdictsSQL stores each agent's verdict only when its report is at least
-// as new as the stored one. It runs as its own statement, so that the row
-// locks it takes (waiting for a concurrent batch of the same agent to
-// commit) come before the snapshot of installationsSQL: that statement then
-// sees whatever the other batch wrote.
-//
-// It also keeps the inventory's fingerprint and the one it replaced, so the
-// statements after it can tell an unchanged inventory (the steady state)
-// and skip it.
+// as new as the stored one, and returns the agents it stored, with whether
+// their inventory's fingerprint differs from the one it replaced. It runs
+// before the inventory statements, so that the row locks it takes (waiting
+// for a concurrent batch of the same agent to commit) come before their
+// snapshot: they then see whatever the other batch wrote.
 const verdictsSQL = `
 INSERT INTO agent_verdicts AS av (agent_id, group_id, reported_at, policy_etag, compliant, violations, updated_at,
     inventory_sha256, previous_inventory_sha256)
@@ -114,49 +162,39 @@ ON CONFLICT (agent_id) DO UPDATE SET group_id = EXCLUDED.group_id, reported_at =
     policy_etag = EXCLUDED.policy_etag, compliant = EXCLUDED.compliant,
     violations = EXCLUDED.violations, updated_at = EXCLUDED.updated_at,
     inventory_sha256 = EXCLUDED.inventory_sha256, previous_inventory_sha256 = av.inventory_sha256
-WHERE av.reported_at <= EXCLUDED.reported_at`
+WHERE av.reported_at <= EXCLUDED.reported_at
+RETURNING av.agent_id, av.previous_inventory_sha256 IS DISTINCT FROM av.inventory_sha256`
 
-// winnersCTE is the agents whose stored verdict is now this batch's report
-// (so theirs is the newest) and whose inventory differs from the one it
-// replaced; an agent repeating its inventory needs no current-state write.
-const winnersCTE = `
-WITH w AS (
-    SELECT t.agent_id, t.reported_at FROM unnest($1::uuid[], $2::timestamptz[]) AS t(agent_id, reported_at)
-    JOIN agent_verdicts av ON av.agent_id = t.agent_id AND av.reported_at = t.reported_at
-    WHERE av.previous_inventory_sha256 IS DISTINCT FROM av.inventory_sha256
-)`
-
-// installationsSQL writes the winners' installed items that differ from
-// what is stored: new rows are inserted, changed ones updated, unchanged
-// ones (the steady state: inventories rarely change between reports) left
-// as they are. The comparison lives in ON CONFLICT ... WHERE, so each row
-// is found through the primary key, the conflict arbiter, whatever the
-// table's statistics say; an earlier NOT EXISTS probe let a planner with
-// stale statistics scan the group index instead and spend ~2 ms per row.
-// installations.reported_at is therefore when the agent first reported the
-// row in its current state; the time of the agent's newest report is
-// agent_verdicts.reported_at. The winners' verdict rows are locked by this
-// transaction, so no other batch writes these agents' rows meanwhile.
-const installationsSQL = winnersCTE + `
+// installationsSQL writes the changed inventories' installed items that
+// differ from what is stored: new rows are inserted, changed ones updated,
+// unchanged ones left as they are. The comparison lives in ON CONFLICT ...
+// WHERE, so each row is found through the primary key, the conflict
+// arbiter, whatever the table's statistics say; an earlier NOT EXISTS probe
+// let a planner with stale statistics scan the group index instead and
+// spend ~2 ms per row. installations.reported_at is therefore when the
+// agent first reported the row in its current state; the time of the
+// agent's newest report is agent_verdicts.reported_at. These agents'
+// verdict rows are locked by this transaction, so no other batch writes
+// their rows meanwhile.
+const installationsSQL = `
 INSERT INTO installations AS c (agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
 SELECT i.agent_id, i.editor, i.extension_id, i.group_id, i.installed_version, i.extension_sha256, i.reported_at
-FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::timestamptz[])
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
      AS i(agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
-WHERE i.agent_id IN (SELECT agent_id FROM w)
 ON CONFLICT (agent_id, editor, extension_id) DO UPDATE SET group_id = EXCLUDED.group_id,
     installed_version = EXCLUDED.installed_version, extension_sha256 = EXCLUDED.extension_sha256,
     reported_at = EXCLUDED.reported_at
 WHERE (c.group_id, c.installed_version, c.extension_sha256)
       IS DISTINCT FROM (EXCLUDED.group_id, EXCLUDED.installed_version, EXCLUDED.extension_sha256)`
 
-// vanishedSQL deletes the winners' rows their report no longer lists. NOT
-// IN over the report's keys is planned as a hashed subplan: one pass over
-// each agent's rows (an index range scan), whatever the batch size.
-const vanishedSQL = winnersCTE + `
-DELETE FROM installations x USING w
-WHERE x.agent_id = w.agent_id
+// vanishedSQL deletes the changed agents' ($1) rows their report no longer
+// lists. NOT IN over the reports' keys is planned as a hashed subplan: one
+// pass over each agent's rows (an index range scan), whatever the batch size.
+const vanishedSQL = `
+DELETE FROM installations x
+WHERE x.agent_id = ANY($1::uuid[])
   AND (x.agent_id, x.editor, x.extension_id) NOT IN (
-      SELECT agent_id, editor, extension_id FROM unnest($3::uuid[], $4::text[], $5::text[]) AS k(agent_id, editor, extension_id))`
+      SELECT agent_id, editor, extension_id FROM unnest($2::uuid[], $3::text[], $4::text[]) AS k(agent_id, editor, extension_id))`
 
 type violationDoc struct {
 	ExtensionID string   `json:"extension_id"`
@@ -180,10 +218,10 @@ func violationsJSON(vs []policy.Violation) string {
 	return string(b)
 }
 
-// currentStateArgs keeps, per agent, only the newest report of the batch
+// newestPerAgent is the index of each agent's newest report in the batch
 // (ties: the later received), sorted by agent id so concurrent batches lock
 // verdict rows in one order.
-func currentStateArgs(batch []application.StoredReport) (verdicts, installations []any) {
+func newestPerAgent(batch []application.StoredReport) []int {
 	newest := map[domain.ID]int{}
 	for i, r := range batch {
 		j, seen := newest[r.AgentID]
@@ -199,32 +237,45 @@ func currentStateArgs(batch []application.StoredReport) (verdicts, installations
 		x, y := batch[order[a]].AgentID, batch[order[b]].AgentID
 		return string(x[:]) < string(y[:])
 	})
-	var (
-		vAgent, vGroup [][16]byte
-		vAt            []time.Time
-		vETag, vViol   []string
-		vOK            []bool
-		vInventory     []string
-		iAgent, iGroup [][16]byte
-		iEditor, iExt  []string
-		iVersion, iSHA []*string
-		iAt            []time.Time
-	)
-	for _, idx := range order {
+	return order
+}
+
+// verdictArgs are verdictsSQL's arrays for the reports at indexes.
+func verdictArgs(batch []application.StoredReport, indexes []int) []any {
+	n := len(indexes)
+	agents, groups := make([][16]byte, 0, n), make([][16]byte, 0, n)
+	at, etags, violations := make([]time.Time, 0, n), make([]string, 0, n), make([]string, 0, n)
+	compliant, inventories := make([]bool, 0, n), make([]string, 0, n)
+	for _, idx := range indexes {
 		r := batch[idx]
-		vAgent, vGroup = append(vAgent, r.AgentID), append(vGroup, r.GroupID)
-		vAt, vETag = append(vAt, r.Report.ReportedAt()), append(vETag, r.PolicyETag)
-		vOK, vViol = append(vOK, r.Verdict.Compliant), append(vViol, violationsJSON(r.Verdict.Violations))
-		vInventory = append(vInventory, inventoryFingerprint(r))
+		agents, groups = append(agents, r.AgentID), append(groups, r.GroupID)
+		at, etags = append(at, r.Report.ReportedAt()), append(etags, r.PolicyETag)
+		compliant, violations = append(compliant, r.Verdict.Compliant), append(violations, violationsJSON(r.Verdict.Violations))
+		inventories = append(inventories, inventoryFingerprint(r))
+	}
+	return []any{agents, groups, at, etags, compliant, violations, inventories}
+}
+
+// inventoryArgs are the changed agents' ids and installationsSQL's arrays
+// of their installed items.
+func inventoryArgs(batch []application.StoredReport, indexes []int) (winners [][16]byte, items []any) {
+	var (
+		agent, group    [][16]byte
+		editor, ext     []string
+		version, digest []*string
+		at              []time.Time
+	)
+	for _, idx := range indexes {
+		r := batch[idx]
+		winners = append(winners, r.AgentID)
 		for _, it := range r.Report.InstalledItems() {
-			iAgent, iGroup = append(iAgent, r.AgentID), append(iGroup, r.GroupID)
-			iEditor, iExt = append(iEditor, string(it.Editor())), append(iExt, it.ExtensionID().String())
-			iVersion, iSHA = append(iVersion, strPtr(it.Version())), append(iSHA, strPtr(it.SHA256()))
-			iAt = append(iAt, r.Report.ReportedAt())
+			agent, group = append(agent, r.AgentID), append(group, r.GroupID)
+			editor, ext = append(editor, string(it.Editor())), append(ext, it.ExtensionID().String())
+			version, digest = append(version, strPtr(it.Version())), append(digest, strPtr(it.SHA256()))
+			at = append(at, r.Report.ReportedAt())
 		}
 	}
-	return []any{vAgent, vGroup, vAt, vETag, vOK, vViol, vInventory},
-		[]any{vAgent, vAt, iAgent, iEditor, iExt, iGroup, iVersion, iSHA, iAt}
+	return winners, []any{agent, editor, ext, group, version, digest, at}
 }
 
 // inventoryFingerprint identifies what a report's current-state rows would
@@ -246,27 +297,11 @@ func inventoryFingerprint(r application.StoredReport) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-func textOrNil(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
-
 func strPtr(s string) *string {
 	if s == "" {
 		return nil
 	}
 	return &s
-}
-
-func inetParam(ip string) any {
-	a, err := netip.ParseAddr(ip)
-	if err != nil {
-		return nil
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen())
 }
 
 // newRowIDs returns n UUIDv7 (RFC 9562) ids from one read of randomness:

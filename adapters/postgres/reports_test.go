@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -241,5 +242,71 @@ func TestReportStoreSkipsTheCurrentStateOfAnUnchangedInventory(t *testing.T) {
 	}
 	if got := inventory(t, ctx, a.ID()); len(got) != 1 || got["golang.go"] != "0.42.0" {
 		t.Fatalf("a changed inventory after a repeat: %v", got)
+	}
+}
+
+// The history is written as binary COPY data built by hand; every column
+// must read back as what was sent, for both address families and for the
+// optional fields left out.
+func TestReportHistoryRowsReadBackColumnByColumn(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	store := postgres.NewReportStore(db)
+	a := enrolled(t, ctx, newGroup(t, ctx), "m-binary-copy")
+	at := time.Date(2026, 11, 26, 9, 30, 15, 123456000, time.UTC)
+	received := at.Add(1500 * time.Millisecond)
+	digest := "ab" + strings.Repeat("0", 62)
+	for _, c := range []struct{ ip, want string }{{"2001:db8::7", "2001:db8::7"}, {"::ffff:198.51.100.4", "198.51.100.4"}, {"", ""}} {
+		r := storedReport(t, a, at, report.ItemParams{ExtensionID: "Pub.Name", Installed: true, Version: "1.2.3", SHA256: digest, Editor: "cursor"},
+			report.ItemParams{ExtensionID: "gone.ext", Installed: false, Editor: "vscode"})
+		r.ClientIP, r.ReceivedAt = c.ip, received
+		if err := store.StoreReports(ctx, []application.StoredReport{r}); err != nil {
+			t.Fatal(err)
+		}
+		var rows []struct {
+			AgentID   string    `bun:"agent_id"`
+			GroupID   string    `bun:"group_id"`
+			Extension string    `bun:"extension_id"`
+			UserHash  string    `bun:"user_hash"`
+			Installed bool      `bun:"installed"`
+			Version   *string   `bun:"installed_version"`
+			SHA256    *string   `bun:"extension_sha256"`
+			IP        *string   `bun:"ip"`
+			At        time.Time `bun:"reported_at"`
+			Editor    string    `bun:"editor"`
+			Received  time.Time `bun:"received_at"`
+		}
+		if err := db.NewRaw(`SELECT agent_id::text, group_id::text, extension_id, user_hash, installed, installed_version,
+			extension_sha256, host(client_ip) AS ip, reported_at, editor, received_at FROM reports
+			WHERE agent_id = ? ORDER BY id DESC LIMIT 2`, a.ID().String()).Scan(ctx, &rows); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 {
+			t.Fatalf("%d rows", len(rows))
+		}
+		gone, kept := rows[0], rows[1]
+		if kept.Extension != "gone.ext" {
+			kept, gone = gone, kept
+		}
+		if gone.Extension != "pub.name" || !gone.Installed || gone.Version == nil || *gone.Version != "1.2.3" ||
+			gone.SHA256 == nil || *gone.SHA256 != digest || gone.Editor != "cursor" {
+			t.Errorf("installed row: %+v", gone)
+		}
+		if kept.Installed || kept.Version != nil || kept.SHA256 != nil || kept.Editor != "vscode" {
+			t.Errorf("removed row: %+v", kept)
+		}
+		for _, row := range rows {
+			if row.AgentID != a.ID().String() || row.GroupID != a.GroupID().String() || row.UserHash != userHash ||
+				!row.At.Equal(at) || !row.Received.Equal(received) {
+				t.Errorf("row %+v, want agent %s group %s at %s received %s", row, a.ID(), a.GroupID(), at, received)
+			}
+			got := ""
+			if row.IP != nil {
+				got = *row.IP
+			}
+			if got != c.want {
+				t.Errorf("client ip %q from %q, want %q", got, c.ip, c.want)
+			}
+		}
 	}
 }
