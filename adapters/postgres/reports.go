@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,6 +10,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -20,6 +22,7 @@ import (
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/policy"
+	"github.com/extguard/extguard/domain/report"
 )
 
 // ReportStore writes batches of reports: the history with COPY, then the
@@ -282,19 +285,23 @@ func inventoryArgs(batch []application.StoredReport, indexes []int) (winners [][
 // be: the group and every installed (editor, extension, version, digest),
 // in a canonical order.
 func inventoryFingerprint(r application.StoredReport) string {
-	items := r.Report.InstalledItems()
-	lines := make([]string, 0, len(items))
-	for _, it := range items {
-		lines = append(lines, string(it.Editor())+"\x00"+it.ExtensionID().String()+"\x00"+it.Version()+"\x00"+it.SHA256())
-	}
-	sort.Strings(lines)
+	items := r.Report.InstalledItems() // a fresh slice: sorting it is ours to do
+	slices.SortFunc(items, func(a, b report.Item) int {
+		return cmp.Or(cmp.Compare(a.Editor(), b.Editor()), cmp.Compare(a.ExtensionID(), b.ExtensionID()),
+			cmp.Compare(a.Version(), b.Version()), cmp.Compare(a.SHA256(), b.SHA256()))
+	})
 	h := sha256.New()
 	h.Write(r.GroupID[:])
-	for _, l := range lines {
-		h.Write([]byte(l))
-		h.Write([]byte{'\n'})
+	line := make([]byte, 0, 512)
+	for _, it := range items {
+		line = append(line[:0], it.Editor()...)
+		line = append(append(line, 0), it.ExtensionID()...)
+		line = append(append(line, 0), it.Version()...)
+		line = append(append(line, 0), it.SHA256()...)
+		h.Write(append(line, '\n'))
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0]))
 }
 
 func strPtr(s string) *string {

@@ -55,6 +55,7 @@ type options struct {
 	cpuProfile  string
 	profPhase   string
 	rounds      int
+	committers  int
 }
 
 func main() {
@@ -63,6 +64,7 @@ func main() {
 		"PostgreSQL server; the run uses its own database extguard_load on it")
 	flag.StringVar(&o.redisURL, "redis-url", envOr("EXTGUARD_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
 	flag.DurationVar(&o.phase, "phase", 5*time.Second, "length of each saturation phase")
+	flag.IntVar(&o.committers, "committers", application.DefaultReportBatchConfig().Committers, "report batcher committers (to try other settings)")
 	flag.IntVar(&o.rounds, "rounds", 8, "slices the minimal, heartbeat and policy phases are interleaved in")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of the fixed-rate report phase (the bar is 60s)")
 	flag.IntVar(&o.rate, "rate", 1000, "reports per second in the fixed-rate phase")
@@ -153,7 +155,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	s, err := start(ctx, dsn, o.redisURL)
+	s, err := start(ctx, dsn, o.redisURL, o.committers)
 	if err != nil {
 		return err
 	}
@@ -200,7 +202,7 @@ func freshDatabase(ctx context.Context, serverURL, name string) (string, error) 
 
 // start builds the agent API exactly as wire does (same constructors, the
 // default flush interval and batch sizes) and the yardstick.
-func start(ctx context.Context, dsn, redisURL string) (*server, error) {
+func start(ctx context.Context, dsn, redisURL string, committers int) (*server, error) {
 	db, err := postgres.Open(ctx, dsn, postgres.DefaultPool())
 	if err != nil {
 		return nil, err
@@ -225,7 +227,9 @@ func start(ctx context.Context, dsn, redisURL string) (*server, error) {
 	s.heartbeats = application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), tx, auditLog, log, 2*time.Second)
 	store := postgres.NewReportStore(db)
 	store.CountStatements(func(n int) { s.copyStmts.Add(int64(n)) })
-	s.batcher = application.NewReportBatcher(store, log, application.DefaultReportBatchConfig())
+	batching := application.DefaultReportBatchConfig()
+	batching.Committers = committers
+	s.batcher = application.NewReportBatcher(store, log, batching)
 	// The production limits (60 requests per agent per minute) would stop a
 	// load run after a minute's worth; the limiter still counts every
 	// request and syncs with Redis, only the thresholds are raised.

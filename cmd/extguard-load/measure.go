@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 )
 
@@ -83,7 +82,7 @@ func measure(ctx context.Context, s *server, f fleet, o options) error {
 		return fmt.Errorf("first reports: %d errors, first: %s", warm.errors, warm.firstError)
 	}
 	// Raw COPY and reports take turns too, for the same reason as above.
-	committers := application.DefaultReportBatchConfig().Committers
+	committers := o.committers
 	b0, r0 := s.batcher.Stats()
 	stmts0 := s.copyStmts.Load()
 	// At least three streams: on two cores fewer leave PostgreSQL idle
