@@ -64,6 +64,41 @@ func (c *APIKeyCache) FindByHash(ctx context.Context, hash string) (apikey.Key, 
 	return v.(apikey.Key), nil
 }
 
+// Run refreshes, every APIKeyTTL/4, the cached keys that would expire
+// within APIKeyTTL/2, so that the keys a fleet shares never expire under
+// its requests: a request waits on the database only for a key it is the
+// first to present. A key the database no longer has is dropped; one that
+// cannot be read now is left to expire, and the next request retries.
+// The cache holds only keys that exist, and they are few.
+func (c *APIKeyCache) Run(ctx context.Context) error {
+	t := time.NewTicker(APIKeyTTL / 4)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+			c.Refresh(ctx)
+		}
+	}
+}
+
+// Refresh reloads the entries that would expire within APIKeyTTL/2.
+func (c *APIKeyCache) Refresh(ctx context.Context) {
+	for _, hash := range c.cache.expiringBefore(clock.Now().Add(APIKeyTTL / 2)) {
+		gen := c.cache.begin()
+		lctx, cancel := sourceContext(ctx)
+		k, err := c.source.FindByHash(lctx, hash)
+		cancel()
+		switch {
+		case err == nil:
+			c.cache.put(gen, hash, k, clock.Now())
+		case domain.CodeOf(err) == domain.CodeNotFound:
+			c.cache.drop(hash)
+		}
+	}
+}
+
 // KeyChanged drops the key here and on every other instance.
 func (c *APIKeyCache) KeyChanged(ctx context.Context, keyID domain.ID) {
 	c.bus.Publish(ctx, topicAPIKey, keyID.String())

@@ -100,6 +100,19 @@ func (c *localCache[K, V]) sweepLocked(now time.Time) {
 	}
 }
 
+// expiringBefore lists the keys of entries that expire before t.
+func (c *localCache[K, V]) expiringBefore(t time.Time) []K {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []K
+	for k, e := range c.m {
+		if e.expires.Before(t) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 func (c *localCache[K, V]) drop(k K) {
 	c.mu.Lock()
 	c.gen++

@@ -269,6 +269,7 @@ func start(ctx context.Context, dsn, redisURL string, committers int) (*server, 
 	go func() { _ = s.limiter.Run(bg) }()
 	go func() { _ = s.heartbeats.Run(bg) }()
 	go func() { _ = usage.Run(bg) }()
+	go func() { _ = keys.Run(bg) }()
 	deadline := time.Now().Add(5 * time.Second)
 	for !bus.Connected() {
 		if time.Now().After(deadline) {

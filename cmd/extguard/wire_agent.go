@@ -113,6 +113,6 @@ func provideAgentAPI(auth *application.AuthenticateAPIKey, agents *postgres.Agen
 func provideAgentRoutes(api *httpapi.AgentAPI) agentRoutes { return api }
 
 func provideAgentRunners(bus *redis.Bus, limiter *redis.RateLimiter, heartbeats *application.HeartbeatBuffer,
-	usage *postgres.APIKeyUsageRecorder) agentRunners {
-	return agentRunners{bus, limiter, heartbeats, usage}
+	usage *postgres.APIKeyUsageRecorder, keys *redis.APIKeyCache) agentRunners {
+	return agentRunners{bus, limiter, heartbeats, usage, keys}
 }
