@@ -142,18 +142,11 @@ func mergeHeartbeats(old, cur HeartbeatUpdate) HeartbeatUpdate {
 // Run flushes every interval until ctx ends. The last flush is Close's,
 // run after the HTTP server has drained so no heartbeat it accepted is left.
 func (l *HeartbeatBuffer) Run(ctx context.Context) error {
-	t := time.NewTicker(l.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if err := l.Flush(ctx); err != nil {
-				l.log.WarnContext(ctx, "flushing heartbeats failed; retrying next interval", "pending", l.Pending(), "error", err.Error())
-			}
+	return Every(ctx, l.interval, func(ctx context.Context) {
+		if err := l.Flush(ctx); err != nil {
+			l.log.WarnContext(ctx, "flushing heartbeats failed; retrying next interval", "pending", l.Pending(), "error", err.Error())
 		}
-	}
+	})
 }
 
 // Close writes what is pending, within a bounded time.

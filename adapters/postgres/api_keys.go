@@ -180,18 +180,11 @@ WHERE k.id = u.id AND (k.last_used_at IS NULL OR k.last_used_at < u.at)`,
 // Run flushes every interval until ctx ends. The final flush happens in
 // Close, after the HTTP server has drained.
 func (u *APIKeyUsageRecorder) Run(ctx context.Context) error {
-	t := time.NewTicker(u.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			if err := u.Flush(ctx); err != nil {
-				u.log.WarnContext(ctx, "flushing API key last_used_at failed; retrying next interval", "error", err.Error())
-			}
+	return application.Every(ctx, u.interval, func(ctx context.Context) {
+		if err := u.Flush(ctx); err != nil {
+			u.log.WarnContext(ctx, "flushing API key last_used_at failed; retrying next interval", "error", err.Error())
 		}
-	}
+	})
 }
 
 // Close writes what is pending (bounded by a timeout).

@@ -110,18 +110,7 @@ func (r *RateLimiter) warnFailOpen(ctx context.Context) {
 }
 
 // Run syncs counts until ctx ends.
-func (r *RateLimiter) Run(ctx context.Context) error {
-	t := time.NewTicker(r.interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-			r.Sync(ctx)
-		}
-	}
-}
+func (r *RateLimiter) Run(ctx context.Context) error { return application.Every(ctx, r.interval, r.Sync) }
 
 // Sync pushes pending counts to Redis and reads the totals back; it also
 // forgets finished windows. A failure marks Redis unhealthy (fail open)
