@@ -102,7 +102,15 @@ func newTracerProvider(ctx context.Context, res *resource.Resource, extra ...sdk
 	for _, p := range extra {
 		opts = append(opts, sdktrace.WithSpanProcessor(redactingProcessor{p}))
 	}
-	if os.Getenv("OTEL_TRACES_EXPORTER") != "" && os.Getenv("OTEL_TRACES_EXPORTER") != "none" {
+	exporting := os.Getenv("OTEL_TRACES_EXPORTER") != "" && os.Getenv("OTEL_TRACES_EXPORTER") != "none"
+	if !exporting && len(extra) == 0 && os.Getenv("OTEL_TRACES_SAMPLER") == "" {
+		// Nothing would receive a recorded span. Spans still get ids, so log
+		// lines carry trace ids and traceparent is passed on, but none is
+		// recorded: recording every heartbeat's spans for no one cost the
+		// agent API about a sixth of its throughput.
+		opts = append(opts, sdktrace.WithSampler(sdktrace.NeverSample()))
+	}
+	if exporting {
 		exp, err := autoexport.NewSpanExporter(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("OTEL_TRACES_EXPORTER: %w", err)

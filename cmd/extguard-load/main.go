@@ -39,6 +39,7 @@ import (
 	httpapi "github.com/extguard/extguard/adapters/http"
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/redis"
+	"github.com/extguard/extguard/adapters/telemetry"
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain/audit"
 )
@@ -56,6 +57,7 @@ type options struct {
 	profPhase   string
 	rounds      int
 	committers  int
+	telemetry   bool
 }
 
 func main() {
@@ -65,6 +67,7 @@ func main() {
 	flag.StringVar(&o.redisURL, "redis-url", envOr("EXTGUARD_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
 	flag.DurationVar(&o.phase, "phase", 5*time.Second, "length of each saturation phase")
 	flag.IntVar(&o.committers, "committers", application.DefaultReportBatchConfig().Committers, "report batcher committers (to try other settings)")
+	flag.BoolVar(&o.telemetry, "telemetry", false, "install the production telemetry (tracer and meter SDKs, use-case spans) as `extguard serve` does")
 	flag.IntVar(&o.rounds, "rounds", 8, "slices the minimal, heartbeat and policy phases are interleaved in")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of the fixed-rate report phase (the bar is 60s)")
 	flag.IntVar(&o.rate, "rate", 1000, "reports per second in the fixed-rate phase")
@@ -81,6 +84,14 @@ func main() {
 			os.Exit(1)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if o.telemetry {
+		tel, err := telemetry.Setup(context.Background(), telemetry.ServiceInfo{Name: "extguard-load", Version: "load"})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "extguard-load:", err)
+			os.Exit(1)
+		}
+		defer func() { _ = tel.Shutdown(context.Background()) }()
 	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "extguard-load:", err)
