@@ -3,7 +3,9 @@ package application
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/extguard/extguard/domain"
@@ -25,9 +27,34 @@ type HeartbeatBuffer struct {
 	log      *slog.Logger
 	interval time.Duration
 
+	// Every heartbeat and policy sync writes here, from every core: the
+	// pending contacts are sharded by agent so that two requests rarely
+	// contend for one lock.
+	shards  [heartbeatShards]heartbeatShard
+	flushes atomic.Int64
+}
+
+const heartbeatShards = 16
+
+type heartbeatShard struct {
 	mu      sync.Mutex
 	pending map[domain.ID]HeartbeatUpdate
-	flushes int64
+	_       [48]byte // one cache line per shard
+}
+
+func (l *HeartbeatBuffer) shard(id domain.ID) *heartbeatShard {
+	return &l.shards[id[len(id)-1]%heartbeatShards] // UUIDs end in random bits
+}
+
+// update applies fn to id's pending contact.
+func (l *HeartbeatBuffer) update(id domain.ID, fn func(u *HeartbeatUpdate)) {
+	s := l.shard(id)
+	s.mu.Lock()
+	u := s.pending[id]
+	u.AgentID = id
+	fn(&u)
+	s.pending[id] = u
+	s.mu.Unlock()
 }
 
 // NewHeartbeatBuffer returns a buffer flushed every interval by Run.
@@ -35,58 +62,61 @@ func NewHeartbeatBuffer(store HeartbeatStore, tx Transactor, log AuditLog, logge
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &HeartbeatBuffer{store: store, tx: tx, audit: log, log: logger, interval: interval,
-		pending: map[domain.ID]HeartbeatUpdate{}}
+	l := &HeartbeatBuffer{store: store, tx: tx, audit: log, log: logger, interval: interval}
+	for i := range l.shards {
+		l.shards[i].pending = map[domain.ID]HeartbeatUpdate{}
+	}
+	return l
 }
 
 // Heartbeat notes contact at at; version "" keeps the stored one.
 func (l *HeartbeatBuffer) Heartbeat(id domain.ID, at time.Time, version string) {
-	l.mu.Lock()
-	u := l.pending[id]
-	u.AgentID = id
-	if at.After(u.Heartbeat) {
-		u.Heartbeat = at
-	}
-	if version != "" {
-		u.AgentVersion = version
-	}
-	l.pending[id] = u
-	l.mu.Unlock()
+	l.update(id, func(u *HeartbeatUpdate) {
+		if at.After(u.Heartbeat) {
+			u.Heartbeat = at
+		}
+		if version != "" {
+			u.AgentVersion = version
+		}
+	})
 }
 
 // Synced notes a policy fetch at at.
 func (l *HeartbeatBuffer) Synced(id domain.ID, at time.Time) {
-	l.mu.Lock()
-	u := l.pending[id]
-	u.AgentID = id
-	if at.After(u.Sync) {
-		u.Sync = at
-	}
-	l.pending[id] = u
-	l.mu.Unlock()
+	l.update(id, func(u *HeartbeatUpdate) {
+		if at.After(u.Sync) {
+			u.Sync = at
+		}
+	})
 }
 
 // Pending is how many agents wait for the next flush.
 func (l *HeartbeatBuffer) Pending() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.pending)
+	n := 0
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		n += len(s.pending)
+		s.mu.Unlock()
+	}
+	return n
 }
 
 // Flushes is how many batches were written (for the load report).
-func (l *HeartbeatBuffer) Flushes() int64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.flushes
-}
+func (l *HeartbeatBuffer) Flushes() int64 { return l.flushes.Load() }
 
 // Flush writes everything pending in one transaction. On failure the batch
 // is merged back (newer contact wins) and retried at the next flush.
 func (l *HeartbeatBuffer) Flush(ctx context.Context) error {
-	l.mu.Lock()
-	batch := l.pending
-	l.pending = make(map[domain.ID]HeartbeatUpdate, len(batch))
-	l.mu.Unlock()
+	batch := map[domain.ID]HeartbeatUpdate{}
+	for i := range l.shards {
+		s := &l.shards[i]
+		s.mu.Lock()
+		taken := s.pending
+		s.pending = make(map[domain.ID]HeartbeatUpdate, len(taken))
+		s.mu.Unlock()
+		maps.Copy(batch, taken)
+	}
 	if len(batch) == 0 {
 		return nil
 	}
@@ -113,15 +143,16 @@ func (l *HeartbeatBuffer) Flush(ctx context.Context) error {
 		}
 		return nil
 	})
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	if err != nil {
 		for id, old := range batch {
-			l.pending[id] = mergeHeartbeats(old, l.pending[id])
+			s := l.shard(id)
+			s.mu.Lock()
+			s.pending[id] = mergeHeartbeats(old, s.pending[id])
+			s.mu.Unlock()
 		}
 		return err
 	}
-	l.flushes++
+	l.flushes.Add(1)
 	return nil
 }
 

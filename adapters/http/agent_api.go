@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -37,9 +38,10 @@ type AgentAPI struct {
 // encodedAnswers keeps the encoded heartbeat answer per (ETag, interval):
 // every agent of a group gets the same bytes until its policy changes, so
 // the hottest endpoint need not encode JSON per request.
+// Reads take no lock (sync.Map): every heartbeat reads the same entry.
 type encodedAnswers struct {
-	mu sync.RWMutex
-	m  map[application.HeartbeatAnswer][]byte
+	m    sync.Map // application.HeartbeatAnswer -> []byte
+	size atomic.Int64
 }
 
 // maxEncodedAnswers bounds the map; policies change rarely, so starting
@@ -47,22 +49,18 @@ type encodedAnswers struct {
 const maxEncodedAnswers = 4096
 
 func (e *encodedAnswers) get(a application.HeartbeatAnswer, encode func(any) ([]byte, error)) ([]byte, error) {
-	e.mu.RLock()
-	b, ok := e.m[a]
-	e.mu.RUnlock()
-	if ok {
-		return b, nil
+	if b, ok := e.m.Load(a); ok {
+		return b.([]byte), nil
 	}
 	b, err := encode(heartbeatResponse{PolicyETag: a.PolicyETag, HeartbeatIntervalS: a.HeartbeatIntervalS})
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	if e.m == nil || len(e.m) >= maxEncodedAnswers {
-		e.m = map[application.HeartbeatAnswer][]byte{}
+	if e.size.Add(1) > maxEncodedAnswers {
+		e.m.Clear()
+		e.size.Store(1)
 	}
-	e.m[a] = b
-	e.mu.Unlock()
+	e.m.Store(a, b)
 	return b, nil
 }
 
@@ -200,7 +198,9 @@ func etagMatches(header, etag string) bool {
 	if header == "" {
 		return false
 	}
-	for _, t := range strings.Split(header, ",") {
+	for header != "" {
+		var t string
+		t, header, _ = strings.Cut(header, ",")
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == "*" || t == etag {
 			return true

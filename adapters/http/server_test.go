@@ -153,3 +153,15 @@ func TestHealthEndpoints(t *testing.T) {
 		t.Fatalf("failing readyz: %d %s", status, body)
 	}
 }
+
+func TestETagMatchesListsWeakTagsAndStar(t *testing.T) {
+	const etag = `"p-1"`
+	for header, want := range map[string]bool{
+		``: false, `"p-1"`: true, `W/"p-1"`: true, `*`: true, `"p-0", "p-1"`: true, `"p-0",W/"p-1"  ,`: true,
+		`"p-0"`: false, `"p-0", "p-2"`: false, `,`: false, `"p-10"`: false, `p-1`: false, `"p-0" , * `: true,
+	} {
+		if got := etagMatches(header, etag); got != want {
+			t.Errorf("etagMatches(%q) = %v, want %v", header, got, want)
+		}
+	}
+}

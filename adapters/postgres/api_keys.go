@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -127,6 +128,10 @@ type APIKeyUsageRecorder struct {
 
 	mu      sync.Mutex
 	pending map[domain.ID]time.Time
+	// noted is each key's last noted use, in Unix seconds: a fleet's key
+	// is used thousands of times a second, and only the first use of each
+	// second takes the lock (last_used_at is kept to the second).
+	noted sync.Map // domain.ID -> *atomic.Int64
 }
 
 var _ application.APIKeyUsage = (*APIKeyUsageRecorder)(nil)
@@ -138,6 +143,15 @@ func NewAPIKeyUsageRecorder(db *bun.DB, log *slog.Logger, interval time.Duration
 
 // KeyUsed notes a use; it never blocks on I/O.
 func (u *APIKeyUsageRecorder) KeyUsed(keyID domain.ID, at time.Time) {
+	sec := at.Unix()
+	v, ok := u.noted.Load(keyID)
+	if !ok {
+		v, _ = u.noted.LoadOrStore(keyID, new(atomic.Int64))
+	}
+	last := v.(*atomic.Int64)
+	if prev := last.Load(); prev >= sec || !last.CompareAndSwap(prev, sec) {
+		return // this second's use is noted already
+	}
 	u.mu.Lock()
 	if at.After(u.pending[keyID]) {
 		u.pending[keyID] = at

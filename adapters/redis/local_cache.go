@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/extguard/extguard/application"
@@ -27,13 +28,20 @@ func sourceContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // connected. Every invalidation bumps a generation, and a value read from
 // the source is stored only if no invalidation happened since the read
 // began: otherwise a read racing a revocation could cache the old row.
+//
+// Reads take no lock: every agent request reads two or three of these
+// caches, mostly the same few entries (the fleet's key, its group's
+// policy), and a lock's shared counter bouncing between cores on every
+// read was a measurable share of a heartbeat. Writers (loads and
+// invalidations) serialise on mu.
 type localCache[K comparable, V any] struct {
 	bus *Bus
 	ttl time.Duration
 
-	mu  sync.RWMutex
-	gen uint64
-	m   map[K]cached[V]
+	mu   sync.Mutex // writers
+	gen  uint64
+	m    sync.Map // K -> *cached[V]
+	size atomic.Int64
 }
 
 type cached[V any] struct {
@@ -42,7 +50,7 @@ type cached[V any] struct {
 }
 
 func newLocalCache[K comparable, V any](bus *Bus, ttl time.Duration) *localCache[K, V] {
-	c := &localCache[K, V]{bus: bus, ttl: ttl, m: map[K]cached[V]{}}
+	c := &localCache[K, V]{bus: bus, ttl: ttl}
 	bus.OnReset(c.dropAll)
 	return c
 }
@@ -53,19 +61,21 @@ func (c *localCache[K, V]) get(k K, now time.Time) (V, bool) {
 	if !c.bus.Connected() {
 		return zero, false
 	}
-	c.mu.RLock()
-	e, ok := c.m[k]
-	c.mu.RUnlock()
-	if !ok || now.After(e.expires) {
+	e, ok := c.m.Load(k)
+	if !ok {
 		return zero, false
 	}
-	return e.v, true
+	entry := e.(*cached[V])
+	if now.After(entry.expires) {
+		return zero, false
+	}
+	return entry.v, true
 }
 
 // begin is called before reading the source; put needs its result.
 func (c *localCache[K, V]) begin() uint64 {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	return c.gen
 }
 
@@ -79,10 +89,12 @@ func (c *localCache[K, V]) put(gen uint64, k K, v V, now time.Time) {
 	if c.gen != gen {
 		return
 	}
-	if len(c.m) >= maxEntries {
+	if c.size.Load() >= maxEntries {
 		c.sweepLocked(now)
 	}
-	c.m[k] = cached[V]{v: v, expires: now.Add(c.ttl)}
+	if _, loaded := c.m.Swap(k, &cached[V]{v: v, expires: now.Add(c.ttl)}); !loaded {
+		c.size.Add(1)
+	}
 }
 
 // maxEntries bounds a cache; beyond it expired entries are swept, and if
@@ -90,33 +102,44 @@ func (c *localCache[K, V]) put(gen uint64, k K, v V, now time.Time) {
 const maxEntries = 500_000
 
 func (c *localCache[K, V]) sweepLocked(now time.Time) {
-	for k, e := range c.m {
-		if now.After(e.expires) {
-			delete(c.m, k)
+	c.m.Range(func(k, e any) bool {
+		if now.After(e.(*cached[V]).expires) {
+			c.deleteLocked(k.(K))
 		}
+		return true
+	})
+	if c.size.Load() >= maxEntries {
+		c.clearLocked()
 	}
-	if len(c.m) >= maxEntries {
-		c.m = map[K]cached[V]{}
+}
+
+func (c *localCache[K, V]) deleteLocked(k K) {
+	if _, loaded := c.m.LoadAndDelete(k); loaded {
+		c.size.Add(-1)
 	}
+}
+
+func (c *localCache[K, V]) clearLocked() {
+	c.m.Clear()
+	c.size.Store(0)
 }
 
 // expiringBefore lists the keys of entries that expire before t.
 func (c *localCache[K, V]) expiringBefore(t time.Time) []K {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
 	var out []K
-	for k, e := range c.m {
-		if e.expires.Before(t) {
-			out = append(out, k)
+	c.m.Range(func(k, e any) bool {
+		if e.(*cached[V]).expires.Before(t) {
+			out = append(out, k.(K))
 		}
-	}
+		return true
+	})
 	return out
 }
 
 func (c *localCache[K, V]) drop(k K) {
 	c.mu.Lock()
 	c.gen++
-	delete(c.m, k)
+	c.deleteLocked(k)
 	c.mu.Unlock()
 }
 
@@ -124,17 +147,18 @@ func (c *localCache[K, V]) drop(k K) {
 func (c *localCache[K, V]) dropWhere(fn func(V) bool) {
 	c.mu.Lock()
 	c.gen++
-	for k, e := range c.m {
-		if fn(e.v) {
-			delete(c.m, k)
+	c.m.Range(func(k, e any) bool {
+		if fn(e.(*cached[V]).v) {
+			c.deleteLocked(k.(K))
 		}
-	}
+		return true
+	})
 	c.mu.Unlock()
 }
 
 func (c *localCache[K, V]) dropAll() {
 	c.mu.Lock()
 	c.gen++
-	c.m = map[K]cached[V]{}
+	c.clearLocked()
 	c.mu.Unlock()
 }

@@ -24,13 +24,17 @@ import (
 // subject can overshoot by at most what N instances admit in one sync
 // interval. While Redis is unreachable the limiter fails open: requests are
 // allowed, and that is logged and counted.
+//
+// Allow takes no lock: counters are found in a sync.Map and counted with
+// atomics, since every agent request checks two limits, one of them the
+// fleet-wide key's. Two requests racing at the limit may both pass; the
+// overshoot is bounded by the requests in flight.
 type RateLimiter struct {
 	rdb      *goredis.Client
 	log      *slog.Logger
 	interval time.Duration
 
-	mu       sync.Mutex
-	counters map[windowKey]*windowCounter
+	counters sync.Map // windowKey -> *windowCounter
 
 	healthy   atomic.Bool
 	failOpen  metric.Int64Counter
@@ -47,8 +51,8 @@ type windowKey struct {
 type windowCounter struct {
 	redisKey string
 	end      time.Time
-	global   int64 // total in Redis after our last sync
-	pending  int64 // counted here, not yet added to Redis
+	global   atomic.Int64 // total in Redis after our last sync
+	pending  atomic.Int64 // counted here, not yet added to Redis
 }
 
 // SyncInterval is how often local counts are pushed to Redis.
@@ -62,8 +66,7 @@ func NewRateLimiter(rdb *goredis.Client, log *slog.Logger) *RateLimiter {
 	fo, _ := m.Int64Counter("extguard.ratelimit.fail_open",
 		metric.WithDescription("requests allowed without a limit check because Redis was unreachable"))
 	dn, _ := m.Int64Counter("extguard.ratelimit.denied", metric.WithDescription("requests refused with 429"))
-	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, counters: map[windowKey]*windowCounter{},
-		failOpen: fo, denied: dn}
+	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn}
 	r.healthy.Store(true)
 	return r
 }
@@ -84,19 +87,17 @@ func (r *RateLimiter) Allow(ctx context.Context, subject application.RateSubject
 	start := now.Truncate(window)
 	end := start.Add(window)
 	k := windowKey{subject: subject, start: start.Unix()}
-	r.mu.Lock()
-	c := r.counters[k]
-	if c == nil {
-		c = &windowCounter{redisKey: "extguard:rl:" + subject.String() + ":" + strconv.FormatInt(k.start, 10), end: end}
-		r.counters[k] = c
+	v, ok := r.counters.Load(k)
+	if !ok {
+		v, _ = r.counters.LoadOrStore(k, &windowCounter{
+			redisKey: "extguard:rl:" + subject.String() + ":" + strconv.FormatInt(k.start, 10), end: end})
 	}
-	if c.global+c.pending >= int64(limit) {
-		r.mu.Unlock()
+	c := v.(*windowCounter)
+	if c.global.Load()+c.pending.Load() >= int64(limit) {
 		r.denied.Add(ctx, 1)
 		return false, end.Sub(now)
 	}
-	c.pending++
-	r.mu.Unlock()
+	c.pending.Add(1)
 	return true, 0
 }
 
@@ -123,17 +124,15 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 		cmd   *goredis.IntCmd
 	}
 	var pushes []push
-	r.mu.Lock()
-	for name, c := range r.counters {
+	r.counters.Range(func(k, v any) bool {
+		c := v.(*windowCounter)
 		if now.After(c.end) {
-			delete(r.counters, name)
-			continue
+			r.counters.Delete(k)
+		} else if d := c.pending.Load(); d > 0 {
+			pushes = append(pushes, push{c: c, delta: d})
 		}
-		if c.pending > 0 {
-			pushes = append(pushes, push{c: c, delta: c.pending})
-		}
-	}
-	r.mu.Unlock()
+		return true
+	})
 
 	sctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
@@ -156,12 +155,10 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 		// Counts made while healthy stay pending and are pushed on recovery.
 		return
 	}
-	r.mu.Lock()
 	for _, p := range pushes {
-		p.c.pending -= p.delta
-		p.c.global = p.cmd.Val()
+		p.c.pending.Add(-p.delta)
+		p.c.global.Store(p.cmd.Val())
 	}
-	r.mu.Unlock()
 	if !r.healthy.Swap(true) {
 		r.log.InfoContext(ctx, "rate limiter reached Redis again; limits enforced")
 	}
