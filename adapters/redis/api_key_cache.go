@@ -70,7 +70,9 @@ func (c *APIKeyCache) FindByHash(ctx context.Context, hash string) (apikey.Key, 
 // first to present. A key the database no longer has is dropped; one that
 // cannot be read now is left to expire, and the next request retries.
 // The cache holds only keys that exist, and they are few.
-func (c *APIKeyCache) Run(ctx context.Context) error { return application.Every(ctx, APIKeyTTL/4, c.Refresh) }
+func (c *APIKeyCache) Run(ctx context.Context) error {
+	return application.Every(ctx, APIKeyTTL/4, c.Refresh)
+}
 
 // Refresh reloads the entries that would expire within APIKeyTTL/2.
 func (c *APIKeyCache) Refresh(ctx context.Context) {

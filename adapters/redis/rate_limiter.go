@@ -111,7 +111,9 @@ func (r *RateLimiter) warnFailOpen(ctx context.Context) {
 }
 
 // Run syncs counts until ctx ends.
-func (r *RateLimiter) Run(ctx context.Context) error { return application.Every(ctx, r.interval, r.Sync) }
+func (r *RateLimiter) Run(ctx context.Context) error {
+	return application.Every(ctx, r.interval, r.Sync)
+}
 
 // Sync pushes pending counts to Redis and reads the totals back; it also
 // forgets finished windows. A failure marks Redis unhealthy (fail open)
