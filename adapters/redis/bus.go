@@ -126,6 +126,14 @@ func (b *Bus) setConnected(ctx context.Context, up bool) {
 	b.log.WarnContext(ctx, "cache invalidation channel lost; local caches bypassed until Redis returns")
 }
 
+// stopped stops trusting the caches when Run ends: a normal stop, not a
+// lost channel, so it neither warns nor counts as an outage.
+func (b *Bus) stopped() {
+	if b.connected.Swap(false) {
+		b.reset()
+	}
+}
+
 // pingEvery is how often a quiet subscription is checked; a connection
 // whose pong has not come back within pongWithin is taken for dead. Only a
 // dead connection loses invalidations (a slow one delivers them late), so
@@ -137,7 +145,7 @@ const (
 
 // Run keeps the subscription alive until ctx ends.
 func (b *Bus) Run(ctx context.Context) error {
-	defer b.setConnected(ctx, false)
+	defer b.stopped()
 	for ctx.Err() == nil {
 		b.subscribe(ctx)
 		select {
