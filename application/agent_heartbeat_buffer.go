@@ -46,14 +46,14 @@ func (l *HeartbeatBuffer) shard(id domain.ID) *heartbeatShard {
 	return &l.shards[id[len(id)-1]%heartbeatShards] // UUIDs end in random bits
 }
 
-// update applies fn to id's pending contact.
-func (l *HeartbeatBuffer) update(id domain.ID, fn func(u *HeartbeatUpdate)) {
+// note merges a contact into id's pending update: later times win, and
+// the contact's agent version unless it has none.
+func (l *HeartbeatBuffer) note(id domain.ID, contact HeartbeatUpdate) {
 	s := l.shard(id)
 	s.mu.Lock()
-	u := s.pending[id]
-	u.AgentID = id
-	fn(&u)
-	s.pending[id] = u
+	merged := mergeHeartbeats(s.pending[id], contact)
+	merged.AgentID = id
+	s.pending[id] = merged
 	s.mu.Unlock()
 }
 
@@ -71,23 +71,12 @@ func NewHeartbeatBuffer(store HeartbeatStore, tx Transactor, log AuditLog, logge
 
 // Heartbeat notes contact at at; version "" keeps the stored one.
 func (l *HeartbeatBuffer) Heartbeat(id domain.ID, at time.Time, version string) {
-	l.update(id, func(u *HeartbeatUpdate) {
-		if at.After(u.Heartbeat) {
-			u.Heartbeat = at
-		}
-		if version != "" {
-			u.AgentVersion = version
-		}
-	})
+	l.note(id, HeartbeatUpdate{Heartbeat: at, AgentVersion: version})
 }
 
 // Synced notes a policy fetch at at.
 func (l *HeartbeatBuffer) Synced(id domain.ID, at time.Time) {
-	l.update(id, func(u *HeartbeatUpdate) {
-		if at.After(u.Sync) {
-			u.Sync = at
-		}
-	})
+	l.note(id, HeartbeatUpdate{Sync: at})
 }
 
 // Pending is how many agents wait for the next flush.

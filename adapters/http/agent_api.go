@@ -156,11 +156,15 @@ func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
 	if err != nil {
 		return agentError(c, err)
 	}
-	var req heartbeatRequest
-	if err := decodeAgentBody(c, &req, false); err != nil {
-		return agentError(c, err)
+	version := ""
+	if len(c.Body()) > 0 { // most heartbeats have no body; req escapes, so only then
+		var req heartbeatRequest
+		if err := decodeAgentBody(c, &req, false); err != nil {
+			return agentError(c, err)
+		}
+		version = req.AgentVersion
 	}
-	ans, err := h.Heartbeat.Execute(ctx, a, req.AgentVersion)
+	ans, err := h.Heartbeat.Execute(ctx, a, version)
 	if err != nil {
 		return agentError(c, err)
 	}

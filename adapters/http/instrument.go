@@ -3,9 +3,9 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,6 +31,7 @@ func Instrument(log *slog.Logger) fiber.Handler {
 		metric.WithUnit("s"), metric.WithDescription("HTTP request latency by route and status"),
 		metric.WithExplicitBucketBoundaries(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 	prop := otel.GetTextMapPropagator()
+	serverKind := trace.WithSpanKind(trace.SpanKindServer) // built once: each build allocates
 
 	return func(c *fiber.Ctx) error {
 		// fasthttp stamps each request as its handling starts; reusing the
@@ -40,7 +41,7 @@ func Instrument(log *slog.Logger) fiber.Handler {
 			start = time.Now()
 		}
 		ctx := prop.Extract(c.UserContext(), headerCarrier{c})
-		ctx, span := tracer.Start(ctx, c.Method(), trace.WithSpanKind(trace.SpanKindServer))
+		ctx, span := tracer.Start(ctx, c.Method(), serverKind)
 		c.SetUserContext(ctx)
 
 		err := c.Next()
@@ -62,9 +63,11 @@ func Instrument(log *slog.Logger) fiber.Handler {
 
 		elapsed := time.Since(start)
 		duration.Record(ctx, elapsed.Seconds(), l.metricAttrs)
-		log.LogAttrs(ctx, slog.LevelInfo, "request",
-			slog.String("method", l.method), slog.String("route", route),
-			slog.Int("status", status), slog.Duration("duration", elapsed))
+		if log.Enabled(ctx, slog.LevelInfo) { // a fleet runs at warn: skip building the line
+			log.LogAttrs(ctx, slog.LevelInfo, "request",
+				slog.String("method", l.method), slog.String("route", route),
+				slog.Int("status", status), slog.Duration("duration", elapsed))
+		}
 		return nil
 	}
 }
@@ -89,14 +92,18 @@ type labelKey struct {
 // per request instead.
 const maxLabelSets = 4096
 
-var (
-	labelSets     sync.Map // labelKey -> *requestLabels
-	labelSetCount atomic.Int64
-)
+// labelSets is read on every request without a lock or an allocation (a
+// struct key boxed for sync.Map would allocate): a map replaced whole, copy
+// on write, when a new route, method and status combination first shows.
+var labelSets atomic.Pointer[map[labelKey]*requestLabels]
 
 func labelsFor(route, method string, status int) *requestLabels {
-	if l, ok := labelSets.Load(labelKey{route, method, status}); ok {
-		return l.(*requestLabels)
+	key := labelKey{route, method, status}
+	current := labelSets.Load()
+	if current != nil {
+		if l, ok := (*current)[key]; ok {
+			return l
+		}
 	}
 	// Cloned: fiber's method string aliases a buffer the next request
 	// reuses, and the cache and the metric keep it.
@@ -113,14 +120,28 @@ func labelsFor(route, method string, status int) *requestLabels {
 			attribute.Int("http.response.status_code", status),
 		)),
 	}
-	if labelSetCount.Load() >= maxLabelSets {
-		return l
+	for current == nil || len(*current) < maxLabelSets {
+		next := make(map[labelKey]*requestLabels, 1+lenOf(current))
+		if current != nil {
+			maps.Copy(next, *current)
+		}
+		next[labelKey{route, method, status}] = l
+		if labelSets.CompareAndSwap(current, &next) {
+			break
+		}
+		current = labelSets.Load()
+		if prior, ok := (*current)[key]; ok {
+			return prior
+		}
 	}
-	actual, loaded := labelSets.LoadOrStore(labelKey{route, method, status}, l)
-	if !loaded {
-		labelSetCount.Add(1)
+	return l
+}
+
+func lenOf(m *map[labelKey]*requestLabels) int {
+	if m == nil {
+		return 0
 	}
-	return actual.(*requestLabels)
+	return len(*m)
 }
 
 // routeTemplate is the matched route's template (/api/v1/groups/:id). A
