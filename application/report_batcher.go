@@ -19,11 +19,22 @@ type ReportBatchConfig struct {
 	Committers int
 	// Timeout bounds one batch's transaction.
 	Timeout time.Duration
+	// GatherDelay is how long a committer that found fewer than
+	// GatherReports waiting keeps gathering before it commits (0: never).
+	// Each transaction has a fixed cost (BEGIN, the verdict statement,
+	// COMMIT's WAL flush); near capacity, small batches spend it per few
+	// reports.
+	GatherDelay   time.Duration
+	GatherReports int
 }
 
-// DefaultReportBatchConfig suits a 2-core API instance.
+// DefaultReportBatchConfig suits a 2-core API instance. The 2 ms gather
+// delay doubled batch sizes under load in the load run (about 5 to 11-13
+// reports per transaction) and raised saturation throughput; alone, a
+// report waits those 2 ms more.
 func DefaultReportBatchConfig() ReportBatchConfig {
-	return ReportBatchConfig{Queue: 4096, MaxRows: 20_000, Committers: 3, Timeout: 10 * time.Second}
+	return ReportBatchConfig{Queue: 4096, MaxRows: 20_000, Committers: 3, Timeout: 10 * time.Second,
+		GatherDelay: 2 * time.Millisecond, GatherReports: 8}
 }
 
 // QueueFullRetryAfter is what a 429 from a full queue asks the agent to wait.
@@ -117,8 +128,30 @@ func (b *ReportBatcher) commitLoop() {
 				break gather
 			}
 		}
+		if b.cfg.GatherDelay > 0 && len(batch) < b.cfg.GatherReports && rows < b.cfg.MaxRows {
+			batch, rows = b.gatherMore(batch, rows)
+		}
 		b.commit(batch)
 	}
+}
+
+// gatherMore waits up to GatherDelay for the batch to reach GatherReports.
+func (b *ReportBatcher) gatherMore(batch []*queuedReport, rows int) ([]*queuedReport, int) {
+	timer := time.NewTimer(b.cfg.GatherDelay)
+	defer timer.Stop()
+	for len(batch) < b.cfg.GatherReports && rows < b.cfg.MaxRows {
+		select {
+		case q, ok := <-b.queue:
+			if !ok {
+				return batch, rows
+			}
+			batch = append(batch, q)
+			rows += q.rows
+		case <-timer.C:
+			return batch, rows
+		}
+	}
+	return batch, rows
 }
 
 var errBatchFailed = domain.Unavailable("the report could not be stored; retry")

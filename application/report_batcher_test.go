@@ -122,3 +122,41 @@ func TestReportBatcherAnswers429WhenFullAndRefusesAfterClose(t *testing.T) {
 		t.Fatalf("after close: %v", err)
 	}
 }
+
+// A committer that finds a small batch waits up to GatherDelay for more:
+// reports arriving a few milliseconds apart share one transaction, and a
+// lone report is still committed once the delay has passed.
+func TestReportBatcherGathersSmallBatchesForAMoment(t *testing.T) {
+	store := &recordingStore{}
+	b := application.NewReportBatcher(store, nil, application.ReportBatchConfig{Queue: 16, MaxRows: 1000, Committers: 1,
+		Timeout: time.Second, GatherDelay: 300 * time.Millisecond, GatherReports: 3})
+	defer b.Close()
+	var wg sync.WaitGroup
+	for i := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := b.Submit(context.Background(), someReport(t, domain.NewID())); err != nil {
+				t.Error(err)
+			}
+		}()
+		if i < 2 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	wg.Wait()
+	store.mu.Lock()
+	batches := len(store.batches)
+	store.mu.Unlock()
+	if batches != 1 {
+		t.Fatalf("three reports 20 ms apart went into %d batches, want 1", batches)
+	}
+
+	start := time.Now()
+	if err := b.Submit(context.Background(), someReport(t, domain.NewID())); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited < 250*time.Millisecond || waited > 5*time.Second {
+		t.Fatalf("a lone report was committed after %s, want about the gather delay (300 ms)", waited)
+	}
+}

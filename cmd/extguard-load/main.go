@@ -57,6 +57,7 @@ type options struct {
 	profPhase   string
 	rounds      int
 	committers  int
+	gather      time.Duration
 	telemetry   bool
 }
 
@@ -67,6 +68,7 @@ func main() {
 	flag.StringVar(&o.redisURL, "redis-url", envOr("EXTGUARD_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis")
 	flag.DurationVar(&o.phase, "phase", 5*time.Second, "length of each saturation phase")
 	flag.IntVar(&o.committers, "committers", application.DefaultReportBatchConfig().Committers, "report batcher committers (to try other settings)")
+	flag.DurationVar(&o.gather, "gather", application.DefaultReportBatchConfig().GatherDelay, "report batcher gather delay (to try other settings)")
 	flag.BoolVar(&o.telemetry, "telemetry", false, "install the production telemetry (tracer and meter SDKs, use-case spans) as `extguard serve` does")
 	flag.IntVar(&o.rounds, "rounds", 8, "slices the minimal, heartbeat and policy phases are interleaved in")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of the fixed-rate report phase (the bar is 60s)")
@@ -166,7 +168,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	s, err := start(ctx, dsn, o.redisURL, o.committers)
+	s, err := start(ctx, dsn, o.redisURL, o.committers, o.gather)
 	if err != nil {
 		return err
 	}
@@ -213,7 +215,7 @@ func freshDatabase(ctx context.Context, serverURL, name string) (string, error) 
 
 // start builds the agent API exactly as wire does (same constructors, the
 // default flush interval and batch sizes) and the yardstick.
-func start(ctx context.Context, dsn, redisURL string, committers int) (*server, error) {
+func start(ctx context.Context, dsn, redisURL string, committers int, gather time.Duration) (*server, error) {
 	db, err := postgres.Open(ctx, dsn, postgres.DefaultPool())
 	if err != nil {
 		return nil, err
@@ -240,6 +242,7 @@ func start(ctx context.Context, dsn, redisURL string, committers int) (*server, 
 	store.CountStatements(func(n int) { s.copyStmts.Add(int64(n)) })
 	batching := application.DefaultReportBatchConfig()
 	batching.Committers = committers
+	batching.GatherDelay = gather
 	s.batcher = application.NewReportBatcher(store, log, batching)
 	// The production limits (60 requests per agent per minute) would stop a
 	// load run after a minute's worth; the limiter still counts every
