@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -252,11 +253,14 @@ func TestReportHistoryRowsReadBackColumnByColumn(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.DB(t)
 	store := postgres.NewReportStore(db)
-	a := enrolled(t, ctx, newGroup(t, ctx), "m-binary-copy")
+	gid := newGroup(t, ctx)
 	at := time.Date(2026, 11, 26, 9, 30, 15, 123456000, time.UTC)
 	received := at.Add(1500 * time.Millisecond)
 	digest := "ab" + strings.Repeat("0", 62)
-	for _, c := range []struct{ ip, want string }{{"2001:db8::7", "2001:db8::7"}, {"::ffff:198.51.100.4", "198.51.100.4"}, {"", ""}} {
+	for i, c := range []struct{ ip, want string }{{"2001:db8::7", "2001:db8::7"}, {"::ffff:198.51.100.4", "198.51.100.4"}, {"", ""}} {
+		// An agent per case: ids made in the same millisecond do not sort
+		// by batch, so the rows are told apart by agent.
+		a := enrolled(t, ctx, gid, "m-binary-copy-"+strconv.Itoa(i))
 		r := storedReport(t, a, at, report.ItemParams{ExtensionID: "Pub.Name", Installed: true, Version: "1.2.3", SHA256: digest, Editor: "cursor"},
 			report.ItemParams{ExtensionID: "gone.ext", Installed: false, Editor: "vscode"})
 		r.ClientIP, r.ReceivedAt = c.ip, received
@@ -278,7 +282,7 @@ func TestReportHistoryRowsReadBackColumnByColumn(t *testing.T) {
 		}
 		if err := db.NewRaw(`SELECT agent_id::text, group_id::text, extension_id, user_hash, installed, installed_version,
 			extension_sha256, host(client_ip) AS ip, reported_at, editor, received_at FROM reports
-			WHERE agent_id = ? ORDER BY id DESC LIMIT 2`, a.ID().String()).Scan(ctx, &rows); err != nil {
+			WHERE agent_id = ?`, a.ID().String()).Scan(ctx, &rows); err != nil {
 			t.Fatal(err)
 		}
 		if len(rows) != 2 {
