@@ -57,11 +57,7 @@ func NewAgentRepository(db *bun.DB) *AgentRepository { return &AgentRepository{d
 
 // Get reads an agent that is not deleted.
 func (r *AgentRepository) Get(ctx context.Context, id domain.ID) (agent.Agent, error) {
-	var row agentRow
-	if err := conn(ctx, r.db).NewSelect().Model(&row).Where("id = ?", uid(id)).Scan(ctx); err != nil {
-		return agent.Agent{}, translate(err, "agent")
-	}
-	return row.toDomain(), nil
+	return getByID(ctx, r.db, id, "agent", infallible((*agentRow).toDomain))
 }
 
 // FindByMachineForUpdate reads and locks the group's enrollment of machineID.

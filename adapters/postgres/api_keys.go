@@ -69,11 +69,7 @@ WHERE ?::uuid IS NULL OR EXISTS (SELECT 1 FROM groups WHERE id = ? AND deleted_a
 
 // Get reads one key.
 func (r *APIKeyRepository) Get(ctx context.Context, id domain.ID) (apikey.Key, error) {
-	var row apiKeyRow
-	if err := conn(ctx, r.db).NewSelect().Model(&row).Where("id = ?", uid(id)).Scan(ctx); err != nil {
-		return apikey.Key{}, translate(err, "API key")
-	}
-	return row.toDomain(), nil
+	return getByID(ctx, r.db, id, "API key", infallible((*apiKeyRow).toDomain))
 }
 
 // FindByHash reads the key whose secret hashes to hash (unique index). A

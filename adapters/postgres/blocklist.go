@@ -28,11 +28,7 @@ func (r *BlocklistRepository) Create(ctx context.Context, e blocklist.Entry) err
 
 // Get reads an entry that is not deleted.
 func (r *BlocklistRepository) Get(ctx context.Context, id domain.ID) (blocklist.Entry, error) {
-	var row blocklistRow
-	if err := conn(ctx, r.db).NewSelect().Model(&row).Where("id = ?", uid(id)).Scan(ctx); err != nil {
-		return blocklist.Entry{}, translate(err, "blocklist entry")
-	}
-	return row.toDomain()
+	return getByID(ctx, r.db, id, "blocklist entry", (*blocklistRow).toDomain)
 }
 
 // Update stores every column but created_at and created_by.
@@ -47,9 +43,7 @@ func (r *BlocklistRepository) Update(ctx context.Context, e blocklist.Entry) err
 
 // Delete soft-deletes the entry.
 func (r *BlocklistRepository) Delete(ctx context.Context, id domain.ID, at time.Time) error {
-	res, err := conn(ctx, r.db).NewUpdate().Model((*blocklistRow)(nil)).
-		Set("deleted_at = ?", at).Set("updated_at = ?", at).Where("id = ?", uid(id)).Exec(ctx)
-	return affectedOne(res, err, "blocklist entry")
+	return softDelete[blocklistRow](ctx, conn(ctx, r.db), id, at, "blocklist entry")
 }
 
 // List pages entries by id.

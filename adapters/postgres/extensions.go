@@ -28,9 +28,7 @@ func (r *CatalogRepository) Create(ctx context.Context, e extension.Entry) error
 
 // Get reads an entry that is not deleted.
 func (r *CatalogRepository) Get(ctx context.Context, id domain.ID) (extension.Entry, error) {
-	var row extensionRow
-	err := conn(ctx, r.db).NewSelect().Model(&row).Where("id = ?", uid(id)).Scan(ctx)
-	return row.toDomain(), translate(err, "catalog entry")
+	return getByID(ctx, r.db, id, "catalog entry", infallible((*extensionRow).toDomain))
 }
 
 // Update stores every column but created_at.
@@ -46,13 +44,11 @@ func (r *CatalogRepository) Update(ctx context.Context, e extension.Entry) error
 // has no soft delete), answering the groups that had it.
 func (r *CatalogRepository) Delete(ctx context.Context, id domain.ID, at time.Time) ([]domain.ID, error) {
 	db := conn(ctx, r.db)
-	res, err := db.NewUpdate().Model((*extensionRow)(nil)).
-		Set("deleted_at = ?", at).Set("updated_at = ?", at).Where("id = ?", uid(id)).Exec(ctx)
-	if err := affectedOne(res, err, "catalog entry"); err != nil {
+	if err := softDelete[extensionRow](ctx, db, id, at, "catalog entry"); err != nil {
 		return nil, err
 	}
 	var groups []uuid.UUID
-	_, err = db.NewDelete().Model((*assignmentRow)(nil)).Where("extension_id = ?", uid(id)).Returning("group_id").Exec(ctx, &groups)
+	_, err := db.NewDelete().Model((*assignmentRow)(nil)).Where("extension_id = ?", uid(id)).Returning("group_id").Exec(ctx, &groups)
 	out := make([]domain.ID, len(groups))
 	for i, g := range groups {
 		out[i] = did(g)

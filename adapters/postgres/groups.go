@@ -28,11 +28,7 @@ func (r *GroupRepository) Create(ctx context.Context, g group.Group) error {
 
 // Get reads a group that is not deleted.
 func (r *GroupRepository) Get(ctx context.Context, id domain.ID) (group.Group, error) {
-	var row groupRow
-	if err := conn(ctx, r.db).NewSelect().Model(&row).Where("id = ?", uid(id)).Scan(ctx); err != nil {
-		return group.Group{}, translate(err, "group")
-	}
-	return row.toDomain()
+	return getByID(ctx, r.db, id, "group", (*groupRow).toDomain)
 }
 
 // Update stores every column but created_at.
@@ -46,9 +42,7 @@ func (r *GroupRepository) Update(ctx context.Context, g group.Group) error {
 
 // Delete soft-deletes the group.
 func (r *GroupRepository) Delete(ctx context.Context, id domain.ID, at time.Time) error {
-	res, err := conn(ctx, r.db).NewUpdate().Model((*groupRow)(nil)).
-		Set("deleted_at = ?", at).Set("updated_at = ?", at).Where("id = ?", uid(id)).Exec(ctx)
-	return affectedOne(res, err, "group")
+	return softDelete[groupRow](ctx, conn(ctx, r.db), id, at, "group")
 }
 
 // List pages groups by id.

@@ -62,9 +62,7 @@ var _ application.UserAccounts = (*UserRepository)(nil)
 
 // Get reads a user that is not deleted.
 func (r *UserRepository) Get(ctx context.Context, id domain.ID) (user.User, error) {
-	var row userRow
-	err := conn(ctx, r.db).NewSelect().Model(&row).Where("id = ?", uid(id)).Scan(ctx)
-	return row.toDomain(), translate(err, "user")
+	return getByID(ctx, r.db, id, "user", infallible((*userRow).toDomain))
 }
 
 // FindByEmail reads a user by email, case-insensitively (the unique index is
@@ -83,9 +81,7 @@ func (r *UserRepository) Update(ctx context.Context, u user.User) error {
 
 // Delete soft-deletes the user.
 func (r *UserRepository) Delete(ctx context.Context, id domain.ID, at time.Time) error {
-	res, err := conn(ctx, r.db).NewUpdate().Model((*userRow)(nil)).
-		Set("deleted_at = ?", at).Set("updated_at = ?", at).Where("id = ?", uid(id)).Exec(ctx)
-	return affectedOne(res, err, "user")
+	return softDelete[userRow](ctx, conn(ctx, r.db), id, at, "user")
 }
 
 // List pages users by id.

@@ -46,9 +46,7 @@ func (r *WebhookRepository) Create(ctx context.Context, e webhook.Endpoint) erro
 
 // Get reads an endpoint that is not deleted.
 func (r *WebhookRepository) Get(ctx context.Context, id domain.ID) (webhook.Endpoint, error) {
-	var row webhookRow
-	err := conn(ctx, r.db).NewSelect().Model(&row).Where("id = ?", uid(id)).Scan(ctx)
-	return row.toDomain(), translate(err, "webhook")
+	return getByID(ctx, r.db, id, "webhook", infallible((*webhookRow).toDomain))
 }
 
 // Update stores what an admin may change; the secrets are the workers' and
@@ -61,9 +59,7 @@ func (r *WebhookRepository) Update(ctx context.Context, e webhook.Endpoint) erro
 
 // Delete soft-deletes the endpoint.
 func (r *WebhookRepository) Delete(ctx context.Context, id domain.ID, at time.Time) error {
-	res, err := conn(ctx, r.db).NewUpdate().Model((*webhookRow)(nil)).
-		Set("deleted_at = ?", at).Set("updated_at = ?", at).Where("id = ?", uid(id)).Exec(ctx)
-	return affectedOne(res, err, "webhook")
+	return softDelete[webhookRow](ctx, conn(ctx, r.db), id, at, "webhook")
 }
 
 // List pages endpoints by id.
