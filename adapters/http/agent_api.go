@@ -168,7 +168,7 @@ func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
 	if err != nil {
 		return agentError(c, err)
 	}
-	body, err := h.heartbeatBodies.get(ans, c.App().Config().JSONEncoder)
+	body, err := h.heartbeatBodies.get(ans, jsonEncode)
 	if err != nil {
 		return err
 	}

@@ -175,7 +175,7 @@ func decodeAgentBody(c *fiber.Ctx, v any, required bool) error {
 		}
 		return nil
 	}
-	if err := c.App().Config().JSONDecoder(body, v); err != nil {
+	if err := jsonDecode(body, v); err != nil {
 		return agentBodyError(err)
 	}
 	return nil

@@ -83,7 +83,7 @@ func newProblem(status int, detail string) Problem {
 
 // WriteProblem sends p as application/problem+json.
 func WriteProblem(c *fiber.Ctx, p Problem) error {
-	body, err := c.App().Config().JSONEncoder(p)
+	body, err := jsonEncode(p)
 	if err != nil {
 		return err
 	}
