@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -94,21 +95,42 @@ const maxLabelSets = 4096
 
 // labelSets is read on every request without a lock or an allocation (a
 // struct key boxed for sync.Map would allocate): a map replaced whole, copy
-// on write, when a new route, method and status combination first shows.
-var labelSets atomic.Pointer[map[labelKey]*requestLabels]
+// on write under labelsMu, when a new route, method and status combination
+// first shows.
+var (
+	labelSets atomic.Pointer[map[labelKey]*requestLabels]
+	labelsMu  sync.Mutex
+)
 
 func labelsFor(route, method string, status int) *requestLabels {
-	key := labelKey{route, method, status}
-	current := labelSets.Load()
-	if current != nil {
-		if l, ok := (*current)[key]; ok {
+	if m := labelSets.Load(); m != nil {
+		if l, ok := (*m)[labelKey{route, method, status}]; ok {
 			return l
 		}
 	}
+	labelsMu.Lock()
+	defer labelsMu.Unlock()
+	current := map[labelKey]*requestLabels{}
+	if m := labelSets.Load(); m != nil {
+		current = *m
+	}
+	if l, ok := current[labelKey{route, method, status}]; ok {
+		return l
+	}
+	l := newRequestLabels(route, method, status)
+	if len(current) < maxLabelSets {
+		next := maps.Clone(current)
+		next[labelKey{route, l.method, status}] = l
+		labelSets.Store(&next)
+	}
+	return l
+}
+
+func newRequestLabels(route, method string, status int) *requestLabels {
 	// Cloned: fiber's method string aliases a buffer the next request
 	// reuses, and the cache and the metric keep it.
 	method = strings.Clone(method)
-	l := &requestLabels{
+	return &requestLabels{
 		method:   method,
 		spanName: method + " " + route,
 		spanAttrs: []attribute.KeyValue{
@@ -120,28 +142,6 @@ func labelsFor(route, method string, status int) *requestLabels {
 			attribute.Int("http.response.status_code", status),
 		)),
 	}
-	for current == nil || len(*current) < maxLabelSets {
-		next := make(map[labelKey]*requestLabels, 1+lenOf(current))
-		if current != nil {
-			maps.Copy(next, *current)
-		}
-		next[labelKey{route, method, status}] = l
-		if labelSets.CompareAndSwap(current, &next) {
-			break
-		}
-		current = labelSets.Load()
-		if prior, ok := (*current)[key]; ok {
-			return prior
-		}
-	}
-	return l
-}
-
-func lenOf(m *map[labelKey]*requestLabels) int {
-	if m == nil {
-		return 0
-	}
-	return len(*m)
 }
 
 // routeTemplate is the matched route's template (/api/v1/groups/:id). A
