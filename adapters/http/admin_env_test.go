@@ -142,16 +142,7 @@ func (e *adminEnv) call(method, path, token, body string, headers ...string) ans
 	}
 	req.Header.Set("User-Agent", "extguard-admin-test")
 	req.Header.Set("X-Forwarded-For", e.clientIP)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := e.app.Test(req, -1)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{status: resp.StatusCode, header: resp.Header, body: b}
+	return send(e.t, e.app, req, headers...)
 }
 
 // as calls with the token of a role.

@@ -216,16 +216,7 @@ func (e *agentEnv) call(method, path, key, agentID string, body []byte, headers 
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := e.app.Test(req, -1)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return answer{status: resp.StatusCode, header: resp.Header, body: b}
+	return send(e.t, e.app, req, headers...)
 }
 
 func enrollBody(machine string) []byte {

@@ -2,8 +2,11 @@ package httpapi_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 )
 
@@ -23,4 +26,20 @@ func execSQL(t testing.TB, db *bun.DB, query string, args ...any) {
 	if _, err := db.NewRaw(query, args...).Exec(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// send sets headers (name, value pairs) on req, serves it through app and
+// reads the whole answer.
+func send(t testing.TB, app *fiber.App, req *http.Request, headers ...string) answer {
+	t.Helper()
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := app.Test(req, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return answer{status: resp.StatusCode, header: resp.Header, body: b}
 }
