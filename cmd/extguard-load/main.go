@@ -59,6 +59,7 @@ type options struct {
 	committers  int
 	gather      time.Duration
 	telemetry   bool
+	onlySat     bool
 }
 
 func main() {
@@ -70,6 +71,7 @@ func main() {
 	flag.IntVar(&o.committers, "committers", application.DefaultReportBatchConfig().Committers, "report batcher committers (to try other settings)")
 	flag.DurationVar(&o.gather, "gather", application.DefaultReportBatchConfig().GatherDelay, "report batcher gather delay (to try other settings)")
 	flag.BoolVar(&o.telemetry, "telemetry", false, "install the production telemetry (tracer and meter SDKs, use-case spans) as `extguard serve` does")
+	flag.BoolVar(&o.onlySat, "saturation-only", false, "stop after the heartbeat and policy phases (quick checks of those two ratios)")
 	flag.IntVar(&o.rounds, "rounds", 8, "slices the minimal, heartbeat and policy phases are interleaved in")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of the fixed-rate report phase (the bar is 60s)")
 	flag.IntVar(&o.rate, "rate", 1000, "reports per second in the fixed-rate phase")

@@ -62,6 +62,9 @@ func measure(ctx context.Context, s *server, f fleet, o options) error {
 		100*hb.perSecond()/minimal.perSecond(), hbSQL, hbFlush))
 	line("policy 304", p304, fmt.Sprintf("%5.1f%% of minimal; SQL from requests: %d; flush statements: %d",
 		100*p304.perSecond()/minimal.perSecond(), pSQL, pFlush))
+	if o.onlySat {
+		return nil
+	}
 
 	items := reportItems(o.rows)
 	report := func(agent string) request {
