@@ -15,8 +15,8 @@ type RecordAccessDenied struct {
 
 // Execute records that actor (with role) was refused permission on route.
 func (uc RecordAccessDenied) Execute(ctx context.Context, actor audit.Actor, role, method, route, permission string) (err error) {
-	ctx, end := observe(ctx, "RecordAccessDenied")
-	defer end(&err)
+	ctx, obs := observe(ctx, "RecordAccessDenied")
+	defer obs.end(&err)
 	return uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.AccessDenied, Actor: actor,
 			Details: map[string]any{"role": role, "method": method, "route": route, "required_permission": permission}})

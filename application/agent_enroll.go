@@ -41,8 +41,8 @@ type EnrollAgent struct {
 // Execute enrolls. Errors: invalid (fields), forbidden (the key's group is
 // gone), unavailable.
 func (uc EnrollAgent) Execute(ctx context.Context, k apikey.Key, in EnrollInput) (_ Enrollment, err error) {
-	ctx, end := observe(ctx, "EnrollAgent")
-	defer end(&err)
+	ctx, obs := observe(ctx, "EnrollAgent")
+	defer obs.end(&err)
 	now := uc.Clock.Now()
 	p := agent.EnrollParams{GroupID: k.GroupID(), MachineID: in.MachineID, UserHash: in.UserHash,
 		DisplayName: in.DisplayName, Platform: in.Platform, AgentVersion: in.AgentVersion, Now: now}

@@ -26,8 +26,8 @@ type RecordHeartbeat struct {
 // agentVersion "" keeps the stored version. Errors: invalid
 // (agent_version), forbidden (decommissioned, group gone), unavailable.
 func (uc RecordHeartbeat) Execute(ctx context.Context, a agent.Agent, agentVersion string) (_ HeartbeatAnswer, err error) {
-	ctx, end := observe(ctx, "RecordHeartbeat")
-	defer end(&err)
+	ctx, obs := observe(ctx, "RecordHeartbeat")
+	defer obs.end(&err)
 	now := uc.Clock.Now()
 	a, err = a.RecordHeartbeat(now)
 	if err != nil {
@@ -67,8 +67,8 @@ type SyncPolicy struct {
 
 // Execute returns the policy. Errors: forbidden (group gone), unavailable.
 func (uc SyncPolicy) Execute(ctx context.Context, a agent.Agent) (_ CompiledPolicy, err error) {
-	ctx, end := observe(ctx, "SyncPolicy")
-	defer end(&err)
+	ctx, obs := observe(ctx, "SyncPolicy")
+	defer obs.end(&err)
 	cp, err := groupPolicy(ctx, uc.Policies, a)
 	if err != nil {
 		return CompiledPolicy{}, err

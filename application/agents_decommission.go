@@ -20,8 +20,8 @@ type DecommissionAgent struct {
 // Execute decommissions the agent. Errors: not_found (unknown, deleted or
 // already decommissioned: a second DELETE is 404 like everywhere else).
 func (uc DecommissionAgent) Execute(ctx context.Context, actor audit.Actor, id domain.ID) (err error) {
-	ctx, end := observe(ctx, "DecommissionAgent")
-	defer end(&err)
+	ctx, obs := observe(ctx, "DecommissionAgent")
+	defer obs.end(&err)
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		a, err := uc.Agents.Get(ctx, id)
 		if err != nil {

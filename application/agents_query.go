@@ -22,8 +22,8 @@ type GetAgent struct {
 
 // Execute answers the agent. Errors: not_found.
 func (uc GetAgent) Execute(ctx context.Context, id domain.ID) (_ AgentDetail, err error) {
-	ctx, end := observe(ctx, "GetAgent")
-	defer end(&err)
+	ctx, obs := observe(ctx, "GetAgent")
+	defer obs.end(&err)
 	a, err := uc.Agents.Get(ctx, id)
 	if err != nil {
 		return AgentDetail{}, err
@@ -45,8 +45,8 @@ type ListAgents struct{ Fleet FleetReader }
 
 // Execute answers one page. Errors: invalid (cursor).
 func (uc ListAgents) Execute(ctx context.Context, f AgentFilter, page PageRequest) (_ Page[agent.Agent], err error) {
-	ctx, end := observe(ctx, "ListAgents")
-	defer end(&err)
+	ctx, obs := observe(ctx, "ListAgents")
+	defer obs.end(&err)
 	return uc.Fleet.Agents(ctx, f, page)
 }
 
@@ -55,8 +55,8 @@ type ListReports struct{ Fleet FleetReader }
 
 // Execute answers one page. Errors: invalid (cursor, since after until).
 func (uc ListReports) Execute(ctx context.Context, f ReportFilter, page PageRequest) (_ Page[ReportRecord], err error) {
-	ctx, end := observe(ctx, "ListReports")
-	defer end(&err)
+	ctx, obs := observe(ctx, "ListReports")
+	defer obs.end(&err)
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Since.Before(f.Until) {
 		return Page[ReportRecord]{}, domain.Invalid("invalid time range", domain.FieldError{Field: "until", Message: "must be after since"})
 	}

@@ -46,8 +46,8 @@ var errUnknownKey = domain.Unauthorized("unknown API key")
 // Errors: unauthorized (malformed, unknown, expired, revoked), unavailable.
 // The request's origin for the anomaly audit row comes from WithOrigin.
 func (uc *AuthenticateAPIKey) Execute(ctx context.Context, presented string) (_ apikey.Key, err error) {
-	ctx, end := observe(ctx, "AuthenticateAPIKey")
-	defer end(&err)
+	ctx, obs := observe(ctx, "AuthenticateAPIKey")
+	defer obs.end(&err)
 	secret, err := apikey.ParseSecret(presented)
 	if err != nil {
 		return apikey.Key{}, err

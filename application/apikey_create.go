@@ -23,8 +23,8 @@ type CreateAPIKey struct {
 // Execute validates and stores the key, audited in the same transaction.
 // Errors: invalid (name, scopes, expires_at), not_found (group).
 func (uc CreateAPIKey) Execute(ctx context.Context, actor audit.Actor, groupID domain.ID, name string, scopes []string, expiresAt *time.Time) (_ apikey.Key, _ apikey.Secret, err error) {
-	ctx, end := observe(ctx, "CreateAPIKey")
-	defer end(&err)
+	ctx, obs := observe(ctx, "CreateAPIKey")
+	defer obs.end(&err)
 	secret, err := apikey.GenerateSecret(rand.Reader)
 	if err != nil {
 		return apikey.Key{}, apikey.Secret{}, err

@@ -15,7 +15,7 @@ type ListAPIKeys struct {
 
 // Execute returns the keys. Errors: unavailable when the database is down.
 func (uc ListAPIKeys) Execute(ctx context.Context, groupID domain.ID) (_ []apikey.Key, err error) {
-	ctx, end := observe(ctx, "ListAPIKeys")
-	defer end(&err)
+	ctx, obs := observe(ctx, "ListAPIKeys")
+	defer obs.end(&err)
 	return uc.Keys.ListByGroup(ctx, groupID)
 }

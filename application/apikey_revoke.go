@@ -21,8 +21,8 @@ type RevokeAPIKey struct {
 // Execute revokes keyID; revoking a revoked key changes nothing and writes
 // no second audit row. Errors: not_found.
 func (uc RevokeAPIKey) Execute(ctx context.Context, actor audit.Actor, keyID domain.ID) (err error) {
-	ctx, end := observe(ctx, "RevokeAPIKey")
-	defer end(&err)
+	ctx, obs := observe(ctx, "RevokeAPIKey")
+	defer obs.end(&err)
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		k, err := uc.Keys.Get(ctx, keyID)
 		if err != nil {

@@ -18,8 +18,8 @@ type RemoveAssignment struct {
 // Execute removes the assignment. Errors: not_found (not assigned, or an
 // unknown group or entry).
 func (uc RemoveAssignment) Execute(ctx context.Context, actor audit.Actor, groupID, entryID domain.ID) (err error) {
-	ctx, end := observe(ctx, "RemoveAssignment")
-	defer end(&err)
+	ctx, obs := observe(ctx, "RemoveAssignment")
+	defer obs.end(&err)
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		a, err := uc.Assignments.Get(ctx, groupID, entryID)
 		if err != nil {

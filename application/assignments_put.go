@@ -22,8 +22,8 @@ type PutAssignment struct {
 // Execute answers the assignment and whether it was created. Errors:
 // not_found (group or catalog entry).
 func (uc PutAssignment) Execute(ctx context.Context, actor audit.Actor, groupID, entryID domain.ID, required bool) (_ Assignment, _ bool, err error) {
-	ctx, end := observe(ctx, "PutAssignment")
-	defer end(&err)
+	ctx, obs := observe(ctx, "PutAssignment")
+	defer obs.end(&err)
 	var a Assignment
 	var created bool
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {

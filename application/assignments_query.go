@@ -14,8 +14,8 @@ type ListAssignments struct {
 
 // Execute answers one page. Errors: not_found (group), invalid (cursor).
 func (uc ListAssignments) Execute(ctx context.Context, groupID domain.ID, page PageRequest) (_ Page[Assignment], err error) {
-	ctx, end := observe(ctx, "ListAssignments")
-	defer end(&err)
+	ctx, obs := observe(ctx, "ListAssignments")
+	defer obs.end(&err)
 	if _, err := uc.Groups.Get(ctx, groupID); err != nil {
 		return Page[Assignment]{}, err
 	}

@@ -27,8 +27,8 @@ type NewBlocklistInput struct {
 
 // Execute creates the entry. Errors: invalid, conflict (same type and pattern).
 func (uc CreateBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, in NewBlocklistInput) (_ blocklist.Entry, err error) {
-	ctx, end := observe(ctx, "CreateBlocklistEntry")
-	defer end(&err)
+	ctx, obs := observe(ctx, "CreateBlocklistEntry")
+	defer obs.end(&err)
 	e, err := blocklist.NewEntry(blocklist.EntryParams{PatternType: in.PatternType, Pattern: in.Pattern, Reason: in.Reason,
 		CreatedBy: userID(actor), IsActive: in.IsActive, CreatedAt: uc.Clock.Now()})
 	if err != nil {

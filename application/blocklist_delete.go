@@ -18,8 +18,8 @@ type DeleteBlocklistEntry struct {
 
 // Execute deletes the entry. Errors: not_found (also when already deleted).
 func (uc DeleteBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID) (err error) {
-	ctx, end := observe(ctx, "DeleteBlocklistEntry")
-	defer end(&err)
+	ctx, obs := observe(ctx, "DeleteBlocklistEntry")
+	defer obs.end(&err)
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		e, err := uc.Blocklist.Get(ctx, id)
 		if err != nil {

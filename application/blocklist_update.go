@@ -27,8 +27,8 @@ type BlocklistChanges struct {
 
 // Execute applies the changes. Errors: not_found, invalid, conflict.
 func (uc UpdateBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in BlocklistChanges) (_ blocklist.Entry, err error) {
-	ctx, end := observe(ctx, "UpdateBlocklistEntry")
-	defer end(&err)
+	ctx, obs := observe(ctx, "UpdateBlocklistEntry")
+	defer obs.end(&err)
 	var next blocklist.Entry
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		before, err := uc.Blocklist.Get(ctx, id)

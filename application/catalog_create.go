@@ -31,8 +31,8 @@ type NewCatalogEntryInput struct {
 // Execute creates the entry. Errors: invalid (every bad field), conflict
 // (extension id already in the catalog).
 func (uc CreateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, in NewCatalogEntryInput) (_ extension.Entry, err error) {
-	ctx, end := observe(ctx, "CreateCatalogEntry")
-	defer end(&err)
+	ctx, obs := observe(ctx, "CreateCatalogEntry")
+	defer obs.end(&err)
 	e, err := extension.NewEntry(extension.EntryParams{ExtensionID: in.ExtensionID, Name: in.Name, Publisher: in.Publisher,
 		PinnedVersion: in.PinnedVersion, SHA256: in.SHA256, MarketplaceURL: in.MarketplaceURL, IsBlocked: in.IsBlocked,
 		BlockReason: in.BlockReason, CreatedAt: uc.Clock.Now()})

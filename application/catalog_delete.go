@@ -20,8 +20,8 @@ type DeleteCatalogEntry struct {
 
 // Execute deletes the entry. Errors: not_found (also when already deleted).
 func (uc DeleteCatalogEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID) (err error) {
-	ctx, end := observe(ctx, "DeleteCatalogEntry")
-	defer end(&err)
+	ctx, obs := observe(ctx, "DeleteCatalogEntry")
+	defer obs.end(&err)
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		e, err := uc.Catalog.Get(ctx, id)
 		if err != nil {

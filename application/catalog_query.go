@@ -12,8 +12,8 @@ type GetCatalogEntry struct{ Catalog CatalogRepository }
 
 // Execute answers the entry. Errors: not_found.
 func (uc GetCatalogEntry) Execute(ctx context.Context, id domain.ID) (_ extension.Entry, err error) {
-	ctx, end := observe(ctx, "GetCatalogEntry")
-	defer end(&err)
+	ctx, obs := observe(ctx, "GetCatalogEntry")
+	defer obs.end(&err)
 	return uc.Catalog.Get(ctx, id)
 }
 
@@ -22,7 +22,7 @@ type ListCatalog struct{ Catalog CatalogRepository }
 
 // Execute answers one page. Errors: invalid (cursor).
 func (uc ListCatalog) Execute(ctx context.Context, f CatalogFilter, page PageRequest) (_ Page[extension.Entry], err error) {
-	ctx, end := observe(ctx, "ListCatalog")
-	defer end(&err)
+	ctx, obs := observe(ctx, "ListCatalog")
+	defer obs.end(&err)
 	return uc.Catalog.List(ctx, f, page)
 }

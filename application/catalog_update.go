@@ -31,8 +31,8 @@ type CatalogEntryChanges struct {
 
 // Execute applies the changes. Errors: not_found, invalid, conflict.
 func (uc UpdateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in CatalogEntryChanges) (_ extension.Entry, err error) {
-	ctx, end := observe(ctx, "UpdateCatalogEntry")
-	defer end(&err)
+	ctx, obs := observe(ctx, "UpdateCatalogEntry")
+	defer obs.end(&err)
 	var next extension.Entry
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		before, err := uc.Catalog.Get(ctx, id)

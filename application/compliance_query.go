@@ -19,8 +19,8 @@ type GroupCompliance struct {
 
 // Execute answers the summary. Errors: not_found (group).
 func (uc GroupCompliance) Execute(ctx context.Context, groupID domain.ID) (_ ComplianceSummary, err error) {
-	ctx, end := observe(ctx, "GroupCompliance")
-	defer end(&err)
+	ctx, obs := observe(ctx, "GroupCompliance")
+	defer obs.end(&err)
 	if _, err := uc.Groups.Get(ctx, groupID); err != nil {
 		return ComplianceSummary{}, err
 	}
@@ -32,7 +32,7 @@ type FleetCompliance struct{ Compliance ComplianceReader }
 
 // Execute answers the fleet-wide summary.
 func (uc FleetCompliance) Execute(ctx context.Context) (_ ComplianceSummary, err error) {
-	ctx, end := observe(ctx, "FleetCompliance")
-	defer end(&err)
+	ctx, obs := observe(ctx, "FleetCompliance")
+	defer obs.end(&err)
 	return uc.Compliance.Summary(ctx, domain.NilID, TopOffenders)
 }

@@ -19,8 +19,8 @@ type CreateFirstAdmin struct {
 
 // Execute returns whether it created the admin.
 func (uc CreateFirstAdmin) Execute(ctx context.Context, email, password string) (_ bool, err error) {
-	ctx, end := observe(ctx, "CreateFirstAdmin")
-	defer end(&err)
+	ctx, obs := observe(ctx, "CreateFirstAdmin")
+	defer obs.end(&err)
 	if err := user.ValidatePassword(password); err != nil {
 		return false, err
 	}

@@ -28,8 +28,8 @@ type NewGroupInput struct {
 
 // Execute creates the group. Errors: invalid (every bad field), conflict (name taken).
 func (uc CreateGroup) Execute(ctx context.Context, actor audit.Actor, in NewGroupInput) (_ group.Group, err error) {
-	ctx, end := observe(ctx, "CreateGroup")
-	defer end(&err)
+	ctx, obs := observe(ctx, "CreateGroup")
+	defer obs.end(&err)
 	var fe domain.FieldErrors
 	settings, err := group.ParseSettings(in.Settings)
 	fe.Include("settings", err)

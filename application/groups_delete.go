@@ -26,8 +26,8 @@ type DeleteGroup struct {
 
 // Execute deletes the group. Errors: not_found, conflict (agents enrolled).
 func (uc DeleteGroup) Execute(ctx context.Context, actor audit.Actor, id domain.ID) (err error) {
-	ctx, end := observe(ctx, "DeleteGroup")
-	defer end(&err)
+	ctx, obs := observe(ctx, "DeleteGroup")
+	defer obs.end(&err)
 	var revoked []domain.ID
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		revoked = nil // a retried transaction starts over

@@ -12,8 +12,8 @@ type GetGroup struct{ Groups GroupRepository }
 
 // Execute answers the group. Errors: not_found.
 func (uc GetGroup) Execute(ctx context.Context, id domain.ID) (_ group.Group, err error) {
-	ctx, end := observe(ctx, "GetGroup")
-	defer end(&err)
+	ctx, obs := observe(ctx, "GetGroup")
+	defer obs.end(&err)
 	return uc.Groups.Get(ctx, id)
 }
 
@@ -22,7 +22,7 @@ type ListGroups struct{ Groups GroupRepository }
 
 // Execute answers one page. Errors: invalid (cursor).
 func (uc ListGroups) Execute(ctx context.Context, f GroupFilter, page PageRequest) (_ Page[group.Group], err error) {
-	ctx, end := observe(ctx, "ListGroups")
-	defer end(&err)
+	ctx, obs := observe(ctx, "ListGroups")
+	defer obs.end(&err)
 	return uc.Groups.List(ctx, f, page)
 }

@@ -28,8 +28,8 @@ type GroupChanges struct {
 
 // Execute applies the changes. Errors: not_found, invalid, conflict (name taken).
 func (uc UpdateGroup) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in GroupChanges) (_ group.Group, err error) {
-	ctx, end := observe(ctx, "UpdateGroup")
-	defer end(&err)
+	ctx, obs := observe(ctx, "UpdateGroup")
+	defer obs.end(&err)
 	var next group.Group
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		before, err := uc.Groups.Get(ctx, id)

@@ -27,8 +27,8 @@ type InstallationQuery struct {
 
 // Execute answers one page. Errors: invalid (every bad field, cursor).
 func (uc FindInstallations) Execute(ctx context.Context, q InstallationQuery, page PageRequest) (_ Page[Installation], err error) {
-	ctx, end := observe(ctx, "FindInstallations")
-	defer end(&err)
+	ctx, obs := observe(ctx, "FindInstallations")
+	defer obs.end(&err)
 	f, pattern, err := q.filter()
 	if err != nil {
 		return Page[Installation]{}, err

@@ -31,15 +31,23 @@ func SetUseCaseObserver(o UseCaseObserver) {
 // observe starts watching a use case. Use it first thing, with a named error
 // result, so the observer sees how the use case ended:
 //
-//	ctx, end := observe(ctx, "CreateGroup")
-//	defer end(&err)
-func observe(ctx context.Context, useCase string) (context.Context, func(*error)) {
+//	ctx, obs := observe(ctx, "CreateGroup")
+//	defer obs.end(&err)
+func observe(ctx context.Context, useCase string) (context.Context, observation) {
 	o := useCaseObserver.Load()
 	if o == nil {
-		return ctx, endNothing
+		return ctx, observation{}
 	}
 	ctx, done := (*o).Start(ctx, useCase)
-	return ctx, func(err *error) { done(*err) }
+	return ctx, observation{done: done}
 }
 
-func endNothing(*error) {}
+// observation is a value, not a closure, so that watching a use case costs
+// no allocation: the agent API's requests run two or three use cases each.
+type observation struct{ done func(error) }
+
+func (o observation) end(err *error) {
+	if o.done != nil {
+		o.done(*err)
+	}
+}

@@ -13,8 +13,8 @@ type ViewGroupPolicy struct{ Inputs PolicyInputs }
 
 // Execute answers the compiled policy. Errors: not_found (group).
 func (uc ViewGroupPolicy) Execute(ctx context.Context, groupID domain.ID) (_ policy.Policy, err error) {
-	ctx, end := observe(ctx, "ViewGroupPolicy")
-	defer end(&err)
+	ctx, obs := observe(ctx, "ViewGroupPolicy")
+	defer obs.end(&err)
 	in, err := uc.Inputs.Load(ctx, groupID)
 	if err != nil {
 		return policy.Policy{}, err

@@ -22,8 +22,8 @@ type SubmitReport struct {
 // (group gone), rate_limited (*RateLimitedError, the queue is full),
 // unavailable.
 func (uc SubmitReport) Execute(ctx context.Context, a agent.Agent, p report.ReportParams, clientIP string) (_ policy.Verdict, err error) {
-	ctx, end := observe(ctx, "SubmitReport")
-	defer end(&err)
+	ctx, obs := observe(ctx, "SubmitReport")
+	defer obs.end(&err)
 	now := uc.Clock.Now()
 	r, err := report.NewReport(p, now)
 	if err != nil {

@@ -44,8 +44,8 @@ type RevalidateExtension struct {
 // for download failures worth retrying; invalid for packages that will not
 // get better (refused host, too large, unsafe zip); internal.
 func (uc RevalidateExtension) Execute(ctx context.Context, req RevalidationRequest) (_ RevalidationOutcome, err error) {
-	ctx, end := observe(ctx, "RevalidateExtension")
-	defer end(&err)
+	ctx, obs := observe(ctx, "RevalidateExtension")
+	defer obs.end(&err)
 	entry, err := uc.Catalog.Get(ctx, req.ExtensionID)
 	if domain.CodeOf(err) == domain.CodeNotFound {
 		return RevalidationSkipped, nil

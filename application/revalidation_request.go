@@ -20,8 +20,8 @@ type RequestRevalidation struct {
 // pinned version, checksum or marketplace URL to check against; unavailable
 // when the queue cannot be reached.
 func (uc RequestRevalidation) Execute(ctx context.Context, actor audit.Actor, extensionID domain.ID) (err error) {
-	ctx, end := observe(ctx, "RequestRevalidation")
-	defer end(&err)
+	ctx, obs := observe(ctx, "RequestRevalidation")
+	defer obs.end(&err)
 	e, err := uc.Catalog.Get(ctx, extensionID)
 	if err != nil {
 		return err

@@ -18,8 +18,8 @@ type SweepRevalidation struct {
 // unavailable when the queue fails part-way (a rerun queues the rest; a
 // duplicate revalidation is harmless).
 func (uc SweepRevalidation) Execute(ctx context.Context) (_ int, err error) {
-	ctx, end := observe(ctx, "SweepRevalidation")
-	defer end(&err)
+	ctx, obs := observe(ctx, "SweepRevalidation")
+	defer obs.end(&err)
 	ids, err := uc.Catalog.ListRevalidatable(ctx)
 	if err != nil {
 		return 0, err

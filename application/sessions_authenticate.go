@@ -20,8 +20,8 @@ var errBadSession = domain.Unauthorized("missing, expired or revoked session tok
 
 // Execute answers the principal behind token. Errors: unauthorized.
 func (uc AuthenticateSession) Execute(ctx context.Context, token string) (_ Principal, err error) {
-	ctx, end := observe(ctx, "AuthenticateSession")
-	defer end(&err)
+	ctx, obs := observe(ctx, "AuthenticateSession")
+	defer obs.end(&err)
 	if !IsSessionToken(token) {
 		return Principal{}, errBadSession
 	}

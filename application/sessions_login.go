@@ -60,8 +60,8 @@ var errBadCredentials = domain.Unauthorized("invalid email or password")
 
 // Execute logs in; client carries the caller's IP and user agent.
 func (uc *Login) Execute(ctx context.Context, email, password string, client audit.Actor) (_ LoginResult, err error) {
-	ctx, end := observe(ctx, "Login")
-	defer end(&err)
+	ctx, obs := observe(ctx, "Login")
+	defer obs.end(&err)
 	var fe domain.FieldErrors
 	if strings.TrimSpace(email) == "" {
 		fe.Add("email", "is required")

@@ -18,8 +18,8 @@ type Logout struct {
 
 // Execute ends p's session.
 func (uc Logout) Execute(ctx context.Context, p Principal) (err error) {
-	ctx, end := observe(ctx, "Logout")
-	defer end(&err)
+	ctx, obs := observe(ctx, "Logout")
+	defer obs.end(&err)
 	if p.SessionID.IsZero() {
 		return domain.Invalid("API keys are revoked, not logged out", domain.FieldError{Field: "authorization",
 			Message: "log out with a session token; revoke API keys with DELETE /api/v1/api-keys/{id}"})

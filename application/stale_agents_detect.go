@@ -15,8 +15,8 @@ type DetectStaleAgents struct {
 // Execute runs one scan. Running it twice at the same time is harmless: a
 // transition is made (and audited) once. Errors: unavailable, internal.
 func (uc DetectStaleAgents) Execute(ctx context.Context) (_ StaleScanResult, err error) {
-	ctx, end := observe(ctx, "DetectStaleAgents")
-	defer end(&err)
+	ctx, obs := observe(ctx, "DetectStaleAgents")
+	defer obs.end(&err)
 	var res StaleScanResult
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		var err error

@@ -27,8 +27,8 @@ type NewUserInput struct {
 
 // Execute creates the user. Errors: invalid (every bad field), conflict (email taken).
 func (uc CreateUser) Execute(ctx context.Context, actor audit.Actor, in NewUserInput) (_ user.User, err error) {
-	ctx, end := observe(ctx, "CreateUser")
-	defer end(&err)
+	ctx, obs := observe(ctx, "CreateUser")
+	defer obs.end(&err)
 	var fe domain.FieldErrors
 	pwErr := user.ValidatePassword(in.Password)
 	fe.Include("", pwErr)

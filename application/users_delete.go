@@ -19,8 +19,8 @@ type DeleteUser struct {
 
 // Execute deletes the user. Errors: not_found (also when already deleted), conflict.
 func (uc DeleteUser) Execute(ctx context.Context, actor audit.Actor, id domain.ID) (err error) {
-	ctx, end := observe(ctx, "DeleteUser")
-	defer end(&err)
+	ctx, obs := observe(ctx, "DeleteUser")
+	defer obs.end(&err)
 	now := uc.Clock.Now()
 	return uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		u, err := uc.Users.Get(ctx, id)

@@ -12,8 +12,8 @@ type GetUser struct{ Users UserAccounts }
 
 // Execute answers the user. Errors: not_found.
 func (uc GetUser) Execute(ctx context.Context, id domain.ID) (_ user.User, err error) {
-	ctx, end := observe(ctx, "GetUser")
-	defer end(&err)
+	ctx, obs := observe(ctx, "GetUser")
+	defer obs.end(&err)
 	return uc.Users.Get(ctx, id)
 }
 
@@ -22,7 +22,7 @@ type ListUsers struct{ Users UserAccounts }
 
 // Execute answers one page. Errors: invalid (cursor).
 func (uc ListUsers) Execute(ctx context.Context, f UserFilter, page PageRequest) (_ Page[user.User], err error) {
-	ctx, end := observe(ctx, "ListUsers")
-	defer end(&err)
+	ctx, obs := observe(ctx, "ListUsers")
+	defer obs.end(&err)
 	return uc.Users.List(ctx, f, page)
 }

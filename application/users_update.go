@@ -32,8 +32,8 @@ type UserChanges struct {
 // Execute applies the changes. Errors: not_found, invalid, conflict (email
 // taken, last admin).
 func (uc UpdateUser) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in UserChanges) (_ user.User, err error) {
-	ctx, end := observe(ctx, "UpdateUser")
-	defer end(&err)
+	ctx, obs := observe(ctx, "UpdateUser")
+	defer obs.end(&err)
 	patch := user.UserPatch{Email: in.Email, DisplayName: in.DisplayName, Role: in.Role, IsActive: in.IsActive, At: uc.Clock.Now()}
 	if in.Password != nil {
 		if err := user.ValidatePassword(*in.Password); err != nil {

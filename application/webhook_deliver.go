@@ -42,8 +42,8 @@ type DeliverWebhook struct {
 // so a duplicate task is harmless. Errors: internal or unavailable when the
 // database fails; the attempt may then be repeated (at least once).
 func (uc DeliverWebhook) Execute(ctx context.Context, deliveryID domain.ID) (_ DeliveryStatus, err error) {
-	ctx, end := observe(ctx, "DeliverWebhook")
-	defer end(&err)
+	ctx, obs := observe(ctx, "DeliverWebhook")
+	defer obs.end(&err)
 	now := uc.Clock.Now()
 	d, ok, err := uc.Deliveries.Claim(ctx, deliveryID, now, uc.lease())
 	if err != nil || !ok {

@@ -54,8 +54,8 @@ type ListWebhookDeliveries struct {
 // an unknown or deleted webhook; invalid for a limit outside 0..500 or a
 // cursor this API did not hand out.
 func (uc ListWebhookDeliveries) Execute(ctx context.Context, webhookID domain.ID, limit int, cursor string) (_ []DeliveryView, _ string, err error) {
-	ctx, end := observe(ctx, "ListWebhookDeliveries")
-	defer end(&err)
+	ctx, obs := observe(ctx, "ListWebhookDeliveries")
+	defer obs.end(&err)
 	var fe domain.FieldErrors
 	if limit < 0 || limit > MaxDeliveryPageSize {
 		fe.Add("limit", "must be between 1 and 500")

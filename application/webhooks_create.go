@@ -29,8 +29,8 @@ type NewWebhookInput struct {
 
 // Execute creates the endpoint. Errors: invalid (every bad field, a private target).
 func (uc CreateWebhook) Execute(ctx context.Context, actor audit.Actor, in NewWebhookInput) (_ webhook.Endpoint, err error) {
-	ctx, end := observe(ctx, "CreateWebhook")
-	defer end(&err)
+	ctx, obs := observe(ctx, "CreateWebhook")
+	defer obs.end(&err)
 	secret, err := uc.Secrets.Generate()
 	if err != nil {
 		return webhook.Endpoint{}, err

@@ -17,8 +17,8 @@ type DeleteWebhook struct {
 
 // Execute deletes the endpoint. Errors: not_found (also when already deleted).
 func (uc DeleteWebhook) Execute(ctx context.Context, actor audit.Actor, id domain.ID) (err error) {
-	ctx, end := observe(ctx, "DeleteWebhook")
-	defer end(&err)
+	ctx, obs := observe(ctx, "DeleteWebhook")
+	defer obs.end(&err)
 	return uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		e, err := uc.Hooks.Get(ctx, id)
 		if err != nil {

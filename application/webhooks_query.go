@@ -12,8 +12,8 @@ type GetWebhook struct{ Hooks WebhookRepository }
 
 // Execute answers the endpoint. Errors: not_found.
 func (uc GetWebhook) Execute(ctx context.Context, id domain.ID) (_ webhook.Endpoint, err error) {
-	ctx, end := observe(ctx, "GetWebhook")
-	defer end(&err)
+	ctx, obs := observe(ctx, "GetWebhook")
+	defer obs.end(&err)
 	return uc.Hooks.Get(ctx, id)
 }
 
@@ -22,7 +22,7 @@ type ListWebhooks struct{ Hooks WebhookRepository }
 
 // Execute answers one page. Errors: invalid (cursor).
 func (uc ListWebhooks) Execute(ctx context.Context, f WebhookFilter, page PageRequest) (_ Page[webhook.Endpoint], err error) {
-	ctx, end := observe(ctx, "ListWebhooks")
-	defer end(&err)
+	ctx, obs := observe(ctx, "ListWebhooks")
+	defer obs.end(&err)
 	return uc.Hooks.List(ctx, f, page)
 }

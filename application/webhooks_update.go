@@ -28,8 +28,8 @@ type WebhookChanges struct {
 
 // Execute applies the changes. Errors: not_found, invalid.
 func (uc UpdateWebhook) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in WebhookChanges) (_ webhook.Endpoint, err error) {
-	ctx, end := observe(ctx, "UpdateWebhook")
-	defer end(&err)
+	ctx, obs := observe(ctx, "UpdateWebhook")
+	defer obs.end(&err)
 	var next webhook.Endpoint
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		before, err := uc.Hooks.Get(ctx, id)
