@@ -32,7 +32,9 @@ func Instrument(log *slog.Logger) fiber.Handler {
 		metric.WithUnit("s"), metric.WithDescription("HTTP request latency by route and status"),
 		metric.WithExplicitBucketBoundaries(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 	prop := otel.GetTextMapPropagator()
-	serverKind := trace.WithSpanKind(trace.SpanKindServer) // built once: each build allocates
+	// Options are passed as ready slices: a variadic call through an
+	// interface would allocate its slice on every request.
+	serverKind := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
 
 	return func(c *fiber.Ctx) error {
 		// fasthttp stamps each request as its handling starts; reusing the
@@ -42,7 +44,7 @@ func Instrument(log *slog.Logger) fiber.Handler {
 			start = time.Now()
 		}
 		ctx := prop.Extract(c.UserContext(), headerCarrier{c})
-		ctx, span := tracer.Start(ctx, c.Method(), serverKind)
+		ctx, span := tracer.Start(ctx, c.Method(), serverKind...)
 		c.SetUserContext(ctx)
 
 		err := c.Next()
@@ -63,7 +65,7 @@ func Instrument(log *slog.Logger) fiber.Handler {
 		span.End()
 
 		elapsed := time.Since(start)
-		duration.Record(ctx, elapsed.Seconds(), l.metricAttrs)
+		duration.Record(ctx, elapsed.Seconds(), l.metricAttrs...)
 		if log.Enabled(ctx, slog.LevelInfo) { // a fleet runs at warn: skip building the line
 			log.LogAttrs(ctx, slog.LevelInfo, "request",
 				slog.String("method", l.method), slog.String("route", route),
@@ -80,7 +82,7 @@ type requestLabels struct {
 	method      string
 	spanName    string
 	spanAttrs   []attribute.KeyValue
-	metricAttrs metric.MeasurementOption
+	metricAttrs []metric.RecordOption
 }
 
 type labelKey struct {
@@ -136,11 +138,11 @@ func newRequestLabels(route, method string, status int) *requestLabels {
 		spanAttrs: []attribute.KeyValue{
 			semconv.HTTPRequestMethodKey.String(method), semconv.HTTPRoute(route), semconv.HTTPResponseStatusCode(status),
 		},
-		metricAttrs: metric.WithAttributeSet(attribute.NewSet(
+		metricAttrs: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(
 			attribute.String("http.route", route),
 			attribute.String("http.request.method", method),
 			attribute.Int("http.response.status_code", status),
-		)),
+		))},
 	}
 }
 
@@ -163,28 +165,33 @@ var (
 	agentMeter         = otel.Meter(instrumentationName)
 	policyAnswers, _   = agentMeter.Int64Counter("extguard.agent.policy.answers", metric.WithDescription("Agent policy requests answered, by status (200 full policy, 304 not modified)"))
 	reportsIngested, _ = agentMeter.Int64Counter("extguard.agent.reports.ingested", metric.WithDescription("Agent inventory reports accepted, by the verdict returned"))
-	notModifiedAttrs   = metric.WithAttributes(attribute.String("status", "304"))
-	fullPolicyAttrs    = metric.WithAttributes(attribute.String("status", "200"))
-	compliantAttrs     = metric.WithAttributes(attribute.String("verdict", "compliant"))
-	noncompliantAttrs  = metric.WithAttributes(attribute.String("verdict", "noncompliant"))
+	notModifiedAttrs   = addOptions(attribute.String("status", "304"))
+	fullPolicyAttrs    = addOptions(attribute.String("status", "200"))
+	compliantAttrs     = addOptions(attribute.String("verdict", "compliant"))
+	noncompliantAttrs  = addOptions(attribute.String("verdict", "noncompliant"))
 )
+
+// addOptions is a counter's attributes as a ready slice (see Instrument).
+func addOptions(kv ...attribute.KeyValue) []metric.AddOption {
+	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
+}
 
 // countPolicyAnswer records one policy answer (304 when notModified).
 func countPolicyAnswer(ctx context.Context, notModified bool) {
 	if notModified {
-		policyAnswers.Add(ctx, 1, notModifiedAttrs)
+		policyAnswers.Add(ctx, 1, notModifiedAttrs...)
 		return
 	}
-	policyAnswers.Add(ctx, 1, fullPolicyAttrs)
+	policyAnswers.Add(ctx, 1, fullPolicyAttrs...)
 }
 
 // countReportIngested records one accepted report and its verdict.
 func countReportIngested(ctx context.Context, compliant bool) {
 	if compliant {
-		reportsIngested.Add(ctx, 1, compliantAttrs)
+		reportsIngested.Add(ctx, 1, compliantAttrs...)
 		return
 	}
-	reportsIngested.Add(ctx, 1, noncompliantAttrs)
+	reportsIngested.Add(ctx, 1, noncompliantAttrs...)
 }
 
 // headerCarrier reads request headers for the propagator. Values are
