@@ -52,7 +52,7 @@ func (uc *AuthenticateAPIKey) Execute(ctx context.Context, presented string) (_ 
 	if err != nil {
 		return apikey.Key{}, err
 	}
-	k, err := uc.Lookup.FindByHash(ctx, secret.Hash())
+	k, err := uc.Lookup.FindByDigest(ctx, secret.Digest())
 	if err != nil {
 		if domain.CodeOf(err) == domain.CodeNotFound {
 			return apikey.Key{}, errUnknownKey

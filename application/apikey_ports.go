@@ -22,13 +22,13 @@ type APIKeyRepository interface {
 	SaveRevocation(ctx context.Context, k apikey.Key) error
 }
 
-// APIKeyLookup finds the key a presented secret hashes to. The adapter
+// APIKeyLookup finds the key whose secret has the digest. The adapter
 // serves it from a short-lived in-process cache that APIKeyInvalidator
 // empties on every instance, and reads PostgreSQL while the invalidation
-// channel is down. Errors: not_found for an unknown hash, unavailable when
+// channel is down. Errors: not_found for an unknown digest, unavailable when
 // the database cannot be reached.
 type APIKeyLookup interface {
-	FindByHash(ctx context.Context, hash string) (apikey.Key, error)
+	FindByDigest(ctx context.Context, digest apikey.Digest) (apikey.Key, error)
 }
 
 // APIKeyInvalidator tells every API instance that a key changed (revoked),

@@ -72,11 +72,12 @@ func (r *APIKeyRepository) Get(ctx context.Context, id domain.ID) (apikey.Key, e
 	return getByID(ctx, r.db, id, "API key", infallible((*apiKeyRow).toDomain))
 }
 
-// FindByHash reads the key whose secret hashes to hash (unique index). A
-// key of a deleted group is not found: deleting a group ends its keys.
-func (r *APIKeyRepository) FindByHash(ctx context.Context, hash string) (apikey.Key, error) {
+// FindByDigest reads the key whose secret has the digest (unique index on
+// key_hash). A key of a deleted group is not found: deleting a group ends
+// its keys.
+func (r *APIKeyRepository) FindByDigest(ctx context.Context, digest apikey.Digest) (apikey.Key, error) {
 	var row apiKeyRow
-	err := conn(ctx, r.db).NewSelect().Model(&row).Where("key_hash = ?", hash).
+	err := conn(ctx, r.db).NewSelect().Model(&row).Where("key_hash = ?", digest.String()).
 		Where("?TableAlias.group_id IS NULL OR EXISTS (SELECT 1 FROM groups g WHERE g.id = ?TableAlias.group_id AND g.deleted_at IS NULL)").
 		Scan(ctx)
 	if err != nil {

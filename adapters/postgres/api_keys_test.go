@@ -35,11 +35,11 @@ func TestAPIKeyRepositoryRoundTripRevocationAndBatchedUse(t *testing.T) {
 	if err := repo.Create(ctx, k); err != nil {
 		t.Fatal(err)
 	}
-	got, err := repo.FindByHash(ctx, secret.Hash())
+	got, err := repo.FindByDigest(ctx, secret.Digest())
 	if err != nil || got.ID() != k.ID() || got.GroupID() != gid || !got.HasScope(apikey.ScopeAgent) {
 		t.Fatalf("find by hash: %v %+v", err, got)
 	}
-	if _, err := repo.FindByHash(ctx, "00"); domain.CodeOf(err) != domain.CodeNotFound {
+	if _, err := repo.FindByDigest(ctx, apikey.Digest{}); domain.CodeOf(err) != domain.CodeNotFound {
 		t.Fatalf("unknown hash: %v", err)
 	}
 	other, _ := apikey.GenerateSecret(rand.Reader)
@@ -83,13 +83,13 @@ func TestAPIKeysOfADeletedGroupAreNotFound(t *testing.T) {
 	if err := repo.Create(ctx, k); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := repo.FindByHash(ctx, secret.Hash()); err != nil {
+	if _, err := repo.FindByDigest(ctx, secret.Digest()); err != nil {
 		t.Fatalf("live group's key: %v", err)
 	}
 	if _, err := db.NewRaw(`UPDATE groups SET deleted_at = now() WHERE id = ?`, gid.String()).Exec(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := repo.FindByHash(ctx, secret.Hash()); domain.CodeOf(err) != domain.CodeNotFound {
+	if _, err := repo.FindByDigest(ctx, secret.Digest()); domain.CodeOf(err) != domain.CodeNotFound {
 		t.Fatalf("a deleted group's key must not authenticate: %v", err)
 	}
 }

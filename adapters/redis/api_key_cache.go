@@ -17,12 +17,12 @@ const topicAPIKey = "apikey"
 // revocation empties it at once through the bus.
 const APIKeyTTL = time.Minute
 
-// APIKeyCache is a read-through cache of keys by hash in front of the
+// APIKeyCache is a read-through cache of keys by digest in front of the
 // database. Expiry needs no invalidation: it is judged on every request.
 type APIKeyCache struct {
 	source application.APIKeyLookup
 	bus    *Bus
-	cache  *localCache[string, apikey.Key]
+	cache  *localCache[apikey.Digest, apikey.Key]
 	flight singleflight.Group
 }
 
@@ -33,28 +33,28 @@ var (
 
 // NewAPIKeyCache returns the cache on source, invalidated through bus.
 func NewAPIKeyCache(source application.APIKeyLookup, bus *Bus) *APIKeyCache {
-	c := &APIKeyCache{source: source, bus: bus, cache: newLocalCache[string, apikey.Key](bus, APIKeyTTL)}
+	c := &APIKeyCache{source: source, bus: bus, cache: newLocalCache[apikey.Digest, apikey.Key](bus, APIKeyTTL)}
 	bus.Handle(topicAPIKey, func(id string) {
 		c.cache.dropWhere(func(k apikey.Key) bool { return k.ID().String() == id })
 	})
 	return c
 }
 
-// FindByHash serves from memory when it can, else from the source.
-func (c *APIKeyCache) FindByHash(ctx context.Context, hash string) (apikey.Key, error) {
+// FindByDigest serves from memory when it can, else from the source.
+func (c *APIKeyCache) FindByDigest(ctx context.Context, digest apikey.Digest) (apikey.Key, error) {
 	now := clock.Now()
-	if k, ok := c.cache.get(hash, now); ok {
+	if k, ok := c.cache.get(digest, now); ok {
 		return k, nil
 	}
 	// One lookup per key however many requests miss at once (a fleet's
 	// shared key expiring from the cache must not become a query storm).
-	v, err, _ := c.flight.Do(hash, func() (any, error) {
+	v, err, _ := c.flight.Do(string(digest[:]), func() (any, error) {
 		gen := c.cache.begin()
 		lctx, cancel := sourceContext(ctx)
 		defer cancel()
-		k, err := c.source.FindByHash(lctx, hash)
+		k, err := c.source.FindByDigest(lctx, digest)
 		if err == nil {
-			c.cache.put(gen, hash, k, now)
+			c.cache.put(gen, digest, k, now)
 		}
 		return k, err
 	})
@@ -76,16 +76,16 @@ func (c *APIKeyCache) Run(ctx context.Context) error {
 
 // Refresh reloads the entries that would expire within APIKeyTTL/2.
 func (c *APIKeyCache) Refresh(ctx context.Context) {
-	for _, hash := range c.cache.expiringBefore(clock.Now().Add(APIKeyTTL / 2)) {
+	for _, digest := range c.cache.expiringBefore(clock.Now().Add(APIKeyTTL / 2)) {
 		gen := c.cache.begin()
 		lctx, cancel := sourceContext(ctx)
-		k, err := c.source.FindByHash(lctx, hash)
+		k, err := c.source.FindByDigest(lctx, digest)
 		cancel()
 		switch {
 		case err == nil:
-			c.cache.put(gen, hash, k, clock.Now())
+			c.cache.put(gen, digest, k, clock.Now())
 		case domain.CodeOf(err) == domain.CodeNotFound:
-			c.cache.drop(hash)
+			c.cache.drop(digest)
 		}
 	}
 }

@@ -17,15 +17,15 @@ import (
 // keySource is a database stand-in that counts lookups and can forget keys.
 type keySource struct {
 	mu      sync.Mutex
-	keys    map[string]apikey.Key
+	keys    map[apikey.Digest]apikey.Key
 	lookups atomic.Int64
 }
 
-func (s *keySource) FindByHash(_ context.Context, hash string) (apikey.Key, error) {
+func (s *keySource) FindByDigest(_ context.Context, digest apikey.Digest) (apikey.Key, error) {
 	s.lookups.Add(1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k, ok := s.keys[hash]
+	k, ok := s.keys[digest]
 	if !ok {
 		return apikey.Key{}, domain.NotFound("api key")
 	}
@@ -66,10 +66,10 @@ func TestAPIKeyCacheRefreshesKeysBeforeTheyExpire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src := &keySource{keys: map[string]apikey.Key{secret.Hash(): key}}
+	src := &keySource{keys: map[apikey.Digest]apikey.Key{secret.Digest(): key}}
 	c := NewAPIKeyCache(src, bus)
 
-	lookup := func() error { _, err := c.FindByHash(ctx, secret.Hash()); return err }
+	lookup := func() error { _, err := c.FindByDigest(ctx, secret.Digest()); return err }
 	if err := lookup(); err != nil || src.lookups.Load() != 1 {
 		t.Fatalf("first lookup: %v, %d source reads", err, src.lookups.Load())
 	}
@@ -88,7 +88,7 @@ func TestAPIKeyCacheRefreshesKeysBeforeTheyExpire(t *testing.T) {
 	}
 
 	src.mu.Lock()
-	delete(src.keys, secret.Hash())
+	delete(src.keys, secret.Digest())
 	src.mu.Unlock()
 	fc.advance(APIKeyTTL / 2)
 	c.Refresh(ctx)

@@ -3,6 +3,8 @@ package apikey
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"strings"
 	"testing"
@@ -23,6 +25,9 @@ func TestSecretRoundTrip(t *testing.T) {
 	back, err := ParseSecret(key)
 	if err != nil || back != s || back.Hash() != s.Hash() || len(s.Hash()) != 64 {
 		t.Fatalf("round trip: %v", err)
+	}
+	if sum := sha256.Sum256([]byte(key)); s.Hash() != hex.EncodeToString(sum[:]) || s.Digest() != Digest(sum) {
+		t.Fatalf("the stored hash is not the key's SHA-256 in hex: %s", s.Hash())
 	}
 	if s.Prefix() != key[:12] {
 		t.Fatal("prefix")

@@ -106,19 +106,29 @@ func crc32IEEE(s string) uint32 {
 	return ^crc
 }
 
-// Hash is the hex SHA-256 of the whole key, the only form stored (key_hash).
-// No salt or slow hash is needed: a key carries ~190 random bits, so there is
-// no dictionary to precompute and brute force is hopeless, and a fast hash
-// lets every request be authenticated with one indexed lookup.
-func (s Secret) Hash() string {
+// Digest is the SHA-256 of the whole key, the only form stored (as hex,
+// key_hash). No salt or slow hash is needed: a key carries ~190 random bits,
+// so there is no dictionary to precompute and brute force is hopeless, and a
+// fast hash lets every request be authenticated with one indexed lookup.
+// Lookups use the digest as it is: hex-encoding it on every request cost
+// two allocations.
+type Digest [sha256.Size]byte
+
+// String is the stored form, lowercase hex.
+func (d Digest) String() string { return hex.EncodeToString(d[:]) }
+
+// Digest hashes the key.
+func (s Secret) Digest() Digest {
 	var buf [SecretLength]byte // on the stack: []byte(s.key) would be a heap copy per request
 	data := buf[:copy(buf[:], s.key)]
 	if len(s.key) > len(buf) { // never for a parsed or generated secret
 		data = []byte(s.key)
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	return sha256.Sum256(data)
 }
+
+// Hash is the digest as stored (key_hash).
+func (s Secret) Hash() string { return s.Digest().String() }
 
 // Prefix is the first 12 characters, stored and shown to tell keys apart.
 func (s Secret) Prefix() string {
