@@ -189,7 +189,7 @@ func (h *AgentAPI) policy(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderETag, cp.Policy.ETag)
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	notModified := etagMatches(c.Get(fiber.HeaderIfNoneMatch), cp.Policy.ETag)
-	countPolicyAnswer(ctx, notModified)
+	countPolicyAnswer(notModified)
 	if notModified {
 		return c.SendStatus(fiber.StatusNotModified)
 	}
@@ -228,7 +228,7 @@ func (h *AgentAPI) report(c *fiber.Ctx) error {
 	if err != nil {
 		return agentError(c, err)
 	}
-	countReportIngested(ctx, v.Compliant)
+	countReportIngested(v.Compliant)
 	return c.JSON(verdictResponse(v))
 }
 

@@ -18,13 +18,13 @@ type ReadinessCheck struct {
 
 // Health serves /healthz, /readyz and /metrics.
 type Health struct {
-	checks   []ReadinessCheck
-	registry *prometheus.Registry
+	checks  []ReadinessCheck
+	metrics prometheus.Gatherer
 }
 
-// NewHealth builds the health module from its checks and the metrics registry.
-func NewHealth(registry *prometheus.Registry, checks ...ReadinessCheck) *Health {
-	return &Health{checks: checks, registry: registry}
+// NewHealth builds the health module from its checks and what /metrics serves.
+func NewHealth(metrics prometheus.Gatherer, checks ...ReadinessCheck) *Health {
+	return &Health{checks: checks, metrics: metrics}
 }
 
 // Register adds the routes.
@@ -33,7 +33,7 @@ func (h *Health) Register(app *fiber.App) {
 		return c.JSON(fiber.Map{"status": "ok"})
 	})
 	app.Get("/readyz", h.ready)
-	metrics := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(h.registry, promhttp.HandlerOpts{}))
+	metrics := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(h.metrics, promhttp.HandlerOpts{}))
 	app.Get("/metrics", func(c *fiber.Ctx) error {
 		metrics(c.Context())
 		return nil

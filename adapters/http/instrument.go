@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"log/slog"
 	"maps"
 	"strconv"
@@ -11,10 +10,10 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
-	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.26.0"
 	"go.opentelemetry.io/otel/trace"
@@ -27,12 +26,8 @@ const instrumentationName = "github.com/extguard/extguard/adapters/http"
 // latency by route and status, and writes one log line per request.
 func Instrument(log *slog.Logger) fiber.Handler {
 	tracer := otel.Tracer(instrumentationName)
-	meter := otel.Meter(instrumentationName)
-	duration, _ := meter.Float64Histogram("http.server.request.duration",
-		metric.WithUnit("s"), metric.WithDescription("HTTP request latency by route and status"),
-		metric.WithExplicitBucketBoundaries(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 	prop := otel.GetTextMapPropagator()
-	// Options are passed as ready slices: a variadic call through an
+	// Options are passed as a ready slice: a variadic call through an
 	// interface would allocate its slice on every request.
 	serverKind := []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindServer)}
 
@@ -65,7 +60,7 @@ func Instrument(log *slog.Logger) fiber.Handler {
 		span.End()
 
 		elapsed := time.Since(start)
-		duration.Record(ctx, elapsed.Seconds(), l.metricAttrs...)
+		l.duration.Observe(elapsed.Seconds())
 		if log.Enabled(ctx, slog.LevelInfo) { // a fleet runs at warn: skip building the line
 			log.LogAttrs(ctx, slog.LevelInfo, "request",
 				slog.String("method", l.method), slog.String("route", route),
@@ -75,14 +70,14 @@ func Instrument(log *slog.Logger) fiber.Handler {
 	}
 }
 
-// requestLabels are a route's span name and attributes for one method and
-// status, built once: building an attribute set per request (sorting,
-// allocating) cost about a tenth of a heartbeat.
+// requestLabels are a route's span name and attributes and its latency
+// series for one method and status, found once: building an attribute set
+// per request (sorting, allocating) cost about a tenth of a heartbeat.
 type requestLabels struct {
-	method      string
-	spanName    string
-	spanAttrs   []attribute.KeyValue
-	metricAttrs []metric.RecordOption
+	method    string
+	spanName  string
+	spanAttrs []attribute.KeyValue
+	duration  prometheus.Observer
 }
 
 type labelKey struct {
@@ -129,21 +124,29 @@ func labelsFor(route, method string, status int) *requestLabels {
 }
 
 func newRequestLabels(route, method string, status int) *requestLabels {
-	// Cloned: fiber's method string aliases a buffer the next request
-	// reuses, and the cache and the metric keep it.
-	method = strings.Clone(method)
+	method = knownMethod(method)
 	return &requestLabels{
 		method:   method,
 		spanName: method + " " + route,
 		spanAttrs: []attribute.KeyValue{
 			semconv.HTTPRequestMethodKey.String(method), semconv.HTTPRoute(route), semconv.HTTPResponseStatusCode(status),
 		},
-		metricAttrs: []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(
-			attribute.String("http.route", route),
-			attribute.String("http.request.method", method),
-			attribute.Int("http.response.status_code", status),
-		))},
+		duration: requestDuration.WithLabelValues(route, method, strconv.Itoa(status)),
 	}
+}
+
+// knownMethod is method when HTTP defines it, else "_OTHER" (as
+// OpenTelemetry's conventions say), so that a client inventing methods
+// cannot create series. The result never aliases fiber's buffers, which the
+// next request reuses.
+func knownMethod(method string) string {
+	for _, m := range [...]string{fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodPatch,
+		fiber.MethodDelete, fiber.MethodConnect, fiber.MethodOptions, fiber.MethodTrace} {
+		if method == m {
+			return m
+		}
+	}
+	return "_OTHER"
 }
 
 // routeTemplate is the matched route's template (/api/v1/groups/:id). A
@@ -158,40 +161,54 @@ func routeTemplate(c *fiber.Ctx) string {
 	return r.Path
 }
 
-// Agent API metrics, on the global meter provider: the share of policy
-// requests answered 304 says whether agents' ETags work; reports ingested is
-// the fleet's pulse.
+// The metrics every request or agent answer records are Prometheus client
+// instruments in the default registry (see adapters/telemetry): the OTel
+// SDK's synchronous instruments cost the heartbeat and the 304 a few
+// percent of their throughput. The families keep the names and labels the
+// OTel exporter gave them.
 var (
-	agentMeter         = otel.Meter(instrumentationName)
-	policyAnswers, _   = agentMeter.Int64Counter("extguard.agent.policy.answers", metric.WithDescription("Agent policy requests answered, by status (200 full policy, 304 not modified)"))
-	reportsIngested, _ = agentMeter.Int64Counter("extguard.agent.reports.ingested", metric.WithDescription("Agent inventory reports accepted, by the verdict returned"))
-	notModifiedAttrs   = addOptions(attribute.String("status", "304"))
-	fullPolicyAttrs    = addOptions(attribute.String("status", "200"))
-	compliantAttrs     = addOptions(attribute.String("verdict", "compliant"))
-	noncompliantAttrs  = addOptions(attribute.String("verdict", "noncompliant"))
+	requestDuration = register(prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "http_server_request_duration_seconds",
+		Help:    "HTTP request latency by route and status",
+		Buckets: []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10},
+	}, []string{"http_route", "http_request_method", "http_response_status_code"}))
+
+	// The share of policy requests answered 304 says whether agents' ETags
+	// work; reports ingested is the fleet's pulse.
+	policyAnswers = register(prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "extguard_agent_policy_answers_total",
+		Help: "Agent policy requests answered, by status (200 full policy, 304 not modified)",
+	}, []string{"status"}))
+	reportsIngested = register(prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "extguard_agent_reports_ingested_total",
+		Help: "Agent inventory reports accepted, by the verdict returned",
+	}, []string{"verdict"}))
+
+	notModifiedAnswers, fullPolicyAnswers = policyAnswers.WithLabelValues("304"), policyAnswers.WithLabelValues("200")
+	compliantReports, noncompliantReports = reportsIngested.WithLabelValues("compliant"), reportsIngested.WithLabelValues("noncompliant")
 )
 
-// addOptions is a counter's attributes as a ready slice (see Instrument).
-func addOptions(kv ...attribute.KeyValue) []metric.AddOption {
-	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kv...))}
+func register[C prometheus.Collector](c C) C {
+	prometheus.MustRegister(c)
+	return c
 }
 
 // countPolicyAnswer records one policy answer (304 when notModified).
-func countPolicyAnswer(ctx context.Context, notModified bool) {
+func countPolicyAnswer(notModified bool) {
 	if notModified {
-		policyAnswers.Add(ctx, 1, notModifiedAttrs...)
+		notModifiedAnswers.Inc()
 		return
 	}
-	policyAnswers.Add(ctx, 1, fullPolicyAttrs...)
+	fullPolicyAnswers.Inc()
 }
 
 // countReportIngested records one accepted report and its verdict.
-func countReportIngested(ctx context.Context, compliant bool) {
+func countReportIngested(compliant bool) {
 	if compliant {
-		reportsIngested.Add(ctx, 1, compliantAttrs...)
+		compliantReports.Inc()
 		return
 	}
-	reportsIngested.Add(ctx, 1, noncompliantAttrs...)
+	noncompliantReports.Inc()
 }
 
 // headerCarrier reads request headers for the propagator. Values are

@@ -18,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/extguard/extguard/domain"
 )
@@ -151,6 +152,45 @@ func TestHealthEndpoints(t *testing.T) {
 	status, body, _ := do(t, failing, httptest.NewRequest("GET", "/readyz", nil))
 	if status != 503 || !strings.Contains(body, `"postgres":"failing"`) || strings.Contains(body, "hunter2") {
 		t.Fatalf("failing readyz: %d %s", status, body)
+	}
+}
+
+// Requests are counted by route template, a method HTTP knows and status,
+// so that neither paths nor invented methods become series.
+func TestRequestsAreCountedWithoutUnboundedLabels(t *testing.T) {
+	app := testApp(DefaultServerConfig())
+	var m dto.Metric
+	count := func() uint64 {
+		if err := requestDuration.WithLabelValues("/echo", "POST", "200").(prometheus.Histogram).Write(&m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetHistogram().GetSampleCount()
+	}
+	before := count()
+	if status, _, _ := do(t, app, httptest.NewRequest("POST", "/echo", strings.NewReader("x"))); status != 200 {
+		t.Fatalf("echo: %d", status)
+	}
+	if got := count() - before; got != 1 {
+		t.Errorf("POST /echo counted %d times, want 1", got)
+	}
+	if status, _, _ := do(t, app, httptest.NewRequest("BREW", "/coffee/42", nil)); status < 400 {
+		t.Fatalf("an invented method was answered %d", status)
+	}
+	families, err := prometheus.DefaultGatherer.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, metric := range f.GetMetric() {
+			for _, l := range metric.GetLabel() {
+				if strings.Contains(l.GetValue(), "BREW") || strings.Contains(l.GetValue(), "coffee") {
+					t.Errorf("%s has a series labelled %s=%q", f.GetName(), l.GetName(), l.GetValue())
+				}
+			}
+		}
+	}
+	if knownMethod("BREW") != "_OTHER" || knownMethod("PATCH") != "PATCH" {
+		t.Error("methods HTTP does not define must be counted as _OTHER")
 	}
 }
 

@@ -15,9 +15,9 @@ import (
 // MetricsListener serves GET /metrics (and /healthz) on an address of its own
 // (EXTGUARD_METRICS_ADDR): the worker process has no HTTP API to carry them.
 type MetricsListener struct {
-	Addr     string
-	Registry *prometheus.Registry
-	Log      *slog.Logger
+	Addr    string
+	Metrics prometheus.Gatherer
+	Log     *slog.Logger
 }
 
 // Run serves until ctx ends.
@@ -27,7 +27,7 @@ func (m MetricsListener) Run(ctx context.Context) error {
 		return err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -21,9 +22,11 @@ import (
 
 // TestConsoleExporterAndMetrics is the one test that calls Setup (it installs
 // the process's global providers): OTEL_TRACES_EXPORTER=console prints spans
-// with the service's resource (checked in a child process, since the console
-// exporter holds the stdout it found at start-up), and cached gauges read
-// their store once per TTL.
+// with the service's resource and OTEL_METRICS_EXPORTER=console the
+// Prometheus client instruments of the hot path too (checked in a child
+// process, since the console exporter holds the stdout it found at
+// start-up); /metrics serves both registries, and cached gauges read their
+// store once per TTL.
 func TestConsoleExporterAndMetrics(t *testing.T) {
 	if os.Getenv("EXTGUARD_TELEMETRY_CHILD") == "1" {
 		tel, err := Setup(context.Background(), ServiceInfo{Name: "extguard", Version: "1.2.3", InstanceID: "box-1"})
@@ -33,17 +36,21 @@ func TestConsoleExporterAndMetrics(t *testing.T) {
 		_, span := otel.Tracer("t").Start(context.Background(), "console-span")
 		span.SetAttributes(attribute.String("url.full", "https://hooks.example.com/services/SECRET?token=x"))
 		span.End()
-		_ = tel.Shutdown(context.Background())
+		hot := prometheus.NewCounter(prometheus.CounterOpts{Name: "extguard_test_hot_total", Help: "a hot-path counter"})
+		prometheus.MustRegister(hot)
+		hot.Add(7)
+		_ = tel.Shutdown(context.Background()) // flushes the metric reader
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestConsoleExporterAndMetrics$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "EXTGUARD_TELEMETRY_CHILD=1", "OTEL_TRACES_EXPORTER=console",
+	cmd.Env = append(os.Environ(), "EXTGUARD_TELEMETRY_CHILD=1", "OTEL_TRACES_EXPORTER=console", "OTEL_METRICS_EXPORTER=console",
 		"OTEL_RESOURCE_ATTRIBUTES=deployment.environment=test")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	for _, want := range []string{`"Name":"console-span"`, `"service.name"`, `"extguard"`, `"1.2.3"`, `"box-1"`, `"deployment.environment"`, `https://hooks.example.com/`} {
+	for _, want := range []string{`"Name":"console-span"`, `"service.name"`, `"extguard"`, `"1.2.3"`, `"box-1"`, `"deployment.environment"`, `https://hooks.example.com/`,
+		`"Name":"extguard_test_hot_total"`} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("console output lacks %s:\n%s", want, out)
 		}
@@ -67,8 +74,8 @@ func TestConsoleExporterAndMetrics(t *testing.T) {
 	defer unregister()
 	for range 3 {
 		rec := httptest.NewRecorder()
-		promhttp.HandlerFor(tel.Registry, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-		if !strings.Contains(rec.Body.String(), `extguard_test_gauge{group="lab"`) {
+		promhttp.HandlerFor(tel.Metrics, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		if !strings.Contains(rec.Body.String(), `extguard_test_gauge{group="lab"`) || !strings.Contains(rec.Body.String(), "go_goroutines ") {
 			t.Fatalf("gauge missing from:\n%s", rec.Body.String())
 		}
 	}

@@ -77,7 +77,7 @@ func runProcess(ctx context.Context, mode string, cfg config.Config, log *slog.L
 		runners = append(runners, w.Runners...)
 	}
 	if cfg.MetricsAddr != "" {
-		runners = append(runners, telemetry.MetricsListener{Addr: cfg.MetricsAddr, Registry: tel.Registry, Log: log})
+		runners = append(runners, telemetry.MetricsListener{Addr: cfg.MetricsAddr, Metrics: tel.Metrics, Log: log})
 	}
 	log.Info("extguard started", "command", mode, "version", version)
 	return runAll(ctx, runners)

@@ -50,7 +50,7 @@ func provideRedis(cfg config.Config) (*redis.Client, func(), error) {
 }
 
 func provideHealth(tel *telemetry.Telemetry, db *bun.DB, rdb *redis.Client, mg *postgres.Migrator) *httpapi.Health {
-	return httpapi.NewHealth(tel.Registry,
+	return httpapi.NewHealth(tel.Metrics,
 		httpapi.ReadinessCheck{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
 		httpapi.ReadinessCheck{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
 		httpapi.ReadinessCheck{Name: "migrations", Check: func(ctx context.Context) error {
