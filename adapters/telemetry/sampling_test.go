@@ -17,7 +17,7 @@ func TestSpansAreRecordedOnlyWhenSomethingReceivesThem(t *testing.T) {
 	t.Setenv("OTEL_TRACES_SAMPLER", "")
 	recording := func(t *testing.T, extra ...sdktrace.SpanProcessor) bool {
 		t.Helper()
-		tp, err := newTracerProvider(ctx, resource.Default(), extra...)
+		tp, recorded, err := newTracerProvider(ctx, resource.Default(), extra...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -26,6 +26,10 @@ func TestSpansAreRecordedOnlyWhenSomethingReceivesThem(t *testing.T) {
 		defer span.End()
 		if !span.SpanContext().IsValid() {
 			t.Fatal("a span without ids: log lines would lose their trace id")
+		}
+		if span.IsRecording() != recorded {
+			t.Fatalf("span recording %v, but the provider says spans are recorded: %v (use cases would be watched for nothing, or not at all)",
+				span.IsRecording(), recorded)
 		}
 		return span.IsRecording()
 	}
@@ -47,12 +51,12 @@ func TestUseCaseSpansFollowTheirParent(t *testing.T) {
 	ctx := context.Background()
 	t.Setenv("OTEL_TRACES_EXPORTER", "none")
 	t.Setenv("OTEL_TRACES_SAMPLER", "")
-	quiet, err := newTracerProvider(ctx, resource.Default())
+	quiet, _, err := newTracerProvider(ctx, resource.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := tracetest.NewSpanRecorder()
-	loud, err := newTracerProvider(ctx, resource.Default(), rec)
+	loud, _, err := newTracerProvider(ctx, resource.Default(), rec)
 	if err != nil {
 		t.Fatal(err)
 	}

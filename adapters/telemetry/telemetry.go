@@ -46,7 +46,8 @@ type Telemetry struct {
 }
 
 // Setup installs the global tracer provider, meter provider and propagators,
-// and the use-case observer that gives every use case its span.
+// and, when spans can be recorded at all, the use-case observer that gives
+// every use case its span.
 // OTEL_TRACES_EXPORTER defaults to "none" here (the SDK's own default is
 // otlp), so a fresh install exports nothing until an operator asks for it;
 // spans are still created so logs carry trace ids. extra processors see the
@@ -60,7 +61,7 @@ func Setup(ctx context.Context, info ServiceInfo, extra ...sdktrace.SpanProcesso
 	if err != nil {
 		return nil, err
 	}
-	tp, err := newTracerProvider(ctx, res, extra...)
+	tp, recorded, err := newTracerProvider(ctx, res, extra...)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +74,13 @@ func Setup(ctx context.Context, info ServiceInfo, extra ...sdktrace.SpanProcesso
 	otel.SetTracerProvider(tp)
 	otel.SetMeterProvider(mp)
 	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
-	application.SetUseCaseObserver(NewUseCaseSpans())
+	if recorded {
+		application.SetUseCaseObserver(NewUseCaseSpans())
+	} else {
+		// No use-case span could ever be recorded: not watching use cases
+		// at all saves the agent API's requests two context walks each.
+		application.SetUseCaseObserver(nil)
+	}
 	return &Telemetry{TracerProvider: tp, MeterProvider: mp, Metrics: prometheus.Gatherers{reg, prometheus.DefaultGatherer}}, nil
 }
 
@@ -103,13 +110,15 @@ func newResource(ctx context.Context, info ServiceInfo) (*resource.Resource, err
 	)
 }
 
-func newTracerProvider(ctx context.Context, res *resource.Resource, extra ...sdktrace.SpanProcessor) (*sdktrace.TracerProvider, error) {
+// newTracerProvider also says whether any span can be recorded.
+func newTracerProvider(ctx context.Context, res *resource.Resource, extra ...sdktrace.SpanProcessor) (*sdktrace.TracerProvider, bool, error) {
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	for _, p := range extra {
 		opts = append(opts, sdktrace.WithSpanProcessor(redactingProcessor{p}))
 	}
 	exporting := os.Getenv("OTEL_TRACES_EXPORTER") != "" && os.Getenv("OTEL_TRACES_EXPORTER") != "none"
-	if !exporting && len(extra) == 0 && os.Getenv("OTEL_TRACES_SAMPLER") == "" {
+	recorded := exporting || len(extra) > 0 || os.Getenv("OTEL_TRACES_SAMPLER") != ""
+	if !recorded {
 		// Nothing would receive a recorded span. Spans still get ids, so log
 		// lines carry trace ids and traceparent is passed on, but none is
 		// recorded: recording every heartbeat's spans for no one cost the
@@ -119,11 +128,11 @@ func newTracerProvider(ctx context.Context, res *resource.Resource, extra ...sdk
 	if exporting {
 		exp, err := autoexport.NewSpanExporter(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("OTEL_TRACES_EXPORTER: %w", err)
+			return nil, false, fmt.Errorf("OTEL_TRACES_EXPORTER: %w", err)
 		}
 		opts = append(opts, sdktrace.WithSpanProcessor(redactingProcessor{sdktrace.NewBatchSpanProcessor(exp)}))
 	}
-	return sdktrace.NewTracerProvider(opts...), nil
+	return sdktrace.NewTracerProvider(opts...), recorded, nil
 }
 
 func newMeterProvider(ctx context.Context, res *resource.Resource, reg *prometheus.Registry) (*sdkmetric.MeterProvider, error) {
