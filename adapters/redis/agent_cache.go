@@ -34,7 +34,7 @@ var (
 
 // NewAgentCache returns the cache on source, invalidated through bus.
 func NewAgentCache(source application.AgentLookup, bus *Bus) *AgentCache {
-	c := &AgentCache{source: source, bus: bus, cache: newLocalCache[domain.ID, agent.Agent](bus, AgentTTL)}
+	c := &AgentCache{source: source, bus: bus, cache: newLocalCache[domain.ID, agent.Agent](bus, AgentTTL, byIDByte)}
 	bus.Handle(topicAgent, func(raw string) {
 		if id, err := domain.ParseID(raw); err == nil {
 			c.cache.drop(id)

@@ -33,7 +33,8 @@ var (
 
 // NewAPIKeyCache returns the cache on source, invalidated through bus.
 func NewAPIKeyCache(source application.APIKeyLookup, bus *Bus) *APIKeyCache {
-	c := &APIKeyCache{source: source, bus: bus, cache: newLocalCache[apikey.Digest, apikey.Key](bus, APIKeyTTL)}
+	c := &APIKeyCache{source: source, bus: bus, cache: newLocalCache[apikey.Digest, apikey.Key](bus, APIKeyTTL,
+		func(d apikey.Digest) byte { return d[0] })}
 	bus.Handle(topicAPIKey, func(id string) {
 		c.cache.dropWhere(func(k apikey.Key) bool { return k.ID().String() == id })
 	})

@@ -38,7 +38,7 @@ var (
 // NewPolicyCache returns the cache compiling from inputs, invalidated through bus.
 func NewPolicyCache(inputs application.PolicyInputs, bus *Bus) *PolicyCache {
 	c := &PolicyCache{inputs: inputs, bus: bus, now: clock.Now,
-		cache: newLocalCache[domain.ID, application.CompiledPolicy](bus, PolicyTTL)}
+		cache: newLocalCache[domain.ID, application.CompiledPolicy](bus, PolicyTTL, byIDByte)}
 	bus.Handle(topicPolicy, func(raw string) {
 		if raw == allGroups {
 			c.cache.dropAll()
