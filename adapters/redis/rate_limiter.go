@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,16 +24,18 @@ import (
 // interval. While Redis is unreachable the limiter fails open: requests are
 // allowed, and that is logged and counted.
 //
-// Allow takes no lock: counters are found in a sync.Map and counted with
-// atomics, since every agent request checks two limits, one of them the
-// fleet-wide key's. Two requests racing at the limit may both pass; the
-// overshoot is bounded by the requests in flight.
+// Allow takes no lock, since every agent request checks two limits, one of
+// them the fleet-wide key's: each subject's counter is found in a
+// shardedMap, where it stays from window to window (so a busy subject costs
+// no write to the map), and counted with atomics. Two requests racing at
+// the limit may both pass; the overshoot is bounded by the requests in
+// flight.
 type RateLimiter struct {
 	rdb      *goredis.Client
 	log      *slog.Logger
 	interval time.Duration
 
-	counters sync.Map // windowKey -> *windowCounter
+	subjects *shardedMap[application.RateSubject, *subjectCounter]
 
 	healthy   atomic.Bool
 	failOpen  metric.Int64Counter
@@ -43,16 +44,14 @@ type RateLimiter struct {
 	failOpens atomic.Int64
 }
 
-type windowKey struct {
-	subject application.RateSubject
-	start   int64
-}
+// subjectCounter holds a subject's counter for its current window.
+type subjectCounter struct{ window atomic.Pointer[windowCounter] }
 
 type windowCounter struct {
-	redisKey string
-	end      time.Time
-	global   atomic.Int64 // total in Redis after our last sync
-	pending  atomic.Int64 // counted here, not yet added to Redis
+	redisKey   string
+	start, end time.Time
+	global     atomic.Int64 // total in Redis after our last sync
+	pending    atomic.Int64 // counted here, not yet added to Redis
 }
 
 // SyncInterval is how often local counts are pushed to Redis.
@@ -66,7 +65,8 @@ func NewRateLimiter(rdb *goredis.Client, log *slog.Logger) *RateLimiter {
 	fo, _ := m.Int64Counter("extguard.ratelimit.fail_open",
 		metric.WithDescription("requests allowed without a limit check because Redis was unreachable"))
 	dn, _ := m.Int64Counter("extguard.ratelimit.denied", metric.WithDescription("requests refused with 429"))
-	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn}
+	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn,
+		subjects: newShardedMap[application.RateSubject, *subjectCounter](bySubject)}
 	r.healthy.Store(true)
 	return r
 }
@@ -84,21 +84,38 @@ func (r *RateLimiter) Allow(ctx context.Context, subject application.RateSubject
 		return true, 0
 	}
 	now := clock.Now()
-	start := now.Truncate(window)
-	end := start.Add(window)
-	k := windowKey{subject: subject, start: start.Unix()}
-	v, ok := r.counters.Load(k)
-	if !ok {
-		v, _ = r.counters.LoadOrStore(k, &windowCounter{
-			redisKey: "extguard:rl:" + subject.String() + ":" + strconv.FormatInt(k.start, 10), end: end})
-	}
-	c := v.(*windowCounter)
+	c := r.subjects.loadOrStore(subject, func() *subjectCounter { return &subjectCounter{} }).current(subject, now, window)
 	if c.global.Load()+c.pending.Load() >= int64(limit) {
 		r.denied.Add(ctx, 1)
-		return false, end.Sub(now)
+		return false, c.end.Sub(now)
 	}
 	c.pending.Add(1)
 	return true, 0
+}
+
+// current is the subject's counter for the window holding now, started
+// when the previous window has ended. Counts of the previous window not yet
+// pushed to Redis are dropped with it: that window is over.
+func (s *subjectCounter) current(subject application.RateSubject, now time.Time, window time.Duration) *windowCounter {
+	for {
+		w := s.window.Load()
+		if w != nil && now.Before(w.end) {
+			return w
+		}
+		start := now.Truncate(window)
+		next := &windowCounter{redisKey: "extguard:rl:" + subject.String() + ":" + strconv.FormatInt(start.Unix(), 10),
+			start: start, end: start.Add(window)}
+		if s.window.CompareAndSwap(w, next) {
+			return next
+		}
+	}
+}
+
+func bySubject(s application.RateSubject) byte {
+	if s.Name == "" {
+		return byIDByte(s.ID)
+	}
+	return byNameHash(s.Name)
 }
 
 // warnFailOpen logs at most once per ten seconds.
@@ -116,7 +133,7 @@ func (r *RateLimiter) Run(ctx context.Context) error {
 }
 
 // Sync pushes pending counts to Redis and reads the totals back; it also
-// forgets finished windows. A failure marks Redis unhealthy (fail open)
+// forgets subjects idle for a whole window after their last one ended. A failure marks Redis unhealthy (fail open)
 // until a sync succeeds again.
 func (r *RateLimiter) Sync(ctx context.Context) {
 	now := time.Now()
@@ -126,15 +143,25 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 		cmd   *goredis.IntCmd
 	}
 	var pushes []push
-	r.counters.Range(func(k, v any) bool {
-		c := v.(*windowCounter)
-		if now.After(c.end) {
-			r.counters.Delete(k)
-		} else if d := c.pending.Load(); d > 0 {
-			pushes = append(pushes, push{c: c, delta: d})
+	idle := func(s *subjectCounter) bool {
+		w := s.window.Load()
+		return w != nil && now.After(w.end.Add(w.end.Sub(w.start)))
+	}
+	forget := false
+	for _, s := range r.subjects.all() {
+		w := s.window.Load()
+		switch {
+		case idle(s):
+			forget = true
+		case w != nil && now.Before(w.end):
+			if d := w.pending.Load(); d > 0 {
+				pushes = append(pushes, push{c: w, delta: d})
+			}
 		}
-		return true
-	})
+	}
+	if forget {
+		r.subjects.deleteWhere(func(_ application.RateSubject, s *subjectCounter) bool { return idle(s) })
+	}
 
 	sctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
