@@ -136,7 +136,7 @@ func (r *RateLimiter) Run(ctx context.Context) error {
 // forgets subjects idle for a whole window after their last one ended. A failure marks Redis unhealthy (fail open)
 // until a sync succeeds again.
 func (r *RateLimiter) Sync(ctx context.Context) {
-	now := time.Now()
+	now := clock.Now()
 	type push struct {
 		c     *windowCounter
 		delta int64
