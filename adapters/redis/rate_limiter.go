@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,17 +26,20 @@ import (
 // allowed, and that is logged and counted.
 //
 // Allow takes no lock, since every agent request checks two limits, one of
-// them the fleet-wide key's: each subject's counter is found in a
-// shardedMap, where it stays from window to window (so a busy subject costs
-// no write to the map), and counted with atomics. Two requests racing at
-// the limit may both pass; the overshoot is bounded by the requests in
-// flight.
+// them the fleet-wide key's: each subject's counter stays from window to
+// window (a busy subject costs no map write per window) and is counted with
+// atomics. Subjects named by an id (agents, keys: as many as exist) are in
+// a shardedMap, the fastest to read; subjects named by a name (login
+// accounts and addresses, which anyone can invent) are in a sync.Map, whose
+// inserts stay cheap however many there are. Two requests racing at the
+// limit may both pass; the overshoot is bounded by the requests in flight.
 type RateLimiter struct {
 	rdb      *goredis.Client
 	log      *slog.Logger
 	interval time.Duration
 
-	subjects *shardedMap[application.RateSubject, *subjectCounter]
+	ids   *shardedMap[application.RateSubject, *subjectCounter]
+	names sync.Map // application.RateSubject -> *subjectCounter
 
 	healthy   atomic.Bool
 	failOpen  metric.Int64Counter
@@ -66,7 +70,7 @@ func NewRateLimiter(rdb *goredis.Client, log *slog.Logger) *RateLimiter {
 		metric.WithDescription("requests allowed without a limit check because Redis was unreachable"))
 	dn, _ := m.Int64Counter("extguard.ratelimit.denied", metric.WithDescription("requests refused with 429"))
 	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn,
-		subjects: newShardedMap[application.RateSubject, *subjectCounter](bySubject)}
+		ids: newShardedMap[application.RateSubject, *subjectCounter](func(s application.RateSubject) byte { return byIDByte(s.ID) })}
 	r.healthy.Store(true)
 	return r
 }
@@ -84,7 +88,7 @@ func (r *RateLimiter) Allow(ctx context.Context, subject application.RateSubject
 		return true, 0
 	}
 	now := clock.Now()
-	c := r.subjects.loadOrStore(subject, func() *subjectCounter { return &subjectCounter{} }).current(subject, now, window)
+	c := r.subject(subject).current(subject, now, window)
 	if c.global.Load()+c.pending.Load() >= int64(limit) {
 		r.denied.Add(ctx, 1)
 		return false, c.end.Sub(now)
@@ -111,11 +115,44 @@ func (s *subjectCounter) current(subject application.RateSubject, now time.Time,
 	}
 }
 
-func bySubject(s application.RateSubject) byte {
-	if s.Name == "" {
-		return byIDByte(s.ID)
+// subject finds or creates the subject's counter.
+func (r *RateLimiter) subject(s application.RateSubject) *subjectCounter {
+	if s.Name != "" || s.ID.IsZero() {
+		if c, ok := r.names.Load(s); ok {
+			return c.(*subjectCounter)
+		}
+		c, _ := r.names.LoadOrStore(s, &subjectCounter{})
+		return c.(*subjectCounter)
 	}
-	return byNameHash(s.Name)
+	return r.ids.loadOrStore(s, func() *subjectCounter { return &subjectCounter{} })
+}
+
+// idle: a whole window has passed since the subject's last window ended.
+func (s *subjectCounter) idle(now time.Time) bool {
+	w := s.window.Load()
+	return w != nil && now.After(w.end.Add(w.end.Sub(w.start)))
+}
+
+// eachSubject calls fn for every subject's counter.
+func (r *RateLimiter) eachSubject(fn func(*subjectCounter)) {
+	for _, c := range r.ids.all() {
+		fn(c)
+	}
+	r.names.Range(func(_, c any) bool {
+		fn(c.(*subjectCounter))
+		return true
+	})
+}
+
+// forgetIdle drops the subjects idle at now.
+func (r *RateLimiter) forgetIdle(now time.Time) {
+	r.ids.deleteWhere(func(_ application.RateSubject, c *subjectCounter) bool { return c.idle(now) })
+	r.names.Range(func(k, c any) bool {
+		if c.(*subjectCounter).idle(now) {
+			r.names.Delete(k)
+		}
+		return true
+	})
 }
 
 // warnFailOpen logs at most once per ten seconds.
@@ -133,8 +170,8 @@ func (r *RateLimiter) Run(ctx context.Context) error {
 }
 
 // Sync pushes pending counts to Redis and reads the totals back; it also
-// forgets subjects idle for a whole window after their last one ended. A failure marks Redis unhealthy (fail open)
-// until a sync succeeds again.
+// forgets subjects idle for a whole window after their last one ended. A
+// failure marks Redis unhealthy (fail open) until a sync succeeds again.
 func (r *RateLimiter) Sync(ctx context.Context) {
 	now := clock.Now()
 	type push struct {
@@ -143,24 +180,20 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 		cmd   *goredis.IntCmd
 	}
 	var pushes []push
-	idle := func(s *subjectCounter) bool {
-		w := s.window.Load()
-		return w != nil && now.After(w.end.Add(w.end.Sub(w.start)))
-	}
 	forget := false
-	for _, s := range r.subjects.all() {
+	r.eachSubject(func(s *subjectCounter) {
 		w := s.window.Load()
 		switch {
-		case idle(s):
+		case s.idle(now):
 			forget = true
 		case w != nil && now.Before(w.end):
 			if d := w.pending.Load(); d > 0 {
 				pushes = append(pushes, push{c: w, delta: d})
 			}
 		}
-	}
+	})
 	if forget {
-		r.subjects.deleteWhere(func(_ application.RateSubject, s *subjectCounter) bool { return idle(s) })
+		r.forgetIdle(now)
 	}
 
 	sctx, cancel := context.WithTimeout(ctx, time.Second)

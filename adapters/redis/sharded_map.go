@@ -1,7 +1,6 @@
 package redis
 
 import (
-	"hash/maphash"
 	"iter"
 	"maps"
 	"sync"
@@ -16,7 +15,9 @@ import (
 // were a measurable share of a heartbeat). Entries are spread over 256
 // shards, each a map never modified once published; writers, rare next to
 // reads, serialise on mu and publish a modified copy of one shard, which
-// costs ~16 us at 100,000 entries (BenchmarkLocalCachePut).
+// costs ~16 us at 100,000 entries (BenchmarkLocalCachePut). So it is only
+// for keys that stand for things that exist (agents, keys, groups), never
+// for keys a client can invent, whose inserts would each copy a shard.
 type shardedMap[K comparable, V any] struct {
 	shardOf func(K) byte // a well-mixed byte of the key
 
@@ -31,11 +32,6 @@ func newShardedMap[K comparable, V any](shardOf func(K) byte) *shardedMap[K, V] 
 
 // byIDByte shards by an id's last byte, random in UUIDs v4 and v7.
 func byIDByte(id domain.ID) byte { return id[len(id)-1] }
-
-// byNameHash shards names (login throttles' accounts and addresses).
-func byNameHash(name string) byte { return byte(maphash.String(nameSeed, name)) }
-
-var nameSeed = maphash.MakeSeed()
 
 func (m *shardedMap[K, V]) load(k K) (V, bool) {
 	s := m.shards[m.shardOf(k)].Load()
