@@ -50,14 +50,7 @@ func (c *AgentCache) Get(ctx context.Context, id domain.ID) (agent.Agent, error)
 		return a, nil
 	}
 	v, err, _ := c.flight.Do(string(id[:]), func() (any, error) {
-		gen := c.cache.begin()
-		lctx, cancel := sourceContext(ctx)
-		defer cancel()
-		a, err := c.source.Get(lctx, id)
-		if err == nil {
-			c.cache.put(gen, id, a, now)
-		}
-		return a, err
+		return c.cache.load(ctx, id, now, func(ctx context.Context) (agent.Agent, error) { return c.source.Get(ctx, id) })
 	})
 	if err != nil {
 		return agent.Agent{}, err

@@ -50,14 +50,7 @@ func (c *APIKeyCache) FindByDigest(ctx context.Context, digest apikey.Digest) (a
 	// One lookup per key however many requests miss at once (a fleet's
 	// shared key expiring from the cache must not become a query storm).
 	v, err, _ := c.flight.Do(string(digest[:]), func() (any, error) {
-		gen := c.cache.begin()
-		lctx, cancel := sourceContext(ctx)
-		defer cancel()
-		k, err := c.source.FindByDigest(lctx, digest)
-		if err == nil {
-			c.cache.put(gen, digest, k, now)
-		}
-		return k, err
+		return c.read(ctx, digest, now)
 	})
 	if err != nil {
 		return apikey.Key{}, err
@@ -78,17 +71,17 @@ func (c *APIKeyCache) Run(ctx context.Context) error {
 // Refresh reloads the entries that would expire within APIKeyTTL/2.
 func (c *APIKeyCache) Refresh(ctx context.Context) {
 	for _, digest := range c.cache.expiringBefore(clock.Now().Add(APIKeyTTL / 2)) {
-		gen := c.cache.begin()
-		lctx, cancel := sourceContext(ctx)
-		k, err := c.source.FindByDigest(lctx, digest)
-		cancel()
-		switch {
-		case err == nil:
-			c.cache.put(gen, digest, k, clock.Now())
-		case domain.CodeOf(err) == domain.CodeNotFound:
+		if _, err := c.read(ctx, digest, clock.Now()); domain.CodeOf(err) == domain.CodeNotFound {
 			c.cache.drop(digest)
 		}
 	}
+}
+
+// read loads the key from the source into the cache.
+func (c *APIKeyCache) read(ctx context.Context, digest apikey.Digest, now time.Time) (apikey.Key, error) {
+	return c.cache.load(ctx, digest, now, func(ctx context.Context) (apikey.Key, error) {
+		return c.source.FindByDigest(ctx, digest)
+	})
 }
 
 // KeyChanged drops the key here and on every other instance.

@@ -88,6 +88,21 @@ func (c *localCache[K, V]) put(gen uint64, k K, v V, now time.Time) {
 	c.entries.store(k, &cached[V]{v: v, expires: now.Add(c.ttl)})
 }
 
+// load reads k with read and stores it, unless an invalidation came while
+// it read (see begin and put); the entry lives ttl from now. The read serves
+// every request waiting for it, so it is detached from the caller's
+// cancellation, but bounded (sourceContext).
+func (c *localCache[K, V]) load(ctx context.Context, k K, now time.Time, read func(context.Context) (V, error)) (V, error) {
+	gen := c.begin()
+	lctx, cancel := sourceContext(ctx)
+	defer cancel()
+	v, err := read(lctx)
+	if err == nil {
+		c.put(gen, k, v, now)
+	}
+	return v, err
+}
+
 // maxEntries bounds a cache; beyond it expired entries are swept, and if
 // that is not enough the cache starts over.
 const maxEntries = 500_000

@@ -58,18 +58,15 @@ func (c *PolicyCache) Get(ctx context.Context, groupID domain.ID) (application.C
 		return p, nil
 	}
 	v, err, _ := c.flight.Do(groupID.String(), func() (any, error) {
-		gen := c.cache.begin()
-		// The compilation serves every waiter: it must not die with the
+		// The compilation serves every waiter: load detaches it from the
 		// first caller's request.
-		lctx, cancel := sourceContext(ctx)
-		defer cancel()
-		in, err := c.inputs.Load(lctx, groupID)
-		if err != nil {
-			return nil, err
-		}
-		cp := application.CompiledPolicy{Policy: policy.Compile(in), GeneratedAt: c.now()}
-		c.cache.put(gen, groupID, cp, cp.GeneratedAt)
-		return cp, nil
+		return c.cache.load(ctx, groupID, now, func(ctx context.Context) (application.CompiledPolicy, error) {
+			in, err := c.inputs.Load(ctx, groupID)
+			if err != nil {
+				return application.CompiledPolicy{}, err
+			}
+			return application.CompiledPolicy{Policy: policy.Compile(in), GeneratedAt: c.now()}, nil
+		})
 	})
 	if err != nil {
 		return application.CompiledPolicy{}, err
