@@ -100,6 +100,7 @@ var (
 )
 
 func labelsFor(route, method string, status int) *requestLabels {
+	method = knownMethod(method)
 	if m := labelSets.Load(); m != nil {
 		if l, ok := (*m)[labelKey{route, method, status}]; ok {
 			return l
@@ -117,14 +118,14 @@ func labelsFor(route, method string, status int) *requestLabels {
 	l := newRequestLabels(route, method, status)
 	if len(current) < maxLabelSets {
 		next := maps.Clone(current)
-		next[labelKey{route, l.method, status}] = l
+		next[labelKey{route, method, status}] = l
 		labelSets.Store(&next)
 	}
 	return l
 }
 
+// newRequestLabels: method is one knownMethod returned.
 func newRequestLabels(route, method string, status int) *requestLabels {
-	method = knownMethod(method)
 	return &requestLabels{
 		method:   method,
 		spanName: method + " " + route,
