@@ -113,43 +113,40 @@ func (b *ReportBatcher) Submit(ctx context.Context, r StoredReport) error {
 func (b *ReportBatcher) commitLoop() {
 	defer b.wg.Done()
 	for first := range b.queue {
-		batch := []*queuedReport{first}
-		rows := first.rows
-	gather:
-		for rows < b.cfg.MaxRows {
-			select {
-			case q, ok := <-b.queue:
-				if !ok {
-					break gather
-				}
-				batch = append(batch, q)
-				rows += q.rows
-			default:
-				break gather
-			}
-		}
+		batch, rows := b.gather([]*queuedReport{first}, first.rows, nil)
 		if b.cfg.GatherDelay > 0 && len(batch) < b.cfg.GatherReports && rows < b.cfg.MaxRows {
-			batch, rows = b.gatherMore(batch, rows)
+			timer := time.NewTimer(b.cfg.GatherDelay)
+			batch, _ = b.gather(batch, rows, timer.C)
+			timer.Stop()
 		}
 		b.commit(batch)
 	}
 }
 
-// gatherMore waits up to GatherDelay for the batch to reach GatherReports.
-func (b *ReportBatcher) gatherMore(batch []*queuedReport, rows int) ([]*queuedReport, int) {
-	timer := time.NewTimer(b.cfg.GatherDelay)
-	defer timer.Stop()
-	for len(batch) < b.cfg.GatherReports && rows < b.cfg.MaxRows {
-		select {
-		case q, ok := <-b.queue:
-			if !ok {
+// gather adds queued reports to batch up to MaxRows rows. With until nil
+// it takes only what is waiting; otherwise it also waits for more, until
+// then or until the batch has GatherReports.
+func (b *ReportBatcher) gather(batch []*queuedReport, rows int, until <-chan time.Time) ([]*queuedReport, int) {
+	for rows < b.cfg.MaxRows && (until == nil || len(batch) < b.cfg.GatherReports) {
+		var q *queuedReport
+		var open bool
+		if until == nil {
+			select {
+			case q, open = <-b.queue:
+			default:
 				return batch, rows
 			}
-			batch = append(batch, q)
-			rows += q.rows
-		case <-timer.C:
+		} else {
+			select {
+			case q, open = <-b.queue:
+			case <-until:
+				return batch, rows
+			}
+		}
+		if !open {
 			return batch, rows
 		}
+		batch, rows = append(batch, q), rows+q.rows
 	}
 	return batch, rows
 }
