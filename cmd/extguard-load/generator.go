@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -125,6 +126,13 @@ func saturate(c *client, conns int, d time.Duration, want int, next func(worker,
 	if e, _ := firstErr.Load().(string); e != "" {
 		s.firstError = e
 	}
+	return s
+}
+
+// labelled runs a loop whose generator goroutines carry the profiler label
+// loop=name, so a profile splits the generator's CPU by loop.
+func labelled(name string, loop func() saturation) (s saturation) {
+	pprof.Do(context.Background(), pprof.Labels("loop", name), func(context.Context) { s = loop() })
 	return s
 }
 

@@ -79,7 +79,7 @@ func main() {
 	flag.IntVar(&o.agents, "agents", 2000, "enrolled agents the requests rotate over")
 	flag.IntVar(&o.rows, "rows", 50, "extensions per report")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile (server and generator) to this file")
-	flag.StringVar(&o.profPhase, "profile-phase", "", "profile only this phase (saturation: minimal, heartbeat and policy interleaved; reports; fixed); empty profiles the whole run")
+	flag.StringVar(&o.profPhase, "profile-phase", "", "profile only this phase (saturation: minimal, heartbeat and policy interleaved; reports: with the raw COPYs; fixed); empty profiles the whole run. Samples are labelled server=agent|minimal|defaults and loop=<phase> (go tool pprof -tags)")
 	flag.Parse()
 	o.rounds = max(o.rounds, 1)
 	if o.cpuProfile != "" && o.profPhase == "" {
@@ -271,13 +271,13 @@ func start(ctx context.Context, dsn, redisURL string, committers int, gather tim
 	minimal.Post("/ping", ping)
 	defaults := fiber.New(fiber.Config{DisableStartupMessage: true})
 	defaults.Post("/ping", ping)
-	if s.agentURL, err = serve(app); err != nil {
+	if s.agentURL, err = serve("agent", app); err != nil {
 		return nil, err
 	}
-	if s.minimalURL, err = serve(minimal); err != nil {
+	if s.minimalURL, err = serve("minimal", minimal); err != nil {
 		return nil, err
 	}
-	if s.defaultURL, err = serve(defaults); err != nil {
+	if s.defaultURL, err = serve("defaults", defaults); err != nil {
 		return nil, err
 	}
 	bg, cancel := context.WithCancel(context.WithValue(ctx, flushCtx{}, true))
@@ -308,12 +308,15 @@ func start(ctx context.Context, dsn, redisURL string, committers int, gather tim
 	return s, nil
 }
 
-func serve(app *fiber.App) (string, error) {
+// serve starts app on a free port. Its goroutines, and the request workers
+// they start, carry the profiler label server=name, so a profile splits the
+// CPU by server (go tool pprof -tagfocus server=agent).
+func serve(name string, app *fiber.App) (string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
-	go func() { _ = app.Listener(ln) }()
+	go pprof.Do(context.Background(), pprof.Labels("server", name), func(context.Context) { _ = app.Listener(ln) })
 	return ln.Addr().String(), nil
 }
 

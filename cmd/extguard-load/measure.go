@@ -44,14 +44,14 @@ func measure(ctx context.Context, s *server, f fleet, o options) error {
 	slice := o.phase / time.Duration(o.rounds)
 	o.profiled("saturation", func() {
 		for range o.rounds {
-			minimal.add(saturate(minimalC, o.conns, slice, 200, ping))
-			defaultsMinimal.add(saturate(defaultsC, o.conns, slice, 200, ping))
+			minimal.add(labelled("minimal", func() saturation { return saturate(minimalC, o.conns, slice, 200, ping) }))
+			defaultsMinimal.add(labelled("defaults", func() saturation { return saturate(defaultsC, o.conns, slice, 200, ping) }))
 			sqlBefore, flushBefore := s.sql.requests.Load(), s.sql.flushes.Load()
-			hb.add(saturate(agentC, o.conns, slice, 200, heartbeat))
+			hb.add(labelled("heartbeat", func() saturation { return saturate(agentC, o.conns, slice, 200, heartbeat) }))
 			hbSQL += s.sql.requests.Load() - sqlBefore
 			hbFlush += s.sql.flushes.Load() - flushBefore
 			sqlBefore, flushBefore = s.sql.requests.Load(), s.sql.flushes.Load()
-			p304.add(saturate(agentC, o.conns, slice, 304, policy304))
+			p304.add(labelled("policy304", func() saturation { return saturate(agentC, o.conns, slice, 304, policy304) }))
 			pSQL += s.sql.requests.Load() - sqlBefore
 			pFlush += s.sql.flushes.Load() - flushBefore
 		}
@@ -97,15 +97,24 @@ func measure(ctx context.Context, s *server, f fleet, o options) error {
 	defer cp.close(ctx)
 	var copied, rep saturation
 	rounds := max(o.rounds/2, 1)
-	for range rounds {
-		c, err := cp.run(ctx, o.phase/time.Duration(rounds))
-		if err != nil {
-			return err
+	// The profile spans every round, COPYs included (-tagfocus loop=reports
+	// keeps the generator's part of the reports, server=agent the server's).
+	var runErr error
+	o.profiled("reports", func() {
+		for range rounds {
+			c, err := cp.run(ctx, o.phase/time.Duration(rounds))
+			if err != nil {
+				runErr = err
+				return
+			}
+			copied.add(c)
+			rep.add(labelled("reports", func() saturation {
+				return saturate(agentC, o.conns, o.phase/time.Duration(rounds), 200, func(w, i int) request { return report(f.agents[(w*7919+i)%n]) })
+			}))
 		}
-		copied.add(c)
-		o.profiled("reports", func() {
-			rep.add(saturate(agentC, o.conns, o.phase/time.Duration(rounds), 200, func(w, i int) request { return report(f.agents[(w*7919+i)%n]) }))
-		})
+	})
+	if runErr != nil {
+		return runErr
 	}
 	copyRows := copied.perSecond()
 	fmt.Printf("%-26s %10.0f rows/s  (5,000-row COPYs into reports, %d connections)\n", "raw COPY", copyRows, len(cp.conns))
