@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"maps"
 	"strconv"
@@ -21,10 +22,19 @@ import (
 
 const instrumentationName = "github.com/extguard/extguard/adapters/http"
 
+// traceparentHeader carries a caller's trace context (W3C Trace Context).
+const traceparentHeader = "traceparent"
+
+// noSpan stands for the span of a request that has none: its methods do
+// nothing.
+var noSpan = trace.SpanFromContext(context.Background())
+
 // Instrument gives every request a server span named after its route template
 // (never the raw path, which holds ids), records the request rate, errors and
-// latency by route and status, and writes one log line per request.
-func Instrument(log *slog.Logger) fiber.Handler {
+// latency by route and status, and writes one log line per request. When no
+// span can be recorded (spansRecorded false), only a request carrying a
+// traceparent header gets a span, to pass its trace on.
+func Instrument(log *slog.Logger, spansRecorded bool) fiber.Handler {
 	tracer := otel.Tracer(instrumentationName)
 	prop := otel.GetTextMapPropagator()
 	// Options are passed as a ready slice: a variadic call through an
@@ -38,9 +48,12 @@ func Instrument(log *slog.Logger) fiber.Handler {
 		if start.IsZero() {
 			start = time.Now()
 		}
-		ctx := prop.Extract(c.UserContext(), headerCarrier{c})
-		ctx, span := tracer.Start(ctx, c.Method(), serverKind...)
-		c.SetUserContext(ctx)
+		ctx, span := c.UserContext(), noSpan
+		if spansRecorded || len(c.Request().Header.Peek(traceparentHeader)) > 0 {
+			ctx = prop.Extract(ctx, headerCarrier{c})
+			ctx, span = tracer.Start(ctx, c.Method(), serverKind...)
+			c.SetUserContext(ctx)
+		}
 
 		err := c.Next()
 		if err != nil {

@@ -22,11 +22,19 @@ type ServerConfig struct {
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
 	IdleTimeout    time.Duration
+	// SpansRecorded says whether the tracer provider can record a span at
+	// all (telemetry.Telemetry.SpansRecorded). When it cannot, only requests
+	// that carry a trace context get a server span: it passes the caller's
+	// trace on. For the others a span would be ids no one ever sees (logs
+	// leave out unsampled ids), at a cost of about a twentieth of a
+	// heartbeat.
+	SpansRecorded bool
 }
 
-// DefaultServerConfig has the timeouts we run with.
+// DefaultServerConfig has the timeouts we run with, and traces every request.
 func DefaultServerConfig() ServerConfig {
-	return ServerConfig{ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second}
+	return ServerConfig{ReadTimeout: 15 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second,
+		SpansRecorded: true}
 }
 
 // Module registers a set of routes; the agent API, the admin API and the
@@ -67,7 +75,7 @@ func NewApp(cfg ServerConfig, log *slog.Logger, modules ...Module) *fiber.App {
 	})
 	// Instrument wraps recover so a panicking request still ends its span,
 	// counts as a 500 and writes its log line.
-	app.Use(Instrument(log))
+	app.Use(Instrument(log, cfg.SpansRecorded))
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		log.ErrorContext(c.UserContext(), "panic in handler", "route", c.Route().Path, "panic", e)
 	}}))

@@ -19,6 +19,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	dto "github.com/prometheus/client_model/go"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/propagation"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/extguard/extguard/domain"
 )
@@ -203,5 +207,54 @@ func TestETagMatchesListsWeakTagsAndStar(t *testing.T) {
 		if got := etagMatches(header, etag); got != want {
 			t.Errorf("etagMatches(%q) = %v, want %v", header, got, want)
 		}
+	}
+}
+
+// When no span can be recorded, a request gets a server span only if it
+// carries a caller's trace context (to pass it on); otherwise every request
+// gets one.
+func TestServerSpansWhenSpansCannotBeRecorded(t *testing.T) {
+	rec := tracetest.NewSpanRecorder()
+	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	probe := func(spansRecorded bool) *fiber.App {
+		cfg := DefaultServerConfig()
+		cfg.SpansRecorded = spansRecorded
+		return NewApp(cfg, slog.New(slog.DiscardHandler), routes(func(app *fiber.App) {
+			app.Get("/span-probe", func(c *fiber.Ctx) error { return c.SendStatus(fiber.StatusNoContent) })
+		}))
+	}
+	probeSpans := func() []sdktrace.ReadOnlySpan {
+		var out []sdktrace.ReadOnlySpan
+		for _, s := range rec.Ended() {
+			if s.Name() == "GET /span-probe" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	withCaller := func() *http.Request {
+		r := httptest.NewRequest("GET", "/span-probe", nil)
+		r.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+		return r
+	}
+
+	unrecorded := probe(false)
+	if status, _, _ := do(t, unrecorded, httptest.NewRequest("GET", "/span-probe", nil)); status != fiber.StatusNoContent {
+		t.Fatalf("probe: %d", status)
+	}
+	if n := len(probeSpans()); n != 0 {
+		t.Fatalf("%d spans for a request without trace context, when none can be recorded", n)
+	}
+	do(t, unrecorded, withCaller())
+	spans := probeSpans()
+	if len(spans) != 1 || spans[0].SpanContext().TraceID().String() != traceID {
+		t.Fatalf("a caller's trace was not passed on: %d spans", len(spans))
+	}
+
+	do(t, probe(true), httptest.NewRequest("GET", "/span-probe", nil))
+	if n := len(probeSpans()); n != 2 {
+		t.Fatalf("%d spans in all, want a span for every request when spans are recorded", n)
 	}
 }

@@ -43,6 +43,10 @@ type Telemetry struct {
 	TracerProvider *sdktrace.TracerProvider
 	MeterProvider  *sdkmetric.MeterProvider
 	Metrics        prometheus.Gatherer
+	// SpansRecorded is false when no span can be recorded (no exporter, no
+	// processor, no sampler asked for): the HTTP server then starts spans
+	// only to pass a caller's trace on.
+	SpansRecorded bool
 }
 
 // Setup installs the global tracer provider, meter provider and propagators,
@@ -50,7 +54,8 @@ type Telemetry struct {
 // every use case its span.
 // OTEL_TRACES_EXPORTER defaults to "none" here (the SDK's own default is
 // otlp), so a fresh install exports nothing until an operator asks for it;
-// spans are still created so logs carry trace ids. extra processors see the
+// spans are then still created where a caller's trace context is to be
+// passed on, but never recorded. extra processors see the
 // spans too (tests add an in-memory span recorder); every processor gets them
 // with URLs redacted.
 //
@@ -81,7 +86,8 @@ func Setup(ctx context.Context, info ServiceInfo, extra ...sdktrace.SpanProcesso
 		// at all saves the agent API's requests two context walks each.
 		application.SetUseCaseObserver(nil)
 	}
-	return &Telemetry{TracerProvider: tp, MeterProvider: mp, Metrics: prometheus.Gatherers{reg, prometheus.DefaultGatherer}}, nil
+	return &Telemetry{TracerProvider: tp, MeterProvider: mp, Metrics: prometheus.Gatherers{reg, prometheus.DefaultGatherer},
+		SpansRecorded: recorded}, nil
 }
 
 // Shutdown flushes pending spans and metrics.
@@ -119,9 +125,8 @@ func newTracerProvider(ctx context.Context, res *resource.Resource, extra ...sdk
 	exporting := os.Getenv("OTEL_TRACES_EXPORTER") != "" && os.Getenv("OTEL_TRACES_EXPORTER") != "none"
 	recorded := exporting || len(extra) > 0 || os.Getenv("OTEL_TRACES_SAMPLER") != ""
 	if !recorded {
-		// Nothing would receive a recorded span. Spans still get ids, so log
-		// lines carry trace ids and traceparent is passed on, but none is
-		// recorded: recording every heartbeat's spans for no one cost the
+		// Nothing would receive a recorded span. Spans still get ids, so a
+		// caller's traceparent is passed on, but none is recorded: recording every heartbeat's spans for no one cost the
 		// agent API about a sixth of its throughput.
 		opts = append(opts, sdktrace.WithSampler(sdktrace.NeverSample()))
 	}

@@ -60,6 +60,8 @@ type options struct {
 	gather      time.Duration
 	telemetry   bool
 	onlySat     bool
+
+	spansRecorded bool // what -telemetry's setup says, handed to the server as extguard serve does
 }
 
 func main() {
@@ -96,6 +98,7 @@ func main() {
 			os.Exit(1)
 		}
 		defer func() { _ = tel.Shutdown(context.Background()) }()
+		o.spansRecorded = tel.SpansRecorded
 	}
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "extguard-load:", err)
@@ -170,7 +173,7 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	s, err := start(ctx, dsn, o.redisURL, o.committers, o.gather)
+	s, err := start(ctx, dsn, o)
 	if err != nil {
 		return err
 	}
@@ -217,14 +220,14 @@ func freshDatabase(ctx context.Context, serverURL, name string) (string, error) 
 
 // start builds the agent API exactly as wire does (same constructors, the
 // default flush interval and batch sizes) and the yardstick.
-func start(ctx context.Context, dsn, redisURL string, committers int, gather time.Duration) (*server, error) {
+func start(ctx context.Context, dsn string, o options) (*server, error) {
 	db, err := postgres.Open(ctx, dsn, postgres.DefaultPool())
 	if err != nil {
 		return nil, err
 	}
 	s := &server{dsn: dsn, db: db, sql: &sqlCounter{}}
 	db.AddQueryHook(s.sql)
-	ropts, err := goredis.ParseURL(redisURL)
+	ropts, err := goredis.ParseURL(o.redisURL)
 	if err != nil {
 		return nil, err
 	}
@@ -243,8 +246,8 @@ func start(ctx context.Context, dsn, redisURL string, committers int, gather tim
 	store := postgres.NewReportStore(db)
 	store.CountStatements(func(n int) { s.copyStmts.Add(int64(n)) })
 	batching := application.DefaultReportBatchConfig()
-	batching.Committers = committers
-	batching.GatherDelay = gather
+	batching.Committers = o.committers
+	batching.GatherDelay = o.gather
 	s.batcher = application.NewReportBatcher(store, log, batching)
 	// The production limits (60 requests per agent per minute) would stop a
 	// load run after a minute's worth; the limiter still counts every
@@ -257,12 +260,13 @@ func start(ctx context.Context, dsn, redisURL string, committers int, gather tim
 		Heartbeats: s.heartbeats, Reports: s.batcher, Tx: tx, Audit: auditLog, Clock: clock, Log: log})
 	s.createKey = application.CreateAPIKey{Tx: tx, Keys: keyRepo, Audit: auditLog, Clock: clock}
 
-	app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, api)
+	sc := httpapi.DefaultServerConfig()
+	sc.SpansRecorded = o.spansRecorded
+	app := httpapi.NewApp(sc, log, api)
 	// The yardstick is a trivial route on a server configured like ours
 	// (the same read, write and idle timeouts, which cost fasthttp a
 	// deadline per request): the ratio is then the price of the endpoint,
 	// not of running a server safely.
-	sc := httpapi.DefaultServerConfig()
 	minimal := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: httpapi.MaxBodyBytes,
 		ReadTimeout: sc.ReadTimeout, WriteTimeout: sc.WriteTimeout, IdleTimeout: sc.IdleTimeout})
 	ping := func(c *fiber.Ctx) error {
@@ -290,7 +294,7 @@ func start(ctx context.Context, dsn, redisURL string, committers int, gather tim
 	for !bus.Connected() {
 		if time.Now().After(deadline) {
 			cancel()
-			return nil, fmt.Errorf("no Redis subscription at %s: the caches would be bypassed", redisURL)
+			return nil, fmt.Errorf("no Redis subscription at %s: the caches would be bypassed", o.redisURL)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -80,9 +80,10 @@ func provideModules(health *httpapi.Health, agent agentRoutes, admin adminRoutes
 // provideServerRunners lists the background work the API process runs.
 func provideServerRunners(agent agentRunners) []Runner { return agent }
 
-func provideApp(cfg config.Config, log *slog.Logger, modules []httpapi.Module) *fiber.App {
+func provideApp(cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry, modules []httpapi.Module) *fiber.App {
 	sc := httpapi.DefaultServerConfig()
 	sc.TrustedProxies = cfg.TrustedProxies
+	sc.SpansRecorded = tel.SpansRecorded
 	return httpapi.NewApp(sc, log, modules...)
 }
 

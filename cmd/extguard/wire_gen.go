@@ -71,7 +71,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	}
 	mainAdminRoutes := provideAdminRoutes(adminUseCases, log)
 	v := provideModules(health, mainAgentRoutes, mainAdminRoutes)
-	app := provideApp(cfg, log, v)
+	app := provideApp(cfg, log, tel, v)
 	mainAgentRunners := provideAgentRunners(bus, rateLimiter, heartbeatBuffer, apiKeyUsageRecorder, apiKeyCache)
 	v2 := provideServerRunners(mainAgentRunners)
 	applicationCreateFirstAdmin := provideCreateFirstAdmin(txRunner, userRepository, argon2id, auditLog)
