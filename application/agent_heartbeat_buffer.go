@@ -3,7 +3,6 @@ package application
 import (
 	"context"
 	"log/slog"
-	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,9 +35,11 @@ type HeartbeatBuffer struct {
 
 const heartbeatShards = 16
 
+// heartbeatShard holds pointers so that an agent's second contact in an
+// interval is merged in place: one map lookup, no insert.
 type heartbeatShard struct {
 	mu      sync.Mutex
-	pending map[domain.ID]HeartbeatUpdate
+	pending map[domain.ID]*HeartbeatUpdate
 	_       [48]byte // one cache line per shard
 }
 
@@ -49,12 +50,23 @@ func (l *HeartbeatBuffer) shard(id domain.ID) *heartbeatShard {
 // note merges a contact into id's pending update: later times win, and
 // the contact's agent version unless it has none.
 func (l *HeartbeatBuffer) note(id domain.ID, contact HeartbeatUpdate) {
+	contact.AgentID = id
 	s := l.shard(id)
 	s.mu.Lock()
-	merged := mergeHeartbeats(s.pending[id], contact)
-	merged.AgentID = id
-	s.pending[id] = merged
+	s.merge(contact)
 	s.mu.Unlock()
+}
+
+// merge merges u, the newest contact, into its agent's pending update; s.mu
+// is held.
+func (s *heartbeatShard) merge(u HeartbeatUpdate) {
+	if p, ok := s.pending[u.AgentID]; ok {
+		*p = mergeHeartbeats(*p, u)
+		return
+	}
+	p := new(HeartbeatUpdate) // not &u: u would then be allocated on every call
+	*p = u
+	s.pending[u.AgentID] = p
 }
 
 // NewHeartbeatBuffer returns a buffer flushed every interval by Run.
@@ -64,7 +76,7 @@ func NewHeartbeatBuffer(store HeartbeatStore, tx Transactor, log AuditLog, logge
 	}
 	l := &HeartbeatBuffer{store: store, tx: tx, audit: log, log: logger, interval: interval}
 	for i := range l.shards {
-		l.shards[i].pending = map[domain.ID]HeartbeatUpdate{}
+		l.shards[i].pending = map[domain.ID]*HeartbeatUpdate{}
 	}
 	return l
 }
@@ -102,9 +114,11 @@ func (l *HeartbeatBuffer) Flush(ctx context.Context) error {
 		s := &l.shards[i]
 		s.mu.Lock()
 		taken := s.pending
-		s.pending = make(map[domain.ID]HeartbeatUpdate, len(taken))
+		s.pending = make(map[domain.ID]*HeartbeatUpdate, len(taken))
 		s.mu.Unlock()
-		maps.Copy(batch, taken)
+		for id, u := range taken {
+			batch[id] = *u
+		}
 	}
 	if len(batch) == 0 {
 		return nil
@@ -136,7 +150,11 @@ func (l *HeartbeatBuffer) Flush(ctx context.Context) error {
 		for id, old := range batch {
 			s := l.shard(id)
 			s.mu.Lock()
-			s.pending[id] = mergeHeartbeats(old, s.pending[id])
+			if p, ok := s.pending[id]; ok {
+				*p = mergeHeartbeats(old, *p) // what came in meanwhile is newer
+			} else {
+				s.pending[id] = &old
+			}
 			s.mu.Unlock()
 		}
 		return err

@@ -1,0 +1,89 @@
+package application_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+)
+
+// heartbeatStore stands in for PostgreSQL (the statement itself is tested
+// in adapters/postgres): it keeps what each flush wrote, or fails.
+type heartbeatStore struct {
+	fail    bool
+	writing func() // runs during the write, as requests go on during a flush
+	flushed [][]application.HeartbeatUpdate
+}
+
+func (s *heartbeatStore) ApplyHeartbeats(_ context.Context, u []application.HeartbeatUpdate) ([]application.RevivedAgent, error) {
+	if s.writing != nil {
+		s.writing()
+	}
+	if s.fail {
+		return nil, errors.New("database down")
+	}
+	s.flushed = append(s.flushed, u)
+	return nil, nil
+}
+
+type inlineTx struct{}
+
+func (inlineTx) InTx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+
+type discardAudit struct{}
+
+func (discardAudit) Append(context.Context, audit.Event) error { return nil }
+
+// The buffer keeps, per agent, the latest heartbeat and sync and the
+// newest contact's agent version, also across a flush that failed.
+func TestHeartbeatBufferCoalescesAndKeepsAFailedFlush(t *testing.T) {
+	ctx := context.Background()
+	store := &heartbeatStore{}
+	buf := application.NewHeartbeatBuffer(store, inlineTx{}, discardAudit{}, nil, time.Hour)
+	a, b := domain.NewID(), domain.NewID()
+	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+
+	buf.Heartbeat(a, at(1), "1.0.0")
+	buf.Synced(a, at(2))
+	buf.Heartbeat(a, at(3), "") // no version: keeps 1.0.0
+	buf.Heartbeat(b, at(1), "")
+	if buf.Pending() != 2 {
+		t.Fatalf("%d agents pending, want 2", buf.Pending())
+	}
+
+	// A contact that comes in while the write fails is newer than what the
+	// failed batch held; merging the batch back must not undo it.
+	store.fail = true
+	store.writing = func() { buf.Heartbeat(a, at(4), "2.0.0") }
+	if err := buf.Flush(ctx); err == nil {
+		t.Fatal("a failed write was not reported")
+	}
+	store.fail, store.writing = false, nil
+	if err := buf.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(store.flushed) != 1 || len(store.flushed[0]) != 2 {
+		t.Fatalf("flushes %v, want one write of both agents", store.flushed)
+	}
+	got := map[domain.ID]application.HeartbeatUpdate{}
+	for _, u := range store.flushed[0] {
+		got[u.AgentID] = u
+	}
+	want := map[domain.ID]application.HeartbeatUpdate{
+		a: {AgentID: a, Heartbeat: at(4), Sync: at(2), AgentVersion: "2.0.0"},
+		b: {AgentID: b, Heartbeat: at(1)},
+	}
+	for id, w := range want {
+		if g := got[id]; !g.Heartbeat.Equal(w.Heartbeat) || !g.Sync.Equal(w.Sync) || g.AgentVersion != w.AgentVersion || g.AgentID != id {
+			t.Errorf("agent %s: wrote %+v, want %+v", id, g, w)
+		}
+	}
+	if buf.Pending() != 0 {
+		t.Errorf("%d agents still pending after a flush", buf.Pending())
+	}
+}
