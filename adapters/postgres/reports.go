@@ -285,15 +285,17 @@ func inventoryArgs(batch []application.StoredReport, indexes []int) (winners [][
 // be: the group and every installed (editor, extension, version, digest),
 // in a canonical order.
 func inventoryFingerprint(r application.StoredReport) string {
-	items := r.Report.InstalledItems() // a fresh slice: sorting it is ours to do
-	slices.SortFunc(items, func(a, b report.Item) int {
-		return cmp.Or(cmp.Compare(a.Editor(), b.Editor()), cmp.Compare(a.ExtensionID(), b.ExtensionID()),
-			cmp.Compare(a.Version(), b.Version()), cmp.Compare(a.SHA256(), b.SHA256()))
-	})
+	items := r.Report.InstalledItems()
+	// Sorting pointers moves 8 bytes per swap instead of a 72-byte item.
+	sorted := make([]*report.Item, len(items))
+	for i := range items {
+		sorted[i] = &items[i]
+	}
+	slices.SortFunc(sorted, canonicalOrder)
 	h := sha256.New()
 	h.Write(r.GroupID[:])
 	line := make([]byte, 0, 512)
-	for _, it := range items {
+	for _, it := range sorted {
 		line = append(line[:0], it.Editor()...)
 		line = append(append(line, 0), it.ExtensionID()...)
 		line = append(append(line, 0), it.Version()...)
@@ -302,6 +304,22 @@ func inventoryFingerprint(r application.StoredReport) string {
 	}
 	var sum [sha256.Size]byte
 	return hex.EncodeToString(h.Sum(sum[:0]))
+}
+
+// canonicalOrder orders items by editor, extension, version and digest. It
+// compares a field only when the ones before it are equal (cmp.Or would
+// compare all four every time).
+func canonicalOrder(a, b *report.Item) int {
+	if c := cmp.Compare(a.Editor(), b.Editor()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.ExtensionID(), b.ExtensionID()); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Version(), b.Version()); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.SHA256(), b.SHA256())
 }
 
 func strPtr(s string) *string {

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,5 +38,25 @@ func TestInventoryFingerprintIsStableAndOrderFree(t *testing.T) {
 	reversed := []report.ItemParams{items[3], items[2], items[1], items[0]}
 	if got := fingerprint(reversed); got != golden {
 		t.Fatalf("fingerprint depends on item order: %s", got)
+	}
+}
+
+// A committer fingerprints every report of its batch inside the
+// transaction: go test -run '^$' -bench InventoryFingerprint ./adapters/postgres/
+func BenchmarkInventoryFingerprint50(b *testing.B) {
+	items := make([]report.ItemParams, 50)
+	for i := range items {
+		// The load run's order: not sorted, publishers interleaved.
+		items[i] = report.ItemParams{ExtensionID: "publisher" + strconv.Itoa(i%7) + ".extension-" + strconv.Itoa(i),
+			Installed: true, Version: "1." + strconv.Itoa(i) + ".0", SHA256: strings.Repeat(strconv.Itoa(i%10), 64), Editor: "vscode"}
+	}
+	r, err := report.NewReport(report.ReportParams{ReportedAt: time.Now(), Items: items}, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored := application.StoredReport{Report: r}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = inventoryFingerprint(stored)
 	}
 }
