@@ -18,12 +18,19 @@ import (
 // RateLimiter enforces fixed-window limits shared by every instance without
 // a Redis round trip per request: each instance counts locally and, every
 // SyncInterval, adds its new counts to the window's counter in Redis (one
-// pipelined INCRBY per active subject) and learns the global total back.
-// A request is allowed while the last known global total plus this
-// instance's unsynced count is under the limit, so across N instances a
-// subject can overshoot by at most what N instances admit in one sync
-// interval. While Redis is unreachable the limiter fails open: requests are
-// allowed, and that is logged and counted.
+// pipelined INCRBY per subject) and learns the global total back. A request
+// is allowed while the last known global total plus this instance's unsynced
+// count is under the limit.
+//
+// A subject's counts go to Redis only once this instance has counted a
+// tenth of its limit in the window (localShare). An agent well within its
+// limit (a heartbeat a minute against 60) then costs Redis nothing, where
+// pushing every active agent every interval was one INCRBY and one EXPIREAT
+// per agent request. The price is looseness: across N instances a subject
+// can exceed its limit by N tenths of it plus what N instances admit in one
+// sync interval; one instance enforces the limit exactly. While Redis is
+// unreachable the limiter fails open: requests are allowed, and that is
+// logged and counted.
 //
 // Allow takes no lock, since every agent request checks two limits, one of
 // them the fleet-wide key's: each subject's counter stays from window to
@@ -54,12 +61,24 @@ type subjectCounter struct{ window atomic.Pointer[windowCounter] }
 type windowCounter struct {
 	redisKey   string
 	start, end time.Time
+	syncFrom   int64        // local count from which this window goes to Redis
 	global     atomic.Int64 // total in Redis after our last sync
 	pending    atomic.Int64 // counted here, not yet added to Redis
+	pushed     atomic.Int64 // added to Redis by this instance
 }
 
 // SyncInterval is how often local counts are pushed to Redis.
 const SyncInterval = 100 * time.Millisecond
+
+// localShare: a subject's window is pushed to Redis once this instance has
+// counted 1/localShare of its limit.
+const localShare = 10
+
+// due says whether the window's pending counts go to Redis now.
+func (w *windowCounter) due() bool {
+	d := w.pending.Load()
+	return d > 0 && (w.pushed.Load() > 0 || d >= w.syncFrom)
+}
 
 var _ application.RateLimiter = (*RateLimiter)(nil)
 
@@ -88,7 +107,7 @@ func (r *RateLimiter) Allow(ctx context.Context, subject application.RateSubject
 		return true, 0
 	}
 	now := clock.Now()
-	c := r.subject(subject).current(subject, now, window)
+	c := r.subject(subject).current(subject, now, window, limit)
 	if c.global.Load()+c.pending.Load() >= int64(limit) {
 		r.denied.Add(ctx, 1)
 		return false, c.end.Sub(now)
@@ -100,7 +119,7 @@ func (r *RateLimiter) Allow(ctx context.Context, subject application.RateSubject
 // current is the subject's counter for the window holding now, started
 // when the previous window has ended. Counts of the previous window not yet
 // pushed to Redis are dropped with it: that window is over.
-func (s *subjectCounter) current(subject application.RateSubject, now time.Time, window time.Duration) *windowCounter {
+func (s *subjectCounter) current(subject application.RateSubject, now time.Time, window time.Duration, limit int) *windowCounter {
 	for {
 		w := s.window.Load()
 		if w != nil && now.Before(w.end) {
@@ -108,7 +127,7 @@ func (s *subjectCounter) current(subject application.RateSubject, now time.Time,
 		}
 		start := now.Truncate(window)
 		next := &windowCounter{redisKey: "extguard:rl:" + subject.String() + ":" + strconv.FormatInt(start.Unix(), 10),
-			start: start, end: start.Add(window)}
+			start: start, end: start.Add(window), syncFrom: max(1, int64(limit)/localShare)}
 		if s.window.CompareAndSwap(w, next) {
 			return next
 		}
@@ -169,16 +188,12 @@ func (r *RateLimiter) Run(ctx context.Context) error {
 	return application.Every(ctx, r.interval, r.Sync)
 }
 
-// Sync pushes pending counts to Redis and reads the totals back; it also
-// forgets subjects idle for a whole window after their last one ended. A
-// failure marks Redis unhealthy (fail open) until a sync succeeds again.
+// Sync pushes the counts due (see due) to Redis and reads the totals back;
+// it also forgets subjects idle for a whole window after their last one
+// ended. A failure marks Redis unhealthy (fail open) until a sync succeeds
+// again.
 func (r *RateLimiter) Sync(ctx context.Context) {
 	now := clock.Now()
-	type push struct {
-		c     *windowCounter
-		delta int64
-		cmd   *goredis.IntCmd
-	}
 	var pushes []push
 	forget := false
 	r.eachSubject(func(s *subjectCounter) {
@@ -186,10 +201,8 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 		switch {
 		case s.idle(now):
 			forget = true
-		case w != nil && now.Before(w.end):
-			if d := w.pending.Load(); d > 0 {
-				pushes = append(pushes, push{c: w, delta: d})
-			}
+		case w != nil && now.Before(w.end) && w.due():
+			pushes = append(pushes, push{c: w, delta: w.pending.Load(), first: w.pushed.Load() == 0})
 		}
 	})
 	if forget {
@@ -198,30 +211,60 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 
 	sctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	pipe := r.rdb.Pipeline()
-	for i := range pushes {
-		p := &pushes[i]
-		p.cmd = pipe.IncrBy(sctx, p.c.redisKey, p.delta)
-		pipe.ExpireAt(sctx, p.c.redisKey, p.c.end.Add(time.Minute))
-	}
-	var err error
-	if len(pushes) > 0 {
-		_, err = pipe.Exec(sctx)
-	} else {
-		err = r.rdb.Ping(sctx).Err() // learn when Redis comes back
-	}
-	if err != nil {
+	if err := r.push(sctx, pushes); err != nil {
 		if r.healthy.Swap(false) {
 			r.log.WarnContext(ctx, "rate limiter lost Redis; failing open", "error", err.Error())
 		}
 		// Counts made while healthy stay pending and are pushed on recovery.
 		return
 	}
-	for _, p := range pushes {
-		p.c.pending.Add(-p.delta)
-		p.c.global.Store(p.cmd.Val())
-	}
 	if !r.healthy.Swap(true) {
 		r.log.InfoContext(ctx, "rate limiter reached Redis again; limits enforced")
 	}
 }
+
+// push is one window's counts on their way to Redis.
+type push struct {
+	c     *windowCounter
+	delta int64
+	first bool // this instance's first push of the window
+	cmd   *goredis.IntCmd
+}
+
+// push adds the pushes' counts to Redis in one pipeline; with none, it pings,
+// to learn when Redis comes back. A window's key gets its expiry with this
+// instance's first push of it, not with every one; a key Redis lost and an
+// INCRBY made anew (its total is only our delta) gets it in a second trip.
+func (r *RateLimiter) push(ctx context.Context, pushes []push) error {
+	if len(pushes) == 0 {
+		return r.rdb.Ping(ctx).Err()
+	}
+	pipe := r.rdb.Pipeline()
+	for i := range pushes {
+		p := &pushes[i]
+		p.cmd = pipe.IncrBy(ctx, p.c.redisKey, p.delta)
+		if p.first {
+			pipe.ExpireAt(ctx, p.c.redisKey, p.c.expiresAt())
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return err
+	}
+	reborn := r.rdb.Pipeline()
+	for _, p := range pushes {
+		p.c.pending.Add(-p.delta)
+		p.c.pushed.Add(p.delta)
+		p.c.global.Store(p.cmd.Val())
+		if !p.first && p.cmd.Val() == p.delta {
+			reborn.ExpireAt(ctx, p.c.redisKey, p.c.expiresAt())
+		}
+	}
+	if reborn.Len() > 0 {
+		_, err := reborn.Exec(ctx)
+		return err
+	}
+	return nil
+}
+
+// expiresAt is when Redis may drop the window's key: a minute after it ends.
+func (w *windowCounter) expiresAt() time.Time { return w.end.Add(time.Minute) }
