@@ -24,7 +24,11 @@ func NewHeartbeatStore(db *bun.DB) *HeartbeatStore { return &HeartbeatStore{db: 
 // ApplyHeartbeats writes a batch in one statement. The rows are locked in
 // id order first (so concurrent flushes of several instances cannot
 // deadlock), which also gives the status each agent had before, to report
-// the ones the heartbeat revived.
+// the ones the heartbeat revived. The lock is FOR NO KEY UPDATE, the one the
+// UPDATE takes anyway (it changes no key): FOR UPDATE would also conflict
+// with the KEY SHARE locks that report batches' foreign-key checks hold on
+// their agents, so a flush waited for batches in flight and, as they then
+// waited for rows it held, deadlocked with them under load.
 func (s *HeartbeatStore) ApplyHeartbeats(ctx context.Context, updates []application.HeartbeatUpdate) ([]application.RevivedAgent, error) {
 	n := len(updates)
 	ids := make([]uuid.UUID, n)
@@ -48,7 +52,7 @@ WITH u AS (
     SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::timestamptz[], ?::text[]) AS u(id, hb, sync, version)
 ), prev AS (
     SELECT a.id, a.status FROM agents a JOIN u ON u.id = a.id
-    WHERE a.deleted_at IS NULL ORDER BY a.id FOR UPDATE OF a
+    WHERE a.deleted_at IS NULL ORDER BY a.id FOR NO KEY UPDATE OF a
 )
 UPDATE agents AS a SET
     last_heartbeat = GREATEST(a.last_heartbeat, NULLIF(u.hb, 'epoch')),

@@ -211,6 +211,31 @@ func TestHeartbeatStoreMovesForwardAndRevives(t *testing.T) {
 	}
 }
 
+// A heartbeat flush must not wait for a report batch in flight: the batch's
+// foreign-key checks hold KEY SHARE locks on its agents until it commits,
+// and a flush locking the same agents FOR UPDATE waited on them (and, with
+// the batch then waiting on rows the flush held, deadlocked under load).
+func TestHeartbeatFlushDoesNotWaitForAReportBatch(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	a := enrolled(t, ctx, newGroup(t, ctx), "m-hb-while-report")
+	batch, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = batch.Rollback() }()
+	if _, err := batch.NewRaw(`INSERT INTO reports (agent_id, group_id, extension_id, installed, reported_at)
+VALUES (?, ?, 'x.y', true, now())`, a.ID().String(), a.GroupID().String()).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	flushCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if _, err := postgres.NewHeartbeatStore(db).ApplyHeartbeats(flushCtx, []application.HeartbeatUpdate{
+		{AgentID: a.ID(), Heartbeat: time.Now()}}); err != nil {
+		t.Fatalf("the flush waited for the report batch's locks: %v", err)
+	}
+}
+
 // TestReportStoreSkipsTheCurrentStateOfAnUnchangedInventory: a fleet mostly
 // repeats its inventories, and a repeat must not touch (or even lock) the
 // agent's installation rows; a change after it is written as usual.
