@@ -22,15 +22,17 @@ import (
 // is allowed while the last known global total plus this instance's unsynced
 // count is under the limit.
 //
-// A subject's counts go to Redis only once this instance has counted a
-// tenth of its limit in the window (localShare). An agent well within its
-// limit (a heartbeat a minute against 60) then costs Redis nothing, where
-// pushing every active agent every interval was one INCRBY and one EXPIREAT
-// per agent request. The price is looseness: across N instances a subject
-// can exceed its limit by N tenths of it plus what N instances admit in one
-// sync interval; one instance enforces the limit exactly. While Redis is
-// unreachable the limiter fails open: requests are allowed, and that is
-// logged and counted.
+// The counts of a subject named by an id (an agent, a key) go to Redis only
+// once this instance has counted a tenth of its limit in the window
+// (idSyncDivisor). An agent well within its limit (a heartbeat a minute
+// against 60) then costs Redis nothing, where pushing every active agent
+// every interval was an INCRBY and an EXPIREAT per agent request. The price
+// is looseness: across N instances such a subject can exceed its limit by N
+// tenths of it plus what N instances admit in one sync interval. Subjects
+// named by a name (login accounts and addresses: security limits) go to
+// Redis from their first count. One instance enforces every limit (up to
+// requests racing at the limit). While Redis is unreachable the limiter
+// fails open: requests are allowed, and that is logged and counted.
 //
 // Allow takes no lock, since every agent request checks two limits, one of
 // them the fleet-wide key's: each subject's counter stays from window to
@@ -64,20 +66,31 @@ type windowCounter struct {
 	syncFrom   int64        // local count from which this window goes to Redis
 	global     atomic.Int64 // total in Redis after our last sync
 	pending    atomic.Int64 // counted here, not yet added to Redis
-	pushed     atomic.Int64 // added to Redis by this instance
+	synced     atomic.Bool  // this instance has added to the window in Redis
 }
 
-// SyncInterval is how often local counts are pushed to Redis.
+// SyncInterval is how often the counts that are due (see due) go to Redis.
 const SyncInterval = 100 * time.Millisecond
 
-// localShare: a subject's window is pushed to Redis once this instance has
-// counted 1/localShare of its limit.
-const localShare = 10
+// idSyncDivisor: the window of a subject named by an id goes to Redis once
+// this instance has counted 1/idSyncDivisor of its limit.
+const idSyncDivisor = 10
+
+// syncFrom is the local count from which subject's window goes to Redis.
+func syncFrom(subject application.RateSubject, limit int) int64 {
+	if isNamed(subject) {
+		return 1
+	}
+	return max(1, int64(limit)/idSyncDivisor)
+}
+
+// isNamed: the subject is named by a name (which clients invent), not an id.
+func isNamed(s application.RateSubject) bool { return s.Name != "" || s.ID.IsZero() }
 
 // due says whether the window's pending counts go to Redis now.
 func (w *windowCounter) due() bool {
 	d := w.pending.Load()
-	return d > 0 && (w.pushed.Load() > 0 || d >= w.syncFrom)
+	return d > 0 && (w.synced.Load() || d >= w.syncFrom)
 }
 
 var _ application.RateLimiter = (*RateLimiter)(nil)
@@ -127,7 +140,7 @@ func (s *subjectCounter) current(subject application.RateSubject, now time.Time,
 		}
 		start := now.Truncate(window)
 		next := &windowCounter{redisKey: "extguard:rl:" + subject.String() + ":" + strconv.FormatInt(start.Unix(), 10),
-			start: start, end: start.Add(window), syncFrom: max(1, int64(limit)/localShare)}
+			start: start, end: start.Add(window), syncFrom: syncFrom(subject, limit)}
 		if s.window.CompareAndSwap(w, next) {
 			return next
 		}
@@ -136,7 +149,7 @@ func (s *subjectCounter) current(subject application.RateSubject, now time.Time,
 
 // subject finds or creates the subject's counter.
 func (r *RateLimiter) subject(s application.RateSubject) *subjectCounter {
-	if s.Name != "" || s.ID.IsZero() {
+	if isNamed(s) {
 		if c, ok := r.names.Load(s); ok {
 			return c.(*subjectCounter)
 		}
@@ -202,7 +215,7 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 		case s.idle(now):
 			forget = true
 		case w != nil && now.Before(w.end) && w.due():
-			pushes = append(pushes, push{c: w, delta: w.pending.Load(), first: w.pushed.Load() == 0})
+			pushes = append(pushes, push{c: w, delta: w.pending.Load()})
 		}
 	})
 	if forget {
@@ -211,7 +224,7 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 
 	sctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	if err := r.push(sctx, pushes); err != nil {
+	if err := r.send(sctx, pushes); err != nil {
 		if r.healthy.Swap(false) {
 			r.log.WarnContext(ctx, "rate limiter lost Redis; failing open", "error", err.Error())
 		}
@@ -227,15 +240,15 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 type push struct {
 	c     *windowCounter
 	delta int64
-	first bool // this instance's first push of the window
 	cmd   *goredis.IntCmd
 }
 
-// push adds the pushes' counts to Redis in one pipeline; with none, it pings,
-// to learn when Redis comes back. A window's key gets its expiry with this
-// instance's first push of it, not with every one; a key Redis lost and an
-// INCRBY made anew (its total is only our delta) gets it in a second trip.
-func (r *RateLimiter) push(ctx context.Context, pushes []push) error {
+// send adds the pushes' counts to Redis in one pipeline, each with its
+// window's expiry; with none, it pings, to learn when Redis comes back.
+// The total is stored before the pending counts are taken back, so a
+// request racing the sync sees its counts twice (stricter), never not at
+// all.
+func (r *RateLimiter) send(ctx context.Context, pushes []push) error {
 	if len(pushes) == 0 {
 		return r.rdb.Ping(ctx).Err()
 	}
@@ -243,25 +256,15 @@ func (r *RateLimiter) push(ctx context.Context, pushes []push) error {
 	for i := range pushes {
 		p := &pushes[i]
 		p.cmd = pipe.IncrBy(ctx, p.c.redisKey, p.delta)
-		if p.first {
-			pipe.ExpireAt(ctx, p.c.redisKey, p.c.expiresAt())
-		}
+		pipe.ExpireAt(ctx, p.c.redisKey, p.c.expiresAt())
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return err
 	}
-	reborn := r.rdb.Pipeline()
 	for _, p := range pushes {
-		p.c.pending.Add(-p.delta)
-		p.c.pushed.Add(p.delta)
 		p.c.global.Store(p.cmd.Val())
-		if !p.first && p.cmd.Val() == p.delta {
-			reborn.ExpireAt(ctx, p.c.redisKey, p.c.expiresAt())
-		}
-	}
-	if reborn.Len() > 0 {
-		_, err := reborn.Exec(ctx)
-		return err
+		p.c.pending.Add(-p.delta)
+		p.c.synced.Store(true)
 	}
 	return nil
 }

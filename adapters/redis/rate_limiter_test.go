@@ -32,9 +32,8 @@ func TestRateLimiterWindowsRollAndIdleSubjectsAreForgotten(t *testing.T) {
 		t.Fatalf("third request in the window: allowed %v, retry after %s; want refused, 50s", ok, after)
 	}
 	r.Sync(ctx)
-	key := "extguard:rl:" + agent.String() + ":" + strconv.FormatInt(fc.Now().Truncate(time.Minute).Unix(), 10)
-	if n, err := rdb.Get(ctx, key).Int(); err != nil || n != 2 {
-		t.Fatalf("Redis holds %d for %s (%v), want the window's 2 requests", n, key, err)
+	if n := windowTotal(t, rdb, fc)(agent); n != 2 {
+		t.Fatalf("Redis holds %d, want the window's 2 requests", n)
 	}
 
 	account := application.RateSubject{Kind: "login:account", Name: "someone@example.com"}
@@ -78,22 +77,15 @@ func names(r *RateLimiter) int {
 	return n
 }
 
-// A subject's window goes to Redis only once this instance has counted a
-// tenth of its limit, and then on every sync; its key expires after the
-// window, also when Redis lost it meanwhile.
-func TestRateLimiterPushesASubjectFromATenthOfItsLimit(t *testing.T) {
+// The window of a subject named by an id goes to Redis only once this
+// instance has counted a tenth of its limit, and then on every sync; a
+// login subject goes from its first count; keys expire after the window,
+// also when Redis lost one meanwhile.
+func TestRateLimiterPushesAnIDSubjectFromATenthOfItsLimit(t *testing.T) {
 	fc, rdb, r := newClockedLimiter(t)
 	ctx := context.Background()
 	agent := application.RateSubject{Kind: "agent", ID: domain.NewID()}
-	key := "extguard:rl:" + agent.String() + ":" + strconv.FormatInt(fc.Now().Truncate(time.Minute).Unix(), 10)
-	inRedis := func() int {
-		t.Helper()
-		n, err := rdb.Get(ctx, key).Int()
-		if err != nil && !errors.Is(err, goredis.Nil) {
-			t.Fatal(err)
-		}
-		return n
-	}
+	inRedis := windowTotal(t, rdb, fc)
 	allow := func(n int) {
 		t.Helper()
 		for range n {
@@ -105,27 +97,84 @@ func TestRateLimiterPushesASubjectFromATenthOfItsLimit(t *testing.T) {
 
 	allow(5)
 	r.Sync(ctx)
-	if n := inRedis(); n != 0 {
+	if n := inRedis(agent); n != 0 {
 		t.Fatalf("Redis holds %d after 5 of a limit of 60, want nothing yet", n)
 	}
 	allow(1)
 	r.Sync(ctx)
-	if n := inRedis(); n != 6 {
+	if n := inRedis(agent); n != 6 {
 		t.Fatalf("Redis holds %d after 6 of 60, want 6", n)
-	}
-	if ttl := rdb.TTL(ctx, key).Val(); ttl <= 0 {
-		t.Fatalf("the window's key has no expiry (%s)", ttl)
 	}
 	allow(1) // past the tenth, every count goes on
 	r.Sync(ctx)
-	if n := inRedis(); n != 7 {
+	if n := inRedis(agent); n != 7 {
 		t.Fatalf("Redis holds %d, want 7", n)
 	}
-
+	key := windowKey(fc, agent)
+	if ttl := rdb.TTL(ctx, key).Val(); ttl <= 0 {
+		t.Fatalf("the window's key has no expiry (%s)", ttl)
+	}
 	rdb.Del(ctx, key) // Redis lost the key (a restart, a failover)
 	allow(2)
 	r.Sync(ctx)
-	if n, ttl := inRedis(), rdb.TTL(ctx, key).Val(); n != 2 || ttl <= 0 {
+	if n, ttl := inRedis(agent), rdb.TTL(ctx, key).Val(); n != 2 || ttl <= 0 {
 		t.Fatalf("a key made anew holds %d with expiry %s, want 2 and an expiry", n, ttl)
 	}
+
+	address := application.RateSubject{Kind: "login:address", Name: "192.0.2.7"}
+	if ok, _ := r.Allow(ctx, address, 100, time.Minute); !ok {
+		t.Fatal("a login refused under its limit")
+	}
+	r.Sync(ctx)
+	if n := inRedis(address); n != 1 {
+		t.Fatalf("Redis holds %d login attempts after one and a sync, want 1: instances would not share login limits", n)
+	}
+}
+
+// One instance refuses exactly at the limit, below the tenth or not; two
+// instances share the limit once their counts are in Redis.
+func TestRateLimiterEnforcesOnOneAndAcrossInstances(t *testing.T) {
+	_, rdb, a := newClockedLimiter(t)
+	b := NewRateLimiter(rdb, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	subject := application.RateSubject{Kind: "agent", ID: domain.NewID()}
+	allowed := func(r *RateLimiter, n int) int {
+		ok := 0
+		for range n {
+			if yes, _ := r.Allow(ctx, subject, 20, time.Minute); yes {
+				ok++
+			}
+		}
+		return ok
+	}
+	if got := allowed(a, 25); got != 20 {
+		t.Fatalf("one instance allowed %d of 25 against a limit of 20", got)
+	}
+	if ok, after := a.Allow(ctx, subject, 20, time.Minute); ok || after != 50*time.Second {
+		t.Fatalf("over the limit: allowed %v, retry after %s; want refused, 50s", ok, after)
+	}
+	a.Sync(ctx) // 20 in Redis
+	if got := allowed(b, 2); got != 2 {
+		t.Fatalf("the second instance allowed %d of 2 before learning the total", got)
+	}
+	b.Sync(ctx) // b's tenth (2 of 20): its counts go to Redis, and it learns the total
+	if got := allowed(b, 5); got != 0 {
+		t.Fatalf("the second instance allowed %d more after the first had used the whole limit", got)
+	}
+}
+
+// windowTotal reads a subject's count for the current minute in Redis.
+func windowTotal(t *testing.T, rdb *goredis.Client, fc *fakeClock) func(application.RateSubject) int {
+	return func(s application.RateSubject) int {
+		t.Helper()
+		n, err := rdb.Get(context.Background(), windowKey(fc, s)).Int()
+		if err != nil && !errors.Is(err, goredis.Nil) {
+			t.Fatal(err)
+		}
+		return n
+	}
+}
+
+func windowKey(fc *fakeClock, s application.RateSubject) string {
+	return "extguard:rl:" + s.String() + ":" + strconv.FormatInt(fc.Now().Truncate(time.Minute).Unix(), 10)
 }
