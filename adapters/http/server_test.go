@@ -23,6 +23,7 @@ import (
 	"go.opentelemetry.io/otel/propagation"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/extguard/extguard/domain"
 )
@@ -215,8 +216,7 @@ func TestETagMatchesListsWeakTagsAndStar(t *testing.T) {
 // gets one.
 func TestServerSpansWhenSpansCannotBeRecorded(t *testing.T) {
 	rec := tracetest.NewSpanRecorder()
-	otel.SetTracerProvider(sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
-	otel.SetTextMapPropagator(propagation.TraceContext{})
+	installTracing(t, sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(rec)))
 	probe := func(spansRecorded bool) *fiber.App {
 		cfg := DefaultServerConfig()
 		cfg.SpansRecorded = spansRecorded
@@ -257,4 +257,38 @@ func TestServerSpansWhenSpansCannotBeRecorded(t *testing.T) {
 	if n := len(probeSpans()); n != 2 {
 		t.Fatalf("%d spans in all, want a span for every request when spans are recorded", n)
 	}
+}
+
+// With the production setting for "nothing records" (sampler always_off),
+// the handler still sees the caller's trace id, to pass it on.
+func TestCallersTraceIsPassedOnWhenNothingRecords(t *testing.T) {
+	installTracing(t, sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample())))
+	cfg := DefaultServerConfig()
+	cfg.SpansRecorded = false
+	seen := make(chan string, 1)
+	app := NewApp(cfg, slog.New(slog.DiscardHandler), routes(func(app *fiber.App) {
+		app.Get("/trace-probe", func(c *fiber.Ctx) error {
+			seen <- trace.SpanContextFromContext(c.UserContext()).TraceID().String()
+			return c.SendStatus(fiber.StatusNoContent)
+		})
+	}))
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	r := httptest.NewRequest("GET", "/trace-probe", nil)
+	r.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+	do(t, app, r)
+	if got := <-seen; got != traceID {
+		t.Fatalf("the handler saw trace %s, want the caller's %s", got, traceID)
+	}
+}
+
+// installTracing makes tp and the W3C propagator the process's for one
+// test, and puts the previous ones back after it.
+func installTracing(t *testing.T, tp trace.TracerProvider) {
+	prevTP, prevProp := otel.GetTracerProvider(), otel.GetTextMapPropagator()
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(propagation.TraceContext{})
+	t.Cleanup(func() {
+		otel.SetTracerProvider(prevTP)
+		otel.SetTextMapPropagator(prevProp)
+	})
 }

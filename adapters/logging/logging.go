@@ -1,6 +1,6 @@
 // Package logging builds the process's slog logger. Every line written with a
-// context inside a request or task carries that span's trace_id and span_id,
-// so logs and traces correlate.
+// context inside a sampled request or task (traces are exported) carries that
+// span's trace_id and span_id, so logs and traces correlate.
 package logging
 
 import (

@@ -9,8 +9,9 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 )
 
-// With nothing to receive spans, spans keep their ids (logs carry them) but
-// are not recorded; a processor or an explicit sampler turns recording on.
+// With nothing to receive spans, spans keep their ids (a caller's trace is
+// passed on) but are not recorded; a processor or an explicit sampler turns
+// recording on.
 func TestSpansAreRecordedOnlyWhenSomethingReceivesThem(t *testing.T) {
 	ctx := context.Background()
 	t.Setenv("OTEL_TRACES_EXPORTER", "none")
@@ -25,7 +26,7 @@ func TestSpansAreRecordedOnlyWhenSomethingReceivesThem(t *testing.T) {
 		_, span := tp.Tracer("test").Start(ctx, "request")
 		defer span.End()
 		if !span.SpanContext().IsValid() {
-			t.Fatal("a span without ids: log lines would lose their trace id")
+			t.Fatal("a span without ids: a caller's trace would not be passed on")
 		}
 		if span.IsRecording() != recorded {
 			t.Fatalf("span recording %v, but the provider says spans are recorded: %v (use cases would be watched for nothing, or not at all)",

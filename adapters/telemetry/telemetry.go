@@ -126,8 +126,9 @@ func newTracerProvider(ctx context.Context, res *resource.Resource, extra ...sdk
 	recorded := exporting || len(extra) > 0 || os.Getenv("OTEL_TRACES_SAMPLER") != ""
 	if !recorded {
 		// Nothing would receive a recorded span. Spans still get ids, so a
-		// caller's traceparent is passed on, but none is recorded: recording every heartbeat's spans for no one cost the
-		// agent API about a sixth of its throughput.
+		// caller's traceparent is passed on, but none is recorded:
+		// recording every heartbeat's spans for no one cost the agent API
+		// about a sixth of its throughput.
 		opts = append(opts, sdktrace.WithSampler(sdktrace.NeverSample()))
 	}
 	if exporting {
