@@ -173,7 +173,11 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	s, err := start(ctx, dsn, o)
+	// The server's background goroutines (report committers, flushes, the
+	// limiter's sync) are labelled server=agent with its request workers;
+	// serve relabels the yardsticks' own.
+	var s *server
+	pprof.Do(ctx, pprof.Labels("server", "agent"), func(ctx context.Context) { s, err = start(ctx, dsn, o) })
 	if err != nil {
 		return err
 	}
