@@ -278,6 +278,7 @@ func TestHeartbeatAndPolicy304UseNoSQLAndFlushInOneStatement(t *testing.T) {
 	if err := e.heartbeats.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
+	e.settle(key, ids...)
 
 	before := queries.n.Load()
 	for range 50 {
