@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/agent"
@@ -24,7 +22,6 @@ type AgentCache struct {
 	source application.AgentLookup
 	bus    *Bus
 	cache  *localCache[domain.ID, agent.Agent]
-	flight singleflight.Group
 }
 
 var (
@@ -34,7 +31,7 @@ var (
 
 // NewAgentCache returns the cache on source, invalidated through bus.
 func NewAgentCache(source application.AgentLookup, bus *Bus) *AgentCache {
-	c := &AgentCache{source: source, bus: bus, cache: newLocalCache[domain.ID, agent.Agent](bus, AgentTTL, byIDByte)}
+	c := &AgentCache{source: source, bus: bus, cache: newLocalCache(bus, AgentTTL, byIDByte, source.Get)}
 	bus.Handle(topicAgent, func(raw string) {
 		if id, err := domain.ParseID(raw); err == nil {
 			c.cache.drop(id)
@@ -45,17 +42,7 @@ func NewAgentCache(source application.AgentLookup, bus *Bus) *AgentCache {
 
 // Get serves from memory when it can, else from the source.
 func (c *AgentCache) Get(ctx context.Context, id domain.ID) (agent.Agent, error) {
-	now := clock.Now()
-	if a, ok := c.cache.get(id, now); ok {
-		return a, nil
-	}
-	v, err, _ := c.flight.Do(string(id[:]), func() (any, error) {
-		return c.cache.load(ctx, id, now, func(ctx context.Context) (agent.Agent, error) { return c.source.Get(ctx, id) })
-	})
-	if err != nil {
-		return agent.Agent{}, err
-	}
-	return v.(agent.Agent), nil
+	return c.cache.fetch(ctx, id, clock.Now())
 }
 
 // AgentChanged drops the agent here and on every other instance.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/apikey"
@@ -23,7 +21,6 @@ type APIKeyCache struct {
 	source application.APIKeyLookup
 	bus    *Bus
 	cache  *localCache[apikey.Digest, apikey.Key]
-	flight singleflight.Group
 }
 
 var (
@@ -33,8 +30,8 @@ var (
 
 // NewAPIKeyCache returns the cache on source, invalidated through bus.
 func NewAPIKeyCache(source application.APIKeyLookup, bus *Bus) *APIKeyCache {
-	c := &APIKeyCache{source: source, bus: bus, cache: newLocalCache[apikey.Digest, apikey.Key](bus, APIKeyTTL,
-		func(d apikey.Digest) byte { return d[0] })}
+	c := &APIKeyCache{source: source, bus: bus, cache: newLocalCache(bus, APIKeyTTL,
+		func(d apikey.Digest) byte { return d[0] }, source.FindByDigest)}
 	bus.Handle(topicAPIKey, func(id string) {
 		c.cache.dropWhere(func(k apikey.Key) bool { return k.ID().String() == id })
 	})
@@ -43,19 +40,7 @@ func NewAPIKeyCache(source application.APIKeyLookup, bus *Bus) *APIKeyCache {
 
 // FindByDigest serves from memory when it can, else from the source.
 func (c *APIKeyCache) FindByDigest(ctx context.Context, digest apikey.Digest) (apikey.Key, error) {
-	now := clock.Now()
-	if k, ok := c.cache.get(digest, now); ok {
-		return k, nil
-	}
-	// One lookup per key however many requests miss at once (a fleet's
-	// shared key expiring from the cache must not become a query storm).
-	v, err, _ := c.flight.Do(string(digest[:]), func() (any, error) {
-		return c.read(ctx, digest, now)
-	})
-	if err != nil {
-		return apikey.Key{}, err
-	}
-	return v.(apikey.Key), nil
+	return c.cache.fetch(ctx, digest, clock.Now())
 }
 
 // Run refreshes, every APIKeyTTL/4, the cached keys that would expire
@@ -71,17 +56,10 @@ func (c *APIKeyCache) Run(ctx context.Context) error {
 // Refresh reloads the entries that would expire within APIKeyTTL/2.
 func (c *APIKeyCache) Refresh(ctx context.Context) {
 	for _, digest := range c.cache.expiringBefore(clock.Now().Add(APIKeyTTL / 2)) {
-		if _, err := c.read(ctx, digest, clock.Now()); domain.CodeOf(err) == domain.CodeNotFound {
+		if _, err := c.cache.load(ctx, digest, clock.Now()); domain.CodeOf(err) == domain.CodeNotFound {
 			c.cache.drop(digest)
 		}
 	}
-}
-
-// read loads the key from the source into the cache.
-func (c *APIKeyCache) read(ctx context.Context, digest apikey.Digest, now time.Time) (apikey.Key, error) {
-	return c.cache.load(ctx, digest, now, func(ctx context.Context) (apikey.Key, error) {
-		return c.source.FindByDigest(ctx, digest)
-	})
 }
 
 // KeyChanged drops the key here and on every other instance.

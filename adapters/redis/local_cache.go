@@ -2,8 +2,11 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/extguard/extguard/application"
 )
@@ -23,15 +26,17 @@ func sourceContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), SourceTimeout)
 }
 
-// localCache is an in-process cache trusted only while the bus is
-// connected. Every invalidation bumps a generation, and a value read from
-// the source is stored only if no invalidation happened since the read
-// began: otherwise a read racing a revocation could cache the old row.
+// localCache is an in-process read-through cache of read, trusted only while
+// the bus is connected. Every invalidation bumps a generation, and a value
+// read from the source is stored only if no invalidation happened since the
+// read began: otherwise a read racing a revocation could cache the old row.
 // Every agent request reads two or three of these, so reads take no lock
 // (see shardedMap); loads and invalidations serialise on mu.
 type localCache[K comparable, V any] struct {
-	bus *Bus
-	ttl time.Duration
+	bus    *Bus
+	ttl    time.Duration
+	read   func(context.Context, K) (V, error)
+	flight singleflight.Group
 
 	mu      sync.Mutex // writers, for gen
 	gen     uint64
@@ -43,8 +48,11 @@ type cached[V any] struct {
 	expires time.Time
 }
 
-func newLocalCache[K comparable, V any](bus *Bus, ttl time.Duration, shardOf func(K) byte) *localCache[K, V] {
-	c := &localCache[K, V]{bus: bus, ttl: ttl, entries: newShardedMap[K, *cached[V]](shardOf)}
+// newLocalCache returns a cache of what read returns, its entries spread
+// over shards by shardOf.
+func newLocalCache[K comparable, V any](bus *Bus, ttl time.Duration, shardOf func(K) byte,
+	read func(context.Context, K) (V, error)) *localCache[K, V] {
+	c := &localCache[K, V]{bus: bus, ttl: ttl, read: read, entries: newShardedMap[K, *cached[V]](shardOf)}
 	bus.OnReset(c.dropAll)
 	return c
 }
@@ -88,15 +96,30 @@ func (c *localCache[K, V]) put(gen uint64, k K, v V, now time.Time) {
 	c.entries.store(k, &cached[V]{v: v, expires: now.Add(c.ttl)})
 }
 
-// load reads k with read and stores it, unless an invalidation came while
-// it read (see begin and put); the entry lives ttl from now. The read serves
-// every request waiting for it, so it is detached from the caller's
-// cancellation, but bounded (sourceContext).
-func (c *localCache[K, V]) load(ctx context.Context, k K, now time.Time, read func(context.Context) (V, error)) (V, error) {
+// fetch serves k from memory when it can, else loads it: once for all the
+// requests missing k at the same time (a fleet's shared key or group policy
+// expiring must not become a query storm).
+func (c *localCache[K, V]) fetch(ctx context.Context, k K, now time.Time) (V, error) {
+	if v, ok := c.get(k, now); ok {
+		return v, nil
+	}
+	v, err, _ := c.flight.Do(fmt.Sprint(k), func() (any, error) { return c.load(ctx, k, now) })
+	if err != nil {
+		var zero V
+		return zero, err
+	}
+	return v.(V), nil
+}
+
+// load reads k and stores it, unless an invalidation came while it read
+// (see begin and put); the entry lives ttl from now. The read serves every
+// request waiting for it, so it is detached from the caller's cancellation,
+// but bounded (sourceContext).
+func (c *localCache[K, V]) load(ctx context.Context, k K, now time.Time) (V, error) {
 	gen := c.begin()
 	lctx, cancel := sourceContext(ctx)
 	defer cancel()
-	v, err := read(lctx)
+	v, err := c.read(lctx, k)
 	if err == nil {
 		c.put(gen, k, v, now)
 	}

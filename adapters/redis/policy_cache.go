@@ -4,8 +4,6 @@ import (
 	"context"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/policy"
@@ -26,7 +24,6 @@ type PolicyCache struct {
 	inputs application.PolicyInputs
 	bus    *Bus
 	cache  *localCache[domain.ID, application.CompiledPolicy]
-	flight singleflight.Group
 	now    func() time.Time
 }
 
@@ -37,8 +34,8 @@ var (
 
 // NewPolicyCache returns the cache compiling from inputs, invalidated through bus.
 func NewPolicyCache(inputs application.PolicyInputs, bus *Bus) *PolicyCache {
-	c := &PolicyCache{inputs: inputs, bus: bus, now: clock.Now,
-		cache: newLocalCache[domain.ID, application.CompiledPolicy](bus, PolicyTTL, byIDByte)}
+	c := &PolicyCache{inputs: inputs, bus: bus, now: clock.Now}
+	c.cache = newLocalCache(bus, PolicyTTL, byIDByte, c.compile)
 	bus.Handle(topicPolicy, func(raw string) {
 		if raw == allGroups {
 			c.cache.dropAll()
@@ -53,25 +50,16 @@ func NewPolicyCache(inputs application.PolicyInputs, bus *Bus) *PolicyCache {
 
 // Get returns the group's compiled policy.
 func (c *PolicyCache) Get(ctx context.Context, groupID domain.ID) (application.CompiledPolicy, error) {
-	now := c.now()
-	if p, ok := c.cache.get(groupID, now); ok {
-		return p, nil
-	}
-	v, err, _ := c.flight.Do(groupID.String(), func() (any, error) {
-		// The compilation serves every waiter: load detaches it from the
-		// first caller's request.
-		return c.cache.load(ctx, groupID, now, func(ctx context.Context) (application.CompiledPolicy, error) {
-			in, err := c.inputs.Load(ctx, groupID)
-			if err != nil {
-				return application.CompiledPolicy{}, err
-			}
-			return application.CompiledPolicy{Policy: policy.Compile(in), GeneratedAt: c.now()}, nil
-		})
-	})
+	return c.cache.fetch(ctx, groupID, c.now())
+}
+
+// compile reads the group's inputs and compiles its policy.
+func (c *PolicyCache) compile(ctx context.Context, groupID domain.ID) (application.CompiledPolicy, error) {
+	in, err := c.inputs.Load(ctx, groupID)
 	if err != nil {
 		return application.CompiledPolicy{}, err
 	}
-	return v.(application.CompiledPolicy), nil
+	return application.CompiledPolicy{Policy: policy.Compile(in), GeneratedAt: c.now()}, nil
 }
 
 // GroupChanged drops the group's policy here and on every other instance.
