@@ -34,6 +34,12 @@ import (
 // requests racing at the limit). While Redis is unreachable the limiter
 // fails open: requests are allowed, and that is logged and counted.
 //
+// A sync visits only the windows that have counts due: Allow queues a
+// window when it becomes due. Visiting every subject each interval cost a
+// 2,000-agent load run about 1 ms per sync, so about 50 ms per sync (half a
+// core) at the 100,000 agents this is built for. Idle subjects are swept
+// apart, every forgetEvery.
+//
 // Allow takes no lock, since every agent request checks two limits, one of
 // them the fleet-wide key's: each subject's counter stays from window to
 // window (a busy subject costs no map write per window) and is counted with
@@ -49,6 +55,11 @@ type RateLimiter struct {
 
 	ids   *shardedMap[application.RateSubject, *subjectCounter]
 	names sync.Map // application.RateSubject -> *subjectCounter
+
+	dueMu sync.Mutex
+	due   []*windowCounter // windows with counts due, each once (windowCounter.queued)
+
+	lastForget time.Time // of the idle sweep; only Sync uses it
 
 	healthy   atomic.Bool
 	failOpen  metric.Int64Counter
@@ -67,10 +78,14 @@ type windowCounter struct {
 	global     atomic.Int64 // total in Redis after our last sync
 	pending    atomic.Int64 // counted here, not yet added to Redis
 	synced     atomic.Bool  // this instance has added to the window in Redis
+	queued     atomic.Bool  // in RateLimiter.due, waiting for a sync
 }
 
 // SyncInterval is how often the counts that are due (see due) go to Redis.
 const SyncInterval = 100 * time.Millisecond
+
+// forgetEvery is how often a sync sweeps every subject for idle ones.
+const forgetEvery = 10 * time.Second
 
 // idSyncDivisor: the window of a subject named by an id goes to Redis once
 // this instance has counted 1/idSyncDivisor of its limit.
@@ -87,10 +102,9 @@ func syncFrom(subject application.RateSubject, limit int) int64 {
 // isNamed: the subject is named by a name (which clients invent), not an id.
 func isNamed(s application.RateSubject) bool { return s.Name != "" || s.ID.IsZero() }
 
-// due says whether the window's pending counts go to Redis now.
-func (w *windowCounter) due() bool {
-	d := w.pending.Load()
-	return d > 0 && (w.synced.Load() || d >= w.syncFrom)
+// due says whether pending counts go to Redis at the next sync.
+func (w *windowCounter) due(pending int64) bool {
+	return pending > 0 && (pending >= w.syncFrom || w.synced.Load())
 }
 
 var _ application.RateLimiter = (*RateLimiter)(nil)
@@ -125,13 +139,25 @@ func (r *RateLimiter) Allow(ctx context.Context, subject application.RateSubject
 		r.denied.Add(ctx, 1)
 		return false, c.end.Sub(now)
 	}
-	c.pending.Add(1)
+	if n := c.pending.Add(1); c.due(n) && !c.queued.Load() {
+		r.queue(c)
+	}
 	return true, 0
 }
 
+// queue puts w in the list the next sync pushes, unless it is there.
+func (r *RateLimiter) queue(w *windowCounter) {
+	if !w.queued.CompareAndSwap(false, true) {
+		return
+	}
+	r.dueMu.Lock()
+	r.due = append(r.due, w)
+	r.dueMu.Unlock()
+}
+
 // current is the subject's counter for the window holding now, started
-// when the previous window has ended. Counts of the previous window not yet
-// pushed to Redis are dropped with it: that window is over.
+// when the previous window has ended. Counts of the previous window that
+// were due still go to Redis at the next sync (see Sync).
 func (s *subjectCounter) current(subject application.RateSubject, now time.Time, window time.Duration, limit int) *windowCounter {
 	for {
 		w := s.window.Load()
@@ -165,17 +191,6 @@ func (s *subjectCounter) idle(now time.Time) bool {
 	return w != nil && now.After(w.end.Add(w.end.Sub(w.start)))
 }
 
-// eachSubject calls fn for every subject's counter.
-func (r *RateLimiter) eachSubject(fn func(*subjectCounter)) {
-	for _, c := range r.ids.all() {
-		fn(c)
-	}
-	r.names.Range(func(_, c any) bool {
-		fn(c.(*subjectCounter))
-		return true
-	})
-}
-
 // forgetIdle drops the subjects idle at now.
 func (r *RateLimiter) forgetIdle(now time.Time) {
 	r.ids.deleteWhere(func(_ application.RateSubject, c *subjectCounter) bool { return c.idle(now) })
@@ -201,26 +216,18 @@ func (r *RateLimiter) Run(ctx context.Context) error {
 	return application.Every(ctx, r.interval, r.Sync)
 }
 
-// Sync pushes the counts due (see due) to Redis and reads the totals back;
-// it also forgets subjects idle for a whole window after their last one
-// ended. A failure marks Redis unhealthy (fail open) until a sync succeeds
-// again.
+// Sync pushes the counts due (see due) to Redis and reads the totals back,
+// also those of a window that has just ended (the key outlives it); every
+// forgetEvery it also forgets subjects idle for a whole window after their
+// last one ended. A failure marks Redis unhealthy (fail open) until a sync
+// succeeds again. Syncs must not overlap (Run calls it on one goroutine).
 func (r *RateLimiter) Sync(ctx context.Context) {
 	now := clock.Now()
-	var pushes []push
-	forget := false
-	r.eachSubject(func(s *subjectCounter) {
-		w := s.window.Load()
-		switch {
-		case s.idle(now):
-			forget = true
-		case w != nil && now.Before(w.end) && w.due():
-			pushes = append(pushes, push{c: w, delta: w.pending.Load()})
-		}
-	})
-	if forget {
+	if now.Sub(r.lastForget) >= forgetEvery {
 		r.forgetIdle(now)
+		r.lastForget = now
 	}
+	pushes := r.takeDue(now)
 
 	sctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
@@ -229,11 +236,33 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 			r.log.WarnContext(ctx, "rate limiter lost Redis; failing open", "error", err.Error())
 		}
 		// Counts made while healthy stay pending and are pushed on recovery.
+		for _, p := range pushes {
+			r.queue(p.c)
+		}
 		return
 	}
 	if !r.healthy.Swap(true) {
 		r.log.InfoContext(ctx, "rate limiter reached Redis again; limits enforced")
 	}
+}
+
+// takeDue empties the list of due windows into pushes. A window leaves the
+// list before its pending count is read, so a request counted after the
+// read queues it again for the next sync. A window whose key has expired
+// in Redis is dropped.
+func (r *RateLimiter) takeDue(now time.Time) []push {
+	r.dueMu.Lock()
+	due := r.due
+	r.due = nil
+	r.dueMu.Unlock()
+	pushes := make([]push, 0, len(due))
+	for _, w := range due {
+		w.queued.Store(false)
+		if d := w.pending.Load(); d > 0 && now.Before(w.expiresAt()) {
+			pushes = append(pushes, push{c: w, delta: d})
+		}
+	}
+	return pushes
 }
 
 // push is one window's counts on their way to Redis.

@@ -38,3 +38,30 @@ func BenchmarkRateLimiterAllow(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRateLimiterSync is one sync of a 100,000-agent fleet in which
+// every agent has made a request this window, within its limit, and a
+// hundred agents are busy enough for their counts to go to Redis. Syncs run
+// ten times a second.
+func BenchmarkRateLimiterSync(b *testing.B) {
+	r := NewRateLimiter(redistest.Client(b), slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	agents := make([]application.RateSubject, 100_000)
+	for i := range agents {
+		agents[i] = application.RateSubject{Kind: "agent", ID: domain.NewID()}
+		_, _ = r.Allow(ctx, agents[i], 60, time.Minute)
+	}
+	r.Sync(ctx) // the first sync also sweeps for idle subjects
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		for _, a := range agents[:100] {
+			for range 6 { // a tenth of 60
+				_, _ = r.Allow(ctx, a, 1<<20, time.Minute)
+			}
+		}
+		b.StartTimer()
+		r.Sync(ctx)
+	}
+}

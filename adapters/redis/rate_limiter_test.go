@@ -178,3 +178,42 @@ func windowTotal(t *testing.T, rdb *goredis.Client, fc *fakeClock) func(applicat
 func windowKey(fc *fakeClock, s application.RateSubject) string {
 	return "extguard:rl:" + s.String() + ":" + strconv.FormatInt(fc.Now().Truncate(time.Minute).Unix(), 10)
 }
+
+// A sync pushes only the windows with counts due, and those still after
+// their window has ended; counts a failed sync could not push go with the
+// next one.
+func TestRateLimiterPushesDueWindowsAlsoAfterTheyEndOrAFailedSync(t *testing.T) {
+	fc, rdb, r := newClockedLimiter(t)
+	ctx := context.Background()
+	busy := application.RateSubject{Kind: "agent", ID: domain.NewID()}
+	quiet := application.RateSubject{Kind: "agent", ID: domain.NewID()}
+	for range 3 {
+		r.Allow(ctx, busy, 20, time.Minute) // past its tenth (2)
+	}
+	r.Allow(ctx, quiet, 20, time.Minute) // under its tenth
+	if n := len(r.due); n != 1 {
+		t.Fatalf("%d windows queued for the sync, want the busy agent's only", n)
+	}
+	endedKey := windowKey(fc, busy)
+	fc.advance(time.Minute) // the window ends before the sync
+	r.Sync(ctx)
+	if n, err := rdb.Get(ctx, endedKey).Int(); err != nil || n != 3 {
+		t.Fatalf("the ended window holds %d in Redis (%v), want its 3 counts", n, err)
+	}
+
+	live := r.rdb
+	r.rdb = goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	t.Cleanup(func() { _ = r.rdb.Close() })
+	login := application.RateSubject{Kind: "login:account", Name: "someone@example.com"}
+	r.Allow(ctx, login, 10, time.Minute)
+	r.Sync(ctx) // Redis unreachable
+	if r.healthy.Load() {
+		t.Fatal("a failed sync left the limiter healthy")
+	}
+	r.rdb = live
+	r.Allow(ctx, login, 10, time.Minute) // fails open, uncounted
+	r.Sync(ctx)
+	if n := windowTotal(t, rdb, fc)(login); n != 1 || !r.healthy.Load() {
+		t.Fatalf("after Redis came back it holds %d (healthy %v), want the count made before it went", n, r.healthy.Load())
+	}
+}
