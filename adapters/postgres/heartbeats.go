@@ -43,35 +43,36 @@ func (s *HeartbeatStore) ApplyHeartbeats(ctx context.Context, updates []applicat
 		ID      uuid.UUID `bun:"id"`
 		GroupID uuid.UUID `bun:"group_id"`
 		Prev    string    `bun:"prev"`
-		Status  string    `bun:"status"`
 	}
 	// The epoch stands for "no contact of that kind": it never moves a
-	// timestamp forward.
+	// timestamp forward. Only the revived rows come back: in a steady fleet
+	// none, where returning every row cost a flush of a 2,000-agent batch
+	// 2,000 rows to send and scan.
 	err := conn(ctx, s.db).NewRaw(`
 WITH u AS (
     SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::timestamptz[], ?::text[]) AS u(id, hb, sync, version)
 ), prev AS (
     SELECT a.id, a.status FROM agents a JOIN u ON u.id = a.id
     WHERE a.deleted_at IS NULL ORDER BY a.id FOR NO KEY UPDATE OF a
+), updated AS (
+    UPDATE agents AS a SET
+        last_heartbeat = GREATEST(a.last_heartbeat, NULLIF(u.hb, 'epoch')),
+        last_sync      = GREATEST(a.last_sync, NULLIF(u.sync, 'epoch')),
+        agent_version  = COALESCE(NULLIF(u.version, ''), a.agent_version),
+        status         = CASE WHEN u.hb > 'epoch' AND a.status IN ('stale', 'offline') THEN 'active' ELSE a.status END,
+        updated_at     = CASE WHEN u.hb > 'epoch' AND a.status IN ('stale', 'offline') THEN now() ELSE a.updated_at END
+    FROM u JOIN prev ON prev.id = u.id
+    WHERE a.id = u.id
+    RETURNING a.id, a.group_id, prev.status AS prev, a.status
 )
-UPDATE agents AS a SET
-    last_heartbeat = GREATEST(a.last_heartbeat, NULLIF(u.hb, 'epoch')),
-    last_sync      = GREATEST(a.last_sync, NULLIF(u.sync, 'epoch')),
-    agent_version  = COALESCE(NULLIF(u.version, ''), a.agent_version),
-    status         = CASE WHEN u.hb > 'epoch' AND a.status IN ('stale', 'offline') THEN 'active' ELSE a.status END,
-    updated_at     = CASE WHEN u.hb > 'epoch' AND a.status IN ('stale', 'offline') THEN now() ELSE a.updated_at END
-FROM u JOIN prev ON prev.id = u.id
-WHERE a.id = u.id
-RETURNING a.id, a.group_id, prev.status AS prev, a.status`,
+SELECT id, group_id, prev FROM updated WHERE prev <> status`,
 		uuidArray(ids), timeArray(hbs), timeArray(syncs), stringArray(versions)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, translate(err, "heartbeats")
 	}
-	var revived []application.RevivedAgent
+	revived := make([]application.RevivedAgent, 0, len(rows))
 	for _, r := range rows {
-		if r.Prev != r.Status {
-			revived = append(revived, application.RevivedAgent{AgentID: did(r.ID), GroupID: did(r.GroupID), From: agent.Status(r.Prev)})
-		}
+		revived = append(revived, application.RevivedAgent{AgentID: did(r.ID), GroupID: did(r.GroupID), From: agent.Status(r.Prev)})
 	}
 	return revived, nil
 }
