@@ -182,7 +182,10 @@ type fixedRate struct {
 	firstError     string
 }
 
-func runFixedRate(ctx context.Context, c *client, rate int, d time.Duration, next func(i int) request) fixedRate {
+// timeline, when not nil, receives every request's latency in schedule
+// order before they are sorted.
+func runFixedRate(ctx context.Context, c *client, rate int, d time.Duration, next func(i int) request,
+	timeline func(start time.Time, latencies []time.Duration)) fixedRate {
 	interval := time.Second / time.Duration(rate)
 	total := int(d / interval)
 	latencies := make([]time.Duration, total)
@@ -220,6 +223,9 @@ func runFixedRate(ctx context.Context, c *client, rate int, d time.Duration, nex
 		if s != 200 {
 			out.errors++
 		}
+	}
+	if timeline != nil {
+		timeline(start, latencies)
 	}
 	sort.Slice(latencies, func(a, b int) bool { return latencies[a] < latencies[b] })
 	if total > 0 {

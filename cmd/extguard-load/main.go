@@ -60,6 +60,8 @@ type options struct {
 	gather      time.Duration
 	telemetry   bool
 	onlySat     bool
+	onlyReports bool
+	timeline    bool
 
 	spansRecorded bool // what -telemetry's setup says, handed to the server as extguard serve does
 }
@@ -74,6 +76,8 @@ func main() {
 	flag.DurationVar(&o.gather, "gather", application.DefaultReportBatchConfig().GatherDelay, "report batcher gather delay (to try other settings)")
 	flag.BoolVar(&o.telemetry, "telemetry", false, "install the production telemetry (tracer and meter SDKs, use-case spans) as `extguard serve` does")
 	flag.BoolVar(&o.onlySat, "saturation-only", false, "stop after the heartbeat and policy phases (quick checks of those two ratios)")
+	flag.BoolVar(&o.onlyReports, "reports-only", false, "skip the heartbeat and policy phases (quick checks of the reports' figures)")
+	flag.BoolVar(&o.timeline, "timeline", false, "print the fixed-rate phase second by second (latency, and the report batches' commits)")
 	flag.IntVar(&o.rounds, "rounds", 8, "slices the minimal, heartbeat and policy phases are interleaved in")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of the fixed-rate report phase (the bar is 60s)")
 	flag.IntVar(&o.rate, "rate", 1000, "reports per second in the fixed-rate phase")
@@ -160,6 +164,7 @@ type server struct {
 	copyStmts  atomic.Int64
 	heartbeats *application.HeartbeatBuffer
 	batcher    *application.ReportBatcher
+	commits    *commitLog // with -timeline
 	limiter    *redis.RateLimiter
 	agentURL   string
 	minimalURL string
@@ -252,7 +257,12 @@ func start(ctx context.Context, dsn string, o options) (*server, error) {
 	batching := application.DefaultReportBatchConfig()
 	batching.Committers = o.committers
 	batching.GatherDelay = o.gather
-	s.batcher = application.NewReportBatcher(store, log, batching)
+	var batches application.ReportStore = store
+	if o.timeline {
+		s.commits = &commitLog{ReportStore: store}
+		batches = s.commits
+	}
+	s.batcher = application.NewReportBatcher(batches, log, batching)
 	// The production limits (60 requests per agent per minute) would stop a
 	// load run after a minute's worth; the limiter still counts every
 	// request, only the thresholds are raised. Raised so high, no subject

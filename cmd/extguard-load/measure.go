@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -14,9 +15,44 @@ import (
 	"github.com/extguard/extguard/domain"
 )
 
+// bars are the verdicts of the four bars; a phase not run leaves
+// its verdicts empty.
+type bars struct{ heartbeat, policy, reports, fixed string }
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+func (b bars) print() {
+	notRun := func(v string) string { return cmp.Or(v, "not run") }
+	fmt.Printf("\nbars: heartbeat >= 85%% of minimal with 0 SQL: %s; policy 304 >= 90%% with 0 SQL: %s; "+
+		"reports >= 80%% of raw COPY rows/s: %s; fixed rate p99 <= 100ms, no errors: %s\n",
+		notRun(b.heartbeat), notRun(b.policy), notRun(b.reports), notRun(b.fixed))
+}
+
 func measure(ctx context.Context, s *server, f fleet, o options) error {
-	agentC, minimalC := newClient(s.agentURL, o.conns), newClient(s.minimalURL, o.conns)
-	n := len(f.agents)
+	agentC := newClient(s.agentURL, o.conns)
+	var b bars
+	if !o.onlyReports {
+		b.heartbeat, b.policy = saturationPhases(s, f, o, agentC)
+	}
+	if !o.onlySat {
+		var err error
+		if b.reports, b.fixed, err = reportPhases(ctx, s, f, o, agentC); err != nil {
+			return err
+		}
+	}
+	b.print()
+	return nil
+}
+
+// saturationPhases measures heartbeats and policy 304s against the minimal
+// endpoint, and returns their bars' verdicts.
+func saturationPhases(s *server, f fleet, o options, agentC *client) (heartbeatBar, policyBar string) {
+	minimalC, n := newClient(s.minimalURL, o.conns), len(f.agents)
 	heartbeat := func(w, i int) request {
 		return request{method: "POST", path: "/api/v1/agent/heartbeat", key: f.key, agent: f.agents[(w*7919+i)%n]}
 	}
@@ -62,10 +98,14 @@ func measure(ctx context.Context, s *server, f fleet, o options) error {
 		100*hb.perSecond()/minimal.perSecond(), hbSQL, hbFlush))
 	line("policy 304", p304, fmt.Sprintf("%5.1f%% of minimal; SQL from requests: %d; flush statements: %d",
 		100*p304.perSecond()/minimal.perSecond(), pSQL, pFlush))
-	if o.onlySat {
-		return nil
-	}
+	return verdict(hb.perSecond() >= 0.85*minimal.perSecond() && hbSQL == 0 && hb.errors == 0),
+		verdict(p304.perSecond() >= 0.90*minimal.perSecond() && pSQL == 0 && p304.errors == 0)
+}
 
+// reportPhases measures reports at saturation against raw COPYs, then at a
+// fixed rate, and returns their bars' verdicts.
+func reportPhases(ctx context.Context, s *server, f fleet, o options, agentC *client) (reportsBar, fixedBar string, err error) {
+	n := len(f.agents)
 	items := reportItems(o.rows)
 	report := func(agent string) request {
 		body := make([]byte, 0, len(items)+200)
@@ -82,7 +122,7 @@ func measure(ctx context.Context, s *server, f fleet, o options) error {
 	// running fleet has; later reports repeat it (the history grows by
 	// every row, the current inventory only by what changed).
 	if warm := each(agentC, o.conns, n, 200, func(i int) request { return report(f.agents[i]) }); warm.errors > 0 {
-		return fmt.Errorf("first reports: %d errors, first: %s", warm.errors, warm.firstError)
+		return "", "", fmt.Errorf("first reports: %d errors, first: %s", warm.errors, warm.firstError)
 	}
 	// Raw COPY and reports take turns too, for the same reason as above.
 	committers := o.committers
@@ -92,7 +132,7 @@ func measure(ctx context.Context, s *server, f fleet, o options) error {
 	// between COPYs, and the yardstick should be the best raw COPY here.
 	cp, err := newCopier(ctx, s, f, max(committers, 3))
 	if err != nil {
-		return err
+		return "", "", err
 	}
 	defer cp.close(ctx)
 	var copied, rep saturation
@@ -114,7 +154,7 @@ func measure(ctx context.Context, s *server, f fleet, o options) error {
 		}
 	})
 	if runErr != nil {
-		return runErr
+		return "", "", runErr
 	}
 	copyRows := copied.perSecond()
 	fmt.Printf("%-26s %10.0f rows/s  (5,000-row COPYs into reports, %d connections)\n", "raw COPY", copyRows, len(cp.conns))
@@ -126,8 +166,15 @@ func measure(ctx context.Context, s *server, f fleet, o options) error {
 	var seq atomic.Int64
 	// Open loop: as many connections as requests in flight need.
 	var fr fixedRate
+	var timeline func(time.Time, []time.Duration)
+	if o.timeline {
+		timeline = func(start time.Time, latencies []time.Duration) {
+			printTimeline(start, o.rate, latencies, s.commits.since(start))
+		}
+	}
 	o.profiled("fixed", func() {
-		fr = runFixedRate(ctx, newClient(s.agentURL, 4*o.rate), o.rate, o.duration, func(int) request { return report(f.agents[int(seq.Add(1))%n]) })
+		fr = runFixedRate(ctx, newClient(s.agentURL, 4*o.rate), o.rate, o.duration,
+			func(int) request { return report(f.agents[int(seq.Add(1))%n]) }, timeline)
 	})
 	fmt.Printf("%-26s %10.0f req/s  (open loop, target %d/s for %s): p50 %s, p99 %s, max %s, errors %d of %d %v\n",
 		"reports at a fixed rate", fr.achievedPerSec, o.rate, o.duration, fr.p50.Round(100*time.Microsecond),
@@ -136,20 +183,7 @@ func measure(ctx context.Context, s *server, f fleet, o options) error {
 		fmt.Printf("%-26s first error: %s\n", "", fr.firstError)
 	}
 
-	fmt.Println()
-	verdict := func(ok bool) string {
-		if ok {
-			return "PASS"
-		}
-		return "FAIL"
-	}
-	fmt.Printf("bars: heartbeat >= 85%% of minimal with 0 SQL: %s; policy 304 >= 90%% with 0 SQL: %s; "+
-		"reports >= 80%% of raw COPY rows/s: %s; fixed rate p99 <= 100ms, no errors: %s\n",
-		verdict(hb.perSecond() >= 0.85*minimal.perSecond() && hbSQL == 0 && hb.errors == 0),
-		verdict(p304.perSecond() >= 0.90*minimal.perSecond() && pSQL == 0 && p304.errors == 0),
-		verdict(rowsPerSec >= 0.80*copyRows && rep.errors == 0),
-		verdict(fr.p99 <= 100*time.Millisecond && fr.errors == 0))
-	return nil
+	return verdict(rowsPerSec >= 0.80*copyRows && rep.errors == 0), verdict(fr.p99 <= 100*time.Millisecond && fr.errors == 0), nil
 }
 
 func line(name string, s saturation, extra string) {
