@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/uptrace/bun/dialect/pgdialect"
 
 	"github.com/extguard/extguard/domain"
 )
@@ -130,7 +132,7 @@ func reportPhases(ctx context.Context, s *server, f fleet, o options, agentC *cl
 	stmts0 := s.copyStmts.Load()
 	// At least three streams: on two cores fewer leave PostgreSQL idle
 	// between COPYs, and the yardstick should be the best raw COPY here.
-	cp, err := newCopier(ctx, s, f, max(committers, 3))
+	cp, err := newCopier(ctx, s, f, max(committers, 3), o.rows)
 	if err != nil {
 		return "", "", err
 	}
@@ -157,7 +159,7 @@ func reportPhases(ctx context.Context, s *server, f fleet, o options, agentC *cl
 		return "", "", runErr
 	}
 	copyRows := copied.perSecond()
-	fmt.Printf("%-26s %10.0f rows/s  (5,000-row COPYs into reports, %d connections)\n", "raw COPY", copyRows, len(cp.conns))
+	fmt.Printf("%-26s %10.0f rows/s  (5,000-row COPYs of the reports' rows, %d connections)\n", "raw COPY", copyRows, len(cp.conns))
 	b1, r1 := s.batcher.Stats()
 	rowsPerSec := rep.perSecond() * float64(o.rows)
 	line(fmt.Sprintf("%d-row reports", o.rows), rep, fmt.Sprintf("%.0f rows/s = %5.1f%% of raw COPY; %d batches (%.1f reports each), %d statements",
@@ -193,51 +195,80 @@ func line(name string, s saturation, extra string) {
 	}
 }
 
-// reportItems is the extensions array of a report: n installed extensions
-// with versions and content digests, one of them blocked by the seed's
-// blocklist so the verdict has work to do.
-func reportItems(n int) []byte {
-	b := []byte{'['}
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			b = append(b, ',')
-		}
+// loadItem is one extension a load report lists: n installed extensions
+// with versions and content digests, the first of them blocked by the
+// seed's blocklist so the verdict has work to do.
+type loadItem struct{ id, version, digest string }
+
+func loadItems(n int) []loadItem {
+	items := make([]loadItem, n)
+	for i := range items {
 		id := "publisher" + strconv.Itoa(i%7) + ".extension-" + strconv.Itoa(i)
 		if i == 0 {
 			id = "evil.pack"
 		}
 		sum := sha256.Sum256([]byte(id))
-		b = fmt.Appendf(b, `{"extension_id":%q,"installed":true,"version":"1.%d.0","sha256":%q,"editor":"vscode"}`,
-			id, i, hex.EncodeToString(sum[:]))
+		items[i] = loadItem{id: id, version: "1." + strconv.Itoa(i) + ".0", digest: hex.EncodeToString(sum[:])}
+	}
+	return items
+}
+
+// reportItems is the extensions array of a load report.
+func reportItems(n int) []byte {
+	b := []byte{'['}
+	for i, it := range loadItems(n) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, `{"extension_id":%q,"installed":true,"version":%q,"sha256":%q,"editor":"vscode"}`,
+			it.id, it.version, it.digest)
 	}
 	return append(b, ']')
 }
 
-// copier is the yardstick for reports: 5,000-row COPYs of report-shaped
-// rows into the reports table, from as many connections as the report
+// copier is the yardstick for reports: 5,000-row COPYs into the reports
+// table of the rows the load's reports write (the same extensions, blocks
+// of a report's rows for one agent after another, with the agent's user
+// hash and the client's address), from as many connections as the report
 // batcher has committers. Its connections stay open across rounds, as the
 // batcher's do, so that neither pays a new backend's warm-up.
 type copier struct {
-	conns          []*pgx.Conn
-	agentID, group domain.ID
-	digest         string
+	conns  []*pgx.Conn
+	group  domain.ID
+	agents []copiedAgent
+	items  []loadItem
+	next   atomic.Int64 // the agent of the next report's rows
 }
 
-func newCopier(ctx context.Context, s *server, f fleet, streams int) (*copier, error) {
-	agentID, err := domain.ParseID(f.agents[0])
-	if err != nil {
+type copiedAgent struct {
+	id       domain.ID
+	userHash string
+}
+
+func newCopier(ctx context.Context, s *server, f fleet, streams, rows int) (*copier, error) {
+	c := &copier{items: loadItems(rows)}
+	var agents []struct {
+		ID       string `bun:"id"`
+		GroupID  string `bun:"group_id"`
+		UserHash string `bun:"user_hash"`
+	}
+	if err := s.db.NewRaw(`SELECT id::text, group_id::text, user_hash FROM agents WHERE id = ANY(?::uuid[])`,
+		pgdialect.Array(f.agents)).Scan(ctx, &agents); err != nil {
 		return nil, err
 	}
-	var groupID string
-	if err := s.db.NewRaw(`SELECT group_id::text FROM agents WHERE id = ?`, agentID.String()).Scan(ctx, &groupID); err != nil {
-		return nil, err
+	for _, a := range agents {
+		id, err := domain.ParseID(a.ID)
+		if err != nil {
+			return nil, err
+		}
+		if c.group, err = domain.ParseID(a.GroupID); err != nil {
+			return nil, err
+		}
+		c.agents = append(c.agents, copiedAgent{id: id, userHash: a.UserHash})
 	}
-	gid, err := domain.ParseID(groupID)
-	if err != nil {
-		return nil, err
+	if len(c.agents) == 0 {
+		return nil, fmt.Errorf("no agents to copy rows for")
 	}
-	sum := sha256.Sum256([]byte("x"))
-	c := &copier{agentID: agentID, group: gid, digest: hex.EncodeToString(sum[:])}
 	for range streams {
 		conn, err := pgx.Connect(ctx, s.dsn)
 		if err != nil {
@@ -255,6 +286,24 @@ func (c *copier) close(ctx context.Context) {
 	}
 }
 
+// batch is 5,000 rows: one report's rows after another, an agent each.
+func (c *copier) batch() [][]any {
+	rows := make([][]any, 0, 5000)
+	now := time.Now()
+	ip := netip.MustParseAddr("127.0.0.1")
+	for len(rows) < cap(rows) {
+		a := c.agents[int(c.next.Add(1))%len(c.agents)]
+		for _, it := range c.items {
+			if len(rows) == cap(rows) {
+				break
+			}
+			rows = append(rows, []any{[16]byte(domain.NewID()), [16]byte(a.id), [16]byte(c.group), it.id,
+				a.userHash, true, it.version, it.digest, ip, now, "vscode", now})
+		}
+	}
+	return rows
+}
+
 // run copies from every connection for d; requests counts rows.
 func (c *copier) run(ctx context.Context, d time.Duration) (saturation, error) {
 	cols := []string{"id", "agent_id", "group_id", "extension_id", "user_hash", "installed",
@@ -266,13 +315,7 @@ func (c *copier) run(ctx context.Context, d time.Duration) (saturation, error) {
 	for _, conn := range c.conns {
 		go func() {
 			for time.Now().Before(deadline) {
-				batch := make([][]any, 5000)
-				now := time.Now()
-				for i := range batch {
-					batch[i] = []any{[16]byte(domain.NewID()), [16]byte(c.agentID), [16]byte(c.group), "publisher.extension-" + strconv.Itoa(i%50),
-						"", true, "1.0.0", c.digest, nil, now, "vscode", now}
-				}
-				n, err := conn.CopyFrom(ctx, pgx.Identifier{"reports"}, cols, pgx.CopyFromRows(batch))
+				n, err := conn.CopyFrom(ctx, pgx.Identifier{"reports"}, cols, pgx.CopyFromRows(c.batch()))
 				if err != nil {
 					errs <- err
 					return
