@@ -59,7 +59,8 @@ type RateLimiter struct {
 	dueMu sync.Mutex
 	due   []*windowCounter // windows with counts due, each once (windowCounter.queued)
 
-	lastForget time.Time // of the idle sweep; only Sync uses it
+	syncMu     sync.Mutex // one sync at a time (Run's, or a caller's)
+	lastForget time.Time  // of the idle sweep, under syncMu
 
 	healthy   atomic.Bool
 	failOpen  metric.Int64Counter
@@ -220,8 +221,10 @@ func (r *RateLimiter) Run(ctx context.Context) error {
 // also those of a window that has just ended (the key outlives it); every
 // forgetEvery it also forgets subjects idle for a whole window after their
 // last one ended. A failure marks Redis unhealthy (fail open) until a sync
-// succeeds again. Syncs must not overlap (Run calls it on one goroutine).
+// succeeds again.
 func (r *RateLimiter) Sync(ctx context.Context) {
+	r.syncMu.Lock()
+	defer r.syncMu.Unlock()
 	now := clock.Now()
 	if now.Sub(r.lastForget) >= forgetEvery {
 		r.forgetIdle(now)
