@@ -45,9 +45,9 @@ func (s *HeartbeatStore) ApplyHeartbeats(ctx context.Context, updates []applicat
 		Prev    string    `bun:"prev"`
 	}
 	// The epoch stands for "no contact of that kind": it never moves a
-	// timestamp forward. Only the revived rows come back: in a steady fleet
-	// none, where returning every row cost a flush of a 2,000-agent batch
-	// 2,000 rows to send and scan.
+	// timestamp forward. Only the revived rows come back (in a steady fleet,
+	// none): returning every row made a flush of 2,000 agents send and scan
+	// 2,000 rows.
 	err := conn(ctx, s.db).NewRaw(`
 WITH u AS (
     SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::timestamptz[], ?::text[]) AS u(id, hb, sync, version)

@@ -212,11 +212,12 @@ func line(name string, s saturation, extra string) {
 	}
 }
 
-// loadItem is one extension a load report lists: n installed extensions
-// with versions and content digests, the first of them blocked by the
-// seed's blocklist so the verdict has work to do.
+// loadItem is one extension of a load report.
 type loadItem struct{ id, version, digest string }
 
+// loadItems are a load report's n installed extensions, with versions and
+// content digests, the first of them blocked by the seed's blocklist so the
+// verdict has work to do.
 func loadItems(n int) []loadItem {
 	items := make([]loadItem, n)
 	for i := range items {
