@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"runtime/pprof"
-	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -227,15 +227,21 @@ func runFixedRate(ctx context.Context, c *client, rate int, d time.Duration, nex
 	if timeline != nil {
 		timeline(start, latencies)
 	}
-	sort.Slice(latencies, func(a, b int) bool { return latencies[a] < latencies[b] })
-	if total > 0 {
-		out.p50 = latencies[total/2]
-		out.p99 = latencies[total*99/100]
-		out.max = latencies[total-1]
-	}
+	out.p50, out.p99, out.max = percentiles(latencies)
 	out.achievedPerSec = float64(total) / elapsed.Seconds()
 	if e, _ := firstErr.Load().(string); e != "" {
 		out.firstError = e
 	}
 	return out
+}
+
+// percentiles sorts latencies and returns their median, 99th percentile
+// and maximum (zero for none).
+func percentiles(latencies []time.Duration) (p50, p99, maximum time.Duration) {
+	n := len(latencies)
+	if n == 0 {
+		return 0, 0, 0
+	}
+	slices.Sort(latencies)
+	return latencies[n/2], latencies[n*99/100], latencies[n-1]
 }

@@ -33,12 +33,18 @@ func (l *commitLog) StoreReports(ctx context.Context, batch []application.Stored
 	return err
 }
 
-// since is the batches that started at or after t.
+// since is the batches that started at or after t. The log is in order of
+// completion, not of start (batches overlap), so it is filtered whole.
 func (l *commitLog) since(t time.Time) []commit {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	i, _ := slices.BinarySearchFunc(l.commits, t, func(c commit, t time.Time) int { return c.start.Compare(t) })
-	return slices.Clone(l.commits[i:])
+	var out []commit
+	for _, c := range l.commits {
+		if !c.start.Before(t) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // printTimeline prints the fixed-rate phase second by second: the latency
@@ -53,8 +59,7 @@ func printTimeline(start time.Time, rate int, latencies []time.Duration, commits
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	for sec := 0; sec*rate < len(latencies); sec++ {
-		l := slices.Clone(latencies[sec*rate : min(len(latencies), (sec+1)*rate)])
-		slices.Sort(l)
+		p50, p99, maximum := percentiles(slices.Clone(latencies[sec*rate : min(len(latencies), (sec+1)*rate)]))
 		var longest, total time.Duration
 		reports := 0
 		for _, c := range bySecond[sec] {
@@ -62,7 +67,7 @@ func printTimeline(start time.Time, rate int, latencies []time.Duration, commits
 		}
 		batches := max(len(bySecond[sec]), 1)
 		fmt.Printf("%s  latency p50 %6.1f ms  p99 %6.1f ms  max %6.1f ms | %4d batches of %4.1f reports, commit mean %5.1f ms, max %6.1f ms\n",
-			start.Add(time.Duration(sec)*time.Second).UTC().Format("15:04:05"), ms(l[len(l)/2]), ms(l[len(l)*99/100]), ms(l[len(l)-1]),
+			start.Add(time.Duration(sec)*time.Second).UTC().Format("15:04:05"), ms(p50), ms(p99), ms(maximum),
 			len(bySecond[sec]), float64(reports)/float64(batches), ms(total)/float64(batches), ms(longest))
 	}
 }
