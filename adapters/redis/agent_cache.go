@@ -19,9 +19,8 @@ const AgentTTL = 10 * time.Minute
 // AgentCache is a read-through cache of agents by id, so a heartbeat
 // answers without SQL.
 type AgentCache struct {
-	source application.AgentLookup
-	bus    *Bus
-	cache  *localCache[domain.ID, agent.Agent]
+	bus   *Bus
+	cache *localCache[domain.ID, agent.Agent]
 }
 
 var (
@@ -31,7 +30,7 @@ var (
 
 // NewAgentCache returns the cache on source, invalidated through bus.
 func NewAgentCache(source application.AgentLookup, bus *Bus) *AgentCache {
-	c := &AgentCache{source: source, bus: bus, cache: newLocalCache(bus, AgentTTL, byIDByte, source.Get)}
+	c := &AgentCache{bus: bus, cache: newLocalCache(bus, AgentTTL, byIDByte, source.Get)}
 	bus.Handle(topicAgent, func(raw string) {
 		if id, err := domain.ParseID(raw); err == nil {
 			c.cache.drop(id)

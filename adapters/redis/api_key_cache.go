@@ -18,9 +18,8 @@ const APIKeyTTL = time.Minute
 // APIKeyCache is a read-through cache of keys by digest in front of the
 // database. Expiry needs no invalidation: it is judged on every request.
 type APIKeyCache struct {
-	source application.APIKeyLookup
-	bus    *Bus
-	cache  *localCache[apikey.Digest, apikey.Key]
+	bus   *Bus
+	cache *localCache[apikey.Digest, apikey.Key]
 }
 
 var (
@@ -30,7 +29,7 @@ var (
 
 // NewAPIKeyCache returns the cache on source, invalidated through bus.
 func NewAPIKeyCache(source application.APIKeyLookup, bus *Bus) *APIKeyCache {
-	c := &APIKeyCache{source: source, bus: bus, cache: newLocalCache(bus, APIKeyTTL,
+	c := &APIKeyCache{bus: bus, cache: newLocalCache(bus, APIKeyTTL,
 		func(d apikey.Digest) byte { return d[0] }, source.FindByDigest)}
 	bus.Handle(topicAPIKey, func(id string) {
 		c.cache.dropWhere(func(k apikey.Key) bool { return k.ID().String() == id })
