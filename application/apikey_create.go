@@ -8,6 +8,7 @@ import (
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/apikey"
 	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/user"
 )
 
 // CreateAPIKey issues a key for a group (or, with groupID NilID, a key not
@@ -21,10 +22,16 @@ type CreateAPIKey struct {
 }
 
 // Execute validates and stores the key, audited in the same transaction.
-// Errors: invalid (name, scopes, expires_at), not_found (group).
-func (uc CreateAPIKey) Execute(ctx context.Context, actor audit.Actor, groupID domain.ID, name string, scopes []string, expiresAt *time.Time) (_ apikey.Key, _ apikey.Secret, err error) {
+// The rule lives here, not in a caller, so no path can mint a key more
+// powerful than the one asking (see checkScopeGrant). Errors: invalid
+// (name, scopes, expires_at), forbidden (scopes above granter's role),
+// not_found (group).
+func (uc CreateAPIKey) Execute(ctx context.Context, actor audit.Actor, granter user.Role, groupID domain.ID, name string, scopes []string, expiresAt *time.Time) (_ apikey.Key, _ apikey.Secret, err error) {
 	ctx, obs := observe(ctx, "CreateAPIKey")
 	defer obs.end(&err)
+	if err := checkScopeGrant(granter, scopes); err != nil {
+		return apikey.Key{}, apikey.Secret{}, err
+	}
 	secret, err := apikey.GenerateSecret(rand.Reader)
 	if err != nil {
 		return apikey.Key{}, apikey.Secret{}, err
@@ -67,4 +74,19 @@ func creatorOf(a audit.Actor) domain.ID {
 		return a.ID
 	}
 	return domain.NilID
+}
+
+// checkScopeGrant refuses to let a principal mint a key more powerful than
+// itself: an admin or read key acts as an admin or auditor, so only admins
+// may create them; editors may create agent keys for the fleet.
+func checkScopeGrant(granter user.Role, scopes []string) error {
+	if granter == user.RoleAdmin {
+		return nil
+	}
+	for _, s := range scopes {
+		if sc, err := apikey.ParseScopes([]string{s}); err == nil && len(sc) == 1 && sc[0] != apikey.ScopeAgent {
+			return domain.Forbidden("only admins may create API keys with the " + string(sc[0]) + " scope")
+		}
+	}
+	return nil
 }

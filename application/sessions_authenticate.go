@@ -50,18 +50,3 @@ func PrincipalForAPIKey(k apikey.Key) (Principal, error) {
 	}
 	return p, nil
 }
-
-// CheckScopeGrant refuses to let a principal mint a key more powerful than
-// itself: an admin or read key acts as an admin or auditor, so only admins
-// may create them; editors may create agent keys for the fleet.
-func CheckScopeGrant(granter user.Role, scopes []string) error {
-	if granter == user.RoleAdmin {
-		return nil
-	}
-	for _, s := range scopes {
-		if sc, err := apikey.ParseScopes([]string{s}); err == nil && len(sc) == 1 && sc[0] != apikey.ScopeAgent {
-			return domain.Forbidden("only admins may create API keys with the " + string(sc[0]) + " scope")
-		}
-	}
-	return nil
-}

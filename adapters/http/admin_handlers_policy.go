@@ -360,15 +360,15 @@ func (a *Admin) createAPIKey(c *fiber.Ctx) error {
 		if err := decodeBody(c, &in); err != nil {
 			return err
 		}
-		if err := application.CheckScopeGrant(principal(c).Role, in.Scopes); err != nil {
+		p := principal(c)
+		k, secret, err := a.uc.CreateAPIKey.Execute(c.UserContext(), actor(c), p.Role, groupID, in.Name, in.Scopes, in.ExpiresAt)
+		if domain.CodeOf(err) == domain.CodeForbidden {
 			// A refusal for lack of role is audited like the route guard's.
-			if aerr := a.uc.AccessDenied.Execute(c.UserContext(), actor(c), string(principal(c).Role),
+			if aerr := a.uc.AccessDenied.Execute(c.UserContext(), actor(c), string(p.Role),
 				c.Method(), c.Route().Path, "grant_scope:"+strings.Join(in.Scopes, ",")); aerr != nil {
 				a.log.ErrorContext(c.UserContext(), "audit access denied", slog.String("error", aerr.Error()))
 			}
-			return err
 		}
-		k, secret, err := a.uc.CreateAPIKey.Execute(c.UserContext(), actor(c), groupID, in.Name, in.Scopes, in.ExpiresAt)
 		if err != nil {
 			return err
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/user"
 )
 
 // TestMain gives this package's tests (agent and admin) their own database.
@@ -177,7 +178,7 @@ func (e *agentEnv) key(group domain.ID, scopes ...string) string {
 	if len(scopes) == 0 {
 		scopes = []string{"agent"}
 	}
-	_, secret, err := e.createKey.Execute(context.Background(), admin, group, "test key", scopes, nil)
+	_, secret, err := e.createKey.Execute(context.Background(), admin, user.RoleAdmin, group, "test key", scopes, nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}

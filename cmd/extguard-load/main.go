@@ -42,6 +42,7 @@ import (
 	"github.com/extguard/extguard/adapters/telemetry"
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/user"
 )
 
 type options struct {
@@ -360,7 +361,7 @@ func seed(ctx context.Context, s *server, o options) (fleet, error) {
 	if err != nil {
 		return fleet{}, err
 	}
-	_, secret, err := s.createKey.Execute(ctx, audit.SystemActor(), gid, "load", []string{"agent"}, nil)
+	_, secret, err := s.createKey.Execute(ctx, audit.SystemActor(), user.RoleAdmin, gid, "load", []string{"agent"}, nil)
 	if err != nil {
 		return fleet{}, err
 	}
