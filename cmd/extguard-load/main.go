@@ -63,6 +63,7 @@ type options struct {
 	onlySat     bool
 	onlyReports bool
 	timeline    bool
+	writeCosts  bool
 
 	spansRecorded bool // what -telemetry's setup says, handed to the server as extguard serve does
 }
@@ -79,6 +80,7 @@ func main() {
 	flag.BoolVar(&o.onlySat, "saturation-only", false, "stop after the heartbeat and policy phases (quick checks of those two ratios)")
 	flag.BoolVar(&o.onlyReports, "reports-only", false, "skip the heartbeat and policy phases (quick checks of the reports' figures)")
 	flag.BoolVar(&o.timeline, "timeline", false, "print the fixed-rate phase second by second (latency, and the report batches' commits)")
+	flag.BoolVar(&o.writeCosts, "write-costs", false, "only measure what the reports table's foreign keys and secondary indexes cost a raw COPY (no requests)")
 	flag.IntVar(&o.rounds, "rounds", 8, "slices the minimal, heartbeat and policy phases are interleaved in")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of the fixed-rate report phase (the bar is 60s)")
 	flag.IntVar(&o.rate, "rate", 1000, "reports per second in the fixed-rate phase")

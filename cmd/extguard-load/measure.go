@@ -36,6 +36,9 @@ func (b bars) print() {
 }
 
 func measure(ctx context.Context, s *server, f fleet, o options) error {
+	if o.writeCosts {
+		return writeCosts(ctx, s, f, o)
+	}
 	agentC := newClient(s.agentURL, o.conns)
 	var b bars
 	if !o.onlyReports {
@@ -161,7 +164,7 @@ func reportPhases(ctx context.Context, s *server, f fleet, o options, agentC *cl
 	var runErr error
 	o.profiled("reports", func() {
 		for range rounds {
-			c, err := cp.run(ctx, o.phase/time.Duration(rounds))
+			c, err := cp.run(ctx, "reports", o.phase/time.Duration(rounds))
 			if err != nil {
 				runErr = err
 				return
@@ -322,8 +325,8 @@ func (c *copier) batch() [][]any {
 	return rows
 }
 
-// run copies from every connection for d; requests counts rows.
-func (c *copier) run(ctx context.Context, d time.Duration) (saturation, error) {
+// run copies into table from every connection for d; requests counts rows.
+func (c *copier) run(ctx context.Context, table string, d time.Duration) (saturation, error) {
 	cols := []string{"id", "agent_id", "group_id", "extension_id", "user_hash", "installed",
 		"installed_version", "extension_sha256", "client_ip", "reported_at", "editor", "received_at"}
 	var rows atomic.Int64
@@ -333,7 +336,7 @@ func (c *copier) run(ctx context.Context, d time.Duration) (saturation, error) {
 	for _, conn := range c.conns {
 		go func() {
 			for time.Now().Before(deadline) {
-				n, err := conn.CopyFrom(ctx, pgx.Identifier{"reports"}, cols, pgx.CopyFromRows(c.batch()))
+				n, err := conn.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(c.batch()))
 				if err != nil {
 					errs <- err
 					return
