@@ -92,7 +92,7 @@ var errShuttingDown = domain.Unavailable("the server is shutting down; retry")
 // still be stored: a retry is harmless, history is append-only and the
 // inventory keeps the newest report).
 func (b *ReportBatcher) Submit(ctx context.Context, r StoredReport) error {
-	q := &queuedReport{r: r, rows: len(r.Report.Items()), done: make(chan error, 1)}
+	q := &queuedReport{r: r, rows: r.Report.Len(), done: make(chan error, 1)}
 	b.mu.RLock()
 	if b.closed {
 		b.mu.RUnlock()

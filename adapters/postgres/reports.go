@@ -123,13 +123,13 @@ var copyReportsSQL = "COPY reports (" + strings.Join(reportColumns, ", ") + ") F
 func historyRows(batch []application.StoredReport) []byte {
 	n := 0
 	for _, r := range batch {
-		n += len(r.Report.Items())
+		n += r.Report.Len()
 	}
 	ids := newRowIDs(n)
 	out := newCopyBuffer(n * 300)
 	for _, r := range batch {
 		ip, _ := netip.ParseAddr(r.ClientIP)
-		for _, it := range r.Report.Items() {
+		for it := range r.Report.All() {
 			out.row(len(reportColumns))
 			out.uuid(ids[0])
 			ids = ids[1:]

@@ -5,6 +5,7 @@ package report
 
 import (
 	"errors"
+	"iter"
 	"strconv"
 	"strings"
 	"time"
@@ -219,9 +220,25 @@ func (r Report) PolicyETag() string    { return r.policyETag }
 // Items returns a copy, so callers cannot change a validated report.
 func (r Report) Items() []Item { return append([]Item(nil), r.items...) }
 
+// Len is how many items the report holds.
+func (r Report) Len() int { return len(r.items) }
+
+// All yields the items in order without copying the list (each item is a
+// value, so callers still cannot change the report): the ingest path walks
+// every report's items several times.
+func (r Report) All() iter.Seq[Item] {
+	return func(yield func(Item) bool) {
+		for _, it := range r.items {
+			if !yield(it) {
+				return
+			}
+		}
+	}
+}
+
 // InstalledItems are the inventory proper; removed items are only records.
 func (r Report) InstalledItems() []Item {
-	var out []Item
+	out := make([]Item, 0, len(r.items))
 	for _, it := range r.items {
 		if it.installed {
 			out = append(out, it)

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -44,6 +45,21 @@ func TestNewReport(t *testing.T) {
 	}
 	if len(r.InstalledItems()) != 2 {
 		t.Fatal("installed items")
+	}
+	// All walks the same items in the same order, without a copy, and
+	// stops when asked.
+	var walked []Item
+	for it := range r.All() {
+		walked = append(walked, it)
+	}
+	if r.Len() != 4 || !slices.Equal(walked, items) {
+		t.Fatalf("Len %d, All %+v; want the 4 items %+v", r.Len(), walked, items)
+	}
+	for it := range r.All() {
+		if it != items[0] {
+			t.Fatalf("first item walked: %+v", it)
+		}
+		break
 	}
 }
 
