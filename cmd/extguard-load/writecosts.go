@@ -15,6 +15,15 @@ type historyVariant struct {
 	copied      saturation
 }
 
+// foreignKeys are reports' keys, as the seed schema gives them.
+var foreignKeys = []foreignKey{{column: "agent_id", parent: "agents"}, {column: "group_id", parent: "groups"}}
+
+type foreignKey struct{ column, parent string }
+
+func (k foreignKey) add(table string) string {
+	return "ALTER TABLE " + table + " ADD FOREIGN KEY (" + k.column + ") REFERENCES " + k.parent + " (id)"
+}
+
 // historyVariants: the table as migrated; copies without its foreign
 // keys, without its secondary indexes, without both; with one foreign key
 // each; and one per secondary index, without that index only. CREATE
@@ -28,10 +37,12 @@ func historyVariants(ctx context.Context, s *server) ([]*historyVariant, error) 
 		Scan(ctx, &indexes); err != nil {
 		return nil, err
 	}
-	bare := func(table string, fks bool) []string {
+	bare := func(table string, withKeys bool) []string {
 		ddl := []string{"CREATE TABLE " + table + " (LIKE reports INCLUDING DEFAULTS)", "ALTER TABLE " + table + " ADD PRIMARY KEY (id)"}
-		if fks {
-			ddl = append(ddl, "ALTER TABLE "+table+" ADD FOREIGN KEY (agent_id) REFERENCES agents (id), ADD FOREIGN KEY (group_id) REFERENCES groups (id)")
+		if withKeys {
+			for _, fk := range foreignKeys {
+				ddl = append(ddl, fk.add(table))
+			}
 		}
 		return ddl
 	}
@@ -41,11 +52,10 @@ func historyVariants(ctx context.Context, s *server) ([]*historyVariant, error) 
 		{table: "load_no_indexes", what: "without the secondary indexes", ddl: bare("load_no_indexes", true)},
 		{table: "load_pk_only", what: "primary key only", ddl: bare("load_pk_only", false)},
 	}
-	for _, fk := range []string{"agent_id) REFERENCES agents (id)", "group_id) REFERENCES groups (id)"} {
-		kept, _, _ := strings.Cut(fk, ")")
-		table := "load_only_fk_" + kept
-		variants = append(variants, &historyVariant{table: table, what: "with only the foreign key on " + kept,
-			ddl: []string{"CREATE TABLE " + table + " (LIKE reports INCLUDING ALL)", "ALTER TABLE " + table + " ADD FOREIGN KEY (" + fk}})
+	for _, fk := range foreignKeys {
+		table := "load_only_fk_" + fk.column
+		variants = append(variants, &historyVariant{table: table, what: "with only the foreign key on " + fk.column,
+			ddl: []string{"CREATE TABLE " + table + " (LIKE reports INCLUDING ALL)", fk.add(table)}})
 	}
 	for _, left := range indexes {
 		v := &historyVariant{table: "load_no_" + left.Name, what: "without " + left.Name + " only"}
@@ -64,8 +74,8 @@ func historyVariants(ctx context.Context, s *server) ([]*historyVariant, error) 
 
 // writeCosts measures what the reports table's foreign keys and secondary
 // indexes cost the history's writes: raw COPYs of the load's rows into the
-// table and into copies without them, taking turns in -rounds slices of
-// -phase each (rotating the order, as the saturation loops do), from as
+// table and into copies without them, -phase per table in -rounds slices
+// that take turns (rotating the order, as the saturation loops do), from as
 // many connections as the yardstick uses.
 func writeCosts(ctx context.Context, s *server, f fleet, o options) error {
 	variants, err := historyVariants(ctx, s)
