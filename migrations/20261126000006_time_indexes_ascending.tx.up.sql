@@ -8,6 +8,10 @@
 -- Indexes led by another column (agent, extension, event type) are left
 -- as they are: each group's rows interleave, and their size was the same
 -- either way.
+-- The rebuild holds off writes to both tables while it runs (the migration
+-- is one transaction), about a second per million rows on a 2-core test
+-- machine (270,000 reports: 0.2 s); run it in a quiet hour on
+-- a large installation.
 DROP INDEX reports_reported_idx;
 CREATE INDEX reports_reported_idx ON reports (reported_at, id);
 
