@@ -47,6 +47,10 @@ func (s *ReportStore) CountStatements(fn func(n int)) { s.statements = fn }
 var reportColumns = []string{"id", "agent_id", "group_id", "extension_id", "user_hash", "installed",
 	"installed_version", "extension_sha256", "client_ip", "reported_at", "editor", "received_at"}
 
+// ReportHistoryColumns are the reports columns a batch's COPY writes, in
+// its order: the load run's raw COPY yardstick writes the same ones.
+func ReportHistoryColumns() []string { return slices.Clone(reportColumns) }
+
 // StoreReports writes the batch; a deadlock or serialization failure with
 // a concurrent batch is retried once.
 func (s *ReportStore) StoreReports(ctx context.Context, batch []application.StoredReport) error {

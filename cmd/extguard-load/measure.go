@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun/dialect/pgdialect"
 
+	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/domain"
 )
 
@@ -307,7 +308,9 @@ func (c *copier) close(ctx context.Context) {
 	}
 }
 
-// batch is 5,000 rows: one report's rows after another, an agent each.
+// batch is 5,000 rows: one report's rows after another, an agent each,
+// their values in postgres.ReportHistoryColumns' order (a column added
+// there makes the COPY fail until it is added here).
 func (c *copier) batch() [][]any {
 	rows := make([][]any, 0, 5000)
 	now := time.Now()
@@ -327,8 +330,7 @@ func (c *copier) batch() [][]any {
 
 // run copies into table from every connection for d; requests counts rows.
 func (c *copier) run(ctx context.Context, table string, d time.Duration) (saturation, error) {
-	cols := []string{"id", "agent_id", "group_id", "extension_id", "user_hash", "installed",
-		"installed_version", "extension_sha256", "client_ip", "reported_at", "editor", "received_at"}
+	cols := postgres.ReportHistoryColumns()
 	var rows atomic.Int64
 	errs := make(chan error, len(c.conns))
 	deadline := time.Now().Add(d)

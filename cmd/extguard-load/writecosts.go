@@ -47,7 +47,7 @@ func historyVariants(ctx context.Context, s *server) ([]*historyVariant, error) 
 		return ddl
 	}
 	variants := []*historyVariant{
-		{table: "reports", what: fmt.Sprintf("as migrated: primary key, %d secondary indexes, 2 foreign keys", len(indexes))},
+		{table: "reports", what: fmt.Sprintf("as migrated: primary key, %d secondary indexes, %d foreign keys", len(indexes), len(foreignKeys))},
 		{table: "load_no_fks", what: "without the foreign keys", ddl: []string{"CREATE TABLE load_no_fks (LIKE reports INCLUDING ALL)"}},
 		{table: "load_no_indexes", what: "without the secondary indexes", ddl: bare("load_no_indexes", true)},
 		{table: "load_pk_only", what: "primary key only", ddl: bare("load_pk_only", false)},
