@@ -361,10 +361,11 @@ func (a *Admin) createAPIKey(c *fiber.Ctx) error {
 			return err
 		}
 		p := principal(c)
-		k, secret, err := a.uc.CreateAPIKey.Execute(c.UserContext(), actor(c), p.Role, groupID, in.Name, in.Scopes, in.ExpiresAt)
+		who := actorOf(c, p)
+		k, secret, err := a.uc.CreateAPIKey.Execute(c.UserContext(), who, p.Role, groupID, in.Name, in.Scopes, in.ExpiresAt)
 		if domain.CodeOf(err) == domain.CodeForbidden {
 			// A refusal for lack of role is audited like the route guard's.
-			if aerr := a.uc.AccessDenied.Execute(c.UserContext(), actor(c), string(p.Role),
+			if aerr := a.uc.AccessDenied.Execute(c.UserContext(), who, string(p.Role),
 				c.Method(), c.Route().Path, "grant_scope:"+strings.Join(in.Scopes, ",")); aerr != nil {
 				a.log.ErrorContext(c.UserContext(), "audit access denied", slog.String("error", aerr.Error()))
 			}
