@@ -159,6 +159,11 @@ func reportPhases(ctx context.Context, s *server, f fleet, o options, agentC *cl
 	defer cp.close(ctx)
 	var copied, rep saturation
 	rounds := max(o.rounds/2, 1)
+	// Saturation of the group commit needs more requests in flight than
+	// the closed loops above: each batch takes what is waiting, so with
+	// too few clients the batches stay small and throughput still rises
+	// with concurrency (README).
+	reportC := newClient(s.agentURL, o.reportConns)
 	// The profile spans every round, COPYs included (-tagfocus loop=reports
 	// keeps the generator's part of the reports, server=agent the server's).
 	var runErr error
@@ -171,7 +176,7 @@ func reportPhases(ctx context.Context, s *server, f fleet, o options, agentC *cl
 			}
 			copied.add(c)
 			rep.add(labelled("reports", func() saturation {
-				return saturate(agentC, o.conns, o.phase/time.Duration(rounds), 200, func(w, i int) request { return report(f.agents[(w*7919+i)%n]) })
+				return saturate(reportC, o.reportConns, o.phase/time.Duration(rounds), 200, func(w, i int) request { return report(f.agents[(w*7919+i)%n]) })
 			}))
 		}
 	})
@@ -182,8 +187,8 @@ func reportPhases(ctx context.Context, s *server, f fleet, o options, agentC *cl
 	fmt.Printf("%-26s %10.0f rows/s  (5,000-row COPYs of the reports' rows, %d connections)\n", "raw COPY", copyRows, len(cp.conns))
 	b1, r1 := s.batcher.Stats()
 	rowsPerSec := rep.perSecond() * float64(o.rows)
-	line(fmt.Sprintf("%d-row reports", o.rows), rep, fmt.Sprintf("%.0f rows/s = %5.1f%% of raw COPY; %d batches (%.1f reports each), %d statements",
-		rowsPerSec, 100*rowsPerSec/copyRows, b1-b0, float64(r1-r0)/float64(max(b1-b0, 1)), s.copyStmts.Load()-stmts0))
+	line(fmt.Sprintf("%d-row reports", o.rows), rep, fmt.Sprintf("%.0f rows/s = %5.1f%% of raw COPY; %d connections, %d batches (%.1f reports each), %d statements",
+		rowsPerSec, 100*rowsPerSec/copyRows, o.reportConns, b1-b0, float64(r1-r0)/float64(max(b1-b0, 1)), s.copyStmts.Load()-stmts0))
 
 	return verdict(rowsPerSec >= 0.80*copyRows && rep.errors == 0), fixedRatePhase(ctx, s, f, o, report), nil
 }
