@@ -75,7 +75,7 @@ func principal(c *fiber.Ctx) application.Principal {
 // the handler returns, so the strings are copied: they end up in audit rows.
 func actorOf(c *fiber.Ctx, p application.Principal) audit.Actor {
 	a := p.Actor
-	a.ClientIP = strings.Clone(c.IP())
+	a.ClientIP = clientIP(c)
 	a.UserAgent = strings.Clone(c.Get(fiber.HeaderUserAgent))
 	return a
 }

@@ -59,23 +59,26 @@ func NewApp(cfg ServerConfig, log *slog.Logger, modules ...Module) *fiber.App {
 		proxies = append(proxies, p.String())
 	}
 	app := fiber.New(fiber.Config{
-		AppName:                 "extguard",
-		BodyLimit:               MaxBodyBytes,
-		ReadTimeout:             cfg.ReadTimeout,
-		WriteTimeout:            cfg.WriteTimeout,
-		IdleTimeout:             cfg.IdleTimeout,
-		JSONEncoder:             jsonEncode,
-		JSONDecoder:             jsonDecode,
-		ErrorHandler:            ErrorHandler(log),
-		DisableStartupMessage:   true,
+		AppName:               "extguard",
+		BodyLimit:             MaxBodyBytes,
+		ReadTimeout:           cfg.ReadTimeout,
+		WriteTimeout:          cfg.WriteTimeout,
+		IdleTimeout:           cfg.IdleTimeout,
+		JSONEncoder:           jsonEncode,
+		JSONDecoder:           jsonDecode,
+		ErrorHandler:          ErrorHandler(log),
+		DisableStartupMessage: true,
+		// Only X-Forwarded-Proto and -Host are fiber's to believe; the
+		// client's address is clientIP's (the right-most untrusted hop).
 		EnableTrustedProxyCheck: len(proxies) > 0,
 		TrustedProxies:          proxies,
-		ProxyHeader:             proxyHeader(proxies),
-		EnableIPValidation:      true, // take the first valid address of X-Forwarded-For
 	})
 	// Instrument wraps recover so a panicking request still ends its span,
 	// counts as a 500 and writes its log line.
 	app.Use(Instrument(log, cfg.SpansRecorded))
+	if len(cfg.TrustedProxies) > 0 {
+		app.Use(withTrustedProxies(&trustedProxies{prefixes: cfg.TrustedProxies}))
+	}
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: func(c *fiber.Ctx, e any) {
 		log.ErrorContext(c.UserContext(), "panic in handler", "route", c.Route().Path, "panic", e)
 	}}))
@@ -86,13 +89,4 @@ func NewApp(cfg ServerConfig, log *slog.Logger, modules ...Module) *fiber.App {
 		return WriteProblem(c, newProblem(fiber.StatusNotFound, "no such route"))
 	})
 	return app
-}
-
-// proxyHeader is only set when proxies are trusted: without it fiber's c.IP()
-// is the socket peer and a client cannot spoof its address.
-func proxyHeader(proxies []string) string {
-	if len(proxies) == 0 {
-		return ""
-	}
-	return fiber.HeaderXForwardedFor
 }

@@ -43,7 +43,7 @@ func testApp(cfg ServerConfig) *fiber.App {
 		app.Get("/canceled", func(*fiber.Ctx) error { return context.Canceled })
 		app.Get("/panic", func(*fiber.Ctx) error { panic("boom") })
 		app.Post("/echo", func(c *fiber.Ctx) error { return c.Send(c.Body()) })
-		app.Get("/ip", func(c *fiber.Ctx) error { return c.SendString(c.IP()) })
+		app.Get("/ip", func(c *fiber.Ctx) error { return c.SendString(clientIP(c)) })
 	}), NewHealth(goRegistry(), ReadinessCheck{Name: "always", Check: func(context.Context) error { return nil }}))
 }
 
@@ -126,20 +126,44 @@ func TestBodiesOverOneMebibyteAreRefused(t *testing.T) {
 }
 
 func TestForwardedForIsBelievedOnlyFromTrustedProxies(t *testing.T) {
-	req := func() *http.Request {
+	ipOf := func(app *fiber.App, forwardedFor ...string) string {
 		r := httptest.NewRequest("GET", "/ip", nil)
-		r.Header.Set("X-Forwarded-For", "203.0.113.9")
-		return r
+		for _, h := range forwardedFor {
+			r.Header.Add("X-Forwarded-For", h)
+		}
+		_, ip, _ := do(t, app, r)
+		return ip
 	}
-	_, ip, _ := do(t, testApp(DefaultServerConfig()), req())
-	if ip == "203.0.113.9" {
-		t.Fatal("X-Forwarded-For believed with no trusted proxy configured")
+	// app.Test's connections come from 0.0.0.0.
+	if ip := ipOf(testApp(DefaultServerConfig()), "203.0.113.9"); ip != "0.0.0.0" {
+		t.Fatalf("with no trusted proxy the address must be the peer's, got %q", ip)
+	}
+	notTheProxy := DefaultServerConfig()
+	notTheProxy.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}
+	if ip := ipOf(testApp(notTheProxy), "203.0.113.9"); ip != "0.0.0.0" {
+		t.Fatalf("a peer that is not a trusted proxy was believed: got %q", ip)
 	}
 	cfg := DefaultServerConfig()
-	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
-	_, ip, _ = do(t, testApp(cfg), req())
-	if ip != "203.0.113.9" {
-		t.Fatalf("behind a trusted proxy the forwarded address must be used, got %q", ip)
+	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/32"), netip.MustParsePrefix("10.0.0.0/8")}
+	app := testApp(cfg)
+	for _, c := range []struct {
+		name         string
+		forwardedFor []string
+		want         string
+	}{
+		{"one hop", []string{"203.0.113.9"}, "203.0.113.9"},
+		// The client sent 1.2.3.4 itself; the proxy appended what it saw.
+		{"a forged hop left of the real one", []string{"1.2.3.4, 203.0.113.9"}, "203.0.113.9"},
+		{"behind two trusted proxies", []string{"1.2.3.4, 203.0.113.9, 10.0.0.7"}, "203.0.113.9"},
+		{"one header per proxy", []string{"1.2.3.4", "203.0.113.9"}, "203.0.113.9"},
+		{"garbage left of the real hop", []string{"not-an-address, 203.0.113.9"}, "203.0.113.9"},
+		{"IPv6", []string{"2001:db8::1"}, "2001:db8::1"},
+		{"only trusted hops", []string{"10.0.0.8, 10.0.0.7"}, "10.0.0.8"},
+		{"no header", nil, "0.0.0.0"},
+	} {
+		if ip := ipOf(app, c.forwardedFor...); ip != c.want {
+			t.Errorf("%s: X-Forwarded-For %q gave %q, want %q", c.name, c.forwardedFor, ip, c.want)
+		}
 	}
 }
 

@@ -1,0 +1,85 @@
+package httpapi
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// trustedProxies are the proxies (EXTGUARD_TRUSTED_PROXIES) whose
+// X-Forwarded-For is believed.
+type trustedProxies struct{ prefixes []netip.Prefix }
+
+func (t *trustedProxies) trusts(a netip.Addr) bool {
+	for _, p := range t.prefixes {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// trustedProxiesKey holds the app's *trustedProxies in a request's locals
+// (a pointer: storing it does not allocate). Only apps that trust proxies
+// set it, so without proxies nothing is done per request.
+type trustedProxiesKey struct{}
+
+// withTrustedProxies hands the proxies to clientIP.
+func withTrustedProxies(t *trustedProxies) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Locals(trustedProxiesKey{}, t)
+		return c.Next()
+	}
+}
+
+// clientIP is the address the request came from, as audit rows and report
+// history record it. It is the socket peer unless the peer is a trusted
+// proxy; then it is the right-most X-Forwarded-For address that is not a
+// trusted proxy. Proxies append the address they saw to what the client
+// sent, so everything left of it may be forged by the client: fiber's
+// c.IP() takes the left-most valid address, which a client behind an
+// appending proxy (nginx's $proxy_add_x_forwarded_for) chooses itself.
+func clientIP(c *fiber.Ctx) string {
+	peer := peerAddr(c)
+	t, _ := c.Locals(trustedProxiesKey{}).(*trustedProxies)
+	if t == nil || !t.trusts(peer) {
+		return peer.String()
+	}
+	client := peer
+	headers := c.Request().Header.PeekAll(fiber.HeaderXForwardedFor)
+	for h := len(headers) - 1; h >= 0; h-- {
+		rest := headers[h]
+		for len(rest) > 0 {
+			var hop []byte
+			if i := bytes.LastIndexByte(rest, ','); i >= 0 {
+				rest, hop = rest[:i], rest[i+1:]
+			} else {
+				rest, hop = nil, rest
+			}
+			a, err := netip.ParseAddr(string(bytes.TrimSpace(hop)))
+			if err != nil {
+				// Not an address: nothing further left can be trusted
+				// either; the last good hop is the best we know.
+				return client.String()
+			}
+			client = a.Unmap()
+			if !t.trusts(client) {
+				return client.String()
+			}
+		}
+	}
+	return client.String()
+}
+
+// peerAddr is the socket peer's address (the zero address when the
+// connection has none, as in app.Test's fake connections).
+func peerAddr(c *fiber.Ctx) netip.Addr {
+	if tcp, ok := c.Context().RemoteAddr().(*net.TCPAddr); ok {
+		if a, ok := netip.AddrFromSlice(tcp.IP); ok {
+			return a.Unmap()
+		}
+	}
+	return netip.IPv4Unspecified()
+}
