@@ -127,6 +127,11 @@ func TestKey(t *testing.T) {
 	if domain.CodeOf(r.UsableAt(now.Add(2*time.Minute))) != domain.CodeUnauthorized || !r.Revoke(now.Add(time.Hour)).RevokedAt().Equal(now.Add(time.Minute)) {
 		t.Fatal("revoke")
 	}
+	// An instance whose clock has not reached the revoking instance's
+	// stamp (a coarse clock, skew) must refuse the key all the same.
+	if domain.CodeOf(r.UsableAt(now.Add(time.Minute-time.Millisecond))) != domain.CodeUnauthorized {
+		t.Fatal("a revoked key was usable before its revocation stamp")
+	}
 	admin, err := NewKey(KeyParams{Secret: s, Name: "gitops", Scopes: []string{"admin"}, CreatedAt: now})
 	if err != nil || !admin.HasScope(ScopeRead) || admin.HasScope(ScopeAgent) || !admin.GroupID().IsZero() {
 		t.Fatalf("admin key: %v", err)

@@ -175,9 +175,11 @@ func (k Key) RecordUse(now time.Time) Key {
 
 // UsableAt says whether the key may authenticate at now (401 otherwise).
 // Both failures read the same to the caller, so they learn nothing about
-// which keys exist.
+// which keys exist. A revoked key is refused whatever now is: revocation
+// is stamped by the instance that revoked, and the checking instance's
+// clock (coarse, and maybe skewed) may not have reached that time yet.
 func (k Key) UsableAt(now time.Time) error {
-	if !k.revokedAt.IsZero() && !now.Before(k.revokedAt) {
+	if !k.revokedAt.IsZero() {
 		return domain.Unauthorized("API key revoked or expired")
 	}
 	if !k.expiresAt.IsZero() && !now.Before(k.expiresAt) {
