@@ -220,6 +220,9 @@ func (h *AgentAPI) report(c *fiber.Ctx) error {
 	if err != nil {
 		return agentError(c, err)
 	}
+	if n := reportElementsBound(c.Body(), report.MaxItems); n > report.MaxItems {
+		return agentError(c, report.TooMany(n))
+	}
 	var req reportRequest
 	if err := decodeAgentBody(c, &req, true); err != nil {
 		return agentError(c, err)

@@ -125,6 +125,19 @@ func TestAgentStatusTable(t *testing.T) {
 			t.Fatalf("%d %s, want 413 problem", a.status, a.header.Get("Content-Type"))
 		}
 	})
+	t.Run("a MiB of empty items is refused before it is decoded", func(t *testing.T) {
+		// Decoded, 349,000 {} items cost 126 MB. The trailing wrong type
+		// would be a 400 from the decoder: 413 shows the body was refused
+		// before decoding.
+		for _, item := range []string{"{}", "null"} {
+			n := (1<<20 - 100) / (len(item) + 1)
+			body := `{"policy_etag":"x","extensions":[` + strings.Repeat(item+",", n-1) + item + `],"reported_at":5}`
+			a := e.call("POST", "/api/v1/agent/reports", key, agentID, []byte(body))
+			if a.status != 413 || !strings.Contains(string(a.body), "lists "+strconv.Itoa(n)+" extensions") {
+				t.Fatalf("%d items %s: %d %s, want 413 naming the count", n, item, a.status, a.body)
+			}
+		}
+	})
 	t.Run("invalid fields", func(t *testing.T) {
 		a := e.call("POST", "/api/v1/agent/reports", key, agentID, reportBody(time.Now(),
 			`{"extension_id":"not an id","installed":true,"editor":"notepad"}`))

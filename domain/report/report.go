@@ -249,6 +249,10 @@ func (r Report) InstalledItems() []Item {
 
 // tooMany is a plain *domain.Error (so every error mapping handles it);
 // IsTooMany recognises it by its message, which nothing else uses.
+// TooMany is NewReport's refusal of a report of n items, for callers that
+// count them before building one (an HTTP body, before it is decoded).
+func TooMany(n int) error { return tooMany(n) }
+
 func tooMany(n int) error {
 	return domain.Invalid(tooManyItemsIntro, domain.FieldError{Field: fieldExtensions,
 		Message: "lists " + strconv.Itoa(n) + " extensions; at most 5000 are allowed in one report"})
