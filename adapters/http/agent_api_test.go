@@ -60,9 +60,13 @@ func TestAgentStatusTable(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			for _, ep := range []struct{ method, path string }{
-				{"POST", "/api/v1/agent/heartbeat"}, {"GET", "/api/v1/agent/policy"}} {
-				a := e.call(ep.method, ep.path, c.key, c.agent, nil)
+			for _, ep := range []struct {
+				method, path string
+				body         []byte
+			}{
+				{"POST", "/api/v1/agent/heartbeat", nil}, {"GET", "/api/v1/agent/policy", nil},
+				{"POST", "/api/v1/agent/reports", reportBody(time.Now(), installed("ms-python.python", "2024.2.1"))}} {
+				a := e.call(ep.method, ep.path, c.key, c.agent, ep.body)
 				if a.status != c.want {
 					t.Fatalf("%s %s: %d, want %d (%s)", ep.method, ep.path, a.status, c.want, a.body)
 				}
@@ -201,12 +205,17 @@ func TestAgentRateLimitsAnswer429WithRetryAfter(t *testing.T) {
 	b := e2.enroll(key2, "m-rl-3")
 	e2.limiter.Sync(context.Background())
 	statuses := []int{}
+	var last answer
 	for range 6 {
-		statuses = append(statuses, e2.heartbeat(key2, b).status)
+		last = e2.heartbeat(key2, b)
+		statuses = append(statuses, last.status)
 		e2.limiter.Sync(context.Background())
 	}
 	if statuses[len(statuses)-1] != 429 || statuses[0] != 200 {
 		t.Fatalf("per-key statuses %v, want 200… then 429", statuses)
+	}
+	if s, err := strconv.Atoi(last.header.Get("Retry-After")); err != nil || s < 1 || s > 60 {
+		t.Fatalf("per-key 429: Retry-After %q", last.header.Get("Retry-After"))
 	}
 }
 
