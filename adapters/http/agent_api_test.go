@@ -316,6 +316,16 @@ func TestHeartbeatAndPolicy304UseNoSQLAndFlushInOneStatement(t *testing.T) {
 	if n := queries.n.Load() - before; n != 0 {
 		t.Fatalf("300 heartbeats and 304s sent %d SQL statements, want 0", n)
 	}
+	// A malformed key and a mistyped one (checksum mismatch) are refused
+	// without a lookup.
+	for _, bad := range []string{"egk_nonsense", key[:len(key)-1] + flip(key[len(key)-1])} {
+		if a := e.heartbeat(bad, ids[0]); a.status != 401 {
+			t.Fatalf("heartbeat with %q: %d, want 401", bad, a.status)
+		}
+	}
+	if n := queries.n.Load() - before; n != 0 {
+		t.Fatalf("refusing malformed keys sent %d SQL statements, want 0", n)
+	}
 	if err := e.heartbeats.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
