@@ -128,8 +128,8 @@ func (uc *AuthorizeAgentRequest) Agent(ctx context.Context, k apikey.Key, rawAge
 // auditRefusal records a decommissioned agent knocking, once per agent per
 // AnomalyInterval per instance.
 func (uc *AuthorizeAgentRequest) auditRefusal(ctx context.Context, k apikey.Key, a agent.Agent) {
-	now := uc.clock.Now()
-	if !uc.throttle.Allow(a.ID().String(), now) {
+	now, subject := uc.clock.Now(), a.ID().String()
+	if !uc.throttle.Allow(subject, now) {
 		return
 	}
 	o := OriginFrom(ctx)
@@ -139,7 +139,7 @@ func (uc *AuthorizeAgentRequest) auditRefusal(ctx context.Context, k apikey.Key,
 		Details: map[string]any{"reason": "decommissioned", "machine_id": a.MachineID(), "key_prefix": k.KeyPrefix(),
 			"repeats_suppressed_for": AnomalyInterval.String()}})
 	if err == nil {
-		err = uc.tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error { return uc.audit.Append(ctx, ev) })
+		err = appendAnomaly(ctx, uc.throttle, subject, uc.tx, uc.audit, ev)
 	}
 	if err != nil {
 		uc.log.WarnContext(ctx, "audit of a refused agent failed", "agent_id", a.ID().String(), "error", err.Error())

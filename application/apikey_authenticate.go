@@ -69,11 +69,12 @@ func (uc *AuthenticateAPIKey) Execute(ctx context.Context, presented string) (_ 
 }
 
 func (uc *AuthenticateAPIKey) auditRejection(ctx context.Context, k apikey.Key, now time.Time) {
-	if !uc.throttle.Allow(k.ID().String(), now) {
+	subject := k.ID().String()
+	if !uc.throttle.Allow(subject, now) {
 		return
 	}
 	reason := "expired"
-	if k.IsRevoked() && !now.Before(k.RevokedAt()) {
+	if k.IsRevoked() { // refused whatever this instance's clock says (Key.UsableAt)
 		reason = "revoked"
 	}
 	o := OriginFrom(ctx)
@@ -83,7 +84,7 @@ func (uc *AuthenticateAPIKey) auditRejection(ctx context.Context, k apikey.Key, 
 		Details: map[string]any{"reason": reason, "key_prefix": k.KeyPrefix(), "name": k.Name(),
 			"repeats_suppressed_for": AnomalyInterval.String()}})
 	if err == nil {
-		err = uc.Tx.InTx(context.WithoutCancel(ctx), func(ctx context.Context) error { return uc.Audit.Append(ctx, ev) })
+		err = appendAnomaly(ctx, uc.throttle, subject, uc.Tx, uc.Audit, ev)
 	}
 	if err != nil {
 		// The refusal stands; losing its audit row is logged, not fatal.
