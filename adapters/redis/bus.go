@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,8 +21,16 @@ import (
 	"go.opentelemetry.io/otel/metric"
 )
 
-// Channel is the pub/sub channel invalidations travel on.
-const Channel = "extguard:invalidate"
+// channelPrefix names the pub/sub channel invalidations travel on:
+// channelPrefix:<database index>. Pub/sub ignores Redis's database index,
+// so without it deployments (or test packages) sharing one Redis on
+// different indexes would empty each other's caches.
+const channelPrefix = "extguard:invalidate"
+
+// invalidationChannel is the channel of the buses on rdb's database.
+func invalidationChannel(rdb *goredis.Client) string {
+	return channelPrefix + ":" + strconv.Itoa(rdb.Options().DB)
+}
 
 const instrumentationName = "github.com/extguard/extguard/adapters/redis"
 
@@ -31,8 +40,9 @@ const instrumentationName = "github.com/extguard/extguard/adapters/redis"
 // caches are used only while it is, and are emptied whenever it comes
 // (back) up, since invalidations may have been missed in between.
 type Bus struct {
-	rdb *goredis.Client
-	log *slog.Logger
+	rdb     *goredis.Client
+	channel string
+	log     *slog.Logger
 
 	mu       sync.Mutex
 	handlers map[string][]func(id string)
@@ -51,7 +61,7 @@ func NewBus(rdb *goredis.Client, log *slog.Logger) *Bus {
 		metric.WithDescription("invalidations that could not be published to Redis"))
 	downs, _ := m.Int64Counter("extguard.cache.invalidation.disconnects",
 		metric.WithDescription("times the invalidation subscription was lost (caches bypassed until it returns)"))
-	return &Bus{rdb: rdb, log: log, handlers: map[string][]func(string){}, publishFailures: pf, downs: downs}
+	return &Bus{rdb: rdb, channel: invalidationChannel(rdb), log: log, handlers: map[string][]func(string){}, publishFailures: pf, downs: downs}
 }
 
 // Connected reports whether the subscription is live, i.e. whether
@@ -80,7 +90,7 @@ func (b *Bus) Publish(ctx context.Context, topic, id string) {
 	b.dispatch(topic + ":" + id)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 	defer cancel()
-	if err := b.rdb.Publish(ctx, Channel, topic+":"+id).Err(); err != nil {
+	if err := b.rdb.Publish(ctx, b.channel, topic+":"+id).Err(); err != nil {
 		b.publishFailures.Add(ctx, 1)
 		b.log.WarnContext(ctx, "publishing a cache invalidation failed", "topic", topic, "id", id, "error", err.Error())
 	}
@@ -158,7 +168,7 @@ func (b *Bus) Run(ctx context.Context) error {
 
 // subscribe holds one subscription until it fails.
 func (b *Bus) subscribe(ctx context.Context) {
-	ps := b.rdb.Subscribe(ctx, Channel)
+	ps := b.rdb.Subscribe(ctx, b.channel)
 	defer ps.Close()
 	// Closing the subscription is what unblocks a pending receive when ctx ends.
 	stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
