@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
@@ -122,6 +123,41 @@ func TestBodiesOverOneMebibyteAreRefused(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || string(body) != "small" {
 		t.Fatalf("small body: %d %q", resp.StatusCode, body)
+	}
+}
+
+// A client that sends its request slowly (a slowloris) is cut off after
+// the read timeout rather than holding a connection and a worker.
+func TestSlowClientsAreCutOffAfterTheReadTimeout(t *testing.T) {
+	cfg := DefaultServerConfig()
+	cfg.ReadTimeout = 200 * time.Millisecond
+	app := testApp(cfg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln)  //nolint:errcheck
+	defer app.Shutdown() //nolint:errcheck
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprint(c, "POST /echo HTTP/1.1\r\nHost: x\r\n") // and never the rest
+	start := time.Now()
+	_ = c.SetReadDeadline(start.Add(5 * time.Second))
+	buf := make([]byte, 512)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatal("the server still held the half-sent request after 5 s")
+			}
+			break // closed by the server (possibly after a 408)
+		}
+	}
+	if waited := time.Since(start); waited < cfg.ReadTimeout/2 {
+		t.Fatalf("cut off after %v, before the read timeout", waited)
 	}
 }
 
