@@ -142,6 +142,6 @@ func (uc *AuthorizeAgentRequest) auditRefusal(ctx context.Context, k apikey.Key,
 		err = appendAnomaly(ctx, uc.throttle, subject, uc.tx, uc.audit, ev)
 	}
 	if err != nil {
-		uc.log.WarnContext(ctx, "audit of a refused agent failed", "agent_id", a.ID().String(), "error", err.Error())
+		uc.log.WarnContext(ctx, "audit of a refused agent failed", "agent_id", subject, "error", err.Error())
 	}
 }
