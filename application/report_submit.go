@@ -33,7 +33,7 @@ func (uc SubmitReport) Execute(ctx context.Context, a agent.Agent, p report.Repo
 	if err != nil {
 		return policy.Verdict{}, err
 	}
-	v := cp.Policy.Evaluate(r.Items())
+	v := cp.Policy.EvaluateReport(r)
 	err = uc.Batcher.Submit(ctx, StoredReport{AgentID: a.ID(), GroupID: a.GroupID(), UserHash: a.UserHash(),
 		ClientIP: clientIP, Report: r, Verdict: v, PolicyETag: cp.Policy.ETag, ReceivedAt: now})
 	if err != nil {

@@ -1,6 +1,8 @@
 package policy
 
 import (
+	"iter"
+	"slices"
 	"sort"
 
 	"github.com/extguard/extguard/domain/blocklist"
@@ -70,10 +72,20 @@ type Verdict struct {
 // per extension and kind, listing the editors it was found in. Actions are
 // given only in enforce mode.
 func (p Policy) Evaluate(items []report.Item) Verdict {
+	return p.evaluate(slices.Values(items), len(items))
+}
+
+// EvaluateReport is Evaluate of a report's items, without copying them
+// (the ingest path judges every report).
+func (p Policy) EvaluateReport(r report.Report) Verdict {
+	return p.evaluate(r.All(), r.Len())
+}
+
+func (p Policy) evaluate(items iter.Seq[report.Item], n int) Verdict {
 	ix := p.index()
 	found := map[violationKey]*Violation{}
-	installed := map[extension.ExtensionID]bool{}
-	for _, it := range items {
+	installed := make(map[extension.ExtensionID]bool, n)
+	for it := range items {
 		if !it.Installed() {
 			continue
 		}

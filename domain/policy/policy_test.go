@@ -357,3 +357,23 @@ func TestRestoreFromCache(t *testing.T) {
 		t.Fatalf("broken rule: %v", err)
 	}
 }
+
+// The ingest path judges a report without copying its items; it must
+// reach Evaluate's verdict.
+func TestEvaluateReportAgreesWithEvaluate(t *testing.T) {
+	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	r, err := report.NewReport(report.ReportParams{ReportedAt: now, Items: []report.ItemParams{
+		{ExtensionID: "evil.pack", Installed: true, Version: "0.0.3", Editor: "vscode"},
+		{ExtensionID: "esbenp.prettier-vscode", Installed: true, Version: "9.0.0", Editor: "cursor"},
+		{ExtensionID: "ms-python.python", Installed: false, Version: "2024.2.1", Editor: "vscode"},
+		{ExtensionID: "redhat.yaml", Installed: true, Version: "1.0.0", Editor: "vscode"},
+	}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Compile(fixture(t, `{"enforcement":"enforce"}`))
+	got, want := p.EvaluateReport(r), p.Evaluate(r.Items())
+	if len(want.Violations) != 3 || !reflect.DeepEqual(got, want) {
+		t.Fatalf("EvaluateReport:\n%+v\nEvaluate:\n%+v\n(want 3 violations: blocked, version mismatch, required missing)", got, want)
+	}
+}
