@@ -6,6 +6,7 @@ package report
 import (
 	"errors"
 	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -145,7 +146,7 @@ type ReportParams struct {
 // must say which one runs. Removed items (installed: false) may repeat.
 func NewReport(p ReportParams, now time.Time) (Report, error) {
 	if len(p.Items) > MaxItems {
-		return Report{}, tooMany(len(p.Items))
+		return Report{}, TooMany(len(p.Items))
 	}
 	var fe domain.FieldErrors
 	checkReportedAt(&fe, p.ReportedAt, now)
@@ -226,15 +227,7 @@ func (r Report) Len() int { return len(r.items) }
 // All yields the items in order without copying the list (each item is a
 // value, so callers still cannot change the report): the ingest path walks
 // every report's items several times.
-func (r Report) All() iter.Seq[Item] {
-	return func(yield func(Item) bool) {
-		for _, it := range r.items {
-			if !yield(it) {
-				return
-			}
-		}
-	}
-}
+func (r Report) All() iter.Seq[Item] { return slices.Values(r.items) }
 
 // InstalledItems are the inventory proper; removed items are only records.
 func (r Report) InstalledItems() []Item {
@@ -247,13 +240,11 @@ func (r Report) InstalledItems() []Item {
 	return out
 }
 
-// tooMany is a plain *domain.Error (so every error mapping handles it);
-// IsTooMany recognises it by its message, which nothing else uses.
-// TooMany is NewReport's refusal of a report of n items, for callers that
-// count them before building one (an HTTP body, before it is decoded).
-func TooMany(n int) error { return tooMany(n) }
-
-func tooMany(n int) error {
+// TooMany is NewReport's refusal of a report of n items, also for callers
+// that count them before building one (an HTTP body, before it is
+// decoded). It is a plain *domain.Error (so every error mapping handles
+// it); IsTooMany recognises it by its message, which nothing else uses.
+func TooMany(n int) error {
 	return domain.Invalid(tooManyItemsIntro, domain.FieldError{Field: fieldExtensions,
 		Message: "lists " + strconv.Itoa(n) + " extensions; at most 5000 are allowed in one report"})
 }
