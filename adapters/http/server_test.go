@@ -93,19 +93,27 @@ func TestErrorsBecomeProblemDocuments(t *testing.T) {
 	}
 }
 
-func TestBodiesOverOneMebibyteAreRefused(t *testing.T) {
-	// Through a real listener: app.Test refuses oversized bodies client-side.
-	app := testApp(DefaultServerConfig())
+// serve runs app on a real socket until the test ends and returns its
+// address (for what app.Test cannot show: fasthttp's own limits).
+func serve(t *testing.T, app *fiber.App) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	go app.Listener(ln)  //nolint:errcheck
-	defer app.Shutdown() //nolint:errcheck
-	url := "http://" + ln.Addr().String() + "/echo"
+	go app.Listener(ln) //nolint:errcheck
+	t.Cleanup(func() { _ = app.Shutdown() })
+	return ln.Addr().String()
+}
+
+func TestBodiesOverOneMebibyteAreRefused(t *testing.T) {
+	// Through a real listener: app.Test refuses oversized bodies client-side.
+	app := testApp(DefaultServerConfig())
+	addr := serve(t, app)
+	url := "http://" + addr + "/echo"
 	// Announce a body one byte over the limit; the server must answer 413
 	// from the headers alone, before reading (or buffering) the body.
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,13 +140,7 @@ func TestSlowClientsAreCutOffAfterTheReadTimeout(t *testing.T) {
 	cfg := DefaultServerConfig()
 	cfg.ReadTimeout = 200 * time.Millisecond
 	app := testApp(cfg)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Listener(ln)  //nolint:errcheck
-	defer app.Shutdown() //nolint:errcheck
-	c, err := net.Dial("tcp", ln.Addr().String())
+	c, err := net.Dial("tcp", serve(t, app))
 	if err != nil {
 		t.Fatal(err)
 	}
