@@ -47,27 +47,22 @@ func clientIP(c *fiber.Ctx) string {
 	if t == nil || !t.trusts(peer) {
 		return peer.String()
 	}
+	// Several headers (one per proxy) read as one list.
+	hops := bytes.Join(c.Request().Header.PeekAll(fiber.HeaderXForwardedFor), []byte{','})
 	client := peer
-	headers := c.Request().Header.PeekAll(fiber.HeaderXForwardedFor)
-	for h := len(headers) - 1; h >= 0; h-- {
-		rest := headers[h]
-		for len(rest) > 0 {
-			var hop []byte
-			if i := bytes.LastIndexByte(rest, ','); i >= 0 {
-				rest, hop = rest[:i], rest[i+1:]
-			} else {
-				rest, hop = nil, rest
-			}
-			a, err := netip.ParseAddr(string(bytes.TrimSpace(hop)))
-			if err != nil {
-				// Not an address: nothing further left can be trusted
-				// either; the last good hop is the best we know.
-				return client.String()
-			}
-			client = a.Unmap()
-			if !t.trusts(client) {
-				return client.String()
-			}
+	for len(hops) > 0 {
+		i := bytes.LastIndexByte(hops, ',')
+		hop := hops[i+1:]
+		hops = hops[:max(i, 0)]
+		a, err := netip.ParseAddr(string(bytes.TrimSpace(hop)))
+		if err != nil {
+			// Not an address: nothing further left can be trusted either;
+			// the last good hop is the best we know.
+			return client.String()
+		}
+		client = a.Unmap()
+		if !t.trusts(client) {
+			return client.String()
 		}
 	}
 	return client.String()
