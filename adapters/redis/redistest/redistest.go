@@ -1,117 +1,163 @@
-// Package redistest gives each test binary its own Redis database index, so
-// test packages running in parallel never see each other's keys or queues.
-// A missing server fails the tests; it never skips them.
+// Package redistest gives each test binary a Redis server of its own: a
+// private redis-server on a free loopback port, started on first use and
+// killed when the test binary exits. Tests therefore never read, write or
+// flush a Redis that somebody else uses (the developer's local server keeps
+// whatever it holds). A missing redis-server fails the tests; it never skips
+// them.
 package redistest
 
 import (
+	"bufio"
 	"context"
 	"fmt"
-	"net/url"
+	"net"
 	"os"
+	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// ServerURL is the Redis server the tests use (its database index is ignored).
-func ServerURL() string {
-	if v := os.Getenv("EXTGUARD_TEST_REDIS_URL"); v != "" {
+// Binary is the redis-server to start: EXTGUARD_TEST_REDIS_SERVER, or
+// redis-server from PATH.
+func Binary() string {
+	if v := os.Getenv("EXTGUARD_TEST_REDIS_SERVER"); v != "" {
 		return v
 	}
-	return "redis://127.0.0.1:6379/0"
+	return "redis-server"
 }
-
-// Indexes 1..15 are handed out; 0 is left for people running the server.
-const firstIndex, lastIndex = 1, 15
-
-// A claim expires on its own so a crashed test binary cannot hold an index
-// forever; a live binary refreshes it.
-const claimTTL = 2 * time.Minute
 
 var (
 	once     sync.Once
-	claimed  int
-	claimErr error
+	addr     string
+	startErr error
 )
 
-// URL returns a Redis URL on a database index claimed by this test binary and
-// flushed before first use.
+// URL returns the URL of database 0 on this test binary's private server.
 func URL(t testing.TB) string {
 	t.Helper()
-	once.Do(func() { claimed, claimErr = claim(context.Background()) })
-	if claimErr != nil {
-		t.Fatalf("redistest: Redis is required for these tests (%s): %v", ServerURL(), claimErr)
-	}
-	u, _ := url.Parse(ServerURL())
-	u.Path = "/" + strconv.Itoa(claimed)
-	return u.String()
+	return "redis://" + Addr(t) + "/0"
 }
 
-// Client returns a client on this test binary's database index, closed when
-// the test ends.
+// Addr returns host:port of this test binary's private server.
+func Addr(t testing.TB) string {
+	t.Helper()
+	once.Do(func() { addr, startErr = start() })
+	if startErr != nil {
+		t.Fatalf("redistest: a redis-server binary is required for these tests (%s): %v", Binary(), startErr)
+	}
+	return addr
+}
+
+// Client returns a client on this test binary's server, closed when the test
+// ends.
 func Client(t testing.TB) *redis.Client {
 	t.Helper()
-	opts, err := redis.ParseURL(URL(t))
-	if err != nil {
-		t.Fatalf("redistest: %v", err)
-	}
-	c := redis.NewClient(opts)
+	c := redis.NewClient(Options(t))
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }
 
-// Options returns the go-redis options for this test binary's index.
+// Options returns the go-redis options for this test binary's server.
 func Options(t testing.TB) *redis.Options {
 	t.Helper()
-	opts, err := redis.ParseURL(URL(t))
-	if err != nil {
-		t.Fatalf("redistest: %v", err)
-	}
-	return opts
+	return &redis.Options{Addr: Addr(t)}
 }
 
-func claim(ctx context.Context) (int, error) {
-	opts, err := redis.ParseURL(ServerURL())
+// start launches redis-server on a free port. A port picked by the kernel can
+// be taken by someone else before redis binds it, so a failed start is tried
+// again on another port.
+func start() (string, error) {
+	var lastErr error
+	for range 5 {
+		port, err := freePort()
+		if err != nil {
+			return "", err
+		}
+		a, err := launch(port)
+		if err == nil {
+			return a, nil
+		}
+		lastErr = err
+	}
+	return "", lastErr
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
-	opts.DB = 0
-	c := redis.NewClient(opts)
-	token := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano())
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		for i := firstIndex; i <= lastIndex; i++ {
-			key := fmt.Sprintf("extguard:test:db:%d", i)
-			ok, err := c.SetNX(ctx, key, token, claimTTL).Result()
-			if err != nil {
-				_ = c.Close()
-				return 0, err
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func launch(port int) (string, error) {
+	// Nothing is persisted: no RDB snapshots, no AOF, the working directory is
+	// the temporary directory and nothing is written to it.
+	cmd := exec.Command(Binary(),
+		"--bind", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--save", "", "--appendonly", "no", "--dir", os.TempDir(),
+		"--daemonize", "no", "--loglevel", "warning", "--logfile", "")
+	// The server dies with the test binary, however the binary ends.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	logs := collect(out)
+	a := "127.0.0.1:" + strconv.Itoa(port)
+	if err := waitReady(a, 10*time.Second); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return "", fmt.Errorf("%w; server said: %s", err, logs())
+	}
+	go func() { _ = cmd.Wait() }()
+	return a, nil
+}
+
+// collect keeps the server's first lines of output for an error message.
+func collect(r interface{ Read([]byte) (int, error) }) func() string {
+	var mu sync.Mutex
+	var lines []string
+	go func() {
+		s := bufio.NewScanner(r)
+		for s.Scan() {
+			mu.Lock()
+			if len(lines) < 20 {
+				lines = append(lines, s.Text())
 			}
-			if ok {
-				go keepClaim(c, key, token)
-				return i, flush(ctx, opts, i)
-			}
+			mu.Unlock()
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	_ = c.Close()
-	return 0, fmt.Errorf("no free Redis database index in %d..%d", firstIndex, lastIndex)
-}
-
-// keepClaim refreshes the claim until the test binary exits.
-func keepClaim(c *redis.Client, key, token string) {
-	for range time.Tick(claimTTL / 3) {
-		c.Expire(context.Background(), key, claimTTL)
+	}()
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return strings.Join(lines, " | ")
 	}
 }
 
-func flush(ctx context.Context, base *redis.Options, index int) error {
-	o := *base
-	o.DB = index
-	c := redis.NewClient(&o)
+func waitReady(a string, limit time.Duration) error {
+	c := redis.NewClient(&redis.Options{Addr: a, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
 	defer c.Close()
-	return c.FlushDB(ctx).Err()
+	deadline := time.Now().Add(limit)
+	for {
+		err := c.Ping(context.Background()).Err()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("redis-server on %s not ready after %s: %w", a, limit, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
