@@ -33,7 +33,7 @@ type RevalidationCatalog interface {
 	// Get returns a live catalog entry. Errors: not_found for an unknown or
 	// deleted entry.
 	Get(ctx context.Context, id domain.ID) (extension.Entry, error)
-	// Update changes the locked entry (see Update in ports_admin.go) and
+	// Update changes the locked entry (the Update contract atop ports_admin.go) and
 	// stores what revalidation may change: content_sha256, revalidated_at,
 	// is_blocked, block_reason and updated_at. Never the pinned checksum.
 	// Errors: not_found when the entry vanished, whatever change returns.

@@ -87,8 +87,6 @@ func must[T any](v T, err error) func(*testing.T) T {
 	}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // Every repository's Update keeps all of N concurrent changes to different
 // fields of one row.
 func TestUpdateKeepsEveryConcurrentChange(t *testing.T) {
@@ -117,7 +115,7 @@ func TestUpdateKeepsEveryConcurrentChange(t *testing.T) {
 			merge(`{"mode":"blocklist"}`), merge(`{"enforcement":"enforce"}`),
 			merge(`{"offline_after_s":172800}`), merge(`{"stale_after_s":600}`),
 			func(g group.Group) (group.Group, error) {
-				return g.WithChanges(group.GroupPatch{Description: ptr("renamed meanwhile"), At: time.Now()})
+				return g.WithChanges(group.GroupPatch{Description: new("renamed meanwhile"), At: time.Now()})
 			})
 		s := got.Settings()
 		if s.Mode() != group.ModeBlocklist || s.Enforcement() != group.EnforcementEnforce ||
@@ -135,10 +133,10 @@ func TestUpdateKeepsEveryConcurrentChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := updateInParallel(t, tx, repo.Update, e.ID(),
-			patchEntry(extension.EntryPatch{Name: ptr("after")}),
-			patchEntry(extension.EntryPatch{PinnedVersion: ptr("2.0.0")}),
-			patchEntry(extension.EntryPatch{MarketplaceURL: ptr("https://marketplace.visualstudio.com/x.vsix")}),
-			patchEntry(extension.EntryPatch{IsBlocked: ptr(true), BlockReason: ptr("checksum mismatch")}))
+			patchEntry(extension.EntryPatch{Name: new("after")}),
+			patchEntry(extension.EntryPatch{PinnedVersion: new("2.0.0")}),
+			patchEntry(extension.EntryPatch{MarketplaceURL: new("https://marketplace.visualstudio.com/x.vsix")}),
+			patchEntry(extension.EntryPatch{IsBlocked: new(true), BlockReason: new("checksum mismatch")}))
 		if got.Name() != "after" || got.PinnedVersion() != "2.0.0" || got.MarketplaceURL() == "" || !got.IsBlocked() ||
 			got.BlockReason() != "checksum mismatch" {
 			t.Errorf("lost a change: %+v", got)
@@ -153,8 +151,8 @@ func TestUpdateKeepsEveryConcurrentChange(t *testing.T) {
 		if err := admin.Create(ctx, e); err != nil {
 			t.Fatal(err)
 		}
-		inParallel(t, tx, changeOf(reval.Update, e.ID(), patchEntry(extension.EntryPatch{IsBlocked: ptr(true), BlockReason: ptr("mismatch")})),
-			changeOf(admin.Update, e.ID(), patchEntry(extension.EntryPatch{Name: ptr("after")})))
+		inParallel(t, tx, changeOf(reval.Update, e.ID(), patchEntry(extension.EntryPatch{IsBlocked: new(true), BlockReason: new("mismatch")})),
+			changeOf(admin.Update, e.ID(), patchEntry(extension.EntryPatch{Name: new("after")})))
 		got := must(admin.Get(ctx, e.ID()))(t)
 		if got.Name() != "after" || !got.IsBlocked() {
 			t.Errorf("lost a change: name %q, blocked %v", got.Name(), got.IsBlocked())
@@ -171,8 +169,8 @@ func TestUpdateKeepsEveryConcurrentChange(t *testing.T) {
 		patch := func(p blocklist.EntryPatch) func(blocklist.Entry) (blocklist.Entry, error) {
 			return func(e blocklist.Entry) (blocklist.Entry, error) { p.At = time.Now(); return e.WithChanges(p) }
 		}
-		got := updateInParallel(t, tx, repo.Update, e.ID(), patch(blocklist.EntryPatch{Reason: ptr("after")}),
-			patch(blocklist.EntryPatch{IsActive: ptr(false)}))
+		got := updateInParallel(t, tx, repo.Update, e.ID(), patch(blocklist.EntryPatch{Reason: new("after")}),
+			patch(blocklist.EntryPatch{IsActive: new(false)}))
 		if got.Reason() != "after" || got.IsActive() {
 			t.Errorf("lost a change: reason %q, active %v", got.Reason(), got.IsActive())
 		}
@@ -188,9 +186,9 @@ func TestUpdateKeepsEveryConcurrentChange(t *testing.T) {
 		patch := func(p webhook.EndpointPatch) func(webhook.Endpoint) (webhook.Endpoint, error) {
 			return func(e webhook.Endpoint) (webhook.Endpoint, error) { p.At = time.Now(); return e.WithChanges(p) }
 		}
-		got := updateInParallel(t, tx, repo.Update, e.ID(), patch(webhook.EndpointPatch{URL: ptr("https://siem.example/other")}),
-			patch(webhook.EndpointPatch{Description: ptr("after")}), patch(webhook.EndpointPatch{EventTypes: ptr([]string{"user.login"})}),
-			patch(webhook.EndpointPatch{IsEnabled: ptr(false)}))
+		got := updateInParallel(t, tx, repo.Update, e.ID(), patch(webhook.EndpointPatch{URL: new("https://siem.example/other")}),
+			patch(webhook.EndpointPatch{Description: new("after")}), patch(webhook.EndpointPatch{EventTypes: new([]string{"user.login"})}),
+			patch(webhook.EndpointPatch{IsEnabled: new(false)}))
 		if got.URL() != "https://siem.example/other" || got.Description() != "after" || len(got.EventTypes()) != 1 || got.IsEnabled() {
 			t.Errorf("lost a change: %+v", got)
 		}
@@ -207,9 +205,9 @@ func TestUpdateKeepsEveryConcurrentChange(t *testing.T) {
 		patch := func(p user.UserPatch) func(user.User) (user.User, error) {
 			return func(u user.User) (user.User, error) { p.At = time.Now(); return u.WithChanges(p) }
 		}
-		got := updateInParallel(t, tx, repo.Update, u.ID(), patch(user.UserPatch{DisplayName: ptr("after")}),
-			patch(user.UserPatch{Role: ptr("editor")}), patch(user.UserPatch{PasswordHash: ptr("$argon2id$after")}),
-			patch(user.UserPatch{IsActive: ptr(false)}),
+		got := updateInParallel(t, tx, repo.Update, u.ID(), patch(user.UserPatch{DisplayName: new("after")}),
+			patch(user.UserPatch{Role: new("editor")}), patch(user.UserPatch{PasswordHash: new("$argon2id$after")}),
+			patch(user.UserPatch{IsActive: new(false)}),
 			func(u user.User) (user.User, error) { return u.RecordLogin(now), nil })
 		if got.DisplayName() != "after" || got.Role() != user.RoleEditor || got.PasswordHash() != "$argon2id$after" ||
 			got.IsActive() || !got.LastLoginAt().Equal(now.Truncate(time.Microsecond)) {
@@ -275,7 +273,7 @@ func TestUpdatesOfTwoWebhooksAuditedAtOnce(t *testing.T) {
 		ev := must(audit.NewEvent(audit.EventParams{Type: audit.WebhookUpdated, Actor: audit.SystemActor(),
 			TargetType: audit.TargetWebhook, TargetID: e.ID()}))(t)
 		change := changeOf(hooks.Update, e.ID(), func(e webhook.Endpoint) (webhook.Endpoint, error) {
-			return e.WithChanges(webhook.EndpointPatch{Description: ptr("changed"), At: time.Now()})
+			return e.WithChanges(webhook.EndpointPatch{Description: new("changed"), At: time.Now()})
 		})
 		return func(ctx context.Context) error {
 			if err := change(ctx); err != nil {
