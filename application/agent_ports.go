@@ -24,6 +24,9 @@ type AgentRepository interface {
 	// UpdateEnrollment stores a re-enrollment: the enrollment fields,
 	// status, last_heartbeat and updated_at. Errors: not_found.
 	UpdateEnrollment(ctx context.Context, a agent.Agent) error
+	// Update changes the locked agent (the Update contract atop ports_admin.go) and
+	// stores what UpdateEnrollment stores. Errors: not_found.
+	Update(ctx context.Context, id domain.ID, change func(current agent.Agent) (agent.Agent, error)) (agent.Agent, error)
 }
 
 // AgentLookup reads agents on the hot path (heartbeat, policy, report):

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/agent"
 	"github.com/extguard/extguard/domain/audit"
 )
 
@@ -23,15 +24,17 @@ func (uc DecommissionAgent) Execute(ctx context.Context, actor audit.Actor, id d
 	ctx, obs := observe(ctx, "DecommissionAgent")
 	defer obs.end(&err)
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		a, err := uc.Agents.Get(ctx, id)
+		var a agent.Agent
+		// On the locked row, so a re-enrollment committed meanwhile is
+		// decommissioned, not written back to what was read before it.
+		next, err := uc.Agents.Update(ctx, id, func(current agent.Agent) (agent.Agent, error) {
+			a = current
+			if current.IsDecommissioned() {
+				return current, domain.NotFound("agent not found or already decommissioned")
+			}
+			return current.Decommission(uc.Clock.Now()), nil
+		})
 		if err != nil {
-			return err
-		}
-		if a.IsDecommissioned() {
-			return domain.NotFound("agent not found or already decommissioned")
-		}
-		next := a.Decommission(uc.Clock.Now())
-		if err := uc.Agents.UpdateEnrollment(ctx, next); err != nil {
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.AgentDecommissioned, Actor: actor, GroupID: a.GroupID(),

@@ -18,8 +18,10 @@ type APIKeyRepository interface {
 	Get(ctx context.Context, id domain.ID) (apikey.Key, error)
 	// ListByGroup lists a group's keys, newest first, revoked ones included.
 	ListByGroup(ctx context.Context, groupID domain.ID) ([]apikey.Key, error)
-	// SaveRevocation stores k's revoked_at. Errors: not_found.
-	SaveRevocation(ctx context.Context, k apikey.Key) error
+	// Update changes the locked key (the Update contract atop ports_admin.go) and
+	// stores its revoked_at, the only column that changes after creation.
+	// Errors: not_found.
+	Update(ctx context.Context, id domain.ID, change func(current apikey.Key) (apikey.Key, error)) (apikey.Key, error)
 }
 
 // APIKeyLookup finds the key whose secret has the digest. The adapter

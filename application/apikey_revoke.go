@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/apikey"
 	"github.com/extguard/extguard/domain/audit"
 )
 
@@ -24,16 +25,15 @@ func (uc RevokeAPIKey) Execute(ctx context.Context, actor audit.Actor, keyID dom
 	ctx, obs := observe(ctx, "RevokeAPIKey")
 	defer obs.end(&err)
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		k, err := uc.Keys.Get(ctx, keyID)
-		if err != nil {
-			return err
-		}
-		if k.IsRevoked() {
-			return nil
-		}
 		now := uc.Clock.Now()
-		revoked := k.Revoke(now)
-		if err := uc.Keys.SaveRevocation(ctx, revoked); err != nil {
+		var k apikey.Key
+		// On the locked row, so of two concurrent revocations only the first
+		// revokes and audits.
+		_, err := uc.Keys.Update(ctx, keyID, func(current apikey.Key) (apikey.Key, error) {
+			k = current
+			return current.Revoke(now), nil
+		})
+		if err != nil || k.IsRevoked() {
 			return err
 		}
 		ev, err := audit.NewEvent(audit.EventParams{Type: audit.APIKeyRevoked, Actor: actor, GroupID: k.GroupID(),

@@ -29,18 +29,14 @@ type BlocklistChanges struct {
 func (uc UpdateBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in BlocklistChanges) (_ blocklist.Entry, err error) {
 	ctx, obs := observe(ctx, "UpdateBlocklistEntry")
 	defer obs.end(&err)
-	var next blocklist.Entry
+	var before, next blocklist.Entry
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		before, err := uc.Blocklist.Get(ctx, id)
+		next, err = uc.Blocklist.Update(ctx, id, func(current blocklist.Entry) (blocklist.Entry, error) {
+			before = current
+			return current.WithChanges(blocklist.EntryPatch{PatternType: in.PatternType, Pattern: in.Pattern,
+				Reason: in.Reason, IsActive: in.IsActive, At: uc.Clock.Now()})
+		})
 		if err != nil {
-			return err
-		}
-		next, err = before.WithChanges(blocklist.EntryPatch{PatternType: in.PatternType, Pattern: in.Pattern,
-			Reason: in.Reason, IsActive: in.IsActive, At: uc.Clock.Now()})
-		if err != nil {
-			return err
-		}
-		if err := uc.Blocklist.Update(ctx, next); err != nil {
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.BlocklistUpdated, Actor: actor,

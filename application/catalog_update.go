@@ -33,19 +33,16 @@ type CatalogEntryChanges struct {
 func (uc UpdateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in CatalogEntryChanges) (_ extension.Entry, err error) {
 	ctx, obs := observe(ctx, "UpdateCatalogEntry")
 	defer obs.end(&err)
-	var next extension.Entry
+	var before, next extension.Entry
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		before, err := uc.Catalog.Get(ctx, id)
+		// Patched on the locked row: a block revalidation committed meanwhile stays.
+		next, err = uc.Catalog.Update(ctx, id, func(current extension.Entry) (extension.Entry, error) {
+			before = current
+			return current.WithChanges(extension.EntryPatch{ExtensionID: in.ExtensionID, Name: in.Name,
+				PinnedVersion: in.PinnedVersion, SHA256: in.SHA256, MarketplaceURL: in.MarketplaceURL,
+				IsBlocked: in.IsBlocked, BlockReason: in.BlockReason, At: uc.Clock.Now()})
+		})
 		if err != nil {
-			return err
-		}
-		next, err = before.WithChanges(extension.EntryPatch{ExtensionID: in.ExtensionID, Name: in.Name,
-			PinnedVersion: in.PinnedVersion, SHA256: in.SHA256, MarketplaceURL: in.MarketplaceURL,
-			IsBlocked: in.IsBlocked, BlockReason: in.BlockReason, At: uc.Clock.Now()})
-		if err != nil {
-			return err
-		}
-		if err := uc.Catalog.Update(ctx, next); err != nil {
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.ExtensionUpdated, Actor: actor,

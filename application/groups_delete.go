@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/apikey"
 	"github.com/extguard/extguard/domain/audit"
 )
 
@@ -73,7 +74,8 @@ func (uc DeleteGroup) revokeKeys(ctx context.Context, groupID domain.ID, now tim
 		if k.IsRevoked() {
 			continue
 		}
-		if err := uc.Keys.SaveRevocation(ctx, k.Revoke(now)); err != nil {
+		revoke := func(current apikey.Key) (apikey.Key, error) { return current.Revoke(now), nil }
+		if _, err := uc.Keys.Update(ctx, k.ID(), revoke); err != nil {
 			return nil, err
 		}
 		revoked = append(revoked, k.ID())

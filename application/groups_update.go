@@ -2,6 +2,7 @@ package application
 
 import (
 	"context"
+	"time"
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
@@ -30,25 +31,15 @@ type GroupChanges struct {
 func (uc UpdateGroup) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in GroupChanges) (_ group.Group, err error) {
 	ctx, obs := observe(ctx, "UpdateGroup")
 	defer obs.end(&err)
-	var next group.Group
+	var before, next group.Group
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		before, err := uc.Groups.Get(ctx, id)
+		// The merge runs on the locked row, so a concurrent merge of other
+		// keys is kept.
+		next, err = uc.Groups.Update(ctx, id, func(current group.Group) (group.Group, error) {
+			before = current
+			return in.apply(current, uc.Clock.Now())
+		})
 		if err != nil {
-			return err
-		}
-		patch := group.GroupPatch{Name: in.Name, Description: in.Description, At: uc.Clock.Now()}
-		var fe domain.FieldErrors
-		if in.Settings != nil {
-			s, err := before.Settings().Merge(in.Settings)
-			fe.Include("settings", err)
-			patch.Settings = &s
-		}
-		next, err = before.WithChanges(patch)
-		fe.Include("", err)
-		if err := fe.Err("invalid group"); err != nil {
-			return err
-		}
-		if err := uc.Groups.Update(ctx, next); err != nil {
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.GroupUpdated, Actor: actor, GroupID: id,
@@ -59,4 +50,17 @@ func (uc UpdateGroup) Execute(ctx context.Context, actor audit.Actor, id domain.
 		notifyGroups(ctx, uc.Invalidator, id)
 	}
 	return next, err
+}
+
+func (in GroupChanges) apply(g group.Group, at time.Time) (group.Group, error) {
+	patch := group.GroupPatch{Name: in.Name, Description: in.Description, At: at}
+	var fe domain.FieldErrors
+	if in.Settings != nil {
+		s, err := g.Settings().Merge(in.Settings)
+		fe.Include("settings", err)
+		patch.Settings = &s
+	}
+	next, err := g.WithChanges(patch)
+	fe.Include("", err)
+	return next, fe.Err("invalid group")
 }

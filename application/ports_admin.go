@@ -17,6 +17,14 @@ import (
 // Ports of the admin API's use cases. Every List takes a PageRequest and
 // answers one Page in a stable keyset order; a cursor that was not produced
 // by the same list is invalid (field "cursor").
+//
+// Every read-modify-write goes through a repository's Update(ctx, id,
+// change): it locks the row (SELECT ... FOR UPDATE) in the caller's
+// transaction, or its own when there is none, calls change with the row as
+// committed and stores what change answers. A concurrent Update of the same
+// row waits for the transaction to end and then sees its result, so no change
+// is lost; an error from change stores nothing and is returned as is. Errors:
+// not_found (unknown or deleted), and the repository's own (conflict).
 
 // UserAccounts is the user store the admin API manages users and logins with.
 type UserAccounts interface {
@@ -25,8 +33,8 @@ type UserAccounts interface {
 	Get(ctx context.Context, id domain.ID) (user.User, error)
 	// FindByEmail looks a user up by (lower-cased) email. Errors: not_found.
 	FindByEmail(ctx context.Context, email string) (user.User, error)
-	// Update stores u. Errors: not_found (deleted meanwhile), conflict (email taken).
-	Update(ctx context.Context, u user.User) error
+	// Update changes the locked user. Errors: not_found, conflict (email taken).
+	Update(ctx context.Context, id domain.ID, change func(current user.User) (user.User, error)) (user.User, error)
 	// Delete soft-deletes the user. Errors: not_found.
 	Delete(ctx context.Context, id domain.ID, at time.Time) error
 	// List pages users ordered by id. Errors: invalid (cursor).
@@ -77,8 +85,8 @@ type GroupRepository interface {
 	Create(ctx context.Context, g group.Group) error
 	// Get returns a group that is not deleted. Errors: not_found.
 	Get(ctx context.Context, id domain.ID) (group.Group, error)
-	// Update stores g. Errors: not_found, conflict (name taken).
-	Update(ctx context.Context, g group.Group) error
+	// Update changes the locked group. Errors: not_found, conflict (name taken).
+	Update(ctx context.Context, id domain.ID, change func(current group.Group) (group.Group, error)) (group.Group, error)
 	// Delete soft-deletes the group. Errors: not_found.
 	Delete(ctx context.Context, id domain.ID, at time.Time) error
 	// List pages groups ordered by id. Errors: invalid (cursor).
@@ -99,8 +107,8 @@ type CatalogRepository interface {
 	Create(ctx context.Context, e extension.Entry) error
 	// Get returns an entry that is not deleted. Errors: not_found.
 	Get(ctx context.Context, id domain.ID) (extension.Entry, error)
-	// Update stores e. Errors: not_found, conflict (extension_id taken).
-	Update(ctx context.Context, e extension.Entry) error
+	// Update changes the locked entry. Errors: not_found, conflict (extension_id taken).
+	Update(ctx context.Context, id domain.ID, change func(current extension.Entry) (extension.Entry, error)) (extension.Entry, error)
 	// Delete soft-deletes the entry and removes its assignments, answering
 	// the groups that had it assigned. Errors: not_found.
 	Delete(ctx context.Context, id domain.ID, at time.Time) ([]domain.ID, error)
@@ -143,8 +151,8 @@ type BlocklistRepository interface {
 	Create(ctx context.Context, e blocklist.Entry) error
 	// Get returns an entry that is not deleted. Errors: not_found.
 	Get(ctx context.Context, id domain.ID) (blocklist.Entry, error)
-	// Update stores e. Errors: not_found, conflict.
-	Update(ctx context.Context, e blocklist.Entry) error
+	// Update changes the locked entry. Errors: not_found, conflict.
+	Update(ctx context.Context, id domain.ID, change func(current blocklist.Entry) (blocklist.Entry, error)) (blocklist.Entry, error)
 	// Delete soft-deletes the entry. Errors: not_found.
 	Delete(ctx context.Context, id domain.ID, at time.Time) error
 	// List pages entries ordered by id. Errors: invalid (cursor).
@@ -162,8 +170,8 @@ type WebhookRepository interface {
 	Create(ctx context.Context, e webhook.Endpoint) error
 	// Get returns an endpoint that is not deleted. Errors: not_found.
 	Get(ctx context.Context, id domain.ID) (webhook.Endpoint, error)
-	// Update stores e. Errors: not_found.
-	Update(ctx context.Context, e webhook.Endpoint) error
+	// Update changes the locked endpoint. Errors: not_found.
+	Update(ctx context.Context, id domain.ID, change func(current webhook.Endpoint) (webhook.Endpoint, error)) (webhook.Endpoint, error)
 	// Delete soft-deletes the endpoint; its pending deliveries are dropped
 	// by the relay. Errors: not_found.
 	Delete(ctx context.Context, id domain.ID, at time.Time) error

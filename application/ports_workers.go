@@ -30,13 +30,14 @@ type StaleScanResult struct {
 
 // RevalidationCatalog is the catalog as revalidation sees it.
 type RevalidationCatalog interface {
-	// Get returns a live catalog entry; inside a transaction the row is
-	// locked until commit. Errors: not_found for an unknown or deleted entry.
+	// Get returns a live catalog entry. Errors: not_found for an unknown or
+	// deleted entry.
 	Get(ctx context.Context, id domain.ID) (extension.Entry, error)
-	// SaveRevalidation stores what revalidation may change: content_sha256,
-	// revalidated_at, is_blocked, block_reason and updated_at. Never the
-	// pinned checksum. Errors: not_found when the entry vanished.
-	SaveRevalidation(ctx context.Context, e extension.Entry) error
+	// Update changes the locked entry (the Update contract atop ports_admin.go) and
+	// stores what revalidation may change: content_sha256, revalidated_at,
+	// is_blocked, block_reason and updated_at. Never the pinned checksum.
+	// Errors: not_found when the entry vanished, whatever change returns.
+	Update(ctx context.Context, id domain.ID, change func(current extension.Entry) (extension.Entry, error)) (extension.Entry, error)
 	// ListRevalidatable lists the live entries that can be revalidated: a
 	// pinned version, a SHA-256 and a marketplace URL.
 	ListRevalidatable(ctx context.Context) ([]domain.ID, error)

@@ -81,27 +81,30 @@ func samePin(a, b extension.Entry) bool {
 		a.SHA256() == b.SHA256() && a.MarketplaceURL() == b.MarketplaceURL()
 }
 
+// revision is what one revalidation makes of the current entry: the entry to
+// store and, when there is news, the audit event saying so (news is also what
+// changes policies: they carry is_blocked and content_sha256).
+type revision struct {
+	entry   extension.Entry
+	event   audit.EventType
+	details map[string]any
+}
+
 // block blocks the entry after a checksum mismatch, unless it is blocked already
 // (by an earlier run or an admin: nothing new to say).
 func (uc RevalidateExtension) block(ctx context.Context, req RevalidationRequest, checked extension.Entry, actual string) (RevalidationOutcome, error) {
-	return uc.update(ctx, checked, RevalidationMismatch, func(ctx context.Context, current extension.Entry, now time.Time) (bool, error) {
+	return uc.update(ctx, req, checked, RevalidationMismatch, func(current extension.Entry, now time.Time) (revision, error) {
 		if current.IsBlocked() {
-			return false, nil
+			return revision{entry: current}, nil
 		}
 		blocked := true
 		reason := fmt.Sprintf("checksum mismatch: the package at marketplace_url has SHA-256 %s, the catalog pins %s (revalidation %s)",
 			actual, current.SHA256(), now.Format(time.RFC3339))
 		updated, err := current.WithChanges(extension.EntryPatch{IsBlocked: &blocked, BlockReason: &reason, At: now})
-		if err != nil {
-			return false, err
-		}
-		if err := uc.Catalog.SaveRevalidation(ctx, updated); err != nil {
-			return false, err
-		}
-		return true, uc.appendEvent(ctx, req, updated, audit.ExtensionChecksumMismatch, map[string]any{
+		return revision{entry: updated, event: audit.ExtensionChecksumMismatch, details: map[string]any{
 			"extension_id": string(current.ExtensionID()), "pinned_version": current.PinnedVersion(),
 			"expected_sha256": current.SHA256(), "actual_sha256": actual, "blocked": true,
-		})
+		}}, err
 	})
 }
 
@@ -109,42 +112,39 @@ func (uc RevalidateExtension) block(ctx context.Context, req RevalidationRequest
 // audited: a daily audit row per entry saying "still the same" would bury
 // real events.
 func (uc RevalidateExtension) record(ctx context.Context, req RevalidationRequest, checked extension.Entry, digest string) (RevalidationOutcome, error) {
-	return uc.update(ctx, checked, RevalidationVerified, func(ctx context.Context, current extension.Entry, now time.Time) (bool, error) {
+	return uc.update(ctx, req, checked, RevalidationVerified, func(current extension.Entry, now time.Time) (revision, error) {
 		updated, err := current.RecordRevalidation(digest, now)
-		if err != nil {
-			return false, err
+		if err != nil || updated.ContentSHA256() == current.ContentSHA256() {
+			return revision{entry: updated}, err
 		}
-		if err := uc.Catalog.SaveRevalidation(ctx, updated); err != nil {
-			return false, err
-		}
-		if updated.ContentSHA256() == current.ContentSHA256() {
-			return false, nil
-		}
-		return true, uc.appendEvent(ctx, req, updated, audit.ExtensionRevalidated, map[string]any{
+		return revision{entry: updated, event: audit.ExtensionRevalidated, details: map[string]any{
 			"extension_id": string(current.ExtensionID()), "pinned_version": current.PinnedVersion(),
 			"sha256": current.SHA256(), "content_sha256": updated.ContentSHA256(),
 			"previous_content_sha256": current.ContentSHA256(),
-		})
+		}}, nil
 	})
 }
 
-// update runs change on the locked, current entry if its pin is still the
-// one the package was checked against, and tells every API instance when
-// policies changed (policies carry is_blocked and content_sha256).
-func (uc RevalidateExtension) update(ctx context.Context, checked extension.Entry, outcome RevalidationOutcome,
-	change func(ctx context.Context, current extension.Entry, now time.Time) (policyChanged bool, err error)) (RevalidationOutcome, error) {
-	changed := false
+// update revises the locked, current entry if its pin is still the one the
+// package was checked against, audits the news in the same transaction, and
+// tells every API instance when policies changed.
+func (uc RevalidateExtension) update(ctx context.Context, req RevalidationRequest, checked extension.Entry, outcome RevalidationOutcome,
+	revise func(current extension.Entry, now time.Time) (revision, error)) (RevalidationOutcome, error) {
+	var rev revision
 	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		current, err := uc.Catalog.Get(ctx, checked.ID())
-		if err != nil {
+		_, err := uc.Catalog.Update(ctx, checked.ID(), func(current extension.Entry) (extension.Entry, error) {
+			if !samePin(current, checked) {
+				outcome, rev = RevalidationSkipped, revision{entry: current}
+				return current, nil
+			}
+			var err error
+			rev, err = revise(current, uc.Clock.Now())
+			return rev.entry, err
+		})
+		if err != nil || rev.event == "" {
 			return err
 		}
-		if !samePin(current, checked) {
-			outcome = RevalidationSkipped
-			return nil
-		}
-		changed, err = change(ctx, current, uc.Clock.Now())
-		return err
+		return uc.appendEvent(ctx, req, rev.entry, rev.event, rev.details)
 	})
 	if domain.CodeOf(err) == domain.CodeNotFound {
 		return RevalidationSkipped, nil // deleted while its package downloaded
@@ -152,7 +152,7 @@ func (uc RevalidateExtension) update(ctx context.Context, checked extension.Entr
 	if err != nil {
 		return "", err
 	}
-	if changed {
+	if rev.event != "" {
 		uc.Policies.AllGroupsChanged(ctx)
 	}
 	return outcome, nil

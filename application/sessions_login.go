@@ -3,6 +3,7 @@ package application
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"strings"
@@ -58,6 +59,10 @@ type LoginResult struct {
 
 var errBadCredentials = domain.Unauthorized("invalid email or password")
 
+// errCredentialsChanged: the user was deactivated or got a new password
+// between the password check and the session's creation.
+var errCredentialsChanged = errors.New("credentials changed during login")
+
 // Execute logs in; client carries the caller's IP and user agent.
 func (uc *Login) Execute(ctx context.Context, email, password string, client audit.Actor) (_ LoginResult, err error) {
 	ctx, obs := observe(ctx, "Login")
@@ -85,7 +90,11 @@ func (uc *Login) Execute(ctx context.Context, email, password string, client aud
 	if !ok {
 		return LoginResult{}, uc.recordFailure(ctx, u, email, client)
 	}
-	return uc.open(ctx, u, client)
+	res, err := uc.open(ctx, u, client)
+	if errors.Is(err, errCredentialsChanged) {
+		return LoginResult{}, uc.recordFailure(ctx, u, email, client)
+	}
+	return res, err
 }
 
 // Login attempts allowed per account and per client address in a window.
@@ -162,14 +171,23 @@ func (uc *Login) open(ctx context.Context, u user.User, client audit.Actor) (Log
 	token := newSessionToken()
 	s := Session{ID: domain.NewID(), UserID: u.ID(), TokenHash: hashSessionToken(token), ClientIP: client.ClientIP,
 		UserAgent: client.UserAgent, CreatedAt: now, ExpiresAt: now.Add(time.Duration(uc.TTL))}
-	u = u.RecordLogin(now)
 	actor := client
 	actor.Type, actor.ID = audit.ActorUser, u.ID()
 	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		if err := uc.Sessions.Create(ctx, s); err != nil {
+		// The user is locked before the session exists: a deactivation or
+		// password change committed since the check refuses the login, and
+		// one still running revokes this session after the commit.
+		var err error
+		u, err = uc.Users.Update(ctx, u.ID(), func(current user.User) (user.User, error) {
+			if !current.IsActive() || subtle.ConstantTimeCompare([]byte(current.PasswordHash()), []byte(u.PasswordHash())) != 1 {
+				return current, errCredentialsChanged
+			}
+			return current.RecordLogin(now), nil
+		})
+		if err != nil {
 			return err
 		}
-		if err := uc.Users.Update(ctx, u); err != nil {
+		if err := uc.Sessions.Create(ctx, s); err != nil {
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.UserLogin, Actor: actor,

@@ -45,21 +45,21 @@ func (uc UpdateUser) Execute(ctx context.Context, actor audit.Actor, id domain.I
 		}
 		patch.PasswordHash = &h
 	}
-	var next user.User
+	var before, next user.User
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		before, err := uc.Users.Get(ctx, id)
+		admins, err := uc.lockAdmins(ctx, patch)
 		if err != nil {
 			return err
 		}
-		if next, err = before.WithChanges(patch); err != nil {
-			return err
-		}
-		if isActiveAdmin(before) && !isActiveAdmin(next) {
-			if err := guardLastAdmin(ctx, uc.Users); err != nil {
-				return err
+		next, err = uc.Users.Update(ctx, id, func(current user.User) (user.User, error) {
+			before = current
+			after, err := current.WithChanges(patch)
+			if err == nil && isActiveAdmin(current) && !isActiveAdmin(after) && admins <= 1 {
+				err = errLastAdmin
 			}
-		}
-		if err := uc.Users.Update(ctx, next); err != nil {
+			return after, err
+		})
+		if err != nil {
 			return err
 		}
 		details := map[string]any{}
@@ -83,7 +83,20 @@ func (uc UpdateUser) Execute(ctx context.Context, actor audit.Actor, id domain.I
 	return next, err
 }
 
+// lockAdmins counts (and locks) the active admins when patch could demote
+// or deactivate one. It runs before the user's own row is locked, so every
+// path takes the admins' locks first, in id order, and two demotions of two
+// admins cannot deadlock on each other's rows.
+func (uc UpdateUser) lockAdmins(ctx context.Context, patch user.UserPatch) (int, error) {
+	if patch.Role == nil && patch.IsActive == nil {
+		return 0, nil
+	}
+	return uc.Users.CountActiveAdmins(ctx)
+}
+
 func isActiveAdmin(u user.User) bool { return u.IsActive() && u.Role() == user.RoleAdmin }
+
+var errLastAdmin = domain.Conflict("this is the last active admin; make another admin first")
 
 // guardLastAdmin refuses a change that would leave no active admin.
 func guardLastAdmin(ctx context.Context, users UserAccounts) error {
@@ -92,7 +105,7 @@ func guardLastAdmin(ctx context.Context, users UserAccounts) error {
 		return err
 	}
 	if n <= 1 {
-		return domain.Conflict("this is the last active admin; make another admin first")
+		return errLastAdmin
 	}
 	return nil
 }

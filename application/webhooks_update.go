@@ -30,28 +30,29 @@ type WebhookChanges struct {
 func (uc UpdateWebhook) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in WebhookChanges) (_ webhook.Endpoint, err error) {
 	ctx, obs := observe(ctx, "UpdateWebhook")
 	defer obs.end(&err)
-	var next webhook.Endpoint
+	var before, next webhook.Endpoint
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		before, err := uc.Hooks.Get(ctx, id)
+		// Patched on the locked row: a disable by the delivery worker
+		// committed meanwhile is seen, not overwritten.
+		next, err = uc.Hooks.Update(ctx, id, func(current webhook.Endpoint) (webhook.Endpoint, error) {
+			before = current
+			return uc.apply(current, in)
+		})
 		if err != nil {
-			return err
-		}
-		next, err = before.WithChanges(webhook.EndpointPatch{URL: in.URL, Description: in.Description,
-			EventTypes: in.EventTypes, IsEnabled: in.IsEnabled, At: uc.Clock.Now()})
-		if err != nil {
-			return err
-		}
-		if in.URL != nil {
-			if err := uc.Guard.Check(next.URL()); err != nil {
-				return err
-			}
-		}
-		if err := uc.Hooks.Update(ctx, next); err != nil {
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.WebhookUpdated, Actor: actor,
 			TargetType: audit.TargetWebhook, TargetID: id,
 			Details: map[string]any{"before": hookDetails(before), "after": hookDetails(next)}})
 	})
+	return next, err
+}
+
+func (uc UpdateWebhook) apply(e webhook.Endpoint, in WebhookChanges) (webhook.Endpoint, error) {
+	next, err := e.WithChanges(webhook.EndpointPatch{URL: in.URL, Description: in.Description,
+		EventTypes: in.EventTypes, IsEnabled: in.IsEnabled, At: uc.Clock.Now()})
+	if err == nil && in.URL != nil {
+		err = uc.Guard.Check(next.URL())
+	}
 	return next, err
 }

@@ -79,6 +79,12 @@ func (r *AgentRepository) Insert(ctx context.Context, a agent.Agent) error {
 	return translate(err, "agent")
 }
 
+// Update changes the locked agent with change (see updateByID) and stores
+// what UpdateEnrollment stores.
+func (r *AgentRepository) Update(ctx context.Context, id domain.ID, change func(agent.Agent) (agent.Agent, error)) (agent.Agent, error) {
+	return updateByID(ctx, r.db, id, "agent", infallible((*agentRow).toDomain), change, r.UpdateEnrollment)
+}
+
 // UpdateEnrollment stores a re-enrollment.
 func (r *AgentRepository) UpdateEnrollment(ctx context.Context, a agent.Agent) error {
 	res, err := conn(ctx, r.db).NewUpdate().Model(agentRowFrom(a)).

@@ -101,17 +101,16 @@ func (r *APIKeyRepository) ListByGroup(ctx context.Context, groupID domain.ID) (
 	return out, nil
 }
 
-// SaveRevocation stores revoked_at; the first revocation time is kept.
-func (r *APIKeyRepository) SaveRevocation(ctx context.Context, k apikey.Key) error {
-	res, err := conn(ctx, r.db).NewRaw(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`,
+// Update changes the locked key with change (see updateByID).
+func (r *APIKeyRepository) Update(ctx context.Context, id domain.ID, change func(apikey.Key) (apikey.Key, error)) (apikey.Key, error) {
+	return updateByID(ctx, r.db, id, "API key", infallible((*apiKeyRow).toDomain), change, r.storeRevocation)
+}
+
+// storeRevocation writes revoked_at; the first revocation time is kept.
+func (r *APIKeyRepository) storeRevocation(ctx context.Context, k apikey.Key) error {
+	_, err := conn(ctx, r.db).NewRaw(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`,
 		k.RevokedAt(), uid(k.ID())).Exec(ctx)
-	if err != nil {
-		return translate(err, "API key")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return domain.NotFound("API key not found")
-	}
-	return nil
+	return translate(err, "API key")
 }
 
 // APIKeyUsageRecorder keeps last_used_at without a write per request: uses

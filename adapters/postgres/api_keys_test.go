@@ -52,7 +52,7 @@ func TestAPIKeyRepositoryRoundTripRevocationAndBatchedUse(t *testing.T) {
 		t.Fatalf("list: %v %d", err, len(list))
 	}
 	at := time.Now().UTC().Truncate(time.Microsecond)
-	if err := repo.SaveRevocation(ctx, k.Revoke(at)); err != nil {
+	if _, err := repo.Update(ctx, k.ID(), func(k apikey.Key) (apikey.Key, error) { return k.Revoke(at), nil }); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := repo.Get(ctx, k.ID()); !got.RevokedAt().Equal(at) {

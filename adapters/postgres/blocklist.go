@@ -31,8 +31,13 @@ func (r *BlocklistRepository) Get(ctx context.Context, id domain.ID) (blocklist.
 	return getByID(ctx, r.db, id, "blocklist entry", (*blocklistRow).toDomain)
 }
 
-// Update stores every column but created_at and created_by.
-func (r *BlocklistRepository) Update(ctx context.Context, e blocklist.Entry) error {
+// Update changes the locked entry with change (see updateByID).
+func (r *BlocklistRepository) Update(ctx context.Context, id domain.ID, change func(blocklist.Entry) (blocklist.Entry, error)) (blocklist.Entry, error) {
+	return updateByID(ctx, r.db, id, "blocklist entry", (*blocklistRow).toDomain, change, r.store)
+}
+
+// store writes every column but created_at and created_by.
+func (r *BlocklistRepository) store(ctx context.Context, e blocklist.Entry) error {
 	res, err := conn(ctx, r.db).NewUpdate().Model(blocklistRowFrom(e)).
 		ExcludeColumn("id", "created_at", "created_by", "deleted_at").WherePK().Exec(ctx)
 	if IsUniqueViolation(err) {

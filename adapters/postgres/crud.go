@@ -12,12 +12,49 @@ import (
 // getByID reads the row with id into a new R (the model's soft-delete
 // filter applies) and converts it; a missing row is not_found, named by what.
 func getByID[R any, T any](ctx context.Context, db *bun.DB, id domain.ID, what string, toDomain func(*R) (T, error)) (T, error) {
+	return loadByID(ctx, conn(ctx, db).NewSelect(), id, what, toDomain)
+}
+
+func loadByID[R any, T any](ctx context.Context, q *bun.SelectQuery, id domain.ID, what string, toDomain func(*R) (T, error)) (T, error) {
 	row := new(R)
-	if err := conn(ctx, db).NewSelect().Model(row).Where("id = ?", uid(id)).Scan(ctx); err != nil {
+	if err := q.Model(row).Where("id = ?", uid(id)).Scan(ctx); err != nil {
 		var zero T
 		return zero, translate(err, what)
 	}
 	return toDomain(row)
+}
+
+// updateByID is every repository's read-modify-write. It reads the row with
+// id locked in the caller's transaction (or its own), hands it to change and
+// stores what change answers with store. The lock is held until that
+// transaction ends, so a concurrent writer of the row waits and then changes
+// the committed result instead of overwriting it with what it read before,
+// and the audit row the caller appends in the same transaction describes
+// exactly the change stored. An error from change stores nothing.
+//
+// The lock is FOR NO KEY UPDATE, the one an UPDATE of the row takes anyway:
+// it excludes every other writer of the row but not the key-share locks that
+// inserts referencing it take (webhook_deliveries.webhook_id, sessions.user_id,
+// agents.group_id). With FOR UPDATE, two admins changing two webhooks at once
+// deadlock: each one's audit row queues a delivery to the other's webhook.
+func updateByID[R any, T any](ctx context.Context, db *bun.DB, id domain.ID, what string, toDomain func(*R) (T, error),
+	change func(current T) (T, error), store func(ctx context.Context, next T) error) (T, error) {
+	var next T
+	err := NewTxRunner(db).InTx(ctx, func(ctx context.Context) error {
+		current, err := loadByID(ctx, conn(ctx, db).NewSelect().For("NO KEY UPDATE"), id, what, toDomain)
+		if err != nil {
+			return err
+		}
+		if next, err = change(current); err != nil {
+			return err
+		}
+		return store(ctx, next)
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return next, nil
 }
 
 // softDelete marks the R with id deleted at at; a missing row is not_found.

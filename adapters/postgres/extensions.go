@@ -31,8 +31,13 @@ func (r *CatalogRepository) Get(ctx context.Context, id domain.ID) (extension.En
 	return getByID(ctx, r.db, id, "catalog entry", infallible((*extensionRow).toDomain))
 }
 
-// Update stores every column but created_at.
-func (r *CatalogRepository) Update(ctx context.Context, e extension.Entry) error {
+// Update changes the locked entry with change (see updateByID).
+func (r *CatalogRepository) Update(ctx context.Context, id domain.ID, change func(extension.Entry) (extension.Entry, error)) (extension.Entry, error) {
+	return updateByID(ctx, r.db, id, "catalog entry", infallible((*extensionRow).toDomain), change, r.store)
+}
+
+// store writes every column but created_at.
+func (r *CatalogRepository) store(ctx context.Context, e extension.Entry) error {
 	res, err := conn(ctx, r.db).NewUpdate().Model(extensionRowFrom(e)).ExcludeColumn("id", "created_at", "deleted_at").WherePK().Exec(ctx)
 	if IsUniqueViolation(err) {
 		return domain.Conflict("catalog entry for this extension id already exists")

@@ -31,8 +31,13 @@ func (r *GroupRepository) Get(ctx context.Context, id domain.ID) (group.Group, e
 	return getByID(ctx, r.db, id, "group", (*groupRow).toDomain)
 }
 
-// Update stores every column but created_at.
-func (r *GroupRepository) Update(ctx context.Context, g group.Group) error {
+// Update changes the locked group with change (see updateByID).
+func (r *GroupRepository) Update(ctx context.Context, id domain.ID, change func(group.Group) (group.Group, error)) (group.Group, error) {
+	return updateByID(ctx, r.db, id, "group", (*groupRow).toDomain, change, r.store)
+}
+
+// store writes every column but created_at.
+func (r *GroupRepository) store(ctx context.Context, g group.Group) error {
 	res, err := conn(ctx, r.db).NewUpdate().Model(groupRowFrom(g)).ExcludeColumn("id", "created_at", "deleted_at").WherePK().Exec(ctx)
 	if IsUniqueViolation(err) {
 		return domain.Conflict("group with this name already exists")

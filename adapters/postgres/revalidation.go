@@ -22,33 +22,24 @@ var _ application.RevalidationCatalog = (*RevalidationCatalog)(nil)
 // NewRevalidationCatalog returns the repository on db.
 func NewRevalidationCatalog(db *bun.DB) *RevalidationCatalog { return &RevalidationCatalog{db: db} }
 
-// Get: see application.RevalidationCatalog. In a transaction the row is
-// locked, so an admin's PATCH waits for (or is seen by) the revalidation.
+// Get: see application.RevalidationCatalog.
 func (c *RevalidationCatalog) Get(ctx context.Context, id domain.ID) (extension.Entry, error) {
-	var r extensionRow
-	q := conn(ctx, c.db).NewSelect().Model(&r).Where("id = ?", uid(id))
-	if _, inTx := ctx.Value(txKey{}).(bun.Tx); inTx {
-		q = q.For("UPDATE")
-	}
-	if err := q.Scan(ctx); err != nil {
-		return extension.Entry{}, translate(err, "catalog entry")
-	}
-	return r.toDomain(), nil
+	return getByID(ctx, c.db, id, "catalog entry", infallible((*extensionRow).toDomain))
 }
 
-// SaveRevalidation: see application.RevalidationCatalog.
-func (c *RevalidationCatalog) SaveRevalidation(ctx context.Context, e extension.Entry) error {
-	r := extensionRowFrom(e)
-	res, err := conn(ctx, c.db).NewUpdate().Model(r).
+// Update: see application.RevalidationCatalog. The row is locked (see
+// updateByID), so an admin's PATCH waits for the revalidation and then
+// changes the entry it blocked, or the revalidation sees the admin's pin.
+func (c *RevalidationCatalog) Update(ctx context.Context, id domain.ID, change func(extension.Entry) (extension.Entry, error)) (extension.Entry, error) {
+	return updateByID(ctx, c.db, id, "catalog entry", infallible((*extensionRow).toDomain), change, c.store)
+}
+
+// store writes only the columns revalidation owns.
+func (c *RevalidationCatalog) store(ctx context.Context, e extension.Entry) error {
+	_, err := conn(ctx, c.db).NewUpdate().Model(extensionRowFrom(e)).
 		Column("content_sha256", "revalidated_at", "is_blocked", "block_reason", "updated_at").
 		WherePK().Exec(ctx)
-	if err != nil {
-		return translate(err, "catalog entry")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return domain.NotFound("catalog entry not found")
-	}
-	return nil
+	return translate(err, "catalog entry")
 }
 
 // ListRevalidatable: see application.RevalidationCatalog.

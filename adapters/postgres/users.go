@@ -73,8 +73,13 @@ func (r *UserRepository) FindByEmail(ctx context.Context, email string) (user.Us
 	return row.toDomain(), translate(err, "user")
 }
 
-// Update stores every column but created_at.
-func (r *UserRepository) Update(ctx context.Context, u user.User) error {
+// Update changes the locked user with change (see updateByID).
+func (r *UserRepository) Update(ctx context.Context, id domain.ID, change func(user.User) (user.User, error)) (user.User, error) {
+	return updateByID(ctx, r.db, id, "user", infallible((*userRow).toDomain), change, r.store)
+}
+
+// store writes every column but created_at.
+func (r *UserRepository) store(ctx context.Context, u user.User) error {
 	res, err := conn(ctx, r.db).NewUpdate().Model(userRowFrom(u)).ExcludeColumn("id", "created_at", "deleted_at").WherePK().Exec(ctx)
 	return affectedOne(res, err, "user")
 }
@@ -99,11 +104,12 @@ func (r *UserRepository) List(ctx context.Context, f application.UserFilter, pag
 	return listByID(ctx, q, "id", page, func(r *userRow) uuid.UUID { return r.ID }, infallible((*userRow).toDomain))
 }
 
-// CountActiveAdmins locks the active admins' rows (FOR UPDATE) and counts
-// them, so two transactions demoting the last two admins serialise.
+// CountActiveAdmins locks the active admins' rows and counts them, so two
+// transactions demoting the last two admins serialise. The lock is the one
+// updateByID takes, in id order, so every path locks admins the same way.
 func (r *UserRepository) CountActiveAdmins(ctx context.Context) (int, error) {
 	var ids []uuid.UUID
 	err := conn(ctx, r.db).NewSelect().Model((*userRow)(nil)).Column("id").
-		Where("role = ?", string(user.RoleAdmin)).Where("is_active").For("UPDATE").Scan(ctx, &ids)
+		Where("role = ?", string(user.RoleAdmin)).Where("is_active").OrderExpr("id").For("NO KEY UPDATE").Scan(ctx, &ids)
 	return len(ids), err
 }

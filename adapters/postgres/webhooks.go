@@ -49,9 +49,14 @@ func (r *WebhookRepository) Get(ctx context.Context, id domain.ID) (webhook.Endp
 	return getByID(ctx, r.db, id, "webhook", infallible((*webhookRow).toDomain))
 }
 
-// Update stores what an admin may change; the secrets are the workers' and
+// Update changes the locked endpoint with change (see updateByID).
+func (r *WebhookRepository) Update(ctx context.Context, id domain.ID, change func(webhook.Endpoint) (webhook.Endpoint, error)) (webhook.Endpoint, error) {
+	return updateByID(ctx, r.db, id, "webhook", infallible((*webhookRow).toDomain), change, r.store)
+}
+
+// store writes what an admin may change; the secrets are the workers' and
 // the generator's business and are left alone.
-func (r *WebhookRepository) Update(ctx context.Context, e webhook.Endpoint) error {
+func (r *WebhookRepository) store(ctx context.Context, e webhook.Endpoint) error {
 	res, err := conn(ctx, r.db).NewUpdate().Model(webhookRowFrom(e)).
 		Column("url", "description", "event_types", "is_enabled", "disabled_reason", "updated_at").WherePK().Exec(ctx)
 	return affectedOne(res, err, "webhook")
