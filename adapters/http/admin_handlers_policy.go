@@ -428,9 +428,9 @@ func (a *Admin) createWebhook(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(doc)
 }
 
-// webhookDocFor shows the full URL to those who may edit webhooks only.
+// webhookDocFor shows the full URL to those who may manage webhooks only.
 func webhookDocFor(c *fiber.Ctx) func(webhook.Endpoint) webhookDoc {
-	if principal(c).Role.CanEditPolicy() {
+	if PermManageWebhooks.Allows(principal(c).Role) {
 		return webhookDocOf
 	}
 	return redactedWebhookDocOf

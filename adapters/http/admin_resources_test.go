@@ -315,7 +315,7 @@ func TestEditorsCannotMintKeysMorePowerfulThanThemselves(t *testing.T) {
 }
 
 // TestWebhookURLsAreRedactedForReadersAndInAudit: a receiver's path or query
-// is often its credential, so only roles that edit webhooks see it.
+// is often its credential, so only roles that manage webhooks see it.
 func TestWebhookURLsAreRedactedForReadersAndInAudit(t *testing.T) {
 	e := newAdminEnv(t)
 	const secretPath = "/services/T000/B000/very-secret-token"
@@ -324,7 +324,7 @@ func TestWebhookURLsAreRedactedForReadersAndInAudit(t *testing.T) {
 	if !strings.Contains(created["url"].(string), secretPath) {
 		t.Fatalf("the creator must see the full URL: %v", created["url"])
 	}
-	for _, role := range []user.Role{user.RoleViewer, user.RoleAuditor} {
+	for _, role := range []user.Role{user.RoleViewer, user.RoleAuditor, user.RoleEditor} {
 		for _, path := range []string{"/api/v1/webhooks/" + id, "/api/v1/webhooks"} {
 			a := e.as(role, "GET", path, "")
 			if a.status != 200 || strings.Contains(string(a.body), "very-secret-token") || strings.Contains(string(a.body), "sig=abc") {
