@@ -5,6 +5,7 @@ import (
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/user"
 )
 
 // RevokeAPIKey ends a key. The revocation takes effect on the very next
@@ -19,13 +20,19 @@ type RevokeAPIKey struct {
 }
 
 // Execute revokes keyID; revoking a revoked key changes nothing and writes
-// no second audit row. Errors: not_found.
-func (uc RevokeAPIKey) Execute(ctx context.Context, actor audit.Actor, keyID domain.ID) (err error) {
+// no second audit row. Revoking takes the power creating the key took (see
+// checkScopeGrant): otherwise an editor could cut off the automation an
+// admin runs on an admin key. The rule lives here so every caller is held
+// to it. Errors: not_found, forbidden (the key's scopes above revoker's role).
+func (uc RevokeAPIKey) Execute(ctx context.Context, actor audit.Actor, revoker user.Role, keyID domain.ID) (err error) {
 	ctx, obs := observe(ctx, "RevokeAPIKey")
 	defer obs.end(&err)
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		k, err := uc.Keys.Get(ctx, keyID)
 		if err != nil {
+			return err
+		}
+		if err := checkScopeGrant(revoker, k.Scopes(), "revoke"); err != nil {
 			return err
 		}
 		if k.IsRevoked() {
