@@ -53,14 +53,14 @@ func TestAdminLoginSessionsAndDeactivation(t *testing.T) {
 	if e.count(`SELECT count(*) FROM audit_log WHERE event_type IN ('user.login', 'user.logout', 'user.login_failed') AND target_id = ?`, u.ID().String()) < 4 {
 		t.Fatal("logins, failures and logouts are audited")
 	}
-	// Throttled per account: the eleventh attempt in the window is refused.
+	// Throttled per account and address: the eleventh failure in the window is refused.
 	v := e.newUser(user.RoleViewer)
 	var last answer
 	for i := 0; i < 11; i++ {
 		last = login(v.Email(), "wrong password!!")
 	}
-	if last.status != 429 {
-		t.Fatalf("11th attempt: %d, want 429", last.status)
+	if last.status != 429 || last.header.Get("Retry-After") == "" {
+		t.Fatalf("11th attempt: %d with Retry-After %q, want 429 with one", last.status, last.header.Get("Retry-After"))
 	}
 }
 
