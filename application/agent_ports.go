@@ -62,6 +62,16 @@ type RateLimiter interface {
 	Allow(ctx context.Context, subject RateSubject, limit int, window time.Duration) (ok bool, retryAfter time.Duration)
 }
 
+// LoginLimiter counts failed logins per subject in fixed windows shared by
+// every instance: Reached asks whether subject has reached limit (and how
+// long until its window ends) without counting, Count counts one failure.
+// It does not fail open: while the shared store is down each instance
+// limits with its own counts, so an outage never lifts the login limits.
+type LoginLimiter interface {
+	Reached(ctx context.Context, subject RateSubject, limit int, window time.Duration) (reached bool, retryAfter time.Duration)
+	Count(ctx context.Context, subject RateSubject, limit int, window time.Duration)
+}
+
 // RateSubject is what a limit counts: a kind and an identity, either an id
 // (agents, keys) or a name (a login's account or address). It is a value
 // rather than a formatted string because the agent API checks two limits

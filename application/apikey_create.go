@@ -29,8 +29,11 @@ type CreateAPIKey struct {
 func (uc CreateAPIKey) Execute(ctx context.Context, actor audit.Actor, granter user.Role, groupID domain.ID, name string, scopes []string, expiresAt *time.Time) (_ apikey.Key, _ apikey.Secret, err error) {
 	ctx, obs := observe(ctx, "CreateAPIKey")
 	defer obs.end(&err)
-	if err := checkScopeGrant(granter, scopes); err != nil {
-		return apikey.Key{}, apikey.Secret{}, err
+	// Unknown scopes are NewKey's to refuse (400), after this check.
+	if parsed, perr := apikey.ParseScopes(scopes); perr == nil {
+		if err := checkScopeGrant(granter, parsed, "create"); err != nil {
+			return apikey.Key{}, apikey.Secret{}, err
+		}
 	}
 	secret, err := apikey.GenerateSecret(rand.Reader)
 	if err != nil {
@@ -76,16 +79,17 @@ func creatorOf(a audit.Actor) domain.ID {
 	return domain.NilID
 }
 
-// checkScopeGrant refuses to let a principal mint a key more powerful than
-// itself: an admin or read key acts as an admin or auditor, so only admins
-// may create them; editors may create agent keys for the fleet.
-func checkScopeGrant(granter user.Role, scopes []string) error {
+// checkScopeGrant refuses to let a principal mint (or revoke, verb) a key
+// more powerful than itself: an admin or read key acts as an admin or
+// auditor, so only admins may create or revoke them; editors may create and
+// revoke agent keys for the fleet.
+func checkScopeGrant(granter user.Role, scopes []apikey.Scope, verb string) error {
 	if granter == user.RoleAdmin {
 		return nil
 	}
 	for _, s := range scopes {
-		if sc, err := apikey.ParseScopes([]string{s}); err == nil && len(sc) == 1 && sc[0] != apikey.ScopeAgent {
-			return domain.Forbidden("only admins may create API keys with the " + string(sc[0]) + " scope")
+		if s != apikey.ScopeAgent {
+			return domain.Forbidden("only admins may " + verb + " API keys with the " + string(s) + " scope")
 		}
 	}
 	return nil

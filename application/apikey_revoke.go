@@ -6,6 +6,7 @@ import (
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/apikey"
 	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/user"
 )
 
 // RevokeAPIKey ends a key. The revocation takes effect on the very next
@@ -20,8 +21,11 @@ type RevokeAPIKey struct {
 }
 
 // Execute revokes keyID; revoking a revoked key changes nothing and writes
-// no second audit row. Errors: not_found.
-func (uc RevokeAPIKey) Execute(ctx context.Context, actor audit.Actor, keyID domain.ID) (err error) {
+// no second audit row. Revoking takes the power creating the key took (see
+// checkScopeGrant): otherwise an editor could cut off the automation an
+// admin runs on an admin key. The rule lives here so every caller is held
+// to it. Errors: not_found, forbidden (the key's scopes above revoker's role).
+func (uc RevokeAPIKey) Execute(ctx context.Context, actor audit.Actor, revoker user.Role, keyID domain.ID) (err error) {
 	ctx, obs := observe(ctx, "RevokeAPIKey")
 	defer obs.end(&err)
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
@@ -30,6 +34,9 @@ func (uc RevokeAPIKey) Execute(ctx context.Context, actor audit.Actor, keyID dom
 		// On the locked row, so of two concurrent revocations only the first
 		// revokes and audits.
 		_, err := uc.Keys.Update(ctx, keyID, func(current apikey.Key) (apikey.Key, error) {
+			if err := checkScopeGrant(revoker, current.Scopes(), "revoke"); err != nil {
+				return current, err
+			}
 			k = current
 			return current.Revoke(now), nil
 		})

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -26,7 +27,7 @@ type Login struct {
 	Users    UserAccounts
 	Sessions SessionRepository
 	Hasher   PasswordHasher
-	Limiter  RateLimiter
+	Limiter  LoginLimiter
 	Audit    AuditLog
 	Clock    Clock
 	TTL      SessionTTL
@@ -80,7 +81,8 @@ func (uc *Login) Execute(ctx context.Context, email, password string, client aud
 	if err := fe.Err("invalid login"); err != nil {
 		return LoginResult{}, err
 	}
-	if err := uc.throttle(ctx, email, client.ClientIP); err != nil {
+	limits := loginSubjectsOf(email, client.ClientIP)
+	if err := uc.throttle(ctx, limits); err != nil {
 		return LoginResult{}, err
 	}
 	u, ok, err := uc.check(ctx, email, password)
@@ -88,6 +90,7 @@ func (uc *Login) Execute(ctx context.Context, email, password string, client aud
 		return LoginResult{}, err
 	}
 	if !ok {
+		uc.countFailure(ctx, limits)
 		return LoginResult{}, uc.recordFailure(ctx, u, email, client)
 	}
 	res, err := uc.open(ctx, u, client)
@@ -97,28 +100,78 @@ func (uc *Login) Execute(ctx context.Context, email, password string, client aud
 	return res, err
 }
 
-// Login attempts allowed per account and per client address in a window.
-// Every attempt counts, not only failures, so the limiter needs no second
-// round trip; an admin does not log in ten times in fifteen minutes.
+// Failed logins allowed in a LoginWindow. Only failures count, so a
+// successful login costs nothing and nobody can use up an admin's quota by
+// logging in. The limits:
+//   - per account and client address, tightly: LoginFailuresPerAccountAndAddress;
+//     one address cannot lock an account for the others, however often it fails;
+//   - per client address across accounts: LoginFailuresPerAddress stops one
+//     address spraying a password over many accounts;
+//   - per account, loosely: past LoginFailuresPerAccount (a guessing campaign
+//     from many addresses), each address gets one failure for that account
+//     per window instead of ten. That divides a botnet's guessing rate by ten
+//     without locking the account: an admin typing the right password from
+//     an address that has not failed still logs in.
 const (
-	LoginAttemptsPerAccount = 10
-	LoginAttemptsPerAddress = 100
-	LoginWindow             = 15 * time.Minute
+	LoginFailuresPerAccountAndAddress = 10
+	LoginFailuresPerAddress           = 30
+	LoginFailuresPerAccount           = 100
+	LoginWindow                       = 15 * time.Minute
 )
 
-// throttle slows password guessing against one account (from many
-// addresses) and from one address (against many accounts). The limiter is
-// shared through Redis and fails open, so a Redis outage never locks admins out.
-func (uc *Login) throttle(ctx context.Context, email, ip string) error {
-	account := RateSubject{Kind: "login:account", Name: strings.ToLower(strings.TrimSpace(email))}
-	ok, wait := uc.Limiter.Allow(ctx, account, LoginAttemptsPerAccount, LoginWindow)
-	if ok {
-		ok, wait = uc.Limiter.Allow(ctx, RateSubject{Kind: "login:address", Name: ip}, LoginAttemptsPerAddress, LoginWindow)
+// loginSubjects are the counters of one login attempt.
+type loginSubjects struct{ pair, account, address RateSubject }
+
+func loginSubjectsOf(email, clientIP string) loginSubjects {
+	// Longer strings are no account; truncated, they still count somewhere.
+	account := truncateText(strings.ToLower(strings.TrimSpace(email)), user.MaxEmailLength)
+	ip := loginAddress(clientIP)
+	return loginSubjects{
+		pair:    RateSubject{Kind: "login:account-address", Name: account + " " + ip},
+		account: RateSubject{Kind: "login:account", Name: account},
+		address: RateSubject{Kind: "login:address", Name: ip},
 	}
-	if !ok {
-		return domain.RateLimited("too many login attempts; try again in " + wait.Round(time.Second).String())
+}
+
+// loginAddress is the address a login limit counts: an IPv4 address, or
+// the /64 of an IPv6 one, since a single host commonly holds a whole /64
+// and could otherwise try from a fresh address every time.
+func loginAddress(clientIP string) string {
+	a, err := netip.ParseAddr(clientIP)
+	switch {
+	case err != nil:
+		return clientIP
+	case a.Is4() || a.Is4In6():
+		return a.Unmap().String()
+	}
+	p, _ := a.WithZone("").Prefix(64)
+	return p.String()
+}
+
+// throttle refuses an attempt, before its password is verified, when one
+// of the failure limits is reached (see LoginFailuresPerAccountAndAddress).
+// The limiter never fails open for logins (LoginLimiter).
+func (uc *Login) throttle(ctx context.Context, s loginSubjects) error {
+	reached, wait := uc.Limiter.Reached(ctx, s.address, LoginFailuresPerAddress, LoginWindow)
+	if !reached {
+		reached, wait = uc.Limiter.Reached(ctx, s.pair, LoginFailuresPerAccountAndAddress, LoginWindow)
+	}
+	if !reached {
+		if campaign, _ := uc.Limiter.Reached(ctx, s.account, LoginFailuresPerAccount, LoginWindow); campaign {
+			reached, wait = uc.Limiter.Reached(ctx, s.pair, 1, LoginWindow)
+		}
+	}
+	if reached {
+		return rateLimited("too many failed logins; try again in "+wait.Round(time.Second).String(), wait)
 	}
 	return nil
+}
+
+// countFailure counts a failed login against each of its limits.
+func (uc *Login) countFailure(ctx context.Context, s loginSubjects) {
+	uc.Limiter.Count(ctx, s.pair, LoginFailuresPerAccountAndAddress, LoginWindow)
+	uc.Limiter.Count(ctx, s.account, LoginFailuresPerAccount, LoginWindow)
+	uc.Limiter.Count(ctx, s.address, LoginFailuresPerAddress, LoginWindow)
 }
 
 // check verifies the password; ok is false for unknown, inactive or wrong.

@@ -16,7 +16,7 @@ type AdminDeps struct {
 
 	Users      application.UserAccounts
 	Sessions   application.SessionRepository
-	Limiter    application.RateLimiter
+	Limiter    application.LoginLimiter
 	SessionTTL time.Duration
 
 	Groups      application.GroupRepository

@@ -20,7 +20,7 @@ func (a *Admin) login(c *fiber.Ctx) error {
 	}
 	res, err := a.uc.Login.Execute(c.UserContext(), in.Email, in.Password, actorOf(c, application.Principal{Actor: audit.Actor{Type: audit.ActorUser}}))
 	if err != nil {
-		return err
+		return withRetryAfter(c, err)
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.JSON(sessionDoc{Token: res.Token, ExpiresAt: res.ExpiresAt.UTC(), User: userDocOf(res.User)})

@@ -12,6 +12,7 @@ import (
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/apikey"
+	"github.com/extguard/extguard/domain/audit"
 	"github.com/extguard/extguard/domain/blocklist"
 	"github.com/extguard/extguard/domain/extension"
 	"github.com/extguard/extguard/domain/group"
@@ -363,13 +364,7 @@ func (a *Admin) createAPIKey(c *fiber.Ctx) error {
 		p := principal(c)
 		who := actorOf(c, p)
 		k, secret, err := a.uc.CreateAPIKey.Execute(c.UserContext(), who, p.Role, groupID, in.Name, in.Scopes, in.ExpiresAt)
-		if domain.CodeOf(err) == domain.CodeForbidden {
-			// A refusal for lack of role is audited like the route guard's.
-			if aerr := a.uc.AccessDenied.Execute(c.UserContext(), who, string(p.Role),
-				c.Method(), c.Route().Path, "grant_scope:"+strings.Join(in.Scopes, ",")); aerr != nil {
-				a.log.ErrorContext(c.UserContext(), "audit access denied", slog.String("error", aerr.Error()))
-			}
-		}
+		a.auditKeyRefusal(c, who, err, "grant_scope:"+strings.Join(in.Scopes, ","))
 		if err != nil {
 			return err
 		}
@@ -382,8 +377,24 @@ func (a *Admin) createAPIKey(c *fiber.Ctx) error {
 
 func (a *Admin) revokeAPIKey(c *fiber.Ctx) error {
 	return withID(c, "id", func(id domain.ID) error {
-		return noContent(c, a.uc.RevokeAPIKey.Execute(c.UserContext(), actor(c), id))
+		p := principal(c)
+		who := actorOf(c, p)
+		err := a.uc.RevokeAPIKey.Execute(c.UserContext(), who, p.Role, id)
+		a.auditKeyRefusal(c, who, err, "revoke_key:"+id.String())
+		return noContent(c, err)
 	})
+}
+
+// auditKeyRefusal audits a key use case's refusal for lack of role (err
+// forbidden) like the route guard's refusals; permission names what was asked.
+func (a *Admin) auditKeyRefusal(c *fiber.Ctx, who audit.Actor, err error, permission string) {
+	if domain.CodeOf(err) != domain.CodeForbidden {
+		return
+	}
+	if aerr := a.uc.AccessDenied.Execute(c.UserContext(), who, string(principal(c).Role),
+		c.Method(), c.Route().Path, permission); aerr != nil {
+		a.log.ErrorContext(c.UserContext(), "audit access denied", slog.String("error", aerr.Error()))
+	}
 }
 
 // ---- webhooks
@@ -428,9 +439,9 @@ func (a *Admin) createWebhook(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(doc)
 }
 
-// webhookDocFor shows the full URL to those who may edit webhooks only.
+// webhookDocFor shows the full URL to those who may manage webhooks only.
 func webhookDocFor(c *fiber.Ctx) func(webhook.Endpoint) webhookDoc {
-	if principal(c).Role.CanEditPolicy() {
+	if PermManageWebhooks.Allows(principal(c).Role) {
 		return webhookDocOf
 	}
 	return redactedWebhookDocOf

@@ -14,13 +14,22 @@ const (
 	PermSession Permission = "session"
 	// PermRead reads policy and fleet: every role.
 	PermRead Permission = "read"
-	// PermEditPolicy changes groups, catalog, assignments, blocklist, API keys
-	// and webhooks: admins and editors.
+	// PermEditPolicy changes groups, catalog, assignments, blocklist and API
+	// keys: admins and editors.
 	PermEditPolicy Permission = "edit_policy"
-	// PermManageFleet decommissions agents: admins.
-	PermManageFleet Permission = "manage_fleet"
+	// PermDecommissionAgents decommissions agents: admins.
+	PermDecommissionAgents Permission = "decommission_agents"
 	// PermReadAudit reads the audit log: admins and auditors.
 	PermReadAudit Permission = "read_audit"
+	// PermManageWebhooks creates, changes, deletes and tests webhooks. A
+	// webhook receives every audit event, so it needs the right to read the
+	// audit log as well as to manage integrations: admins.
+	PermManageWebhooks Permission = "manage_webhooks"
+	// PermReadWebhookDeliveries reads a webhook's deliveries: which audit
+	// events went out and how the endpoint answered. That is audit-log
+	// metadata (no payloads), and checking that the SIEM received every
+	// event is an auditor's job: admins and auditors.
+	PermReadWebhookDeliveries Permission = "read_webhook_deliveries"
 	// PermReadUsers reads users: every role but viewer.
 	PermReadUsers Permission = "read_users"
 	// PermManageUsers creates, changes and deletes users: admins.
@@ -39,10 +48,14 @@ func (p Permission) Allows(r user.Role) bool {
 		return r.CanRead()
 	case PermEditPolicy:
 		return r.CanEditPolicy()
-	case PermManageFleet, PermManageUsers:
+	case PermDecommissionAgents:
+		return r.CanDecommissionAgents()
+	case PermManageUsers:
 		return r.CanManageUsers()
-	case PermReadAudit:
+	case PermReadAudit, PermReadWebhookDeliveries:
 		return r.CanReadAuditLog()
+	case PermManageWebhooks:
+		return r.CanReadAuditLog() && r.CanManageIntegrations()
 	case PermReadUsers:
 		return r.CanReadUsers()
 	}

@@ -53,14 +53,14 @@ func TestAdminLoginSessionsAndDeactivation(t *testing.T) {
 	if e.count(`SELECT count(*) FROM audit_log WHERE event_type IN ('user.login', 'user.logout', 'user.login_failed') AND target_id = ?`, u.ID().String()) < 4 {
 		t.Fatal("logins, failures and logouts are audited")
 	}
-	// Throttled per account: the eleventh attempt in the window is refused.
+	// Throttled per account and address: the eleventh failure in the window is refused.
 	v := e.newUser(user.RoleViewer)
 	var last answer
 	for i := 0; i < 11; i++ {
 		last = login(v.Email(), "wrong password!!")
 	}
-	if last.status != 429 {
-		t.Fatalf("11th attempt: %d, want 429", last.status)
+	if last.status != 429 || last.header.Get("Retry-After") == "" {
+		t.Fatalf("11th attempt: %d with Retry-After %q, want 429 with one", last.status, last.header.Get("Retry-After"))
 	}
 }
 
@@ -315,7 +315,7 @@ func TestEditorsCannotMintKeysMorePowerfulThanThemselves(t *testing.T) {
 }
 
 // TestWebhookURLsAreRedactedForReadersAndInAudit: a receiver's path or query
-// is often its credential, so only roles that edit webhooks see it.
+// is often its credential, so only roles that manage webhooks see it.
 func TestWebhookURLsAreRedactedForReadersAndInAudit(t *testing.T) {
 	e := newAdminEnv(t)
 	const secretPath = "/services/T000/B000/very-secret-token"
@@ -324,7 +324,7 @@ func TestWebhookURLsAreRedactedForReadersAndInAudit(t *testing.T) {
 	if !strings.Contains(created["url"].(string), secretPath) {
 		t.Fatalf("the creator must see the full URL: %v", created["url"])
 	}
-	for _, role := range []user.Role{user.RoleViewer, user.RoleAuditor} {
+	for _, role := range []user.Role{user.RoleViewer, user.RoleAuditor, user.RoleEditor} {
 		for _, path := range []string{"/api/v1/webhooks/" + id, "/api/v1/webhooks"} {
 			a := e.as(role, "GET", path, "")
 			if a.status != 200 || strings.Contains(string(a.body), "very-secret-token") || strings.Contains(string(a.body), "sig=abc") {

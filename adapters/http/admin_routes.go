@@ -218,7 +218,7 @@ func (a *Admin) routeTable() []adminRoute {
 			Query:  []param{uuidParam("group_id", ""), {Name: "status", Type: "string", Enum: []string{"active", "stale", "offline", "decommissioned"}}, str("platform", "e.g. linux-x64")},
 			Status: ok, Response: "AgentPage", handle: a.listAgents},
 		{Method: get, Path: "/api/v1/agents/{id}", Permission: PermRead, Tag: "agents", Summary: "Read an agent with its current inventory and verdict", Status: ok, Response: "AgentDetail", handle: a.getAgent},
-		{Method: del, Path: "/api/v1/agents/{id}", Permission: PermManageFleet, Tag: "agents", Summary: "Decommission an agent", Status: none, handle: a.decommissionAgent},
+		{Method: del, Path: "/api/v1/agents/{id}", Permission: PermDecommissionAgents, Tag: "agents", Summary: "Decommission an agent", Status: none, handle: a.decommissionAgent},
 
 		{Method: get, Path: "/api/v1/reports", Permission: PermRead, Tag: "reports", Summary: "Report history, newest first", List: true,
 			Query:  []param{uuidParam("agent_id", ""), uuidParam("group_id", ""), str("extension_id", "publisher.name"), since, until},
@@ -239,11 +239,11 @@ func (a *Admin) routeTable() []adminRoute {
 			Status: ok, Response: "AuditPage", handle: a.listAuditLog},
 
 		{Method: get, Path: "/api/v1/webhooks", Permission: PermRead, Tag: "webhooks", Summary: "List webhooks", List: true, Query: []param{boolParam("is_enabled", "")}, Status: ok, Response: "WebhookPage", handle: a.listWebhooks},
-		{Method: post, Path: "/api/v1/webhooks", Permission: PermEditPolicy, Tag: "webhooks", Summary: "Subscribe an endpoint; the secret is in this answer only", Body: "WebhookCreate", Status: created, Response: "WebhookCreated", handle: a.createWebhook},
+		{Method: post, Path: "/api/v1/webhooks", Permission: PermManageWebhooks, Tag: "webhooks", Summary: "Subscribe an endpoint; the secret is in this answer only", Body: "WebhookCreate", Status: created, Response: "WebhookCreated", handle: a.createWebhook},
 		{Method: get, Path: "/api/v1/webhooks/{id}", Permission: PermRead, Tag: "webhooks", Summary: "Read a webhook", Status: ok, Response: "Webhook", handle: a.getWebhook},
-		{Method: patch, Path: "/api/v1/webhooks/{id}", Permission: PermEditPolicy, Tag: "webhooks", Summary: "Change a webhook", Body: "WebhookPatch", Status: ok, Response: "Webhook", handle: a.updateWebhook},
-		{Method: del, Path: "/api/v1/webhooks/{id}", Permission: PermEditPolicy, Tag: "webhooks", Summary: "Delete a webhook", Status: none, handle: a.deleteWebhook},
-		{Method: get, Path: "/api/v1/webhooks/{id}/deliveries", Permission: PermRead, Tag: "webhooks", Summary: "A webhook's deliveries, newest first, with every attempt", List: true, Status: ok, Response: "DeliveryPage", handle: a.listDeliveries},
-		{Method: post, Path: "/api/v1/webhooks/{id}/test", Permission: PermEditPolicy, Tag: "webhooks", Summary: "Send a webhook.test event to this endpoint", Status: accepted, Response: "Accepted", handle: a.testWebhook},
+		{Method: patch, Path: "/api/v1/webhooks/{id}", Permission: PermManageWebhooks, Tag: "webhooks", Summary: "Change a webhook", Body: "WebhookPatch", Status: ok, Response: "Webhook", handle: a.updateWebhook},
+		{Method: del, Path: "/api/v1/webhooks/{id}", Permission: PermManageWebhooks, Tag: "webhooks", Summary: "Delete a webhook", Status: none, handle: a.deleteWebhook},
+		{Method: get, Path: "/api/v1/webhooks/{id}/deliveries", Permission: PermReadWebhookDeliveries, Tag: "webhooks", Summary: "A webhook's deliveries, newest first, with every attempt", List: true, Status: ok, Response: "DeliveryPage", handle: a.listDeliveries},
+		{Method: post, Path: "/api/v1/webhooks/{id}/test", Permission: PermManageWebhooks, Tag: "webhooks", Summary: "Send a webhook.test event to this endpoint", Status: accepted, Response: "Accepted", handle: a.testWebhook},
 	}
 }

@@ -246,6 +246,12 @@ func agentError(c *fiber.Ctx, err error) error {
 		p.Errors = de.Fields
 		return WriteProblem(c, p)
 	}
+	return withRetryAfter(c, err)
+}
+
+// withRetryAfter sets Retry-After (whole seconds, rounded up) for a
+// rate-limited error that says when to retry, and answers err.
+func withRetryAfter(c *fiber.Ctx, err error) error {
 	var rl *application.RateLimitedError
 	if errors.As(err, &rl) {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((rl.RetryAfter+time.Second-1)/time.Second)))

@@ -16,6 +16,7 @@ import (
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/apikey"
+	"github.com/extguard/extguard/domain/user"
 )
 
 // Every row of the contract's status table (agent-protocol.md).
@@ -31,7 +32,7 @@ func TestAgentStatusTable(t *testing.T) {
 	e.exec(`UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE key_hash = ?`, mustHash(t, expired))
 	revoked := e.key(g)
 	revokedID := keyID(t, e, revoked)
-	if err := e.revokeKey.Execute(ctx, admin, revokedID); err != nil {
+	if err := e.revokeKey.Execute(ctx, admin, user.RoleAdmin, revokedID); err != nil {
 		t.Fatal(err)
 	}
 	readOnly := e.key(g, "read")

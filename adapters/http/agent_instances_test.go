@@ -7,6 +7,7 @@ import (
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/user"
 )
 
 // Two instances on one database and one Redis, as a deployment runs them.
@@ -51,7 +52,7 @@ func TestChangesOnOneInstanceReachTheOther(t *testing.T) {
 	a.agents.AgentChanged(ctx, domain.MustParseID(first))
 	within("a decommission", func() bool { return b.heartbeat(key, first).status == 403 })
 
-	if err := a.revokeKey.Execute(ctx, admin, keyID(t, a, key)); err != nil {
+	if err := a.revokeKey.Execute(ctx, admin, user.RoleAdmin, keyID(t, a, key)); err != nil {
 		t.Fatal(err)
 	}
 	within("a key's revocation", func() bool { return b.heartbeat(key, second).status == 401 })

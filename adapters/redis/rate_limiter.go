@@ -31,8 +31,9 @@ import (
 // tenths of it plus what N instances admit in one sync interval. Subjects
 // named by a name (login accounts and addresses: security limits) go to
 // Redis from their first count. One instance enforces every limit (up to
-// requests racing at the limit). While Redis is unreachable the limiter
-// fails open: requests are allowed, and that is logged and counted.
+// requests racing at the limit). While Redis is unreachable Allow fails
+// open: requests are allowed, and that is logged and counted; Reached and
+// Count (the login limits) go on counting in this instance instead.
 //
 // A sync visits only the windows that have counts due: Allow queues a
 // window when it becomes due. Visiting every subject each interval cost a
@@ -136,14 +137,47 @@ func (r *RateLimiter) Allow(ctx context.Context, subject application.RateSubject
 	}
 	now := clock.Now()
 	c := r.subject(subject).current(subject, now, window, limit)
-	if c.global.Load()+c.pending.Load() >= int64(limit) {
+	if c.reached(limit) {
 		r.denied.Add(ctx, 1)
 		return false, c.end.Sub(now)
 	}
-	if n := c.pending.Add(1); c.due(n) && !c.queued.Load() {
-		r.queue(c)
-	}
+	r.count(c)
 	return true, 0
+}
+
+var _ application.LoginLimiter = (*RateLimiter)(nil)
+
+// Reached reports whether subject has reached limit in the current window,
+// without counting it; Count counts. Login limits count failures only, so
+// they ask before and count after. Unlike Allow they never fail open: while
+// Redis is unreachable the counts stay in this instance (pushed when Redis
+// is back) and limit it on their own, with what Redis said last.
+func (r *RateLimiter) Reached(_ context.Context, subject application.RateSubject, limit int, window time.Duration) (bool, time.Duration) {
+	now := clock.Now()
+	c := r.subject(subject).current(subject, now, window, limit)
+	if c.reached(limit) {
+		return true, c.end.Sub(now)
+	}
+	return false, 0
+}
+
+// Count counts one event of subject in the current window, whatever its
+// limit, also while Redis is unreachable (see Reached).
+func (r *RateLimiter) Count(_ context.Context, subject application.RateSubject, limit int, window time.Duration) {
+	r.count(r.subject(subject).current(subject, clock.Now(), window, limit))
+}
+
+// reached: the last known global total plus this instance's unsynced count
+// is at limit.
+func (w *windowCounter) reached(limit int) bool {
+	return w.global.Load()+w.pending.Load() >= int64(limit)
+}
+
+// count adds one to w and queues it for the next sync when it is due.
+func (r *RateLimiter) count(w *windowCounter) {
+	if n := w.pending.Add(1); w.due(n) && !w.queued.Load() {
+		r.queue(w)
+	}
 }
 
 // queue puts w in the list the next sync pushes, unless it is there.

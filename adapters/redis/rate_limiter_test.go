@@ -217,3 +217,52 @@ func TestRateLimiterPushesDueWindowsAlsoAfterTheyEndOrAFailedSync(t *testing.T) 
 		t.Fatalf("after Redis came back it holds %d (healthy %v), want the count made before it went", n, r.healthy.Load())
 	}
 }
+
+// Login limits count failures only: Reached asks without counting and
+// Count counts, across instances through Redis. While Redis is unreachable
+// they do not fail open: counts go on in the instance, limit it, and reach
+// Redis once it is back.
+func TestRateLimiterLoginCountsAskWithoutCountingAndOutliveAnOutage(t *testing.T) {
+	fc, rdb, a := newClockedLimiter(t)
+	b := NewRateLimiter(rdb, slog.New(slog.DiscardHandler))
+	ctx := context.Background()
+	pair := application.RateSubject{Kind: "login:account-address", Name: "admin@example.com 192.0.2.1"}
+	for range 5 {
+		if reached, _ := a.Reached(ctx, pair, 3, time.Minute); reached {
+			t.Fatal("asking counted")
+		}
+	}
+	for range 3 {
+		a.Count(ctx, pair, 3, time.Minute)
+	}
+	if reached, after := a.Reached(ctx, pair, 3, time.Minute); !reached || after != 50*time.Second {
+		t.Fatalf("after 3 failures of 3: reached %v, retry after %s; want reached, 50s", reached, after)
+	}
+	a.Sync(ctx)
+	if n := windowTotal(t, rdb, fc)(pair); n != 3 {
+		t.Fatalf("Redis holds %d, want the 3 failures and nothing for asking", n)
+	}
+	b.Count(ctx, pair, 3, time.Minute)
+	b.Sync(ctx) // learns the total
+	if reached, _ := b.Reached(ctx, pair, 3, time.Minute); !reached {
+		t.Fatal("the second instance does not see the first one's failures")
+	}
+
+	live := a.rdb
+	a.rdb = goredis.NewClient(&goredis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
+	t.Cleanup(func() { _ = a.rdb.Close() })
+	account := application.RateSubject{Kind: "login:account", Name: "admin@example.com"}
+	a.Sync(ctx) // Redis unreachable
+	for range 2 {
+		a.Count(ctx, account, 2, time.Minute)
+	}
+	a.Sync(ctx)
+	if reached, _ := a.Reached(ctx, account, 2, time.Minute); !reached || a.healthy.Load() {
+		t.Fatalf("with Redis down (healthy %v) 2 failures of 2 are not reached: the login limit failed open", a.healthy.Load())
+	}
+	a.rdb = live
+	a.Sync(ctx)
+	if n := windowTotal(t, rdb, fc)(account); n != 2 {
+		t.Fatalf("Redis holds %d after it came back, want the 2 failures counted during the outage", n)
+	}
+}

@@ -17,7 +17,7 @@ type Role string
 
 const (
 	RoleAdmin   Role = "admin"   // everything
-	RoleEditor  Role = "editor"  // policy: groups, catalog, assignments, blocklist, keys, webhooks
+	RoleEditor  Role = "editor"  // policy: groups, catalog, assignments, blocklist, agent keys
 	RoleAuditor Role = "auditor" // read everything, including the audit log
 	RoleViewer  Role = "viewer"  // read everything but the audit log and users
 )
@@ -35,8 +35,15 @@ func ParseRole(s string) (Role, error) {
 // CanManageUsers: only admins create, change and delete users.
 func (r Role) CanManageUsers() bool { return r == RoleAdmin }
 
-// CanEditPolicy covers groups, catalog, assignments, blocklist, keys, webhooks.
+// CanEditPolicy covers groups, catalog, assignments, blocklist and agent keys.
 func (r Role) CanEditPolicy() bool { return r == RoleAdmin || r == RoleEditor }
+
+// CanManageIntegrations: only admins point extguard's outbound streams
+// (webhooks) somewhere, since what they carry leaves extguard's control.
+func (r Role) CanManageIntegrations() bool { return r == RoleAdmin }
+
+// CanDecommissionAgents: only admins take a machine out of the fleet.
+func (r Role) CanDecommissionAgents() bool { return r == RoleAdmin }
 
 // CanReadAuditLog: the audit log reveals who did what, so viewers are excluded.
 func (r Role) CanReadAuditLog() bool { return r == RoleAdmin || r == RoleAuditor }
