@@ -1,7 +1,6 @@
 package blocklist
 
 import (
-	"strings"
 	"time"
 
 	"github.com/extguard/extguard/domain"
@@ -77,11 +76,7 @@ func RehydrateEntry(p EntryParams) (Entry, error) {
 }
 
 func checkReason(fe *domain.FieldErrors, raw string) string {
-	r := strings.TrimSpace(raw)
-	if domain.RuneLen(r) > MaxReasonLength || !domain.IsPrintableText(r) {
-		fe.Add("reason", "must be at most 1000 printable characters")
-	}
-	return r
+	return fe.Text("reason", raw, 0, MaxReasonLength)
 }
 
 // EntryPatch is a PATCH: nil fields stay. Changing the pattern type needs a

@@ -125,10 +125,7 @@ func checkName(fe *domain.FieldErrors, id ExtensionID, raw string) string {
 	if name == "" {
 		return id.Name()
 	}
-	if domain.RuneLen(name) > MaxNameLength || !domain.IsPrintable(name) {
-		fe.Add("name", "must be at most 255 printable characters")
-	}
-	return name
+	return fe.Text("name", name, 0, MaxNameLength)
 }
 
 func checkVersion(fe *domain.FieldErrors, raw string) string {
@@ -162,15 +159,12 @@ func checkURL(fe *domain.FieldErrors, raw string) string {
 	if len(raw) > MaxURLLength || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		fe.Add("marketplace_url", "must be an absolute http or https URL of at most 2048 characters")
 	}
+	fe.CheckText("marketplace_url", raw)
 	return raw
 }
 
 func checkReason(fe *domain.FieldErrors, raw string) string {
-	r := strings.TrimSpace(raw)
-	if domain.RuneLen(r) > MaxBlockReasonLength || !domain.IsPrintableText(r) {
-		fe.Add("block_reason", "must be at most 1000 printable characters")
-	}
-	return r
+	return fe.Text("block_reason", raw, 0, MaxBlockReasonLength)
 }
 
 // EntryPatch is a PATCH: nil fields stay as they are. At is the update time

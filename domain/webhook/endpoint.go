@@ -57,10 +57,7 @@ func NewEndpoint(p EndpointParams) (Endpoint, error) {
 	e := Endpoint{id: p.ID, secret: p.Secret, isEnabled: p.IsEnabled == nil || *p.IsEnabled,
 		createdBy: p.CreatedBy, createdAt: p.CreatedAt.UTC(), updatedAt: p.UpdatedAt.UTC()}
 	e.url = checkURL(&fe, p.URL)
-	e.description = strings.TrimSpace(p.Description)
-	if domain.RuneLen(e.description) > MaxDescriptionLength || !domain.IsPrintableText(e.description) {
-		fe.Add("description", "must be at most 1000 printable characters")
-	}
+	e.description = fe.Text("description", p.Description, 0, MaxDescriptionLength)
 	e.eventTypes = checkEventTypes(&fe, p.EventTypes)
 	if p.Secret == "" || len(p.Secret) > MaxSecretLength {
 		fe.Add("secret", "a generated secret is required")
@@ -90,6 +87,7 @@ func checkURL(fe *domain.FieldErrors, raw string) string {
 	if raw == "" || len(raw) > MaxURLLength || err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 		fe.Add("url", "must be an absolute https URL without credentials, at most 2048 characters")
 	}
+	fe.CheckText("url", raw)
 	return raw
 }
 
