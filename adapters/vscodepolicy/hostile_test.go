@@ -1,14 +1,13 @@
 package vscodepolicy_test
 
 import (
-	"encoding/json"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/extguard/extguard/adapters/vscodepolicy"
+	"github.com/extguard/extguard/adapters/vscodepolicy/vscodepolicytest"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/blocklist"
 	"github.com/extguard/extguard/domain/extension"
@@ -63,17 +62,46 @@ func intendedRules(p policy.Policy) map[string]any {
 	return rules
 }
 
-const vscodeKey = `HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\VSCode`
-
 func TestRenderingsOfHostileTextParseBackToWhatWasMeant(t *testing.T) {
 	p, name := hostilePolicy()
 	want := intendedRules(p)
 	t.Run("unexpressible", func(t *testing.T) { checkUnexpressible(t, p) })
-	t.Run("reg", func(t *testing.T) { checkReg(t, vscodepolicy.Render(p, name, vscodepolicy.FormatReg), want) })
-	t.Run("mobileconfig", func(t *testing.T) {
-		checkMobileconfig(t, vscodepolicy.Render(p, name, vscodepolicy.FormatMobileconfig), p, name, want)
+	t.Run("reg", func(t *testing.T) {
+		r := vscodepolicy.Render(p, name, vscodepolicy.FormatReg)
+		rules, comments, err := vscodepolicytest.ReadReg(r.Body)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, r.Body)
+		}
+		checkRules(t, rules, want)
+		if len(comments) != 1+len(r.Unexpressible) {
+			t.Errorf(".reg has %d comment lines for %d unexpressible rules", len(comments), len(r.Unexpressible))
+		}
 	})
-	t.Run("json", func(t *testing.T) { checkJSON(t, vscodepolicy.Render(p, name, vscodepolicy.FormatJSON), want) })
+	t.Run("mobileconfig", func(t *testing.T) {
+		r := vscodepolicy.Render(p, name, vscodepolicy.FormatMobileconfig)
+		profile, err := vscodepolicytest.ReadProfile(r.Body)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, r.Body)
+		}
+		checkRules(t, profile.Rules, want)
+		if got := profile.Top["PayloadIdentifier"]; got != "com.extguard.policy."+p.GroupID.String() {
+			t.Errorf("identifier %q", got)
+		}
+		if got, want := profile.Top["PayloadDisplayName"], "extguard: "+inXML(name); got != want {
+			t.Errorf("display name %q, want %q", got, want)
+		}
+		wantDesc := "Extensions allowed in VS Code for extguard group " + inXML(name) + " (policy " + inXML(p.ETag) + ")"
+		if got := profile.Top["PayloadDescription"]; got != wantDesc {
+			t.Errorf("description %q, want %q", got, wantDesc)
+		}
+	})
+	t.Run("json", func(t *testing.T) {
+		rules, err := vscodepolicytest.ReadJSON(vscodepolicy.Render(p, name, vscodepolicy.FormatJSON).Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkRules(t, rules, want)
+	})
 }
 
 // checkUnexpressible: every rule the native form leaves out is named on
@@ -98,61 +126,6 @@ func checkUnexpressible(t *testing.T, p policy.Policy) {
 	}
 }
 
-func checkReg(t *testing.T, r vscodepolicy.Rendered, want map[string]any) {
-	t.Helper()
-	f, err := parseReg(r.Body)
-	if err != nil {
-		t.Fatalf(".reg does not parse strictly: %v\n%s", err, r.Body)
-	}
-	if len(f.Sections) != 1 || len(f.Sections[vscodeKey]) != 1 {
-		t.Fatalf(".reg writes sections %v, want only %s with one value", keys(f.Sections), vscodeKey)
-	}
-	value, ok := f.Sections[vscodeKey]["AllowedExtensions"]
-	if !ok {
-		t.Fatalf(".reg values: %v", f.Sections[vscodeKey])
-	}
-	checkRules(t, ".reg", value, want)
-	if len(f.Comments) != 1+len(r.Unexpressible) {
-		t.Errorf(".reg has %d comment lines for %d unexpressible rules", len(f.Comments), len(r.Unexpressible))
-	}
-}
-
-func checkMobileconfig(t *testing.T, r vscodepolicy.Rendered, p policy.Policy, name string, want map[string]any) {
-	t.Helper()
-	v, err := parsePlist(r.Body)
-	if err != nil {
-		t.Fatalf("profile does not parse: %v\n%s", err, r.Body)
-	}
-	profile, _ := v.(map[string]plistValue)
-	wantKeys := []string{"PayloadContent", "PayloadDescription", "PayloadDisplayName", "PayloadIdentifier",
-		"PayloadScope", "PayloadType", "PayloadUUID", "PayloadVersion"}
-	if got := keys(profile); !reflect.DeepEqual(got, wantKeys) {
-		t.Fatalf("profile keys %v, want %v", got, wantKeys)
-	}
-	payloads, _ := profile["PayloadContent"].([]plistValue)
-	if len(payloads) != 1 {
-		t.Fatalf("want one payload: %v", profile["PayloadContent"])
-	}
-	payload, _ := payloads[0].(map[string]plistValue)
-	wantKeys = []string{"AllowedExtensions", "PayloadDisplayName", "PayloadIdentifier", "PayloadType", "PayloadUUID", "PayloadVersion"}
-	if got := keys(payload); !reflect.DeepEqual(got, wantKeys) {
-		t.Fatalf("payload keys %v, want %v", got, wantKeys)
-	}
-	if payload["PayloadType"] != "com.microsoft.VSCode" || profile["PayloadType"] != "Configuration" ||
-		profile["PayloadScope"] != "System" || profile["PayloadIdentifier"] != "com.extguard.policy."+p.GroupID.String() {
-		t.Fatalf("profile's fixed values changed: %v", profile)
-	}
-	value, _ := payload["AllowedExtensions"].(string)
-	checkRules(t, "profile", value, want)
-	if got, want := profile["PayloadDisplayName"], "extguard: "+inXML(name); got != want {
-		t.Errorf("display name %q, want %q", got, want)
-	}
-	wantDesc := "Extensions allowed in VS Code for extguard group " + inXML(name) + " (policy " + inXML(p.ETag) + ")"
-	if got := profile["PayloadDescription"]; got != wantDesc {
-		t.Errorf("description %q, want %q", got, wantDesc)
-	}
-}
-
 // inXML is s as XML 1.0 can carry it: characters outside its Char
 // production cannot be written even as references, so they become U+FFFD.
 func inXML(s string) string {
@@ -164,37 +137,11 @@ func inXML(s string) string {
 	}, s)
 }
 
-func checkJSON(t *testing.T, r vscodepolicy.Rendered, want map[string]any) {
+func checkRules(t *testing.T, got, want map[string]any) {
 	t.Helper()
-	var doc map[string]any
-	if err := json.Unmarshal(r.Body, &doc); err != nil {
-		t.Fatalf("policy.json: %v", err)
-	}
-	if len(doc) != 1 {
-		t.Fatalf("policy.json keys %v", keys(doc))
-	}
-	value, _ := doc["AllowedExtensions"].(string)
-	checkRules(t, "policy.json", value, want)
-}
-
-func checkRules(t *testing.T, where, value string, want map[string]any) {
-	t.Helper()
-	got, err := decodeRules(value)
-	if err != nil {
-		t.Fatalf("%s: AllowedExtensions is not one JSON object: %v\n%s", where, err, value)
-	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("%s: AllowedExtensions keys\n got %q\nwant %q", where, keys(got), keys(want))
+		t.Errorf("AllowedExtensions\n got %q\nwant %q", vscodepolicytest.Keys(got), vscodepolicytest.Keys(want))
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // TestStoredRegProbeAddsNoRegistryKey: the issue's probe as a blocklist row
@@ -207,11 +154,7 @@ func TestStoredRegProbeAddsNoRegistryKey(t *testing.T) {
 	p := policy.Compile(policy.CompileInput{GroupID: domain.NewID(), Settings: group.DefaultSettings(),
 		Blocklist: []blocklist.Entry{e}})
 	r := vscodepolicy.Render(p, "Platform", vscodepolicy.FormatReg)
-	f, err := parseReg(r.Body)
-	if err != nil {
+	if _, _, err := vscodepolicytest.ReadReg(r.Body); err != nil {
 		t.Fatalf("%v\n%s", err, r.Body)
-	}
-	if got := keys(f.Sections); len(got) != 1 || got[0] != vscodeKey || len(f.Sections[vscodeKey]) != 1 {
-		t.Fatalf("sections %v, values %v\n%s", got, f.Sections, r.Body)
 	}
 }

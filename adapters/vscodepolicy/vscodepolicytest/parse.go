@@ -1,4 +1,7 @@
-package vscodepolicy_test
+// Package vscodepolicytest reads the native policy renderings back the way
+// their consumers do, strictly, for tests: what a parser here refuses, or
+// reads as more than extguard wrote, an importing machine might apply.
+package vscodepolicytest
 
 import (
 	"bytes"
@@ -9,26 +12,22 @@ import (
 	"strings"
 )
 
-// This file reads the three renderings back the way their consumers do,
-// strictly: what a parser here refuses, or reads as more than extguard
-// wrote, an importing machine might apply.
-
-// regFile is a parsed .reg file: values by section, and the comment lines.
-type regFile struct {
+// RegFile is a parsed .reg file: values by section, and the comment lines.
+type RegFile struct {
 	Sections map[string]map[string]string
 	Comments []string
 }
 
-const regHeader = "Windows Registry Editor Version 5.00"
+const RegHeader = "Windows Registry Editor Version 5.00"
 
-// parseReg reads a .reg file as regedit does, refusing anything extguard
+// ParseReg reads a .reg file as regedit does, refusing anything extguard
 // never writes: lines end in CRLF and hold no other line break, the file is
 // printable ASCII (regedit reads a file without BOM in the machine's ANSI
 // code page, where a UTF-8 byte may swallow the next quote or backslash),
 // values are `"name"="string"` with only the \\ and \" escapes, and there
 // are no key deletions (`[-...]`), default values (`@=`) or typed values.
-func parseReg(body []byte) (regFile, error) {
-	f := regFile{Sections: map[string]map[string]string{}}
+func ParseReg(body []byte) (RegFile, error) {
+	f := RegFile{Sections: map[string]map[string]string{}}
 	for i, c := range body {
 		if (c < 0x20 || c > 0x7e) && c != '\r' && c != '\n' {
 			return f, fmt.Errorf("byte %d is %#x, not printable ASCII", i, c)
@@ -39,7 +38,7 @@ func parseReg(body []byte) (regFile, error) {
 		return f, fmt.Errorf("the file does not end in CRLF")
 	}
 	lines := strings.Split(strings.TrimSuffix(text, "\r\n"), "\r\n")
-	if lines[0] != regHeader {
+	if lines[0] != RegHeader {
 		return f, fmt.Errorf("first line %q is not the header", lines[0])
 	}
 	var section map[string]string
@@ -128,14 +127,14 @@ func regString(s string) (value, rest string, err error) {
 	return "", "", fmt.Errorf("unterminated string %q", s)
 }
 
-// plistValue is a decoded plist node: string, int64, []plistValue or
-// map[string]plistValue.
-type plistValue any
+// PlistValue is a decoded plist node: string, int64, []PlistValue or
+// map[string]PlistValue.
+type PlistValue any
 
-// parsePlist decodes an XML property list with encoding/xml's strict
+// ParsePlist decodes an XML property list with encoding/xml's strict
 // decoder, as plistlib would, refusing elements a configuration profile
 // from extguard does not contain.
-func parsePlist(body []byte) (plistValue, error) {
+func ParsePlist(body []byte) (PlistValue, error) {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	d.Strict = true
 	root, err := startOf(d)
@@ -203,7 +202,7 @@ func nextElement(d *xml.Decoder) (el xml.StartElement, closed bool, err error) {
 	}
 }
 
-func plistNode(d *xml.Decoder, start xml.StartElement) (plistValue, error) {
+func plistNode(d *xml.Decoder, start xml.StartElement) (PlistValue, error) {
 	switch start.Name.Local {
 	case "string":
 		var s string
@@ -214,7 +213,7 @@ func plistNode(d *xml.Decoder, start xml.StartElement) (plistValue, error) {
 		err := d.DecodeElement(&n, &start)
 		return n, err
 	case "array":
-		var out []plistValue
+		var out []PlistValue
 		for {
 			el, closed, err := nextElement(d)
 			if err != nil || closed {
@@ -232,8 +231,8 @@ func plistNode(d *xml.Decoder, start xml.StartElement) (plistValue, error) {
 	return nil, fmt.Errorf("unexpected element <%s>", start.Name.Local)
 }
 
-func plistDict(d *xml.Decoder) (plistValue, error) {
-	out := map[string]plistValue{}
+func plistDict(d *xml.Decoder) (PlistValue, error) {
+	out := map[string]PlistValue{}
 	for {
 		el, closed, err := nextElement(d)
 		if err != nil || closed {
@@ -261,8 +260,8 @@ func plistDict(d *xml.Decoder) (plistValue, error) {
 	}
 }
 
-// decodeRules reads an AllowedExtensions value into its rules.
-func decodeRules(value string) (map[string]any, error) {
+// DecodeRules reads an AllowedExtensions value into its rules.
+func DecodeRules(value string) (map[string]any, error) {
 	d := json.NewDecoder(strings.NewReader(value))
 	var rules map[string]any
 	if err := d.Decode(&rules); err != nil {
