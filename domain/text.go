@@ -120,5 +120,17 @@ func (fe *FieldErrors) Text(field, raw string, min, max int) string {
 	return s
 }
 
+// TextKept is Text for a field of an entity being changed: text equal to
+// what is stored is kept as it is, not judged again, so that a row written
+// under older rules (a multi-line reason, say) can still be disabled or
+// edited in its other fields. Only text written now is checked; the
+// renderers escape stored text whatever it holds.
+func (fe *FieldErrors) TextKept(field, raw, stored string, min, max int) string {
+	if stored != "" && raw == stored {
+		return stored
+	}
+	return fe.Text(field, raw, min, max)
+}
+
 // RuneLen is the length users see, used for limits on human text.
 func RuneLen(s string) int { return utf8.RuneCountInString(s) }

@@ -153,3 +153,53 @@ func TestCheckTextNamesTheCharacter(t *testing.T) {
 		t.Fatalf("message does not say which character: %v", err)
 	}
 }
+
+// TestStoredTextIsKeptWhenAnotherFieldChanges: rows written before the rule
+// (multi-line reasons and descriptions were allowed) can still be disabled,
+// blocked by revalidation or edited in their other fields; only text
+// written now is judged.
+func TestStoredTextIsKeptWhenAnotherFieldChanges(t *testing.T) {
+	off := false
+	rule, err := blocklist.RehydrateEntry(blocklist.EntryParams{ID: domain.NewID(), PatternType: "regex",
+		Pattern: "x\\Q\r\n[HKEY_LOCAL_MACHINE\\x]\\E", Reason: "line1\nline2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next, err := rule.WithChanges(blocklist.EntryPatch{IsActive: &off}); err != nil || next.IsActive() || next.Reason() != rule.Reason() {
+		t.Fatalf("a stored hostile regex cannot be deactivated: %v", err)
+	}
+	hook := webhook.RehydrateEndpoint(webhook.EndpointParams{ID: domain.NewID(), URL: "https://x.example/\u200b",
+		Description: "line1\nline2", Secret: "whsec_x"})
+	if _, err := hook.WithChanges(webhook.EndpointPatch{IsEnabled: &off}); err != nil {
+		t.Fatalf("a stored webhook cannot be disabled: %v", err)
+	}
+	entry := extension.RehydrateEntry(extension.EntryParams{ID: domain.NewID(), ExtensionID: "a.b", Name: "ad\u200bmin",
+		IsBlocked: true, BlockReason: "line1\nline2"})
+	if _, err := entry.Block("checksum mismatch"); err != nil {
+		t.Fatalf("revalidation cannot block a stored entry: %v", err)
+	}
+	for label, err := range map[string]error{
+		"blocklist reason": func() error {
+			_, err := rule.WithChanges(blocklist.EntryPatch{Reason: ptr("new\u200b")})
+			return err
+		}(),
+		"blocklist pattern": func() error {
+			_, err := rule.WithChanges(blocklist.EntryPatch{Pattern: ptr("x\ny")})
+			return err
+		}(),
+		"webhook description": func() error {
+			_, err := hook.WithChanges(webhook.EndpointPatch{Description: ptr("a\rb")})
+			return err
+		}(),
+		"catalog name": func() error {
+			_, err := entry.WithChanges(extension.EntryPatch{Name: ptr("ad\u200dmin")})
+			return err
+		}(),
+	} {
+		if err == nil {
+			t.Errorf("%s: new hostile text accepted in a patch", label)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
