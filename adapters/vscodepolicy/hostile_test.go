@@ -24,7 +24,7 @@ var hostile = []string{
 	RegProbe,
 	"a\rb", "a\nb", "a\x00b", `a"b`, `a\b`, "a]b", "a[b", "a<b", "a&b", "a]]>b", `\Q"]<&\E`,
 	"]\r\n[-HKEY_LOCAL_MACHINE\\SOFTWARE]\r\n", "</string><key>PayloadType</key><string>x",
-	"<![CDATA[x]]>", "a\u2028b", "a\u202eb", "a\x1bb", "a\ufffeb",
+	"<![CDATA[x]]>", "a\u2028b", "a\u202eb", "a\x1bb", "a\ufffeb", "\u00e9\U0001F600\x7f",
 }
 
 // hostilePolicy puts hostile text into every field of a compiled policy

@@ -28,6 +28,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/blocklist"
@@ -130,18 +131,13 @@ func ascii(s string) string {
 		case r >= 0x20 && r < 0x7f:
 			b.WriteRune(r)
 		case r > 0xffff:
-			r1, r2 := utf16Pair(r)
+			r1, r2 := utf16.EncodeRune(r)
 			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
 		default:
 			fmt.Fprintf(&b, `\u%04x`, r)
 		}
 	}
 	return b.String()
-}
-
-func utf16Pair(r rune) (rune, rune) {
-	r -= 0x10000
-	return 0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff
 }
 
 // versions is true for an unpinned extension, or the one pinned version.
