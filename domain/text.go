@@ -93,6 +93,13 @@ func forbiddenRune(s string) (string, int) {
 	return "", 0
 }
 
+// IsPrintable reports whether s is free text by the rule above, for checks
+// that build their own message.
+func IsPrintable(s string) bool {
+	_, pos := forbiddenRune(s)
+	return pos == 0
+}
+
 // CheckText records under field why s is not free text, naming the first
 // bad character so that an invisible one can be found; it reports whether
 // s is clean. Every domain constructor checks its text fields with it.

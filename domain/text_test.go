@@ -203,3 +203,14 @@ func TestStoredTextIsKeptWhenAnotherFieldChanges(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+func TestIsPrintableIsTheSameRule(t *testing.T) {
+	for what, s := range hostileText {
+		if domain.IsPrintable(s) {
+			t.Errorf("IsPrintable accepts %s", what)
+		}
+	}
+	if !domain.IsPrintable(`Équipe "]]><&[\`) {
+		t.Error("IsPrintable refuses visible text")
+	}
+}
