@@ -30,9 +30,11 @@ func (h *pausingHasher) Verify(pw, encoded string) (bool, error) {
 
 type noLimit struct{}
 
-func (noLimit) Allow(context.Context, application.RateSubject, int, time.Duration) (bool, time.Duration) {
-	return true, 0
+func (noLimit) Reached(context.Context, application.RateSubject, int, time.Duration) (bool, time.Duration) {
+	return false, 0
 }
+
+func (noLimit) Count(context.Context, application.RateSubject, int, time.Duration) {}
 
 // A user deactivated while their login checks the password stays
 // deactivated, and the login opens no session: the login used to write the

@@ -96,18 +96,16 @@ func NewAgent(p EnrollParams) (Agent, error) {
 
 func (a *Agent) applyEnrollFields(fe *domain.FieldErrors, p EnrollParams) {
 	a.machineID = strings.TrimSpace(p.MachineID)
-	if a.machineID == "" || len(a.machineID) > MaxMachineIDLength || !domain.IsPrintable(a.machineID) {
-		fe.Add("machine_id", "must be 1 to 128 printable characters")
+	if a.machineID == "" || len(a.machineID) > MaxMachineIDLength {
+		fe.Add("machine_id", "must be 1 to 128 bytes")
 	}
+	fe.CheckText("machine_id", a.machineID)
 	if h, ok := domain.NormalizeSHA256(strings.TrimSpace(p.UserHash)); ok {
 		a.userHash = h
 	} else {
 		fe.Add("user_hash", "must be a SHA-256 digest: 64 hex characters")
 	}
-	a.displayName = strings.TrimSpace(p.DisplayName)
-	if domain.RuneLen(a.displayName) > MaxDisplayNameLength || !domain.IsPrintable(a.displayName) {
-		fe.Add("display_name", "must be at most 255 printable characters")
-	}
+	a.displayName = fe.Text("display_name", p.DisplayName, 0, MaxDisplayNameLength)
 	a.platform = strings.ToLower(strings.TrimSpace(p.Platform))
 	if len(a.platform) > MaxPlatformLength || !platformPattern.MatchString(a.platform) {
 		fe.Add("platform", "must be a platform like linux-x64, darwin-arm64 or win32-x64")

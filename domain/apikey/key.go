@@ -115,10 +115,7 @@ func NewKey(p KeyParams) (Key, error) {
 		fe.Add("key", "a generated secret is required")
 	}
 	k.keyHash, k.keyPrefix = p.Secret.Hash(), p.Secret.Prefix()
-	k.name = strings.TrimSpace(p.Name)
-	if k.name == "" || domain.RuneLen(k.name) > MaxNameLength || !domain.IsPrintable(k.name) {
-		fe.Add("name", "must be 1 to 128 printable characters")
-	}
+	k.name = fe.Text("name", p.Name, 1, MaxNameLength)
 	scopes, err := ParseScopes(p.Scopes)
 	fe.Include("", err)
 	k.scopes = scopes

@@ -1,7 +1,6 @@
 package blocklist
 
 import (
-	"strings"
 	"time"
 
 	"github.com/extguard/extguard/domain"
@@ -38,17 +37,25 @@ type EntryParams struct {
 }
 
 // NewEntry validates and compiles a new blocklist entry.
-func NewEntry(p EntryParams) (Entry, error) {
+func NewEntry(p EntryParams) (Entry, error) { return newEntry(p, Entry{}) }
+
+// newEntry validates p as a change of stored (zero for a new entry), whose
+// unchanged pattern and reason are kept rather than judged again.
+func newEntry(p EntryParams, stored Entry) (Entry, error) {
 	var fe domain.FieldErrors
 	e := Entry{id: p.ID, createdBy: p.CreatedBy, isActive: p.IsActive == nil || *p.IsActive,
 		createdAt: p.CreatedAt, updatedAt: p.UpdatedAt}
 	t, err := ParsePatternType(p.PatternType)
 	fe.Include("", err)
-	if err == nil {
+	switch {
+	case err != nil:
+	case t == stored.pattern.Type() && p.Pattern == stored.pattern.String():
+		e.pattern = stored.pattern
+	default:
 		e.pattern, err = NewPattern(t, p.Pattern)
 		fe.Include("", err)
 	}
-	e.reason = checkReason(&fe, p.Reason)
+	e.reason = fe.TextKept("reason", p.Reason, stored.reason, 0, MaxReasonLength)
 	if err := fe.Err("invalid blocklist entry"); err != nil {
 		return Entry{}, err
 	}
@@ -74,14 +81,6 @@ func RehydrateEntry(p EntryParams) (Entry, error) {
 	}
 	return Entry{id: p.ID, pattern: pat, reason: p.Reason, createdBy: p.CreatedBy,
 		isActive: p.IsActive == nil || *p.IsActive, createdAt: p.CreatedAt, updatedAt: p.UpdatedAt}, nil
-}
-
-func checkReason(fe *domain.FieldErrors, raw string) string {
-	r := strings.TrimSpace(raw)
-	if domain.RuneLen(r) > MaxReasonLength || !domain.IsPrintableText(r) {
-		fe.Add("reason", "must be at most 1000 printable characters")
-	}
-	return r
 }
 
 // EntryPatch is a PATCH: nil fields stay. Changing the pattern type needs a
@@ -114,7 +113,7 @@ func (e Entry) WithChanges(p EntryPatch) (Entry, error) {
 	if p.At.IsZero() {
 		params.UpdatedAt = time.Now().UTC()
 	}
-	return NewEntry(params)
+	return newEntry(params, e)
 }
 
 // Matches reports whether this entry, if active, blocks the extension.

@@ -57,6 +57,10 @@ func NewPattern(t PatternType, pattern string) (Pattern, error) {
 		return Pattern{}, err
 	}
 	pattern = strings.TrimSpace(pattern)
+	var fe domain.FieldErrors
+	if !fe.CheckText("pattern", pattern) {
+		return Pattern{}, fe.Err("invalid pattern")
+	}
 	switch t {
 	case PatternExact:
 		id, err := extension.ParseExtensionID(pattern)

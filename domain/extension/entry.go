@@ -51,7 +51,11 @@ type EntryParams struct {
 }
 
 // NewEntry validates a new catalog entry and reports every bad field.
-func NewEntry(p EntryParams) (Entry, error) {
+func NewEntry(p EntryParams) (Entry, error) { return newEntry(p, Entry{}) }
+
+// newEntry validates p as a change of stored (zero for a new entry), whose
+// unchanged free text is kept rather than judged again.
+func newEntry(p EntryParams, stored Entry) (Entry, error) {
 	var fe domain.FieldErrors
 	e := Entry{
 		id:            p.ID,
@@ -64,12 +68,12 @@ func NewEntry(p EntryParams) (Entry, error) {
 	fe.Include("", err)
 	e.extensionID = id
 	e.publisher = checkPublisher(&fe, id, p.Publisher)
-	e.name = checkName(&fe, id, p.Name)
+	e.name = checkName(&fe, id, p.Name, stored.name)
 	e.pinnedVersion = checkVersion(&fe, p.PinnedVersion)
 	e.sha256 = checkDigest(&fe, "sha256_checksum", p.SHA256)
 	e.contentSHA256 = checkDigest(&fe, "content_sha256", p.ContentSHA256)
-	e.marketplaceURL = checkURL(&fe, p.MarketplaceURL)
-	e.blockReason = checkReason(&fe, p.BlockReason)
+	e.marketplaceURL = checkURL(&fe, p.MarketplaceURL, stored.marketplaceURL)
+	e.blockReason = fe.TextKept("block_reason", p.BlockReason, stored.blockReason, 0, MaxBlockReasonLength)
 	if err := fe.Err("invalid catalog entry"); err != nil {
 		return Entry{}, err
 	}
@@ -120,15 +124,12 @@ func checkPublisher(fe *domain.FieldErrors, id ExtensionID, raw string) string {
 	return p
 }
 
-func checkName(fe *domain.FieldErrors, id ExtensionID, raw string) string {
+func checkName(fe *domain.FieldErrors, id ExtensionID, raw, stored string) string {
 	name := strings.TrimSpace(raw)
 	if name == "" {
 		return id.Name()
 	}
-	if domain.RuneLen(name) > MaxNameLength || !domain.IsPrintable(name) {
-		fe.Add("name", "must be at most 255 printable characters")
-	}
-	return name
+	return fe.TextKept("name", name, stored, 0, MaxNameLength)
 }
 
 func checkVersion(fe *domain.FieldErrors, raw string) string {
@@ -153,7 +154,7 @@ func checkDigest(fe *domain.FieldErrors, field, raw string) string {
 
 // Only absolute http(s) URLs: the revalidation worker downloads from here,
 // and other schemes (file:, gopher:) would let an admin read local files.
-func checkURL(fe *domain.FieldErrors, raw string) string {
+func checkURL(fe *domain.FieldErrors, raw, stored string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return ""
@@ -162,15 +163,10 @@ func checkURL(fe *domain.FieldErrors, raw string) string {
 	if len(raw) > MaxURLLength || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		fe.Add("marketplace_url", "must be an absolute http or https URL of at most 2048 characters")
 	}
-	return raw
-}
-
-func checkReason(fe *domain.FieldErrors, raw string) string {
-	r := strings.TrimSpace(raw)
-	if domain.RuneLen(r) > MaxBlockReasonLength || !domain.IsPrintableText(r) {
-		fe.Add("block_reason", "must be at most 1000 printable characters")
+	if raw != stored {
+		fe.CheckText("marketplace_url", raw)
 	}
-	return r
+	return raw
 }
 
 // EntryPatch is a PATCH: nil fields stay as they are. At is the update time
@@ -207,7 +203,7 @@ func (e Entry) WithChanges(p EntryPatch) (Entry, error) {
 			next.Name = "" // the name was the default; keep following the id
 		}
 	}
-	updated, err := NewEntry(next)
+	updated, err := newEntry(next, e)
 	if err != nil {
 		return Entry{}, err
 	}

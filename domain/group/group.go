@@ -1,7 +1,6 @@
 package group
 
 import (
-	"strings"
 	"time"
 
 	"github.com/extguard/extguard/domain"
@@ -63,19 +62,11 @@ func RehydrateGroup(p GroupParams) Group {
 }
 
 func checkName(fe *domain.FieldErrors, raw string) string {
-	name := strings.TrimSpace(raw)
-	if name == "" || domain.RuneLen(name) > MaxNameLength || !domain.IsPrintable(name) {
-		fe.Add("name", "must be 1 to 128 printable characters")
-	}
-	return name
+	return fe.Text("name", raw, 1, MaxNameLength)
 }
 
 func checkDescription(fe *domain.FieldErrors, raw string) string {
-	d := strings.TrimSpace(raw)
-	if domain.RuneLen(d) > MaxDescriptionLength || !domain.IsPrintableText(d) {
-		fe.Add("description", "must be at most 2000 printable characters")
-	}
-	return d
+	return fe.Text("description", raw, 0, MaxDescriptionLength)
 }
 
 // GroupPatch is a PATCH: nil fields stay. Merge settings documents with

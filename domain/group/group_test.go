@@ -125,7 +125,7 @@ func TestNewSettings(t *testing.T) {
 }
 
 func TestGroup(t *testing.T) {
-	g, err := NewGroup(GroupParams{Name: "  Platform  ", Description: "line1\nline2"})
+	g, err := NewGroup(GroupParams{Name: "  Platform  ", Description: `one line, <b> & "quoted"`})
 	if err != nil || g.Name() != "Platform" || g.ID().IsZero() || g.Settings() != DefaultSettings() {
 		t.Fatalf("%+v %v", g, err)
 	}

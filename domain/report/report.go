@@ -97,8 +97,10 @@ func checkVersion(fe *domain.FieldErrors, v string, installed bool) {
 	switch {
 	case v == "" && installed:
 		fe.Add("version", "is required for an installed extension")
-	case len(v) > MaxVersionLength || strings.IndexFunc(v, unicode.IsSpace) >= 0 || !domain.IsPrintable(v):
-		fe.Add("version", "must be at most 64 printable characters without spaces")
+	case len(v) > MaxVersionLength || strings.IndexFunc(v, unicode.IsSpace) >= 0:
+		fe.Add("version", "must be at most 64 characters without spaces")
+	default:
+		fe.CheckText("version", v)
 	}
 }
 
@@ -151,9 +153,10 @@ func NewReport(p ReportParams, now time.Time) (Report, error) {
 	var fe domain.FieldErrors
 	checkReportedAt(&fe, p.ReportedAt, now)
 	etag := strings.TrimSpace(p.PolicyETag)
-	if len(etag) > MaxPolicyETagLen || !domain.IsPrintable(etag) {
-		fe.Add("policy_etag", "must be at most 128 printable characters")
+	if len(etag) > MaxPolicyETagLen {
+		fe.Add("policy_etag", "must be at most 128 characters")
 	}
+	fe.CheckText("policy_etag", etag)
 	items := checkItems(&fe, p.Items)
 	if err := fe.Err("invalid report"); err != nil {
 		return Report{}, err

@@ -70,6 +70,13 @@ func ParseEmail(s string) (string, error) {
 		return "", domain.Invalid("invalid email", domain.FieldError{Field: "email",
 			Message: "must be an email address like alice@example.com (at most 254 characters)"})
 	}
+	// net/mail accepts UTF-8 (RFC 6532), zero-width characters included,
+	// which would let a look-alike of an existing account be created.
+	var fe domain.FieldErrors
+	fe.CheckText("email", s)
+	if err := fe.Err("invalid email"); err != nil {
+		return "", err
+	}
 	return strings.ToLower(s), nil
 }
 
@@ -138,10 +145,7 @@ func (u *User) check(fe *domain.FieldErrors, p UserParams) {
 	role, err := ParseRole(p.Role)
 	fe.Include("", err)
 	u.role = role
-	u.displayName = strings.TrimSpace(p.DisplayName)
-	if domain.RuneLen(u.displayName) > MaxDisplayNameLength || !domain.IsPrintable(u.displayName) {
-		fe.Add("display_name", "must be at most 255 printable characters")
-	}
+	u.displayName = fe.Text("display_name", p.DisplayName, 0, MaxDisplayNameLength)
 	u.passwordHash = p.PasswordHash
 	if p.PasswordHash == "" {
 		fe.Add("password", "is required")

@@ -52,15 +52,16 @@ type EndpointParams struct {
 
 // NewEndpoint validates an endpoint and reports every bad field. The URL
 // must be absolute https: deliveries carry signed audit data.
-func NewEndpoint(p EndpointParams) (Endpoint, error) {
+func NewEndpoint(p EndpointParams) (Endpoint, error) { return newEndpoint(p, Endpoint{}) }
+
+// newEndpoint validates p as a change of stored (zero for a new endpoint),
+// whose unchanged URL and description are kept rather than judged again.
+func newEndpoint(p EndpointParams, stored Endpoint) (Endpoint, error) {
 	var fe domain.FieldErrors
 	e := Endpoint{id: p.ID, secret: p.Secret, isEnabled: p.IsEnabled == nil || *p.IsEnabled,
 		createdBy: p.CreatedBy, createdAt: p.CreatedAt.UTC(), updatedAt: p.UpdatedAt.UTC()}
-	e.url = checkURL(&fe, p.URL)
-	e.description = strings.TrimSpace(p.Description)
-	if domain.RuneLen(e.description) > MaxDescriptionLength || !domain.IsPrintableText(e.description) {
-		fe.Add("description", "must be at most 1000 printable characters")
-	}
+	e.url = checkURL(&fe, p.URL, stored.url)
+	e.description = fe.TextKept("description", p.Description, stored.description, 0, MaxDescriptionLength)
 	e.eventTypes = checkEventTypes(&fe, p.EventTypes)
 	if p.Secret == "" || len(p.Secret) > MaxSecretLength {
 		fe.Add("secret", "a generated secret is required")
@@ -84,11 +85,14 @@ func NewEndpoint(p EndpointParams) (Endpoint, error) {
 	return e, nil
 }
 
-func checkURL(fe *domain.FieldErrors, raw string) string {
+func checkURL(fe *domain.FieldErrors, raw, stored string) string {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(raw)
 	if raw == "" || len(raw) > MaxURLLength || err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
 		fe.Add("url", "must be an absolute https URL without credentials, at most 2048 characters")
+	}
+	if raw != stored {
+		fe.CheckText("url", raw)
 	}
 	return raw
 }
@@ -153,7 +157,7 @@ func (e Endpoint) WithChanges(p EndpointPatch) (Endpoint, error) {
 	if p.At.IsZero() {
 		params.UpdatedAt = time.Now().UTC()
 	}
-	return NewEndpoint(params)
+	return newEndpoint(params, e)
 }
 
 func (e Endpoint) params() EndpointParams {
