@@ -56,7 +56,7 @@ func NewEntry(p EntryParams) (Entry, error) {
 		e.id = domain.NewID()
 	}
 	if e.createdAt.IsZero() {
-		e.createdAt = time.Now().UTC()
+		e.createdAt = domain.Now()
 	}
 	if e.updatedAt.IsZero() {
 		e.updatedAt = e.createdAt
@@ -112,7 +112,7 @@ func (e Entry) WithChanges(p EntryPatch) (Entry, error) {
 	}
 	params.UpdatedAt = p.At.UTC()
 	if p.At.IsZero() {
-		params.UpdatedAt = time.Now().UTC()
+		params.UpdatedAt = domain.Now()
 	}
 	return NewEntry(params)
 }

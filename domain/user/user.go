@@ -116,7 +116,7 @@ func NewUser(p UserParams) (User, error) {
 		u.id = domain.NewID()
 	}
 	if u.createdAt.IsZero() {
-		u.createdAt = time.Now().UTC()
+		u.createdAt = domain.Now()
 	}
 	if u.updatedAt.IsZero() {
 		u.updatedAt = u.createdAt
@@ -177,7 +177,7 @@ func (u User) WithChanges(p UserPatch) (User, error) {
 	}
 	next.updatedAt = p.At.UTC()
 	if p.At.IsZero() {
-		next.updatedAt = time.Now().UTC()
+		next.updatedAt = domain.Now()
 	}
 	return next, nil
 }
