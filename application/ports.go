@@ -33,11 +33,12 @@ type Clock interface {
 	Now() time.Time
 }
 
-// SystemClock is the wall clock in UTC.
+// SystemClock is the wall clock in UTC, at the precision timestamps are
+// stored with (domain.Precision).
 type SystemClock struct{}
 
 // Now returns the current UTC time.
-func (SystemClock) Now() time.Time { return time.Now().UTC() }
+func (SystemClock) Now() time.Time { return domain.Now() }
 
 // PasswordHasher hashes and verifies passwords (Argon2id in production).
 // Verify compares in constant time; a malformed hash is an error, a wrong

@@ -184,7 +184,7 @@ func (a *Admin) revalidate(c *fiber.Ctx) error {
 		if err := a.uc.RequestRevalidation.Execute(c.UserContext(), actor(c), id); err != nil {
 			return err
 		}
-		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "queued"})
+		return c.Status(fiber.StatusAccepted).JSON(accepted)
 	})
 }
 
@@ -498,6 +498,6 @@ func (a *Admin) testWebhook(c *fiber.Ctx) error {
 		if err := a.uc.SendTestWebhook.Execute(c.UserContext(), actor(c), id); err != nil {
 			return err
 		}
-		return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"status": "queued"})
+		return c.Status(fiber.StatusAccepted).JSON(accepted)
 	})
 }

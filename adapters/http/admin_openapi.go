@@ -12,9 +12,10 @@ import (
 )
 
 // The OpenAPI 3.1 document is generated from the route table (paths,
-// methods, permissions, parameters, bodies, statuses) and the schemas in
-// admin_openapi_schemas.go, so a route cannot be served without being
-// described; a test checks the served routes against the document.
+// methods, permissions, parameters, bodies, statuses) and the schemas
+// derived from the wire types (openapi_schema.go), so a route cannot be
+// served without being described; a test checks the served routes against
+// the document, and every answer of the package's tests against it.
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
@@ -45,10 +46,7 @@ func (a *Admin) OpenAPI() map[string]any {
 	for path, item := range agentOpenAPIPaths() {
 		paths[path] = item
 	}
-	schemas := schemas()
-	for name, schema := range agentSchemas() {
-		schemas[name] = schema
-	}
+	schemas := buildSchemas(append(adminShapes(), agentShapes()...))
 	return obj{
 		"openapi": "3.1.0",
 		"info": obj{"title": "extguard API", "version": "1.0.0",
@@ -120,12 +118,16 @@ func (r *adminRoute) responses() obj {
 	success := obj{"description": strings.ToLower(strings.TrimSpace(r.Summary))}
 	switch {
 	case r.Response == "VSCodePolicy":
-		str := obj{"schema": obj{"type": "string"}}
-		success["content"] = obj{"application/json": str, "application/x-apple-aspen-config": str, "text/plain": str}
+		text := obj{"schema": s("string")}
+		success["content"] = obj{"application/json": obj{"schema": ref("VSCodePolicyFile")},
+			"application/x-apple-aspen-config": text, "text/plain": text}
 	case r.Response != "":
 		success["content"] = obj{"application/json": obj{"schema": ref(r.Response)}}
 	}
 	out[strconv.Itoa(r.Status)] = success
+	if r.Method == fiber.MethodPut {
+		out[strconv.Itoa(fiber.StatusCreated)] = success // a PUT that created its target (RFC 9110 9.3.4)
+	}
 	problems := []int{400}
 	if r.Permission != PermPublic {
 		problems = append(problems, 401, 403)
@@ -133,20 +135,29 @@ func (r *adminRoute) responses() obj {
 	if strings.Contains(r.Path, "{") {
 		problems = append(problems, 404)
 	}
+	if r.Method != fiber.MethodGet && r.Permission != PermPublic && r.Permission != PermSession {
+		problems = append(problems, 409) // a write can meet the state it cannot change
+	}
 	if r.Body != "" {
 		problems = append(problems, 413)
-		if r.Method == fiber.MethodPost || r.Method == fiber.MethodPatch || r.Method == fiber.MethodPut {
-			problems = append(problems, 409)
-		}
 	}
 	if r.Path == "/api/v1/auth/login" {
 		problems = append(problems, 401, 429)
 	}
-	sort.Ints(problems)
-	for _, st := range problems {
-		out[strconv.Itoa(st)] = obj{"description": "problem", "content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}
-	}
+	addProblems(out, problems...)
 	return out
+}
+
+// addProblems declares problem answers; every route may answer 503 when a
+// store it needs is unavailable, and a 401 names the scheme to retry with.
+func addProblems(out obj, statuses ...int) {
+	for _, st := range append(statuses, fiber.StatusServiceUnavailable) {
+		p := obj{"description": "problem", "content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}
+		if st == fiber.StatusUnauthorized {
+			p["headers"] = obj{fiber.HeaderWWWAuthenticate: obj{"required": true, "schema": obj{"type": "string", "pattern": "^Bearer"}}}
+		}
+		out[strconv.Itoa(st)] = p
+	}
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,20 +1,28 @@
 package httpapi
 
-import "github.com/extguard/extguard/domain/audit"
+import (
+	"reflect"
 
-// Schemas of the admin API's bodies, in step with admin_dto.go.
+	"github.com/extguard/extguard/adapters/vscodepolicy"
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/group"
+)
+
+// The admin API's schemas, derived from the types in admin_dto.go and the
+// handlers' request types (openapi_schema.go says how).
 
 func s(t string) obj          { return obj{"type": t} }
 func sf(t, format string) obj { return obj{"type": t, "format": format} }
-func nullable(t, format string) obj {
-	o := obj{"type": []string{t, "null"}}
-	if format != "" {
-		o["format"] = format
-	}
-	return o
+func arr(items obj) obj       { return obj{"type": "array", "items": items} }
+func enum(values ...string) obj {
+	return obj{"type": "string", "enum": values}
 }
-func arr(items obj) obj         { return obj{"type": "array", "items": items} }
-func enum(values ...string) obj { return obj{"type": "string", "enum": values} }
+
+// oneOfValues hints the values a string property takes (null stays allowed
+// where the type is a pointer).
+func oneOfValues(values ...string) obj { return obj{"enum": values} }
 
 // object is a closed object schema; required lists the always-present keys.
 func object(required []string, props obj) obj {
@@ -25,129 +33,102 @@ func object(required []string, props obj) obj {
 	return o
 }
 
-// response objects always carry every property.
-func resource(props obj) obj {
-	req := make([]string, 0, len(props))
-	for k := range props {
-		req = append(req, k)
-	}
-	return object(sortedStrings(req), props)
+// acceptedDoc answers a request that queued work.
+type acceptedDoc struct {
+	Status string `json:"status"`
 }
 
-func page(item string) obj {
-	return resource(obj{"items": arr(ref(item)), "next_cursor": nullable("string", "")})
-}
+var accepted = acceptedDoc{Status: "queued"}
 
-func schemas() obj {
-	id, ts, optTS := sf("string", "uuid"), sf("string", "date-time"), nullable("string", "date-time")
-	optID, optStr := nullable("string", "uuid"), nullable("string", "")
-	roles := enum("admin", "editor", "auditor", "viewer")
-	patternTypes := enum("exact", "publisher", "glob", "regex")
-	eventTypes := make([]string, len(audit.EventTypes))
+func typeOf[T any]() reflect.Type { return reflect.TypeFor[T]() }
+
+func eventTypeNames() []string {
+	out := make([]string, len(audit.EventTypes))
 	for i, t := range audit.EventTypes {
-		eventTypes[i] = string(t)
+		out[i] = string(t)
 	}
-	settings := object(nil, obj{"mode": enum("allowlist", "blocklist"), "enforcement": enum("audit", "enforce"),
-		"heartbeat_interval_s": s("integer"), "stale_after_s": s("integer"), "offline_after_s": s("integer")})
-	extension := obj{"id": id, "extension_id": s("string"), "name": s("string"), "publisher": s("string"),
-		"pinned_version": optStr, "sha256_checksum": optStr, "marketplace_url": optStr, "is_blocked": s("boolean"),
-		"block_reason": s("string"), "content_sha256": optStr, "revalidated_at": optTS, "created_at": ts, "updated_at": ts}
-	apiKey := obj{"id": id, "group_id": optID, "created_by": optID, "key_prefix": s("string"), "name": s("string"),
-		"scopes": arr(enum("agent", "admin", "read")), "expires_at": optTS, "last_used_at": optTS, "revoked_at": optTS, "created_at": ts}
-	hook := obj{"id": id, "url": sf("string", "uri"), "description": s("string"), "event_types": arr(enum(eventTypes...)),
-		"is_enabled": s("boolean"), "disabled_reason": s("string"), "created_by": optID, "created_at": ts, "updated_at": ts}
-	agentProps := obj{"id": id, "group_id": id, "machine_id": s("string"), "user_hash": s("string"), "display_name": s("string"),
-		"platform": s("string"), "agent_version": s("string"), "last_heartbeat": optTS, "last_sync": optTS,
-		"status": enum("active", "stale", "offline", "decommissioned"), "created_at": ts, "updated_at": ts}
-	detail := obj{"inventory": arr(resource(obj{"editor": s("string"), "extension_id": s("string"), "version": optStr, "sha256": optStr, "reported_at": ts})),
-		"verdict": obj{"oneOf": []obj{s("null"), object([]string{"reported_at", "policy_etag", "compliant", "violations"}, obj{
-			"reported_at": ts, "policy_etag": s("string"), "compliant": s("boolean"), "violations": arr(ref("Violation"))})}}}
-	for k, v := range agentProps {
-		detail[k] = v
-	}
-	withSecret := func(props obj, key string) obj {
-		out := obj{key: s("string")}
-		for k, v := range props {
-			out[k] = v
-		}
-		return resource(out)
-	}
-	return obj{
-		"Problem": object([]string{"type", "title", "status"}, obj{"type": s("string"), "title": s("string"), "status": s("integer"),
-			"detail": s("string"), "instance": s("string"),
-			"errors": arr(object([]string{"Field", "Message"}, obj{"Field": s("string"), "Message": s("string")}))}),
-		"OpenAPI":      s("object"),
-		"Accepted":     resource(obj{"status": enum("queued")}),
-		"LoginRequest": object([]string{"email", "password"}, obj{"email": sf("string", "email"), "password": s("string")}),
-		"Session":      resource(obj{"token": s("string"), "expires_at": ts, "user": ref("User")}),
-		"User": resource(obj{"id": id, "email": sf("string", "email"), "display_name": s("string"), "role": roles,
-			"is_active": s("boolean"), "last_login_at": optTS, "created_at": ts, "updated_at": ts}),
-		"UserPage": page("User"),
-		"UserCreate": object([]string{"email", "password", "role"}, obj{"email": sf("string", "email"),
-			"password": obj{"type": "string", "minLength": 12, "maxLength": 256}, "display_name": s("string"), "role": roles}),
-		"UserPatch": object(nil, obj{"email": sf("string", "email"), "password": obj{"type": "string", "minLength": 12, "maxLength": 256},
-			"display_name": s("string"), "role": roles, "is_active": s("boolean")}),
-		"Group":         resource(obj{"id": id, "name": s("string"), "description": s("string"), "settings": settings, "created_at": ts, "updated_at": ts}),
-		"GroupPage":     page("Group"),
-		"GroupCreate":   object([]string{"name"}, obj{"name": s("string"), "description": s("string"), "settings": settings}),
-		"GroupPatch":    object(nil, obj{"name": s("string"), "description": s("string"), "settings": settings}),
-		"Extension":     resource(extension),
-		"ExtensionPage": page("Extension"),
-		"ExtensionCreate": object([]string{"extension_id"}, obj{"extension_id": s("string"), "name": s("string"), "publisher": s("string"),
-			"pinned_version": s("string"), "sha256_checksum": s("string"), "marketplace_url": sf("string", "uri"),
-			"is_blocked": s("boolean"), "block_reason": s("string")}),
-		"ExtensionPatch": object(nil, obj{"extension_id": s("string"), "name": s("string"), "pinned_version": s("string"),
-			"sha256_checksum": s("string"), "marketplace_url": sf("string", "uri"), "is_blocked": s("boolean"), "block_reason": s("string")}),
-		"Assignment": resource(obj{"id": id, "group_id": id, "extension_id": id, "is_required": s("boolean"), "added_by": optID,
-			"created_at": ts, "extension": ref("Extension")}),
-		"AssignmentPage": page("Assignment"),
-		"AssignmentPut":  object(nil, obj{"is_required": s("boolean")}),
-		"BlocklistEntry": resource(obj{"id": id, "pattern_type": patternTypes, "pattern": s("string"), "reason": s("string"),
-			"created_by": optID, "is_active": s("boolean"), "created_at": ts, "updated_at": ts}),
-		"BlocklistPage":   page("BlocklistEntry"),
-		"BlocklistCreate": object([]string{"pattern_type", "pattern"}, obj{"pattern_type": patternTypes, "pattern": s("string"), "reason": s("string"), "is_active": s("boolean")}),
-		"BlocklistPatch":  object(nil, obj{"pattern_type": patternTypes, "pattern": s("string"), "reason": s("string"), "is_active": s("boolean")}),
-		"APIKey":          resource(apiKey),
-		"APIKeyPage":      page("APIKey"),
-		"APIKeyCreate":    object([]string{"name", "scopes"}, obj{"name": s("string"), "scopes": arr(enum("agent", "admin", "read")), "expires_at": ts}),
-		"APIKeyCreated":   withSecret(apiKey, "key"),
-		"Webhook":         resource(hook),
-		"WebhookPage":     page("Webhook"),
-		"WebhookCreate":   object([]string{"url"}, obj{"url": sf("string", "uri"), "event_types": arr(enum(eventTypes...)), "description": s("string")}),
-		"WebhookPatch":    object(nil, obj{"url": sf("string", "uri"), "event_types": arr(enum(eventTypes...)), "description": s("string"), "is_enabled": s("boolean")}),
-		"WebhookCreated":  withSecret(hook, "secret"),
-		"Delivery": resource(obj{"id": id, "webhook_id": id, "audit_id": id, "event_type": s("string"), "status": enum("pending", "delivered", "failed"),
-			"attempts": s("integer"), "next_attempt_at": optTS, "last_attempt_at": optTS, "last_status_code": nullable("integer", ""),
-			"last_error": s("string"), "delivered_at": optTS, "created_at": ts,
-			"attempt_log": arr(resource(obj{"attempt": s("integer"), "attempted_at": ts, "status_code": nullable("integer", ""),
-				"duration_ms": s("integer"), "error": s("string"), "response_snippet": s("string")}))}),
-		"DeliveryPage": page("Delivery"),
-		"Agent":        resource(agentProps),
-		"AgentPage":    page("Agent"),
-		"AgentDetail":  resource(detail),
-		"Violation": object([]string{"extension_id", "kind"}, obj{"extension_id": s("string"),
-			"kind": enum("blocked", "version_mismatch", "checksum_mismatch", "unapproved", "required_missing"), "detail": s("string"), "editors": arr(s("string"))}),
-		"Report": resource(obj{"id": id, "agent_id": id, "group_id": id, "extension_id": s("string"), "user_hash": s("string"),
-			"installed": s("boolean"), "installed_version": optStr, "extension_sha256": optStr, "editor": s("string"), "client_ip": optStr, "reported_at": ts}),
-		"ReportPage": page("Report"),
-		"Installation": resource(obj{"agent_id": id, "group_id": id, "machine_id": s("string"), "display_name": s("string"),
-			"extension_id": s("string"), "version": optStr, "editor": s("string"), "reported_at": ts}),
-		"InstallationPage": page("Installation"),
-		"Compliance": resource(obj{"group_id": optID, "agents": s("integer"), "agents_by_status": obj{"type": "object", "additionalProperties": s("integer")},
-			"compliant": s("integer"), "non_compliant": s("integer"), "not_reported": s("integer"),
-			"violations_by_kind": arr(resource(obj{"kind": s("string"), "violations": s("integer"), "agents": s("integer")})),
-			"top_offenders":      arr(resource(obj{"extension_id": s("string"), "agents": s("integer")})), "generated_at": ts}),
-		"Policy": object([]string{"etag", "group_id", "mode", "enforcement", "required", "allowed", "blocked", "generated_at"}, obj{
-			"etag": s("string"), "group_id": id, "mode": enum("allowlist", "blocklist"), "enforcement": enum("audit", "enforce"),
-			"heartbeat_interval_s": s("integer"),
-			"required": arr(obj{"type": "object", "properties": obj{"extension_id": s("string"), "version": optStr, "sha256": optStr,
-				"content_sha256": optStr, "download_url": optStr}}),
-			"allowed":      arr(obj{"type": "object", "properties": obj{"extension_id": s("string"), "version": optStr, "content_sha256": optStr}}),
-			"blocked":      arr(obj{"type": "object", "properties": obj{"pattern_type": patternTypes, "pattern": s("string"), "reason": s("string")}}),
-			"generated_at": ts}),
-		"AuditEvent": resource(obj{"id": id, "event_type": s("string"), "actor_type": enum("user", "api_key", "agent", "system"),
-			"actor_id": optID, "group_id": optID, "target_type": s("string"), "target_id": optID, "details": s("object"),
-			"client_ip": optStr, "user_agent": s("string"), "created_at": ts}),
-		"AuditPage": page("AuditEvent"),
+	return out
+}
+
+var (
+	roleNames        = []string{"admin", "editor", "auditor", "viewer"}
+	patternTypeNames = []string{"exact", "publisher", "glob", "regex"}
+	scopeNames       = []string{"agent", "admin", "read"}
+	violationKinds   = []string{"blocked", "version_mismatch", "checksum_mismatch", "unapproved", "required_missing"}
+)
+
+// groupSettings is written by hand: group.Settings has its own MarshalJSON
+// (every key, defaults filled in) and a request may send any subset.
+var groupSettings = object(nil, obj{"mode": enum("allowlist", "blocklist"), "enforcement": enum("audit", "enforce"),
+	"heartbeat_interval_s": s("integer"), "stale_after_s": s("integer"), "offline_after_s": s("integer")})
+
+func adminShapes() []shape {
+	settings := obj{"settings": ref("GroupSettings")}
+	password := obj{"minLength": 12, "maxLength": 256}
+	email, uri := obj{"format": "email"}, obj{"format": "uri"}
+	scopes := obj{"scopes": obj{"items": enum(scopeNames...)}}
+	eventTypes := obj{"items": enum(eventTypeNames()...)}
+	return []shape{
+		{name: "Problem", typ: typeOf[Problem]()},
+		{name: "FieldError", typ: typeOf[domain.FieldError]()},
+		{name: "OpenAPI", typ: typeOf[map[string]any](), schema: s("object")},
+		{name: "Accepted", typ: typeOf[acceptedDoc](), hints: obj{"status": oneOfValues("queued")}},
+		{name: "LoginRequest", typ: typeOf[loginRequest](), request: true, required: []string{"email", "password"}, hints: obj{"email": email}},
+		{name: "Session", typ: typeOf[sessionDoc]()},
+		{name: "User", typ: typeOf[userDoc](), hints: obj{"email": email, "role": oneOfValues(roleNames...)}},
+		{name: "UserPage", typ: typeOf[pageDoc[userDoc]]()},
+		{name: "UserCreate", typ: typeOf[userCreateRequest](), request: true, required: []string{"email", "password", "role"},
+			hints: obj{"email": email, "password": password, "role": oneOfValues(roleNames...)}},
+		{name: "UserPatch", typ: typeOf[userPatchRequest](), request: true,
+			hints: obj{"email": email, "password": password, "role": oneOfValues(roleNames...)}},
+		{name: "GroupSettings", typ: typeOf[group.Settings](), schema: groupSettings},
+		{name: "Group", typ: typeOf[groupDoc]()},
+		{name: "GroupPage", typ: typeOf[pageDoc[groupDoc]]()},
+		{name: "GroupCreate", typ: typeOf[groupCreateRequest](), request: true, required: []string{"name"}, hints: settings},
+		{name: "GroupPatch", typ: typeOf[groupPatchRequest](), request: true, hints: settings},
+		{name: "Extension", typ: typeOf[extensionDoc]()},
+		{name: "ExtensionPage", typ: typeOf[pageDoc[extensionDoc]]()},
+		{name: "ExtensionCreate", typ: typeOf[extensionCreateRequest](), request: true, required: []string{"extension_id"},
+			hints: obj{"marketplace_url": uri}},
+		{name: "ExtensionPatch", typ: typeOf[extensionPatchRequest](), request: true, hints: obj{"marketplace_url": uri}},
+		{name: "Assignment", typ: typeOf[assignmentDoc](), hints: obj{"extension_id": obj{"format": "uuid"}}},
+		{name: "AssignmentPage", typ: typeOf[pageDoc[assignmentDoc]]()},
+		{name: "AssignmentPut", typ: typeOf[assignmentPutRequest](), request: true},
+		{name: "BlocklistEntry", typ: typeOf[blocklistDoc](), hints: obj{"pattern_type": oneOfValues(patternTypeNames...)}},
+		{name: "BlocklistPage", typ: typeOf[pageDoc[blocklistDoc]]()},
+		{name: "BlocklistCreate", typ: typeOf[blocklistCreateRequest](), request: true, required: []string{"pattern_type", "pattern"},
+			hints: obj{"pattern_type": oneOfValues(patternTypeNames...)}},
+		{name: "BlocklistPatch", typ: typeOf[blocklistPatchRequest](), request: true, hints: obj{"pattern_type": oneOfValues(patternTypeNames...)}},
+		{name: "APIKey", typ: typeOf[apiKeyDoc](), without: []string{"key"}, hints: scopes},
+		{name: "APIKeyCreated", typ: typeOf[apiKeyDoc](), alias: true, required: []string{"key"}, hints: scopes},
+		{name: "APIKeyPage", typ: typeOf[pageDoc[apiKeyDoc]]()},
+		{name: "APIKeyCreate", typ: typeOf[apiKeyCreateRequest](), request: true, required: []string{"name", "scopes"},
+			hints: scopes},
+		{name: "Webhook", typ: typeOf[webhookDoc](), without: []string{"secret"}, hints: obj{"event_types": eventTypes}},
+		{name: "WebhookCreated", typ: typeOf[webhookDoc](), alias: true, required: []string{"secret"}, hints: obj{"event_types": eventTypes}},
+		{name: "WebhookPage", typ: typeOf[pageDoc[webhookDoc]]()},
+		{name: "WebhookCreate", typ: typeOf[webhookCreateRequest](), request: true, required: []string{"url"},
+			hints: obj{"url": uri, "event_types": eventTypes}},
+		{name: "WebhookPatch", typ: typeOf[webhookPatchRequest](), request: true,
+			hints: obj{"url": uri, "event_types": eventTypes}},
+		{name: "Delivery", typ: typeOf[deliveryDoc](), hints: obj{"status": oneOfValues("pending", "delivered", "failed")}},
+		{name: "DeliveryAttempt", typ: typeOf[attemptDoc]()},
+		{name: "DeliveryPage", typ: typeOf[pageDoc[deliveryDoc]]()},
+		{name: "Agent", typ: typeOf[agentDoc](), hints: obj{"status": oneOfValues("active", "stale", "offline", "decommissioned")}},
+		{name: "AgentPage", typ: typeOf[pageDoc[agentDoc]]()},
+		{name: "AgentDetail", typ: typeOf[agentDetailDoc](), hints: obj{"status": oneOfValues("active", "stale", "offline", "decommissioned")}},
+		{name: "InventoryItem", typ: typeOf[inventoryDoc]()},
+		{name: "StoredVerdict", typ: typeOf[verdictViewDoc]()},
+		{name: "Violation", typ: typeOf[application.VerdictViolation](), hints: obj{"kind": oneOfValues(violationKinds...)}},
+		{name: "Report", typ: typeOf[reportDoc]()},
+		{name: "ReportPage", typ: typeOf[pageDoc[reportDoc]]()},
+		{name: "Installation", typ: typeOf[installationDoc]()},
+		{name: "InstallationPage", typ: typeOf[pageDoc[installationDoc]]()},
+		{name: "Compliance", typ: typeOf[complianceDoc]()},
+		{name: "ViolationCount", typ: typeOf[kindCountDoc]()},
+		{name: "Offender", typ: typeOf[offenderDoc]()},
+		{name: "VSCodePolicyFile", typ: typeOf[vscodepolicy.PolicyFile]()},
+		{name: "AuditEvent", typ: typeOf[auditDoc](), hints: obj{"actor_type": oneOfValues("user", "api_key", "agent", "system")}},
+		{name: "AuditPage", typ: typeOf[pageDoc[auditDoc]]()},
 	}
 }

@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -115,10 +117,12 @@ func TestAgentStatusTable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if resp.StatusCode != 413 {
 			t.Fatalf("%d, want 413", resp.StatusCode)
 		}
+		checkServed(t, httptest.NewRequest("POST", "/api/v1/agent/reports", nil), answer{status: resp.StatusCode, header: resp.Header, body: body})
 	})
 	t.Run("over 5000 extensions", func(t *testing.T) {
 		items := make([]string, 5001)

@@ -17,7 +17,7 @@ func agentOpenAPIPaths() obj {
 			[]obj{agentID}, "AgentHeartbeatRequest", map[int]string{200: "AgentHeartbeat"}, 400, 401, 403, 413, 429)},
 		"/api/v1/agent/policy": obj{"get": agentOperation("agent_policy", "The group's compiled policy; 304 when If-None-Match matches",
 			[]obj{agentID, {"name": "If-None-Match", "in": "header", "schema": s("string")}},
-			"", map[int]string{200: "AgentPolicy", 304: ""}, 401, 403, 429)},
+			"", map[int]string{200: "Policy", 304: ""}, 400, 401, 403, 429)},
 		"/api/v1/agent/reports": obj{"post": agentOperation("agent_reports", "Report the full inventory; answers the verdict",
 			[]obj{agentID}, "AgentReport", map[int]string{200: "AgentVerdict"}, 400, 401, 403, 413, 429)},
 	}
@@ -39,39 +39,31 @@ func agentOperation(id, summary string, params []obj, body string, success map[i
 		}
 		responses[itoa(status)] = r
 	}
-	for _, st := range problems {
-		responses[itoa(st)] = obj{"description": "problem", "content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}
-	}
+	addProblems(responses, problems...)
 	op["responses"] = responses
 	return op
 }
 
-func agentSchemas() obj {
-	editor := enum("vscode", "vscode-insiders", "vscodium", "cursor", "windsurf", "code-server", "vscode-server", "unknown")
-	return obj{
-		"AgentEnrollRequest": object([]string{"machine_id"}, obj{"machine_id": s("string"), "user_hash": s("string"),
-			"display_name": s("string"), "platform": s("string"), "agent_version": s("string")}),
-		"AgentEnrollment": object([]string{"agent_id", "group_id", "heartbeat_interval_s", "policy_etag"}, obj{
-			"agent_id": sf("string", "uuid"), "group_id": sf("string", "uuid"), "heartbeat_interval_s": s("integer"), "policy_etag": s("string")}),
-		"AgentHeartbeatRequest": object(nil, obj{"agent_version": s("string")}),
-		"AgentHeartbeat":        object([]string{"policy_etag", "heartbeat_interval_s"}, obj{"policy_etag": s("string"), "heartbeat_interval_s": s("integer")}),
-		"AgentPolicy": obj{"type": "object", "required": []string{"etag", "group_id", "mode", "enforcement", "required", "allowed", "blocked", "generated_at"},
-			"properties": obj{"etag": s("string"), "group_id": sf("string", "uuid"), "mode": enum("allowlist", "blocklist"),
-				"enforcement": enum("audit", "enforce"),
-				"required": arr(obj{"type": "object", "properties": obj{"extension_id": s("string"), "version": nullable("string", ""),
-					"sha256": s("string"), "content_sha256": s("string"), "download_url": s("string")}}),
-				"allowed": arr(obj{"type": "object", "properties": obj{"extension_id": s("string"), "version": nullable("string", "")}}),
-				"blocked": arr(obj{"type": "object", "properties": obj{"pattern_type": enum("exact", "publisher", "glob", "regex"),
-					"pattern": s("string"), "reason": s("string")}}),
-				"generated_at": sf("string", "date-time")}},
-		"AgentReport": object([]string{"reported_at", "extensions"}, obj{"reported_at": sf("string", "date-time"), "policy_etag": s("string"),
-			"extensions": obj{"type": "array", "maxItems": 5000, "items": object([]string{"extension_id", "installed", "editor"}, obj{
-				"extension_id": s("string"), "installed": s("boolean"), "version": s("string"), "sha256": s("string"), "editor": editor})}}),
-		"AgentVerdict": obj{"type": "object", "required": []string{"compliant", "violations", "actions"}, "properties": obj{
-			"compliant": s("boolean"),
-			"violations": arr(obj{"type": "object", "properties": obj{"extension_id": s("string"),
-				"kind": enum("blocked", "required_missing", "version_mismatch", "checksum_mismatch", "unapproved"), "detail": s("string")}}),
-			"actions": arr(obj{"type": "object", "properties": obj{"action": enum("uninstall", "install"), "extension_id": s("string"),
-				"version": s("string"), "download_url": s("string"), "sha256": s("string")}})}},
+// agentShapes are the agent protocol's schemas, derived from agent_dto.go.
+// The compiled policy is one shape for the agent and the admin API.
+func agentShapes() []shape {
+	editor := oneOfValues("vscode", "vscode-insiders", "vscodium", "cursor", "windsurf", "code-server", "vscode-server", "unknown")
+	modes := obj{"mode": oneOfValues("allowlist", "blocklist"), "enforcement": oneOfValues("audit", "enforce")}
+	return []shape{
+		{name: "AgentEnrollRequest", open: true, typ: typeOf[enrollRequest](), request: true, required: []string{"machine_id"}},
+		{name: "AgentEnrollment", typ: typeOf[enrollResponse]()},
+		{name: "AgentHeartbeatRequest", open: true, typ: typeOf[heartbeatRequest](), request: true},
+		{name: "AgentHeartbeat", typ: typeOf[heartbeatResponse]()},
+		{name: "Policy", typ: typeOf[policyResponse](), hints: modes},
+		{name: "PolicyRequired", typ: typeOf[requiredDoc]()},
+		{name: "PolicyAllowed", typ: typeOf[allowedDoc]()},
+		{name: "PolicyBlocked", typ: typeOf[blockedDoc](), hints: obj{"pattern_type": oneOfValues(patternTypeNames...)}},
+		{name: "AgentReport", open: true, typ: typeOf[reportRequest](), request: true, required: []string{"reported_at", "extensions"},
+			hints: obj{"extensions": obj{"maxItems": 5000}}},
+		{name: "AgentReportItem", open: true, typ: typeOf[reportItem](), request: true, required: []string{"extension_id", "installed", "editor"},
+			hints: obj{"editor": editor}},
+		{name: "AgentVerdict", typ: typeOf[verdictDoc]()},
+		{name: "AgentViolation", typ: typeOf[violationDoc](), hints: obj{"kind": oneOfValues(violationKinds...)}},
+		{name: "AgentAction", typ: typeOf[actionDoc](), hints: obj{"action": oneOfValues("uninstall", "install")}},
 	}
 }

@@ -29,7 +29,8 @@ func execSQL(t testing.TB, db *bun.DB, query string, args ...any) {
 }
 
 // send sets headers (name, value pairs) on req, serves it through app and
-// reads the whole answer.
+// reads the whole answer, which must be as the served OpenAPI document
+// declares (checkServed).
 func send(t testing.TB, app *fiber.App, req *http.Request, headers ...string) answer {
 	t.Helper()
 	for i := 0; i+1 < len(headers); i += 2 {
@@ -41,5 +42,7 @@ func send(t testing.TB, app *fiber.App, req *http.Request, headers ...string) an
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	return answer{status: resp.StatusCode, header: resp.Header, body: b}
+	a := answer{status: resp.StatusCode, header: resp.Header, body: b}
+	checkServed(t, req, a)
+	return a
 }

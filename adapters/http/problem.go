@@ -89,5 +89,9 @@ func WriteProblem(c *fiber.Ctx, p Problem) error {
 	}
 	c.Status(p.Status)
 	c.Set(fiber.HeaderContentType, "application/problem+json")
+	if p.Status == fiber.StatusUnauthorized {
+		// RFC 9110 11.6.1: a 401 names the scheme to retry with.
+		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="extguard"`)
+	}
 	return c.Send(body)
 }

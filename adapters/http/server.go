@@ -85,8 +85,6 @@ func NewApp(cfg ServerConfig, log *slog.Logger, modules ...Module) *fiber.App {
 	for _, m := range modules {
 		m.Register(app)
 	}
-	app.Use(func(c *fiber.Ctx) error {
-		return WriteProblem(c, newProblem(fiber.StatusNotFound, "no such route"))
-	})
+	app.Use(noRoute(newAllowIndex(app)))
 	return app
 }

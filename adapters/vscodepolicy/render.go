@@ -148,6 +148,11 @@ func versions(v string) any {
 	return []string{v}
 }
 
+// PolicyFile is the JSON form: the editors' policy.json.
+type PolicyFile struct {
+	AllowedExtensions string `json:"AllowedExtensions"`
+}
+
 // Render encodes the policy of the group named groupName in format f.
 func Render(p policy.Policy, groupName string, f Format) Rendered {
 	value, lost := AllowedExtensions(p)
@@ -158,7 +163,7 @@ func Render(p policy.Policy, groupName string, f Format) Rendered {
 	case FormatReg:
 		r.Body, r.ContentType, r.Filename = reg(value, lost), "text/plain; charset=utf-8", "extguard-policy.reg"
 	default:
-		body, _ := json.MarshalIndent(map[string]string{"AllowedExtensions": value}, "", "  ")
+		body, _ := json.MarshalIndent(PolicyFile{AllowedExtensions: value}, "", "  ")
 		r.Body, r.ContentType, r.Filename = append(body, '\n'), "application/json", "policy.json"
 	}
 	return r

@@ -226,7 +226,7 @@ func (a Agent) RefreshStatus(now time.Time, s group.Settings) (updated Agent, ch
 
 func nowOr(t time.Time) time.Time {
 	if t.IsZero() {
-		return time.Now().UTC()
+		return domain.Now()
 	}
 	return t.UTC()
 }

@@ -109,7 +109,7 @@ func NewKey(p KeyParams) (Key, error) {
 	var fe domain.FieldErrors
 	k := Key{id: p.ID, groupID: p.GroupID, createdBy: p.CreatedBy, expiresAt: p.ExpiresAt.UTC(), createdAt: p.CreatedAt.UTC()}
 	if k.createdAt.IsZero() {
-		k.createdAt = time.Now().UTC()
+		k.createdAt = domain.Now()
 	}
 	if p.Secret.IsZero() {
 		fe.Add("key", "a generated secret is required")

@@ -187,7 +187,7 @@ func NewEvent(p EventParams) (Event, error) {
 		e.id = domain.NewID()
 	}
 	if e.createdAt.IsZero() {
-		e.createdAt = time.Now().UTC()
+		e.createdAt = domain.Now()
 	}
 	return e, nil
 }

@@ -63,7 +63,7 @@ func newEntry(p EntryParams, stored Entry) (Entry, error) {
 		e.id = domain.NewID()
 	}
 	if e.createdAt.IsZero() {
-		e.createdAt = time.Now().UTC()
+		e.createdAt = domain.Now()
 	}
 	if e.updatedAt.IsZero() {
 		e.updatedAt = e.createdAt
@@ -111,7 +111,7 @@ func (e Entry) WithChanges(p EntryPatch) (Entry, error) {
 	}
 	params.UpdatedAt = p.At.UTC()
 	if p.At.IsZero() {
-		params.UpdatedAt = time.Now().UTC()
+		params.UpdatedAt = domain.Now()
 	}
 	return newEntry(params, e)
 }

@@ -97,7 +97,7 @@ func (e *Entry) fillDefaults() {
 		e.id = domain.NewID()
 	}
 	if e.createdAt.IsZero() {
-		e.createdAt = time.Now().UTC()
+		e.createdAt = domain.Now()
 	}
 	if e.updatedAt.IsZero() {
 		e.updatedAt = e.createdAt
@@ -255,7 +255,7 @@ func set(dst *string, src *string) {
 
 func at(t time.Time) time.Time {
 	if t.IsZero() {
-		return time.Now().UTC()
+		return domain.Now()
 	}
 	return t.UTC()
 }

@@ -46,7 +46,7 @@ func NewGroup(p GroupParams) (Group, error) {
 		g.id = domain.NewID()
 	}
 	if g.createdAt.IsZero() {
-		g.createdAt = time.Now().UTC()
+		g.createdAt = domain.Now()
 	}
 	if g.updatedAt.IsZero() {
 		g.updatedAt = g.createdAt
@@ -95,7 +95,7 @@ func (g Group) WithChanges(p GroupPatch) (Group, error) {
 	}
 	g.updatedAt = p.At.UTC()
 	if p.At.IsZero() {
-		g.updatedAt = time.Now().UTC()
+		g.updatedAt = domain.Now()
 	}
 	return g, nil
 }

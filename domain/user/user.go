@@ -130,7 +130,7 @@ func NewUser(p UserParams) (User, error) {
 		u.id = domain.NewID()
 	}
 	if u.createdAt.IsZero() {
-		u.createdAt = time.Now().UTC()
+		u.createdAt = domain.Now()
 	}
 	if u.updatedAt.IsZero() {
 		u.updatedAt = u.createdAt
@@ -188,7 +188,7 @@ func (u User) WithChanges(p UserPatch) (User, error) {
 	}
 	next.updatedAt = p.At.UTC()
 	if p.At.IsZero() {
-		next.updatedAt = time.Now().UTC()
+		next.updatedAt = domain.Now()
 	}
 	return next, nil
 }

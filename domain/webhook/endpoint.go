@@ -77,7 +77,7 @@ func newEndpoint(p EndpointParams, stored Endpoint) (Endpoint, error) {
 		e.id = domain.NewID()
 	}
 	if e.createdAt.IsZero() {
-		e.createdAt = time.Now().UTC()
+		e.createdAt = domain.Now()
 	}
 	if e.updatedAt.IsZero() {
 		e.updatedAt = e.createdAt
@@ -155,7 +155,7 @@ func (e Endpoint) WithChanges(p EndpointPatch) (Endpoint, error) {
 	}
 	params.UpdatedAt = p.At
 	if p.At.IsZero() {
-		params.UpdatedAt = time.Now().UTC()
+		params.UpdatedAt = domain.Now()
 	}
 	return newEndpoint(params, e)
 }
