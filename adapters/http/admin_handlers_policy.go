@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -364,10 +363,11 @@ func (a *Admin) createAPIKey(c *fiber.Ctx) error {
 		who := actorOf(c, p)
 		k, secret, err := a.uc.CreateAPIKey.Execute(c.UserContext(), who, p.Role, groupID, in.Name, in.Scopes, in.ExpiresAt)
 		if domain.CodeOf(err) == domain.CodeForbidden {
-			// A refusal for lack of role is audited like the route guard's.
+			// A refusal for lack of role is audited like the route guard's,
+			// and fails closed like it.
 			if aerr := a.uc.AccessDenied.Execute(c.UserContext(), who, string(p.Role),
 				c.Method(), c.Route().Path, "grant_scope:"+strings.Join(in.Scopes, ",")); aerr != nil {
-				a.log.ErrorContext(c.UserContext(), "audit access denied", slog.String("error", aerr.Error()))
+				return aerr
 			}
 		}
 		if err != nil {

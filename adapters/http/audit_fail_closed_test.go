@@ -76,6 +76,16 @@ func TestAdminAuditIsFailClosed(t *testing.T) {
 			t.Fatalf("refusal: %d, want 403", a.status)
 		}
 	})
+	t.Run("scope beyond the role", func(t *testing.T) {
+		g := e.must(201, "POST", "/api/v1/groups", `{"name":"`+uniqueName("scope")+`"}`)["id"].(string)
+		path, body := "/api/v1/groups/"+g+"/api-keys", `{"name":"ci","scopes":["admin"]}`
+		if a := e.call("POST", path, e.tokens[user.RoleEditor], body, failing...); a.status != 503 {
+			t.Fatalf("refused grant whose row is lost: %d, want 503: %s", a.status, a.body)
+		}
+		if a := e.call("POST", path, e.tokens[user.RoleEditor], body); a.status != 403 {
+			t.Fatalf("refused grant: %d, want 403: %s", a.status, a.body)
+		}
+	})
 	t.Run("mutation", func(t *testing.T) {
 		name := uniqueName("fail-closed")
 		if a := e.call("POST", "/api/v1/groups", e.tokens[user.RoleAdmin], `{"name":"`+name+`"}`, failing...); a.status != 503 {
