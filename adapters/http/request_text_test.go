@@ -60,3 +60,19 @@ func TestQueryParameterTextIsChecked(t *testing.T) {
 		t.Errorf("one parameter three times: %s, want one text and one repetition error", a.body)
 	}
 }
+
+// TestFailedLoginQuotingNULIsAudited: the failed login's row quotes the
+// email as sent; a NUL in it (jsonb refuses \u0000) must not lose the row,
+// which fail-closed audit would turn into a 503.
+func TestFailedLoginQuotingNULIsAudited(t *testing.T) {
+	e := newAdminEnv(t)
+	ua := uniqueName("nul-email")
+	a := e.call("POST", "/api/v1/auth/login", "", `{"email":"x\u0000@example.com","password":"wrong"}`, "User-Agent", ua)
+	if a.status != 401 {
+		t.Fatalf("failed login with a NUL in the email: %d %s, want 401", a.status, a.body)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'user.login_failed' AND user_agent = ?
+		AND details->>'email' = ?`, ua, "x\uFFFD@example.com"); n != 1 {
+		t.Fatalf("%d user.login_failed rows quoting the email, want 1", n)
+	}
+}
