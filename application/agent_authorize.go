@@ -116,7 +116,9 @@ func (uc *AuthorizeAgentRequest) Agent(ctx context.Context, k apikey.Key, rawAge
 	case a.GroupID() != k.GroupID():
 		return agent.Agent{}, errNotInKeysGroup
 	case a.IsDecommissioned():
-		uc.auditRefusal(ctx, k, a)
+		if err := uc.auditRefusal(ctx, k, a); err != nil {
+			return agent.Agent{}, err
+		}
 		return agent.Agent{}, domain.Forbidden("agent is decommissioned; enroll again")
 	}
 	if ok, after := uc.limiter.Allow(ctx, RateSubject{Kind: "agent", ID: a.ID()}, uc.limits.PerAgent, uc.limits.Window); !ok {
@@ -126,11 +128,12 @@ func (uc *AuthorizeAgentRequest) Agent(ctx context.Context, k apikey.Key, rawAge
 }
 
 // auditRefusal records a decommissioned agent knocking, once per agent per
-// AnomalyInterval per instance.
-func (uc *AuthorizeAgentRequest) auditRefusal(ctx context.Context, k apikey.Key, a agent.Agent) {
+// AnomalyInterval per instance. Its error fails the request closed, as
+// AuthenticateAPIKey's rejections do.
+func (uc *AuthorizeAgentRequest) auditRefusal(ctx context.Context, k apikey.Key, a agent.Agent) error {
 	now, subject := uc.clock.Now(), a.ID().String()
 	if !uc.throttle.Allow(subject, now) {
-		return
+		return nil
 	}
 	o := OriginFrom(ctx)
 	ev, err := audit.NewEvent(audit.EventParams{Type: audit.AgentRefused,
@@ -142,6 +145,8 @@ func (uc *AuthorizeAgentRequest) auditRefusal(ctx context.Context, k apikey.Key,
 		err = appendAnomaly(ctx, uc.throttle, subject, uc.tx, uc.audit, ev)
 	}
 	if err != nil {
-		uc.log.WarnContext(ctx, "audit of a refused agent failed", "agent_id", subject, "error", err.Error())
+		uc.log.WarnContext(ctx, "audit of a refused agent failed; refusing the request as unavailable",
+			"agent_id", subject, "error", err.Error())
 	}
+	return err
 }

@@ -61,17 +61,22 @@ func (uc *AuthenticateAPIKey) Execute(ctx context.Context, presented string) (_ 
 	}
 	now := uc.Clock.Now()
 	if err := k.UsableAt(now); err != nil {
-		uc.auditRejection(ctx, k, now)
+		if aerr := uc.auditRejection(ctx, k, now); aerr != nil {
+			return apikey.Key{}, aerr
+		}
 		return apikey.Key{}, err
 	}
 	uc.Usage.KeyUsed(k.ID(), now)
 	return k.RecordUse(now), nil
 }
 
-func (uc *AuthenticateAPIKey) auditRejection(ctx context.Context, k apikey.Key, now time.Time) {
+// auditRejection records a revoked or expired key being tried. Its error
+// fails the request closed: the refusal stands either way, but a caller
+// told 401 while its attempt left no trace could probe unseen.
+func (uc *AuthenticateAPIKey) auditRejection(ctx context.Context, k apikey.Key, now time.Time) error {
 	subject := k.ID().String()
 	if !uc.throttle.Allow(subject, now) {
-		return
+		return nil
 	}
 	reason := "expired"
 	if k.IsRevoked() { // refused whatever this instance's clock says (Key.UsableAt)
@@ -87,7 +92,8 @@ func (uc *AuthenticateAPIKey) auditRejection(ctx context.Context, k apikey.Key, 
 		err = appendAnomaly(ctx, uc.throttle, subject, uc.Tx, uc.Audit, ev)
 	}
 	if err != nil {
-		// The refusal stands; losing its audit row is logged, not fatal.
-		uc.Log.WarnContext(ctx, "audit of a rejected API key failed", "key_prefix", k.KeyPrefix(), "error", err.Error())
+		uc.Log.WarnContext(ctx, "audit of a rejected API key failed; refusing the request as unavailable",
+			"key_prefix", k.KeyPrefix(), "error", err.Error())
 	}
+	return err
 }

@@ -37,8 +37,8 @@ func (f *flakyEvents) Append(ctx context.Context, ev audit.Event) error {
 
 // A key revoked by another instance whose clock is ahead of this one's is
 // refused and audited as revoked; and an audit row that could not be
-// written does not silence the key's next attempt for the throttle's
-// whole interval.
+// written fails its attempt and does not silence the key's next attempt
+// for the throttle's whole interval.
 func TestAuthenticateAPIKeyAuditsRevocationWhateverTheClock(t *testing.T) {
 	secret, err := apikey.GenerateSecret(rand.Reader)
 	if err != nil {
@@ -54,7 +54,12 @@ func TestAuthenticateAPIKeyAuditsRevocationWhateverTheClock(t *testing.T) {
 	events := &flakyEvents{failures: 1}
 	uc := application.NewAuthenticateAPIKey(oneKey{revokedAhead}, noUsage{}, runInline{}, events, fixedClock{}, nil)
 
-	for attempt := 1; attempt <= 3; attempt++ {
+	// Audit is fail-closed: the attempt whose row is lost fails with the
+	// audit log's error, not as an ordinary refusal.
+	if _, err := uc.Execute(context.Background(), secret.String()); err == nil || domain.CodeOf(err) == domain.CodeUnauthorized {
+		t.Fatalf("attempt 1: %v, want the audit log's error", err)
+	}
+	for attempt := 2; attempt <= 3; attempt++ {
 		if _, err := uc.Execute(context.Background(), secret.String()); domain.CodeOf(err) != domain.CodeUnauthorized {
 			t.Fatalf("attempt %d: %v, want unauthorized", attempt, err)
 		}

@@ -216,7 +216,12 @@ func (uc *Login) recordFailure(ctx context.Context, u user.User, email string, c
 			TargetType: audit.TargetUser, TargetID: u.ID(),
 			Details: map[string]any{"email": truncateText(strings.TrimSpace(email), user.MaxEmailLength), "reason": reason}})
 	})
-	return errors.Join(errBadCredentials, err)
+	if err != nil {
+		// Fail closed: a guess whose row is lost is not answered as a mere
+		// wrong password, or guessing could go unseen.
+		return err
+	}
+	return errBadCredentials
 }
 
 func (uc *Login) open(ctx context.Context, u user.User, client audit.Actor) (LoginResult, error) {

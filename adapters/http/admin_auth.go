@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -35,7 +34,9 @@ func (a *Admin) authenticate(c *fiber.Ctx) (application.Principal, error) {
 	if a.uc.AuthenticateAPIKey == nil {
 		return application.Principal{}, domain.Unauthorized("missing, expired or revoked session token")
 	}
-	k, err := a.uc.AuthenticateAPIKey.Execute(c.UserContext(), strings.Clone(token))
+	// The origin goes along for the audit row of a revoked or expired key.
+	ctx := application.WithOrigin(c.UserContext(), requestOrigin{c})
+	k, err := a.uc.AuthenticateAPIKey.Execute(ctx, strings.Clone(token))
 	if err != nil {
 		return application.Principal{}, err
 	}
@@ -56,8 +57,11 @@ func (a *Admin) guard(r *adminRoute) fiber.Handler {
 		c.Locals(principalKey, p)
 		if !r.Permission.Allows(p.Role) {
 			actor := actorOf(c, p)
+			// Fail closed: a refusal nobody can see later is not answered
+			// as one (the error, 503 when the audit log cannot be written,
+			// is logged at the edge).
 			if err := a.uc.AccessDenied.Execute(c.UserContext(), actor, string(p.Role), r.Method, r.Path, string(r.Permission)); err != nil {
-				a.log.ErrorContext(c.UserContext(), "audit access denied", slog.String("error", err.Error()))
+				return err
 			}
 			return domain.Forbidden("your role (" + string(p.Role) + ") may not do this; it needs " + string(r.Permission))
 		}
@@ -76,7 +80,7 @@ func principal(c *fiber.Ctx) application.Principal {
 func actorOf(c *fiber.Ctx, p application.Principal) audit.Actor {
 	a := p.Actor
 	a.ClientIP = clientIP(c)
-	a.UserAgent = strings.Clone(c.Get(fiber.HeaderUserAgent))
+	a.UserAgent = userAgent(c)
 	return a
 }
 

@@ -40,6 +40,7 @@ type adminEnv struct {
 	tokens map[user.Role]string
 	// clientIP is this env's client address (X-Forwarded-For).
 	clientIP string
+	socket   string // address of a real listener on app, once callSocket opened it
 }
 
 const testPassword = "correct horse battery staple"

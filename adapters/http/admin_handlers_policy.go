@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"log/slog"
 	"sort"
 	"strings"
 	"time"
@@ -364,7 +363,9 @@ func (a *Admin) createAPIKey(c *fiber.Ctx) error {
 		p := principal(c)
 		who := actorOf(c, p)
 		k, secret, err := a.uc.CreateAPIKey.Execute(c.UserContext(), who, p.Role, groupID, in.Name, in.Scopes, in.ExpiresAt)
-		a.auditKeyRefusal(c, who, err, "grant_scope:"+strings.Join(in.Scopes, ","))
+		if aerr := a.auditKeyRefusal(c, who, err, "grant_scope:"+strings.Join(in.Scopes, ",")); aerr != nil {
+			return aerr
+		}
 		if err != nil {
 			return err
 		}
@@ -380,21 +381,23 @@ func (a *Admin) revokeAPIKey(c *fiber.Ctx) error {
 		p := principal(c)
 		who := actorOf(c, p)
 		err := a.uc.RevokeAPIKey.Execute(c.UserContext(), who, p.Role, id)
-		a.auditKeyRefusal(c, who, err, "revoke_key:"+id.String())
+		if aerr := a.auditKeyRefusal(c, who, err, "revoke_key:"+id.String()); aerr != nil {
+			return aerr
+		}
 		return noContent(c, err)
 	})
 }
 
 // auditKeyRefusal audits a key use case's refusal for lack of role (err
-// forbidden) like the route guard's refusals; permission names what was asked.
-func (a *Admin) auditKeyRefusal(c *fiber.Ctx, who audit.Actor, err error, permission string) {
+// forbidden) like the route guard's refusals, and fails closed like it: a
+// refusal whose row cannot be written answers that error. permission names
+// what was asked.
+func (a *Admin) auditKeyRefusal(c *fiber.Ctx, who audit.Actor, err error, permission string) error {
 	if domain.CodeOf(err) != domain.CodeForbidden {
-		return
+		return nil
 	}
-	if aerr := a.uc.AccessDenied.Execute(c.UserContext(), who, string(principal(c).Role),
-		c.Method(), c.Route().Path, permission); aerr != nil {
-		a.log.ErrorContext(c.UserContext(), "audit access denied", slog.String("error", aerr.Error()))
-	}
+	return a.uc.AccessDenied.Execute(c.UserContext(), who, string(principal(c).Role),
+		c.Method(), c.Route().Path, permission)
 }
 
 // ---- webhooks

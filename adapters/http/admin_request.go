@@ -8,11 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
 )
 
 // MaxAdminBodyBytes bounds admin request bodies: the largest real one (a
@@ -163,15 +166,37 @@ func pathID(c *fiber.Ctx, name string) (domain.ID, error) {
 	return id, nil
 }
 
-// checkQueryNames refuses query parameters a route does not know, so a typo
-// in a filter is an error instead of an unfiltered answer.
-func checkQueryNames(c *fiber.Ctx, r *adminRoute) error {
+// checkQuery is the one check of every query parameter before a handler
+// reads any: a name the route does not know (a typo in a filter must not
+// answer unfiltered), a name given twice (which of the two would count is
+// a guess), and a value that is not valid UTF-8 or holds a control
+// character (no filter means that; PostgreSQL refuses NUL) are each
+// refused with a 400 naming the parameter.
+func checkQuery(c *fiber.Ctx, r *adminRoute) error {
 	var fe domain.FieldErrors
-	c.Context().QueryArgs().VisitAll(func(k, _ []byte) {
+	seen := map[string]int{}
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) {
 		name := string(k)
-		if !r.acceptsQuery(name) {
-			fe.Add(name, "unknown query parameter")
+		seen[name]++
+		switch {
+		case seen[name] > 2: // named once already
+		case !isCleanText(k) || !r.acceptsQuery(name):
+			if seen[name] == 1 {
+				fe.Add(audit.CleanText(name, 64), "unknown query parameter")
+			}
+		case seen[name] == 2:
+			fe.Add(name, "must be given at most once")
+		case !isCleanText(v):
+			fe.Add(name, "must be valid UTF-8 without control characters")
 		}
 	})
 	return fe.Err("invalid query parameters")
+}
+
+// isCleanText reports valid UTF-8 without control characters.
+func isCleanText(b []byte) bool {
+	if !utf8.Valid(b) {
+		return false
+	}
+	return !bytes.ContainsFunc(b, unicode.IsControl)
 }

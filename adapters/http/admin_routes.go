@@ -130,7 +130,7 @@ func (a *Admin) Register(app *fiber.App) {
 	for i := range a.routes {
 		r := &a.routes[i]
 		app.Add(r.Method, fiberPath(r.Path), a.guard(r), func(c *fiber.Ctx) error {
-			if err := checkQueryNames(c, r); err != nil {
+			if err := checkQuery(c, r); err != nil {
 				return err
 			}
 			return r.handle(c)

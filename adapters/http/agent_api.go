@@ -95,7 +95,7 @@ func boundedAgentContext(c *fiber.Ctx) (context.Context, context.CancelFunc) {
 type requestOrigin struct{ c *fiber.Ctx }
 
 func (r requestOrigin) Origin() application.Origin {
-	return application.Origin{ClientIP: clientIP(r.c), UserAgent: strings.Clone(r.c.Get(fiber.HeaderUserAgent))}
+	return application.Origin{ClientIP: clientIP(r.c), UserAgent: userAgent(r.c)}
 }
 
 // bearer is the token of "Authorization: Bearer <token>", or "".

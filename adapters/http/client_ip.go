@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/extguard/extguard/domain/audit"
 )
 
 // trustedProxies are the proxies (EXTGUARD_TRUSTED_PROXIES) whose
@@ -77,4 +80,14 @@ func peerAddr(c *fiber.Ctx) netip.Addr {
 		}
 	}
 	return netip.IPv4Unspecified()
+}
+
+// userAgent is the request's User-Agent as audit rows and sessions record
+// it: cut to audit.MaxUserAgentLength, valid UTF-8 without control
+// characters, and copied (fiber reuses its buffers after the handler). A
+// client's NUL or CR/LF can then neither fail an audit insert nor forge a
+// log line. Together with clientIP, which yields only parsed addresses, no
+// header text reaches a use case unchecked.
+func userAgent(c *fiber.Ctx) string {
+	return strings.Clone(audit.CleanText(c.Get(fiber.HeaderUserAgent), audit.MaxUserAgentLength))
 }

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"time"
 
@@ -62,7 +63,24 @@ FROM ev JOIN webhooks w ON w.deleted_at IS NULL AND w.is_enabled
 		row.ID, row.EventType, row.ActorType, nullUUID(row.ActorID), nullUUID(row.GroupID), row.TargetType,
 		nullUUID(row.TargetID), jsonb(e.DetailsJSON()), row.ClientIP, row.UserAgent, row.CreatedAt, traceParent(ctx),
 	).Exec(ctx)
-	return translate(err, "audit event")
+	return auditWriteError(translate(err, "audit event"))
+}
+
+// errAuditUnwritable is what a caller hears when its audit row could not be
+// written: audit is fail-closed, so the request did nothing and may be
+// retried. The cause stays in the error for the log, never in the answer.
+var errAuditUnwritable = domain.Unavailable("the audit log cannot be written right now; nothing was done, try again")
+
+// auditWriteError classifies a failed audit insert. Whatever the database
+// said (a refused value, a trigger, a full disk), the change it would have
+// recorded must not go through, and the caller is not at fault: 503. Errors
+// that already have a class (and a client hanging up) keep theirs.
+func auditWriteError(err error) error {
+	if err == nil || domain.CodeOf(err) != domain.CodeInternal ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return errors.Join(errAuditUnwritable, err)
 }
 
 func auditRowFrom(e audit.Event) auditRow {

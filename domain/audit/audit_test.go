@@ -46,3 +46,34 @@ func TestEventTypes(t *testing.T) {
 		t.Fatal("unknown type accepted")
 	}
 }
+
+// TestClientTextIsStorable: a user agent and details quoting client input
+// come out valid UTF-8 without NUL (PostgreSQL refuses both) and, for the
+// user agent, without any control character.
+func TestClientTextIsStorable(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"curl/8", "curl/8"},
+		{"a\x00b", "a\uFFFDb"},
+		{"a\r\nX-Injected: 1", "a\uFFFD\uFFFDX-Injected: 1"},
+		{"bad\xff\xfeutf8", "bad\uFFFD\uFFFDutf8"},
+		{"tab\there\x7f", "tab\uFFFDhere\uFFFD"},
+	} {
+		if got := CleanText(c.in, 100); got != c.want {
+			t.Errorf("CleanText(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if got := CleanText("éé", 3); got != "é" { // a cut never splits a character
+		t.Errorf("cut to %q", got)
+	}
+	e, err := NewEvent(EventParams{Type: UserLoginFailed, Actor: Actor{Type: ActorUser, UserAgent: "x\x00\xff"},
+		Details: map[string]any{"email": "a\x00@example.com", "nested": map[string]any{"k\x00": []any{"v\x00", 1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ua := e.Actor().UserAgent; ua != "x\uFFFD\uFFFD" {
+		t.Errorf("user agent %q", ua)
+	}
+	if got, want := string(e.DetailsJSON()), `{"email":"a`+"\uFFFD"+`@example.com","nested":{"k`+"\uFFFD"+`":["v`+"\uFFFD"+`",1]}}`; got != want {
+		t.Errorf("details %s, want %s", got, want)
+	}
+}

@@ -3,11 +3,13 @@
 package audit
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/netip"
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/extguard/extguard/domain"
@@ -177,8 +179,10 @@ func NewEvent(p EventParams) (Event, error) {
 		fe.Add("target_type", "must be at most 64 characters")
 	}
 	e.details = copyDetails(p.Details)
-	if _, err := json.Marshal(e.details); err != nil {
+	if b, err := json.Marshal(e.details); err != nil {
 		fe.Add("details", "must be encodable as JSON")
+	} else if bytes.Contains(b, []byte(`\u0000`)) {
+		e.details = withoutNUL(b)
 	}
 	if err := fe.Err("invalid audit event"); err != nil {
 		return Event{}, err
@@ -206,19 +210,56 @@ func checkActor(fe *domain.FieldErrors, a *Actor) {
 			a.ClientIP = addr.Unmap().WithZone("").String()
 		}
 	}
-	a.UserAgent = truncate(a.UserAgent, MaxUserAgentLength)
+	a.UserAgent = CleanText(a.UserAgent, MaxUserAgentLength)
 }
 
-func truncate(s string, max int) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	if len(s) <= max {
-		return s
+// CleanText is client-sent text (a header) made safe to store and show: cut
+// to at most max bytes at a character boundary, with invalid UTF-8 and
+// control characters (Unicode Cc) each replaced by U+FFFD. PostgreSQL text
+// refuses NUL and invalid UTF-8, and CR/LF would forge lines wherever the
+// text is printed, so an audit row must never carry them.
+func CleanText(s string, max int) string {
+	if len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
 	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return utf8.RuneError
+		}
+		return r
+	}, s)
+}
+
+// withoutNUL decodes encoded details with every NUL in their text replaced
+// by U+FFFD: jsonb refuses \u0000, and details quote client input (a failed
+// login's email) whose row must still be written.
+func withoutNUL(encoded []byte) map[string]any {
+	var v any
+	_ = json.Unmarshal(encoded, &v)
+	out, _ := replaceNUL(v).(map[string]any)
+	return out
+}
+
+func replaceNUL(v any) any {
+	switch v := v.(type) {
+	case string:
+		return strings.ReplaceAll(v, "\x00", "\uFFFD")
+	case []any:
+		for i := range v {
+			v[i] = replaceNUL(v[i])
+		}
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[replaceNUL(k).(string)] = replaceNUL(x)
+		}
+		return out
 	}
-	return s[:cut]
+	return v
 }
 
 func copyDetails(in map[string]any) map[string]any {
