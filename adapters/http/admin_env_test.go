@@ -48,7 +48,12 @@ var adminEnvSeq int
 
 func newAdminEnv(t testing.TB) *adminEnv {
 	t.Helper()
-	db := testDB(t)
+	return newAdminEnvOn(t, testDB(t))
+}
+
+// newAdminEnvOn is newAdminEnv on db (e.g. one whose server goes away).
+func newAdminEnvOn(t testing.TB, db *bun.DB) *adminEnv {
+	t.Helper()
 	rdb := goredis.NewClient(redistest.Options(t))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
