@@ -16,8 +16,11 @@ type APIKeyRepository interface {
 	Create(ctx context.Context, k apikey.Key) error
 	// Get reads one key. Errors: not_found.
 	Get(ctx context.Context, id domain.ID) (apikey.Key, error)
-	// ListByGroup lists a group's keys, newest first, revoked ones included.
+	// ListByGroup reads all of a group's keys (to revoke them with it).
 	ListByGroup(ctx context.Context, groupID domain.ID) ([]apikey.Key, error)
+	// List pages a group's keys, newest first, revoked ones included.
+	// Errors: invalid (cursor).
+	List(ctx context.Context, groupID domain.ID, page PageRequest) (Page[apikey.Key], error)
 	// SaveRevocation stores k's revoked_at. Errors: not_found.
 	SaveRevocation(ctx context.Context, k apikey.Key) error
 }

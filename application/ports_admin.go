@@ -278,7 +278,8 @@ type InstallationReader interface {
 }
 
 // InstallationFilter selects installations by exact ids or by publisher;
-// exactly one of them is set by the use case.
+// exactly one of them is set by the use case (ExtensionIDs non-nil and empty
+// selects nothing).
 type InstallationFilter struct {
 	ExtensionIDs []string
 	Publisher    string

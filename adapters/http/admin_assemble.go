@@ -94,7 +94,7 @@ func NewAdminUseCases(d AdminDeps) (AdminUseCases, error) {
 		ListBlocklist:        application.ListBlocklist{Blocklist: d.Blocklist},
 
 		CreateAPIKey: application.CreateAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock},
-		ListAPIKeys:  application.ListAPIKeys{Keys: d.APIKeys},
+		ListAPIKeys:  application.ListAPIKeys{Groups: d.Groups, Keys: d.APIKeys},
 		RevokeAPIKey: application.RevokeAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock, Invalidator: d.APIKeyInvalidator},
 
 		ListAgents:        application.ListAgents{Fleet: d.Fleet},

@@ -101,6 +101,13 @@ func (r *APIKeyRepository) ListByGroup(ctx context.Context, groupID domain.ID) (
 	return out, nil
 }
 
+// List pages a group's keys newest first, keyed by (created_at, id).
+func (r *APIKeyRepository) List(ctx context.Context, groupID domain.ID, page application.PageRequest) (application.Page[apikey.Key], error) {
+	q := conn(ctx, r.db).NewSelect().Model((*apiKeyRow)(nil)).Where("group_id = ?", uid(groupID))
+	return listNewestFirst(ctx, q, "created_at", "id", page, func(r *apiKeyRow) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
+		infallible((*apiKeyRow).toDomain))
+}
+
 // SaveRevocation stores revoked_at; the first revocation time is kept.
 func (r *APIKeyRepository) SaveRevocation(ctx context.Context, k apikey.Key) error {
 	res, err := conn(ctx, r.db).NewRaw(`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`,
