@@ -13,7 +13,7 @@ import (
 type UpdateWebhook struct {
 	Tx    Transactor
 	Hooks WebhookRepository
-	Guard WebhookURLGuard
+	Guard TargetGuard
 	Audit AuditLog
 	Clock Clock
 }
@@ -42,7 +42,7 @@ func (uc UpdateWebhook) Execute(ctx context.Context, actor audit.Actor, id domai
 			return err
 		}
 		if in.URL != nil {
-			if err := uc.Guard.Check(next.URL()); err != nil {
+			if err := uc.Guard.Check("url", next.URL()); err != nil {
 				return err
 			}
 		}
