@@ -7,15 +7,19 @@ import (
 	"github.com/extguard/extguard/domain/apikey"
 )
 
-// ListAPIKeys lists a group's keys, newest first, revoked ones included
+// ListAPIKeys pages a group's keys, newest first, revoked ones included
 // (they say who could have acted when). Secrets are never available.
 type ListAPIKeys struct {
-	Keys APIKeyRepository
+	Groups GroupRepository
+	Keys   APIKeyRepository
 }
 
-// Execute returns the keys. Errors: unavailable when the database is down.
-func (uc ListAPIKeys) Execute(ctx context.Context, groupID domain.ID) (_ []apikey.Key, err error) {
+// Execute answers one page. Errors: not_found (group), invalid (cursor).
+func (uc ListAPIKeys) Execute(ctx context.Context, groupID domain.ID, page PageRequest) (_ Page[apikey.Key], err error) {
 	ctx, obs := observe(ctx, "ListAPIKeys")
 	defer obs.end(&err)
-	return uc.Keys.ListByGroup(ctx, groupID)
+	if _, err := uc.Groups.Get(ctx, groupID); err != nil {
+		return Page[apikey.Key]{}, err
+	}
+	return uc.Keys.List(ctx, groupID, page)
 }

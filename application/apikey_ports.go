@@ -16,12 +16,15 @@ type APIKeyRepository interface {
 	Create(ctx context.Context, k apikey.Key) error
 	// Get reads one key. Errors: not_found.
 	Get(ctx context.Context, id domain.ID) (apikey.Key, error)
-	// ListByGroup lists a group's keys, newest first, revoked ones included.
+	// ListByGroup reads all of a group's keys (to revoke them with it).
 	ListByGroup(ctx context.Context, groupID domain.ID) ([]apikey.Key, error)
 	// Update changes the locked key (the Update contract atop ports_admin.go) and
 	// stores its revoked_at, the only column that changes after creation.
 	// Errors: not_found.
 	Update(ctx context.Context, id domain.ID, change func(current apikey.Key) (apikey.Key, error)) (apikey.Key, error)
+	// List pages a group's keys, newest first, revoked ones included.
+	// Errors: invalid (cursor).
+	List(ctx context.Context, groupID domain.ID, page PageRequest) (Page[apikey.Key], error)
 }
 
 // APIKeyLookup finds the key whose secret has the digest. The adapter

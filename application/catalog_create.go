@@ -11,6 +11,7 @@ import (
 type CreateCatalogEntry struct {
 	Tx          Transactor
 	Catalog     CatalogRepository
+	Guard       TargetGuard
 	Audit       AuditLog
 	Clock       Clock
 	Invalidator PolicyInvalidator
@@ -28,14 +29,17 @@ type NewCatalogEntryInput struct {
 	BlockReason    string
 }
 
-// Execute creates the entry. Errors: invalid (every bad field), conflict
-// (extension id already in the catalog).
+// Execute creates the entry. Errors: invalid (every bad field, a private
+// marketplace_url), conflict (extension id already in the catalog).
 func (uc CreateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, in NewCatalogEntryInput) (_ extension.Entry, err error) {
 	ctx, obs := observe(ctx, "CreateCatalogEntry")
 	defer obs.end(&err)
 	e, err := extension.NewEntry(extension.EntryParams{ExtensionID: in.ExtensionID, Name: in.Name, Publisher: in.Publisher,
 		PinnedVersion: in.PinnedVersion, SHA256: in.SHA256, MarketplaceURL: in.MarketplaceURL, IsBlocked: in.IsBlocked,
 		BlockReason: in.BlockReason, CreatedAt: uc.Clock.Now()})
+	if err == nil {
+		err = checkMarketplaceURL(uc.Guard, e)
+	}
 	if err != nil {
 		return extension.Entry{}, err
 	}
@@ -55,4 +59,13 @@ func (uc CreateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, in 
 func entryDetails(e extension.Entry) map[string]any {
 	return map[string]any{"extension_id": e.ExtensionID().String(), "name": e.Name(), "pinned_version": e.PinnedVersion(),
 		"sha256_checksum": e.SHA256(), "marketplace_url": e.MarketplaceURL(), "is_blocked": e.IsBlocked(), "block_reason": e.BlockReason()}
+}
+
+// checkMarketplaceURL refuses a download target in the private network: the
+// revalidation worker fetches it.
+func checkMarketplaceURL(g TargetGuard, e extension.Entry) error {
+	if e.MarketplaceURL() == "" {
+		return nil
+	}
+	return g.Check("marketplace_url", e.MarketplaceURL())
 }

@@ -13,6 +13,7 @@ import (
 type UpdateCatalogEntry struct {
 	Tx          Transactor
 	Catalog     CatalogRepository
+	Guard       TargetGuard
 	Audit       AuditLog
 	Clock       Clock
 	Invalidator PolicyInvalidator
@@ -29,7 +30,8 @@ type CatalogEntryChanges struct {
 	BlockReason    *string
 }
 
-// Execute applies the changes. Errors: not_found, invalid, conflict.
+// Execute applies the changes. Errors: not_found, invalid (a private
+// marketplace_url too), conflict.
 func (uc UpdateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, id domain.ID, in CatalogEntryChanges) (_ extension.Entry, err error) {
 	ctx, obs := observe(ctx, "UpdateCatalogEntry")
 	defer obs.end(&err)
@@ -38,9 +40,13 @@ func (uc UpdateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, id 
 		// Patched on the locked row: a block revalidation committed meanwhile stays.
 		next, err = uc.Catalog.Update(ctx, id, func(current extension.Entry) (extension.Entry, error) {
 			before = current
-			return current.WithChanges(extension.EntryPatch{ExtensionID: in.ExtensionID, Name: in.Name,
+			changed, err := current.WithChanges(extension.EntryPatch{ExtensionID: in.ExtensionID, Name: in.Name,
 				PinnedVersion: in.PinnedVersion, SHA256: in.SHA256, MarketplaceURL: in.MarketplaceURL,
 				IsBlocked: in.IsBlocked, BlockReason: in.BlockReason, At: uc.Clock.Now()})
+			if err == nil && in.MarketplaceURL != nil {
+				err = checkMarketplaceURL(uc.Guard, changed)
+			}
+			return changed, err
 		})
 		if err != nil {
 			return err

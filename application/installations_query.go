@@ -38,13 +38,13 @@ func (uc FindInstallations) Execute(ctx context.Context, q InstallationQuery, pa
 		if err != nil {
 			return Page[Installation]{}, err
 		}
+		// Non-nil even when nothing matches: the repository still checks the
+		// cursor, so a garbage one is refused whatever the pattern.
+		f.ExtensionIDs = []string{}
 		for _, id := range all {
 			if pattern.Matches(extension.ExtensionID(id)) {
 				f.ExtensionIDs = append(f.ExtensionIDs, id)
 			}
-		}
-		if len(f.ExtensionIDs) == 0 {
-			return Page[Installation]{Items: []Installation{}}, nil
 		}
 	}
 	return uc.Installations.Find(ctx, f, page)

@@ -184,12 +184,14 @@ type WebhookFilter struct {
 	IsEnabled *bool
 }
 
-// WebhookURLGuard refuses webhook targets that point into the private
-// network (literal loopback, private, link-local or metadata addresses)
-// unless the operator allows them. Resolved names are checked again at dial
-// time by the delivery client. Errors: invalid (field "url").
-type WebhookURLGuard interface {
-	Check(rawURL string) error
+// TargetGuard refuses a URL extguard will connect to (a webhook's url, a
+// catalog entry's marketplace_url) when it names a literal loopback,
+// private, link-local or metadata address and the operator does not allow
+// private targets. Host names are resolved and checked again at dial time,
+// since DNS can change between the write and the connection. Errors:
+// invalid naming field.
+type TargetGuard interface {
+	Check(field, rawURL string) error
 }
 
 // WebhookSecrets generates endpoint signing secrets (whsec_…).
@@ -286,7 +288,8 @@ type InstallationReader interface {
 }
 
 // InstallationFilter selects installations by exact ids or by publisher;
-// exactly one of them is set by the use case.
+// exactly one of them is set by the use case (ExtensionIDs non-nil and empty
+// selects nothing).
 type InstallationFilter struct {
 	ExtensionIDs []string
 	Publisher    string

@@ -203,14 +203,7 @@ type WebhookSender interface {
 type DeliveryLog interface {
 	// WebhookExists: Errors not_found for an unknown or deleted webhook.
 	WebhookExists(ctx context.Context, webhookID domain.ID) error
-	// ListDeliveries returns up to limit deliveries of the webhook, newest
-	// first, strictly after the cursor position when after is non-nil, each
-	// with every attempt in order.
-	ListDeliveries(ctx context.Context, webhookID domain.ID, limit int, after *DeliveryCursor) ([]DeliveryView, error)
-}
-
-// DeliveryCursor is a keyset position in a deliveries list.
-type DeliveryCursor struct {
-	CreatedAt time.Time
-	ID        domain.ID
+	// ListDeliveries pages the webhook's deliveries, newest first, each with
+	// every attempt in order. Errors: invalid (cursor).
+	ListDeliveries(ctx context.Context, webhookID domain.ID, page PageRequest) (Page[DeliveryView], error)
 }

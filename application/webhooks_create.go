@@ -14,7 +14,7 @@ import (
 type CreateWebhook struct {
 	Tx      Transactor
 	Hooks   WebhookRepository
-	Guard   WebhookURLGuard
+	Guard   TargetGuard
 	Secrets WebhookSecrets
 	Audit   AuditLog
 	Clock   Clock
@@ -40,7 +40,7 @@ func (uc CreateWebhook) Execute(ctx context.Context, actor audit.Actor, in NewWe
 		EventTypes: in.EventTypes, CreatedBy: userID(actor), CreatedAt: uc.Clock.Now()})
 	fe.Include("", err)
 	if err == nil {
-		fe.Include("", uc.Guard.Check(e.URL()))
+		fe.Include("", uc.Guard.Check("url", e.URL()))
 	}
 	if err := fe.Err("invalid webhook"); err != nil {
 		return webhook.Endpoint{}, err

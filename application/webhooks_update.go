@@ -13,7 +13,7 @@ import (
 type UpdateWebhook struct {
 	Tx    Transactor
 	Hooks WebhookRepository
-	Guard WebhookURLGuard
+	Guard TargetGuard
 	Audit AuditLog
 	Clock Clock
 }
@@ -52,7 +52,7 @@ func (uc UpdateWebhook) apply(e webhook.Endpoint, in WebhookChanges) (webhook.En
 	next, err := e.WithChanges(webhook.EndpointPatch{URL: in.URL, Description: in.Description,
 		EventTypes: in.EventTypes, IsEnabled: in.IsEnabled, At: uc.Clock.Now()})
 	if err == nil && in.URL != nil {
-		err = uc.Guard.Check(next.URL())
+		err = uc.Guard.Check("url", next.URL())
 	}
 	return next, err
 }

@@ -58,11 +58,11 @@ func TestWebhookDeliveredSignedAfterFailuresWithTheSameIDOnEveryAttempt(t *testi
 	}
 
 	// Every attempt is listed, as the admin API shows them.
-	items, _, err := application.ListWebhookDeliveries{Log: deliveriesOf(h)}.Execute(context.Background(), w, 10, "")
-	if err != nil || len(items) != 1 {
-		t.Fatalf("%v %v", items, err)
+	listed, err := application.ListWebhookDeliveries{Log: deliveriesOf(h)}.Execute(context.Background(), w, application.PageRequest{Limit: 10})
+	if err != nil || len(listed.Items) != 1 {
+		t.Fatalf("%v %v", listed.Items, err)
 	}
-	d := items[0]
+	d := listed.Items[0]
 	if d.Status != application.DeliveryDelivered || d.Attempts != 3 || len(d.AttemptLog) != 3 ||
 		d.AttemptLog[0].StatusCode != 503 || d.AttemptLog[1].StatusCode != 500 || d.AttemptLog[2].StatusCode != 204 {
 		t.Errorf("delivery %+v", d)

@@ -24,7 +24,7 @@ type AdminDeps struct {
 	Assignments application.AssignmentRepository
 	Blocklist   application.BlocklistRepository
 	Webhooks    application.WebhookRepository
-	URLGuard    application.WebhookURLGuard
+	URLGuard    application.TargetGuard
 	Secrets     application.WebhookSecrets
 
 	Agents        application.AgentRepository
@@ -75,8 +75,8 @@ func NewAdminUseCases(d AdminDeps) (AdminUseCases, error) {
 		GetGroup:   application.GetGroup{Groups: d.Groups},
 		ListGroups: application.ListGroups{Groups: d.Groups},
 
-		CreateCatalogEntry:  application.CreateCatalogEntry{Tx: tx, Catalog: d.Catalog, Audit: log, Clock: clock, Invalidator: inv},
-		UpdateCatalogEntry:  application.UpdateCatalogEntry{Tx: tx, Catalog: d.Catalog, Audit: log, Clock: clock, Invalidator: inv},
+		CreateCatalogEntry:  application.CreateCatalogEntry{Tx: tx, Catalog: d.Catalog, Guard: d.URLGuard, Audit: log, Clock: clock, Invalidator: inv},
+		UpdateCatalogEntry:  application.UpdateCatalogEntry{Tx: tx, Catalog: d.Catalog, Guard: d.URLGuard, Audit: log, Clock: clock, Invalidator: inv},
 		DeleteCatalogEntry:  application.DeleteCatalogEntry{Tx: tx, Catalog: d.Catalog, Audit: log, Clock: clock, Invalidator: inv},
 		GetCatalogEntry:     application.GetCatalogEntry{Catalog: d.Catalog},
 		ListCatalog:         application.ListCatalog{Catalog: d.Catalog},
@@ -94,7 +94,7 @@ func NewAdminUseCases(d AdminDeps) (AdminUseCases, error) {
 		ListBlocklist:        application.ListBlocklist{Blocklist: d.Blocklist},
 
 		CreateAPIKey: application.CreateAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock},
-		ListAPIKeys:  application.ListAPIKeys{Keys: d.APIKeys},
+		ListAPIKeys:  application.ListAPIKeys{Groups: d.Groups, Keys: d.APIKeys},
 		RevokeAPIKey: application.RevokeAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock, Invalidator: d.APIKeyInvalidator},
 
 		ListAgents:        application.ListAgents{Fleet: d.Fleet},

@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 
 	httpapi "github.com/extguard/extguard/adapters/http"
+	"github.com/extguard/extguard/adapters/outbound"
 	"github.com/extguard/extguard/adapters/password"
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/redis"
@@ -49,7 +50,12 @@ var adminEnvSeq int
 
 func newAdminEnv(t testing.TB) *adminEnv {
 	t.Helper()
-	db := testDB(t)
+	return newAdminEnvOn(t, testDB(t))
+}
+
+// newAdminEnvOn is newAdminEnv on db (e.g. one whose server goes away).
+func newAdminEnvOn(t testing.TB, db *bun.DB) *adminEnv {
+	t.Helper()
 	rdb := goredis.NewClient(redistest.Options(t))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
@@ -65,7 +71,7 @@ func newAdminEnv(t testing.TB) *adminEnv {
 		Users: postgres.NewUserRepository(db), Sessions: postgres.NewSessionRepository(db), Limiter: limiter, SessionTTL: time.Hour,
 		Groups: postgres.NewGroupRepository(db), Catalog: postgres.NewCatalogRepository(db),
 		Assignments: postgres.NewAssignmentRepository(db), Blocklist: postgres.NewBlocklistRepository(db),
-		Webhooks: postgres.NewWebhookRepository(db), URLGuard: webhook.URLGuard{}, Secrets: webhook.Secrets{},
+		Webhooks: postgres.NewWebhookRepository(db), URLGuard: outbound.TargetGuard{}, Secrets: webhook.Secrets{},
 		Agents: agentRepo, Fleet: postgres.NewFleetReader(db), Installations: postgres.NewInstallationReader(db),
 		Compliance: postgres.NewComplianceReader(db), AuditReader: postgres.NewAuditReader(db),
 		PolicyInputs: postgres.NewPolicyInputs(db), Policies: redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus),

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"encoding/json"
-	"sort"
 	"strings"
 	"time"
 
@@ -307,8 +306,6 @@ type apiKeyCreateRequest struct {
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
-// listAPIKeys pages a group's keys. The use case answers them all (a group
-// has a handful), so the keyset runs here, over (created_at desc, id).
 func (a *Admin) listAPIKeys(c *fiber.Ctx) error {
 	return withID(c, "id", func(groupID domain.ID) error {
 		q := query{c: c}
@@ -316,42 +313,11 @@ func (a *Admin) listAPIKeys(c *fiber.Ctx) error {
 		if err := q.err(); err != nil {
 			return err
 		}
-		if _, err := a.uc.GetGroup.Execute(c.UserContext(), groupID); err != nil {
-			return err
-		}
-		keys, err := a.uc.ListAPIKeys.Execute(c.UserContext(), groupID)
-		if err != nil {
-			return err
-		}
-		return c.JSON(pageOf(pageKeys(keys, page), apiKeyDocOf))
+		p, err := a.uc.ListAPIKeys.Execute(c.UserContext(), groupID, page)
+		return respond(c, fiber.StatusOK, p, err, func(p application.Page[apikey.Key]) pageDoc[apiKeyDoc] {
+			return pageOf(p, apiKeyDocOf)
+		})
 	})
-}
-
-func pageKeys(keys []apikey.Key, page application.PageRequest) application.Page[apikey.Key] {
-	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
-	start := 0
-	if page.Cursor != "" {
-		start = len(keys)
-		for i, k := range keys {
-			if k.ID().String() == page.Cursor {
-				start = i + 1
-				break
-			}
-		}
-	}
-	out := application.Page[apikey.Key]{Items: keys[start:]}
-	if len(out.Items) > page.Limit {
-		out.Items = out.Items[:page.Limit]
-		out.NextCursor = out.Items[len(out.Items)-1].ID().String()
-	}
-	return out
-}
-
-func keyLess(a, b apikey.Key) bool {
-	if !a.CreatedAt().Equal(b.CreatedAt()) {
-		return a.CreatedAt().After(b.CreatedAt())
-	}
-	return a.ID().String() < b.ID().String()
 }
 
 func (a *Admin) createAPIKey(c *fiber.Ctx) error {
@@ -482,14 +448,10 @@ func (a *Admin) listDeliveries(c *fiber.Ctx) error {
 		if err := q.err(); err != nil {
 			return err
 		}
-		if _, err := a.uc.GetWebhook.Execute(c.UserContext(), id); err != nil {
-			return err
-		}
-		items, next, err := a.uc.ListWebhookDeliveries.Execute(c.UserContext(), id, page.Limit, page.Cursor)
-		if err != nil {
-			return err
-		}
-		return c.JSON(pageOf(application.Page[application.DeliveryView]{Items: items, NextCursor: next}, deliveryDocOf))
+		p, err := a.uc.ListWebhookDeliveries.Execute(c.UserContext(), id, page)
+		return respond(c, fiber.StatusOK, p, err, func(p application.Page[application.DeliveryView]) pageDoc[deliveryDoc] {
+			return pageOf(p, deliveryDocOf)
+		})
 	})
 }
 

@@ -54,7 +54,8 @@ func testDB(t testing.TB) *bun.DB {
 }
 
 type envOptions struct {
-	redisAddr string // overrides the test Redis (e.g. a closed port or a proxy)
+	redisAddr string  // overrides the test Redis (e.g. a closed port or a proxy)
+	db        *bun.DB // overrides the test database (e.g. one whose server goes away)
 	limits    *application.AgentRateLimits
 	batch     *application.ReportBatchConfig
 	store     func(application.ReportStore) application.ReportStore
@@ -76,7 +77,10 @@ type agentEnv struct {
 
 func newAgentEnv(t testing.TB, o envOptions) *agentEnv {
 	t.Helper()
-	db := testDB(t)
+	db := o.db
+	if db == nil {
+		db = testDB(t)
+	}
 	opts := redistest.Options(t)
 	if o.redisAddr != "" {
 		opts.Addr = o.redisAddr

@@ -21,6 +21,11 @@ type Problem struct {
 	Errors   []domain.FieldError `json:"errors,omitempty"`
 }
 
+// unavailableRetryAfter is the Retry-After (seconds) of every 503: an outage
+// of the database or a dependency is usually over within a few seconds (a
+// restart, a failover), and clients that wait spare it a reconnect storm.
+const unavailableRetryAfter = "5"
+
 // statusClientClosed is nginx's 499: the client went away before the answer.
 const statusClientClosed = 499
 
@@ -92,6 +97,9 @@ func WriteProblem(c *fiber.Ctx, p Problem) error {
 	if p.Status == fiber.StatusUnauthorized {
 		// RFC 9110 11.6.1: a 401 names the scheme to retry with.
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="extguard"`)
+	}
+	if p.Status == fiber.StatusServiceUnavailable && len(c.Response().Header.Peek(fiber.HeaderRetryAfter)) == 0 {
+		c.Set(fiber.HeaderRetryAfter, unavailableRetryAfter)
 	}
 	return c.Send(body)
 }

@@ -7,5 +7,6 @@
 // the connection is actually made to, after name resolution; checking the URL's
 // host beforehand would let DNS rebinding through. Proxies taken from the
 // environment are never used, because the guard would then check the proxy
-// instead of the target.
+// instead of the target. TargetGuard adds the write-time check of literal
+// addresses, so an admin learns at once that a target can never be reached.
 package outbound

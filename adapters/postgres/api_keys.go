@@ -101,6 +101,13 @@ func (r *APIKeyRepository) ListByGroup(ctx context.Context, groupID domain.ID) (
 	return out, nil
 }
 
+// List pages a group's keys newest first, keyed by (created_at, id).
+func (r *APIKeyRepository) List(ctx context.Context, groupID domain.ID, page application.PageRequest) (application.Page[apikey.Key], error) {
+	q := conn(ctx, r.db).NewSelect().Model((*apiKeyRow)(nil)).Where("group_id = ?", uid(groupID))
+	return listNewestFirst(ctx, q, "created_at", "id", page, func(r *apiKeyRow) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
+		infallible((*apiKeyRow).toDomain))
+}
+
 // Update changes the locked key with change (see updateByID).
 func (r *APIKeyRepository) Update(ctx context.Context, id domain.ID, change func(apikey.Key) (apikey.Key, error)) (apikey.Key, error) {
 	return updateByID(ctx, r.db, id, "API key", infallible((*apiKeyRow).toDomain), change, r.storeRevocation)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/postgres/pgtest"
+	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/apikey"
 )
@@ -91,5 +92,53 @@ func TestAPIKeysOfADeletedGroupAreNotFound(t *testing.T) {
 	}
 	if _, err := repo.FindByDigest(ctx, secret.Digest()); domain.CodeOf(err) != domain.CodeNotFound {
 		t.Fatalf("a deleted group's key must not authenticate: %v", err)
+	}
+}
+
+// TestAPIKeysPageNewestFirstOnTheDatabase: keys with equal creation times
+// are still paged without a repeat or a gap, and a cursor is checked.
+func TestAPIKeysPageNewestFirstOnTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	repo := postgres.NewAPIKeyRepository(pgtest.DB(t))
+	gid := newGroup(t, ctx)
+	base := time.Now().UTC().Truncate(time.Microsecond)
+	for i := range 5 {
+		secret, _ := apikey.GenerateSecret(rand.Reader)
+		k, err := apikey.NewKey(apikey.KeyParams{GroupID: gid, Secret: secret, Name: "k", Scopes: []string{"agent"},
+			CreatedAt: base.Add(time.Duration(i/2) * time.Second)}) // two pairs share a time
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := repo.Create(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var seen []apikey.Key
+	page := application.PageRequest{Limit: 2}
+	for range 4 {
+		got, err := repo.List(ctx, gid, page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, got.Items...)
+		if page.Cursor = got.NextCursor; page.Cursor == "" {
+			break
+		}
+	}
+	if len(seen) != 5 {
+		t.Fatalf("%d keys over all pages, want 5", len(seen))
+	}
+	ids := map[domain.ID]bool{}
+	for i, k := range seen {
+		ids[k.ID()] = true
+		if i > 0 && k.CreatedAt().After(seen[i-1].CreatedAt()) {
+			t.Errorf("key %d is newer than the one before it", i)
+		}
+	}
+	if len(ids) != 5 {
+		t.Errorf("a key was listed twice: %d distinct", len(ids))
+	}
+	if _, err := repo.List(ctx, gid, application.PageRequest{Limit: 2, Cursor: seen[0].ID().String()}); domain.CodeOf(err) != domain.CodeInvalid {
+		t.Errorf("a raw id as cursor: %v, want invalid", err)
 	}
 }

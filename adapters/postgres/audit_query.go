@@ -45,7 +45,7 @@ func (r *AuditReader) List(ctx context.Context, f application.AuditFilter, page 
 	if !f.Until.IsZero() {
 		q = q.Where("created_at < ?", f.Until)
 	}
-	return listNewestFirst(ctx, q, "created_at", page, func(r *auditRow) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
+	return listNewestFirst(ctx, q, "created_at", "id", page, func(r *auditRow) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
 		func(r *auditRow) (audit.Event, error) { return r.toDomain(), nil })
 }
 

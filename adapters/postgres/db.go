@@ -30,6 +30,9 @@ func DefaultPool() PoolConfig {
 	return PoolConfig{MaxOpenConns: 20, MaxIdleConns: 20, ConnMaxLifetime: 30 * time.Minute}
 }
 
+// defaultConnectTimeout applies when the URL sets no connect_timeout.
+const defaultConnectTimeout = 5 * time.Second
+
 // Open connects to PostgreSQL through pgx and returns a bun DB with tracing.
 // Query spans carry the statement template only, never argument values, so
 // key and password hashes cannot reach a trace.
@@ -38,7 +41,12 @@ func Open(ctx context.Context, dsn string, pool PoolConfig) (*bun.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
-	sqldb := stdlib.OpenDB(*cfg)
+	if cfg.ConnectTimeout == 0 {
+		// Without a bound, a server that drops packets holds each request
+		// for the kernel's TCP timeout (minutes) instead of answering 503.
+		cfg.ConnectTimeout = defaultConnectTimeout
+	}
+	sqldb := sql.OpenDB(outageConnector{stdlib.GetConnector(*cfg)})
 	sqldb.SetMaxOpenConns(pool.MaxOpenConns)
 	sqldb.SetMaxIdleConns(pool.MaxIdleConns)
 	sqldb.SetConnMaxLifetime(pool.ConnMaxLifetime)

@@ -199,23 +199,28 @@ type attemptRow struct {
 
 // ListDeliveries: see application.DeliveryLog. Two queries: the page by the
 // (webhook_id, created_at DESC) index, then the page's attempts.
-func (d *Deliveries) ListDeliveries(ctx context.Context, webhookID domain.ID, limit int, after *application.DeliveryCursor) ([]application.DeliveryView, error) {
+func (d *Deliveries) ListDeliveries(ctx context.Context, webhookID domain.ID, page application.PageRequest) (application.Page[application.DeliveryView], error) {
 	db := conn(ctx, d.db)
-	var rows []deliveryListRow
 	q := db.NewSelect().TableExpr("webhook_deliveries AS d").
 		Join("JOIN audit_log AS ev ON ev.id = d.audit_id").
 		ColumnExpr("d.id, d.webhook_id, d.audit_id, ev.event_type, d.status, d.attempts, d.next_attempt_at").
 		ColumnExpr("d.last_attempt_at, d.last_status_code, d.last_error, d.delivered_at, d.created_at").
-		Where("d.webhook_id = ?", uid(webhookID)).
-		OrderExpr("d.created_at DESC, d.id DESC").Limit(int64(limit))
-	if after != nil {
-		q = q.Where("(d.created_at, d.id) < (?, ?)", after.CreatedAt, uid(after.ID))
+		Where("d.webhook_id = ?", uid(webhookID))
+	listed, err := listNewestFirst(ctx, q, "d.created_at", "d.id", page,
+		func(r *deliveryListRow) (time.Time, uuid.UUID) { return r.CreatedAt, r.ID },
+		func(r *deliveryListRow) (deliveryListRow, error) { return *r, nil })
+	if err != nil {
+		return application.Page[application.DeliveryView]{}, err
 	}
-	if err := q.Scan(ctx, &rows); err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, err
-	}
+	views, err := d.withAttempts(ctx, listed.Items)
+	return application.Page[application.DeliveryView]{Items: views, NextCursor: listed.NextCursor}, err
+}
+
+// withAttempts reads the attempts of rows in one query.
+func (d *Deliveries) withAttempts(ctx context.Context, rows []deliveryListRow) ([]application.DeliveryView, error) {
+	db := conn(ctx, d.db)
 	if len(rows) == 0 {
-		return nil, nil
+		return []application.DeliveryView{}, nil
 	}
 	ids := make([]uuid.UUID, len(rows))
 	for i, r := range rows {

@@ -68,18 +68,18 @@ func TestListWebhookDeliveriesPagesNewestFirstWithEveryAttempt(t *testing.T) {
 	var seen []application.DeliveryView
 	cursor := ""
 	for page := 0; ; page++ {
-		items, next, err := list.Execute(ctx, w, 2, cursor)
+		got, err := list.Execute(ctx, w, application.PageRequest{Limit: 2, Cursor: cursor})
 		if err != nil {
 			t.Fatal(err)
 		}
-		seen = append(seen, items...)
-		if next == "" {
+		seen = append(seen, got.Items...)
+		if got.NextCursor == "" {
 			break
 		}
 		if page > 5 {
 			t.Fatal("pagination does not end")
 		}
-		cursor = next
+		cursor = got.NextCursor
 	}
 	if len(seen) != 5 {
 		t.Fatalf("%d deliveries over all pages, want 5", len(seen))
@@ -95,14 +95,11 @@ func TestListWebhookDeliveriesPagesNewestFirstWithEveryAttempt(t *testing.T) {
 			t.Errorf("not newest first or repeated at %d", i)
 		}
 	}
-	if _, _, err := list.Execute(ctx, domain.NewID(), 0, ""); domain.CodeOf(err) != domain.CodeNotFound {
+	if _, err := list.Execute(ctx, domain.NewID(), application.PageRequest{Limit: 10}); domain.CodeOf(err) != domain.CodeNotFound {
 		t.Errorf("unknown webhook: %v", err)
 	}
-	if _, _, err := list.Execute(ctx, w, 0, "garbage!"); domain.CodeOf(err) != domain.CodeInvalid {
+	if _, err := list.Execute(ctx, w, application.PageRequest{Limit: 10, Cursor: "garbage!"}); domain.CodeOf(err) != domain.CodeInvalid {
 		t.Errorf("bad cursor: %v", err)
-	}
-	if _, _, err := list.Execute(ctx, w, 501, ""); domain.CodeOf(err) != domain.CodeInvalid {
-		t.Errorf("limit 501: %v", err)
 	}
 }
 

@@ -115,42 +115,10 @@ func (r *FleetReader) Reports(ctx context.Context, f application.ReportFilter, p
 	if !f.Until.IsZero() {
 		q = q.Where("reported_at < ?", f.Until)
 	}
-	return listNewestFirst(ctx, q, "reported_at", page, func(r *reportRow) (time.Time, uuid.UUID) { return r.ReportedAt, r.ID },
+	return listNewestFirst(ctx, q, "reported_at", "id", page, func(r *reportRow) (time.Time, uuid.UUID) { return r.ReportedAt, r.ID },
 		func(r *reportRow) (application.ReportRecord, error) {
 			return application.ReportRecord{ID: did(r.ID), AgentID: did(r.AgentID), GroupID: did(r.GroupID),
 				ExtensionID: r.ExtensionID, UserHash: r.UserHash, Installed: r.Installed, InstalledVersion: r.InstalledVersion,
 				ExtensionSHA256: r.ExtensionSHA256, Editor: r.Editor, ClientIP: r.ClientIP, ReportedAt: r.ReportedAt}, nil
 		})
-}
-
-// listNewestFirst pages q by (timeColumn, id) descending: history lists
-// read from the newest end, and the id breaks ties between equal times.
-func listNewestFirst[R any, T any](ctx context.Context, q *bun.SelectQuery, timeColumn string, page application.PageRequest,
-	keyOf func(*R) (time.Time, uuid.UUID), conv func(*R) (T, error)) (application.Page[T], error) {
-	if page.Cursor != "" {
-		var at time.Time
-		var id uuid.UUID
-		if err := decodeCursor(page.Cursor, &at, &id); err != nil {
-			return application.Page[T]{}, err
-		}
-		q = q.Where("(?, id) < (?, ?)", bun.Ident(timeColumn), at, id)
-	}
-	var rows []R
-	if err := q.OrderExpr("? DESC, id DESC", bun.Ident(timeColumn)).Limit(int64(page.Limit+1)).Scan(ctx, &rows); err != nil {
-		return application.Page[T]{}, err
-	}
-	out := application.Page[T]{Items: make([]T, 0, min(len(rows), page.Limit))}
-	if len(rows) > page.Limit {
-		rows = rows[:page.Limit]
-		at, id := keyOf(&rows[len(rows)-1])
-		out.NextCursor = encodeCursor(at, id)
-	}
-	for i := range rows {
-		t, err := conv(&rows[i])
-		if err != nil {
-			return application.Page[T]{}, err
-		}
-		out.Items = append(out.Items, t)
-	}
-	return out, nil
 }

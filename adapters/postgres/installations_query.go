@@ -87,7 +87,7 @@ func (r *InstallationReader) Find(ctx context.Context, f application.Installatio
 	switch {
 	case len(f.ExtensionIDs) == 1:
 		q = q.Where("i.extension_id = ?", f.ExtensionIDs[0])
-	case len(f.ExtensionIDs) > 1:
+	case f.ExtensionIDs != nil: // several, or none when a pattern matched nothing
 		q = q.Where("i.extension_id = ANY (?)", stringArray(f.ExtensionIDs))
 	default:
 		q = q.Where("i.publisher = ?", f.Publisher)
@@ -103,20 +103,12 @@ func (r *InstallationReader) Find(ctx context.Context, f application.Installatio
 		}
 		q = q.Where("(i.extension_id, i.agent_id, i.editor) > (?, ?, ?)", ext, agentID, editor)
 	}
-	var rows []installationRow
-	if err := q.OrderExpr("i.extension_id, i.agent_id, i.editor").Limit(int64(page.Limit+1)).Scan(ctx, &rows); err != nil {
-		return application.Page[application.Installation]{}, err
-	}
-	out := application.Page[application.Installation]{Items: make([]application.Installation, 0, min(len(rows), page.Limit))}
-	if len(rows) > page.Limit {
-		rows = rows[:page.Limit]
-		last := rows[len(rows)-1]
-		out.NextCursor = encodeCursor(last.ExtensionID, last.AgentID, last.Editor)
-	}
-	for _, row := range rows {
-		out.Items = append(out.Items, application.Installation{AgentID: did(row.AgentID), GroupID: did(row.GroupID),
-			MachineID: row.MachineID, DisplayName: row.DisplayName, ExtensionID: row.ExtensionID, Version: row.Version,
-			Editor: row.Editor, ReportedAt: row.ReportedAt})
-	}
-	return out, nil
+	q = q.OrderExpr("i.extension_id, i.agent_id, i.editor")
+	return scanPage(ctx, q, page.Limit,
+		func(r *installationRow) string { return encodeCursor(r.ExtensionID, r.AgentID, r.Editor) },
+		infallible(func(r *installationRow) application.Installation {
+			return application.Installation{AgentID: did(r.AgentID), GroupID: did(r.GroupID),
+				MachineID: r.MachineID, DisplayName: r.DisplayName, ExtensionID: r.ExtensionID, Version: r.Version,
+				Editor: r.Editor, ReportedAt: r.ReportedAt}
+		}))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -52,14 +53,39 @@ func listByID[R any, T any](ctx context.Context, q *bun.SelectQuery, idColumn st
 		}
 		q = q.Where("? > ?", bun.Ident(idColumn), after)
 	}
+	q = q.OrderExpr("? ASC", bun.Ident(idColumn))
+	return scanPage(ctx, q, page.Limit, func(r *R) string { return encodeCursor(idOf(r)) }, conv)
+}
+
+// listNewestFirst pages q by (timeColumn, idColumn) descending: history
+// lists read from the newest end, and the id breaks ties between equal times.
+func listNewestFirst[R any, T any](ctx context.Context, q *bun.SelectQuery, timeColumn, idColumn string, page application.PageRequest,
+	keyOf func(*R) (time.Time, uuid.UUID), conv func(*R) (T, error)) (application.Page[T], error) {
+	if page.Cursor != "" {
+		var at time.Time
+		var id uuid.UUID
+		if err := decodeCursor(page.Cursor, &at, &id); err != nil {
+			return application.Page[T]{}, err
+		}
+		q = q.Where("(?, ?) < (?, ?)", bun.Ident(timeColumn), bun.Ident(idColumn), at, id)
+	}
+	q = q.OrderExpr("? DESC, ? DESC", bun.Ident(timeColumn), bun.Ident(idColumn))
+	return scanPage(ctx, q, page.Limit, func(r *R) string { at, id := keyOf(r); return encodeCursor(at, id) }, conv)
+}
+
+// scanPage reads one row more than limit (whether a next page exists,
+// without a count) and converts the page's rows; cursorOf encodes the last
+// row's sort key.
+func scanPage[R any, T any](ctx context.Context, q *bun.SelectQuery, limit int,
+	cursorOf func(*R) string, conv func(*R) (T, error)) (application.Page[T], error) {
 	var rows []R
-	if err := q.OrderExpr("? ASC", bun.Ident(idColumn)).Limit(int64(page.Limit+1)).Scan(ctx, &rows); err != nil {
+	if err := q.Limit(int64(limit+1)).Scan(ctx, &rows); err != nil {
 		return application.Page[T]{}, err
 	}
-	out := application.Page[T]{Items: make([]T, 0, min(len(rows), page.Limit))}
-	if len(rows) > page.Limit {
-		rows = rows[:page.Limit]
-		out.NextCursor = encodeCursor(idOf(&rows[len(rows)-1]))
+	out := application.Page[T]{Items: make([]T, 0, min(len(rows), limit))}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		out.NextCursor = cursorOf(&rows[len(rows)-1])
 	}
 	for i := range rows {
 		t, err := conv(&rows[i])

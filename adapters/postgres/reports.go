@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
 
 	"github.com/extguard/extguard/application"
@@ -68,7 +67,7 @@ func (s *ReportStore) storeOnce(ctx context.Context, batch []application.StoredR
 	}
 	defer sqlConn.Close()
 	return sqlConn.Raw(func(dc any) error {
-		return pgx.BeginFunc(ctx, dc.(*stdlib.Conn).Conn(), func(tx pgx.Tx) error {
+		return pgx.BeginFunc(ctx, pgxConn(dc).Conn(), func(tx pgx.Tx) error {
 			if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(historyRows(batch)), copyReportsSQL); err != nil {
 				return err
 			}

@@ -18,14 +18,17 @@ type TxRunner struct{ db *bun.DB }
 func NewTxRunner(db *bun.DB) *TxRunner { return &TxRunner{db: db} }
 
 // InTx runs fn inside a transaction, committing when fn returns nil. A nested
-// call joins the outer transaction.
+// call joins the outer transaction. Errors: fn's, or unavailable when the
+// database cannot be reached.
 func (r *TxRunner) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(bun.Tx); ok {
 		return fn(ctx)
 	}
-	return r.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
+	// classify: waiting for a pooled connection ends in database/sql's own
+	// context error, which no driver call sees.
+	return classify(r.db.RunInTx(ctx, &sql.TxOptions{}, func(ctx context.Context, tx bun.Tx) error {
 		return fn(context.WithValue(ctx, txKey{}, tx))
-	})
+	}))
 }
 
 // conn returns the transaction carried by ctx, or the pool.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/extguard/extguard/adapters/config"
 	httpapi "github.com/extguard/extguard/adapters/http"
+	"github.com/extguard/extguard/adapters/outbound"
 	"github.com/extguard/extguard/adapters/password"
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/redis"
@@ -38,7 +39,7 @@ func provideAdminUseCases(cfg config.Config, db *bun.DB, tx *postgres.TxRunner, 
 		Users: users, Sessions: postgres.NewSessionRepository(db), Limiter: limiter, SessionTTL: cfg.SessionTTL,
 		Groups: postgres.NewGroupRepository(db), Catalog: postgres.NewCatalogRepository(db),
 		Assignments: postgres.NewAssignmentRepository(db), Blocklist: postgres.NewBlocklistRepository(db),
-		Webhooks: postgres.NewWebhookRepository(db), URLGuard: webhook.URLGuard{AllowPrivate: cfg.OutboundAllowPrivate},
+		Webhooks: postgres.NewWebhookRepository(db), URLGuard: outbound.TargetGuard{AllowPrivate: cfg.OutboundAllowPrivate},
 		Secrets: webhook.Secrets{}, Agents: agents, Fleet: postgres.NewFleetReader(db),
 		Installations: postgres.NewInstallationReader(db), Compliance: postgres.NewComplianceReader(db),
 		AuditReader: postgres.NewAuditReader(db), PolicyInputs: inputs, Policies: policies, AgentCache: agentCache,

@@ -93,8 +93,8 @@ func provideCreateAPIKey(tx *postgres.TxRunner, keys *postgres.APIKeyRepository,
 	return application.CreateAPIKey{Tx: tx, Keys: keys, Audit: audit, Clock: application.SystemClock{}}
 }
 
-func provideListAPIKeys(keys *postgres.APIKeyRepository) application.ListAPIKeys {
-	return application.ListAPIKeys{Keys: keys}
+func provideListAPIKeys(db *bun.DB, keys *postgres.APIKeyRepository) application.ListAPIKeys {
+	return application.ListAPIKeys{Groups: postgres.NewGroupRepository(db), Keys: keys}
 }
 
 func provideRevokeAPIKey(tx *postgres.TxRunner, keys *postgres.APIKeyRepository, audit *postgres.AuditLog,

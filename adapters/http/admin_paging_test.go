@@ -1,0 +1,57 @@
+package httpapi_test
+
+import (
+	"encoding/base64"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestEveryListRefusesACursorItDidNotHandOut walks the OpenAPI document, so
+// a list added later is covered without touching this test: each route
+// with a cursor parameter answers 400 naming "cursor" for garbage, for a raw
+// id (what API keys once took) and for JSON of the wrong shape.
+func TestEveryListRefusesACursorItDidNotHandOut(t *testing.T) {
+	e := newAdminEnv(t)
+	gid := e.must(201, "POST", "/api/v1/groups", `{"name":"`+uniqueName("paged")+`"}`)["id"].(string)
+	wid := e.must(201, "POST", "/api/v1/webhooks", `{"url":"https://siem.example.com/paged"}`)["id"].(string)
+	ids := map[string]string{"/api/v1/groups/{id}/": gid, "/api/v1/webhooks/{id}/": wid}
+	// Filters a route needs before it pages; the pattern matches nothing,
+	// which must not skip the cursor check.
+	needs := map[string]string{"/api/v1/installations": "pattern=nothing-matches-this.*&"}
+
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Parameters []struct{ Name string } `json:"parameters"`
+		} `json:"paths"`
+	}
+	if a := e.call("GET", "/api/v1/openapi.json", "", ""); a.status != 200 || jsonUnmarshal(a.body, &doc) != nil {
+		t.Fatalf("document: %d", a.status)
+	}
+	garbage := []string{"garbage", "!!!", base64.RawURLEncoding.EncodeToString([]byte(`{}`)), gid,
+		base64.RawURLEncoding.EncodeToString([]byte(`[true]`)), base64.RawURLEncoding.EncodeToString([]byte(`["x","y","z"]`))}
+	lists := 0
+	for path, ops := range doc.Paths {
+		get, ok := ops["get"]
+		if !ok || !slices.ContainsFunc(get.Parameters, func(p struct{ Name string }) bool { return p.Name == "cursor" }) {
+			continue
+		}
+		lists++
+		for prefix, id := range ids {
+			path = strings.Replace(path, prefix, strings.Replace(prefix, "{id}", id, 1), 1)
+		}
+		if strings.Contains(path, "{") {
+			t.Fatalf("%s: the test has no resource for this path", path)
+		}
+		for _, c := range garbage {
+			a := e.as("admin", "GET", path+"?"+needs[path]+"cursor="+url.QueryEscape(c), "")
+			if a.status != 400 || !slices.Contains(problemFields(t, a), "cursor") {
+				t.Errorf("GET %s cursor %q: %d %s, want 400 naming cursor", path, c, a.status, a.body)
+			}
+		}
+	}
+	if lists < 12 {
+		t.Fatalf("only %d lists in the document; the walk would prove little", lists)
+	}
+}
