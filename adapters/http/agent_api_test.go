@@ -18,7 +18,7 @@ import (
 	"github.com/extguard/extguard/domain/apikey"
 )
 
-// Every row of the contract's status table (agent-protocol.md).
+// Every row of the contract's status table (package agentv1's Errors).
 func TestAgentStatusTable(t *testing.T) {
 	e := newAgentEnv(t, envOptions{})
 	ctx := context.Background()

@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/agent"
-	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce/enforcetest"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 // home is a fixture home directory with VS Code and Cursor extension folders (no extensions.json,
@@ -85,7 +85,7 @@ func run(t *testing.T, o agent.Options) (int, error) {
 	return agent.Run(ctx, o)
 }
 
-func installedRows(r client.Report) []discovery.Item {
+func installedRows(r agentv1.Report) []discovery.Item {
 	var out []discovery.Item
 	for _, e := range r.Extensions {
 		if e.Installed {
@@ -242,7 +242,7 @@ func TestLoopBacksOffWhileTheServerIsDownAndReportsChanges(t *testing.T) {
 	h.install(".vscode/extensions", "evil", "twin", "1.0.0")
 	waitFor(t, "a report of the new extension", func() bool {
 		reports := srv.snapshot().reports
-		return slices.ContainsFunc(reports[len(reports)-1].Extensions, func(e client.ReportedExtension) bool {
+		return slices.ContainsFunc(reports[len(reports)-1].Extensions, func(e agentv1.ReportedExtension) bool {
 			return e.ExtensionID == "evil.twin" && e.Installed
 		})
 	})
@@ -267,7 +267,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // command lines for VS Code and Cursor.
 func enforcingSetup(t *testing.T, vsix []byte, approvedSHA256 string) (*fakeServer, *home, *enforcetest.CLI, agent.Options) {
 	srv, h := newFakeServer(t), newHome(t)
-	required := &client.Action{Action: "install", ExtensionID: "acme.required", Version: "1.0.0",
+	required := &agentv1.Action{Action: "install", ExtensionID: "acme.required", Version: "1.0.0",
 		DownloadURL: srv.URL() + "/vsix/required.vsix", SHA256: approvedSHA256}
 	srv.set(func(f *fakeServer) { f.enforcement, f.vsix, f.verdict = "enforce", vsix, blockEvilPack(required) })
 	cli := enforcetest.StandIn(t, map[string]string{"code": h.extDir(".vscode"), "cursor": h.extDir(".cursor")})
@@ -279,7 +279,7 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func removalRows(r client.Report) []string {
+func removalRows(r agentv1.Report) []string {
 	var out []string
 	for _, e := range r.Extensions {
 		if !e.Installed {
