@@ -118,15 +118,20 @@ func (a *agent) runOnce(ctx context.Context) (int, error) {
 	res, err := a.pass(ctx, true, true)
 	a.logPass(res, nil) // the caller reports err
 	switch {
+	case client.IsRejected(err): // as in the loop: a person must act
+		return ExitRejected, explain(err)
 	case err != nil:
 		return ExitError, explain(err)
 	case res.verdict == nil:
 		return ExitError, errors.New("the server did not answer the report")
-	case res.verdict.Compliant:
-		return ExitCompliant, nil
-	default:
-		return ExitNonCompliant, nil
 	}
+	if a.o.Out != nil {
+		printVerdict(a.o.Out, *res.verdict)
+	}
+	if res.verdict.Compliant {
+		return ExitCompliant, nil
+	}
+	return ExitNonCompliant, nil
 }
 
 // runLoop runs passes for ever: the network part at the heartbeat interval (or the back-off after a

@@ -98,9 +98,17 @@ func installedRows(r agentv1.Report) []discovery.Item {
 func TestOnceEnrollsReportsTheInventoryAndExitsByVerdict(t *testing.T) {
 	srv, h, stateDir := newFakeServer(t), newHome(t), filepath.Join(t.TempDir(), "state")
 
-	code, err := run(t, options(srv, h, stateDir))
+	var out strings.Builder
+	o := options(srv, h, stateDir)
+	o.Out = &out
+	code, err := run(t, o)
 	if code != agent.ExitNonCompliant || err != nil {
 		t.Fatalf("first run: exit %d, %v; want 3 (evil.pack is installed)", code, err)
+	}
+	// The person who ran --once learns what to remove, one line per violation.
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || lines[0] != "not compliant: 1 violation" || strings.Join(strings.Fields(lines[2]), " ") != "evil.pack blocked cursor publisher evil: malware" {
+		t.Fatalf("--once printed:\n%s", out.String())
 	}
 	got := srv.snapshot()
 	if len(got.enrolls) != 1 || got.enrolls[0].Platform != identity.Platform("linux", runtime.GOARCH) || got.enrolls[0].AgentVersion != "test" {
@@ -124,9 +132,10 @@ func TestOnceEnrollsReportsTheInventoryAndExitsByVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.set(func(f *fakeServer) { f.etag = `"p-2"` })
-	code, err = run(t, options(srv, h, stateDir))
-	if code != agent.ExitCompliant || err != nil {
-		t.Fatalf("second run: exit %d, %v; want 0", code, err)
+	out.Reset()
+	code, err = run(t, o)
+	if code != agent.ExitCompliant || err != nil || out.String() != "compliant\n" {
+		t.Fatalf("second run: exit %d, %v, printed %q; want 0 and compliant", code, err, out.String())
 	}
 	got = srv.snapshot()
 	if len(got.enrolls) != 1 {
@@ -172,8 +181,8 @@ func TestOnceWithTheWrongKeyFailsWithoutRetrying(t *testing.T) {
 	o := options(srv, h, t.TempDir())
 	o.Key = "not-the-key"
 	code, err := run(t, o)
-	if code != agent.ExitError || err == nil || !strings.Contains(err.Error(), "refused the API key") {
-		t.Fatalf("exit %d, %v; want 1 with a clear message", code, err)
+	if code != agent.ExitRejected || err == nil || !strings.Contains(err.Error(), "refused the API key") {
+		t.Fatalf("exit %d, %v; want %d, as in the loop, with a clear message", code, err, agent.ExitRejected)
 	}
 	if strings.Contains(err.Error(), "not-the-key") {
 		t.Fatal("the error shows the key")

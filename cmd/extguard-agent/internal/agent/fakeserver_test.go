@@ -171,7 +171,8 @@ func blockEvilPack(required *agentv1.Action) func(agentv1.Report) agentv1.Verdic
 		for _, e := range r.Extensions {
 			if e.Installed && strings.HasPrefix(e.ExtensionID, "evil.") {
 				v.Compliant = false
-				v.Violations = append(v.Violations, agentv1.Violation{ExtensionID: e.ExtensionID, Kind: "blocked"})
+				v.Violations = append(v.Violations, agentv1.Violation{ExtensionID: e.ExtensionID, Kind: "blocked",
+					Detail: "publisher evil:\nmalware", Editors: []string{e.Editor}})
 				v.Actions = append(v.Actions, agentv1.Action{Action: "uninstall", ExtensionID: e.ExtensionID})
 			}
 			haveRequired = haveRequired || (required != nil && e.Installed && e.ExtensionID == required.ExtensionID)
