@@ -1,16 +1,20 @@
 # extguard: the two set-up commands are `make run` and `make test` (README.md).
 
 GO       ?= go
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# SemVer: 1.2.0 on a tag, 1.2.0+3.gabc1234 after it, 0.0.0-dev+abc1234 untagged (scripts/version.sh).
+VERSION  ?= $(shell ./scripts/version.sh)
 COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 PKGS     := ./...
+# Where `make build` writes; the agent's end-to-end test runs `make build BIN=<its temp dir>`, so it
+# tests the binaries exactly as they are built here.
+BIN      ?= bin
 
 .PHONY: build build-agents run test test-race lint generate wire-check bench fmt clean
 
 build: ## bin/extguard and bin/extguard-agent
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/extguard ./cmd/extguard
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/extguard-agent ./cmd/extguard-agent
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/extguard ./cmd/extguard
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/extguard-agent ./cmd/extguard-agent
 
 build-agents: ## the agent for linux, darwin and windows on amd64 and arm64
 	@for os in linux darwin windows; do for arch in amd64 arm64; do \
@@ -21,7 +25,7 @@ build-agents: ## the agent for linux, darwin and windows on amd64 and arm64
 	done; done
 
 run: build ## migrations + API + workers on the local PostgreSQL and Redis
-	./bin/extguard all
+	$(BIN)/extguard all
 
 test: ## every test, against the local PostgreSQL and Redis
 	$(GO) test -count=1 -timeout 10m $(PKGS)

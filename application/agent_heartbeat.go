@@ -37,6 +37,7 @@ func (uc RecordHeartbeat) Execute(ctx context.Context, a agent.Agent, agentVersi
 		if a, err = a.WithAgentVersion(agentVersion); err != nil {
 			return HeartbeatAnswer{}, err
 		}
+		agentVersion = a.AgentVersion() // as the domain normalised it
 	}
 	cp, err := groupPolicy(ctx, uc.Policies, a)
 	if err != nil {

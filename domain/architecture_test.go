@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -35,14 +36,7 @@ func deps(t *testing.T, pattern string) map[string][]string {
 // its own packages.
 func TestArchitectureDomainIsStandardLibraryOnly(t *testing.T) {
 	d := deps(t, module+"/domain/...")
-	if len(d["third"]) > 0 {
-		t.Errorf("domain imports third-party packages: %v", d["third"])
-	}
-	for _, p := range d["ours"] {
-		if !strings.HasPrefix(p, module+"/domain") {
-			t.Errorf("domain imports %s", p)
-		}
-	}
+	standardLibraryAndOwn(t, "domain", d)
 	if len(d["ours"]) < 5 {
 		t.Fatalf("go list saw only %v; the check would pass vacuously", d["ours"])
 	}
@@ -59,5 +53,55 @@ func TestArchitectureApplicationDependsOnDomainOnly(t *testing.T) {
 	}
 	if len(d["third"]) > 0 {
 		t.Errorf("application imports third-party packages: %v", d["third"])
+	}
+}
+
+// TestArchitectureAgentProtocolIsStandardLibraryOnly: the wire types that
+// the server and the agent share import nothing else, so sharing them ties
+// neither side to the other's dependencies.
+func TestArchitectureAgentProtocolIsStandardLibraryOnly(t *testing.T) {
+	standardLibraryAndOwn(t, "protocol", deps(t, module+"/protocol/..."))
+}
+
+// standardLibraryAndOwn fails when the packages below module/dir import
+// anything but the standard library and each other.
+func standardLibraryAndOwn(t *testing.T, dir string, d map[string][]string) {
+	t.Helper()
+	if len(d["third"]) > 0 {
+		t.Errorf("%s imports third-party packages: %v", dir, d["third"])
+	}
+	for _, p := range d["ours"] {
+		if !strings.HasPrefix(p, module+"/"+dir) {
+			t.Errorf("%s imports %s", dir, p)
+		}
+	}
+}
+
+// agentMayLink is all of ours that extguard-agent may link besides its own
+// packages: the protocol and the content digest it shares with the server.
+var agentMayLink = []string{module + "/protocol/agentv1", module + "/adapters/contentdigest"}
+
+// TestArchitectureAgentLinksNoServerCode keeps the binary that runs on
+// developer machines small and its attack surface its own: no server
+// adapter, use case or framework (fiber, bun, asynq, pgx, go-redis), and no
+// third-party package at all.
+func TestArchitectureAgentLinksNoServerCode(t *testing.T) {
+	d := deps(t, module+"/cmd/extguard-agent")
+	if len(d["third"]) > 0 {
+		t.Errorf("extguard-agent links third-party packages: %v", d["third"])
+	}
+	linked := map[string]bool{}
+	for _, p := range d["ours"] {
+		linked[p] = true
+		if !strings.HasPrefix(p, module+"/cmd/extguard-agent") && !slices.Contains(agentMayLink, p) {
+			t.Errorf("extguard-agent links %s", p)
+		}
+	}
+	// The protocol is one package only if both sides use it.
+	if !linked[module+"/protocol/agentv1"] {
+		t.Errorf("extguard-agent does not use the protocol package; it links %v", d["ours"])
+	}
+	if server := deps(t, module+"/adapters/http"); !slices.Contains(server["ours"], module+"/protocol/agentv1") {
+		t.Errorf("the server's agent API does not use the protocol package")
 	}
 }

@@ -6,6 +6,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -46,8 +47,8 @@ func Load(getenv func(string) string) (Config, error) {
 	cfg := Config{
 		DatabaseURL:          r.url("EXTGUARD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/extguard?sslmode=disable", "postgres", "postgresql"),
 		RedisURL:             r.url("EXTGUARD_REDIS_URL", "redis://127.0.0.1:6379/0", "redis", "rediss"),
-		HTTPAddr:             r.str("EXTGUARD_HTTP_ADDR", ":8080"),
-		MetricsAddr:          r.str("EXTGUARD_METRICS_ADDR", ""),
+		HTTPAddr:             r.listenAddr("EXTGUARD_HTTP_ADDR", ":8080"),
+		MetricsAddr:          r.listenAddr("EXTGUARD_METRICS_ADDR", ""),
 		AdminEmail:           r.str("EXTGUARD_ADMIN_EMAIL", ""),
 		AdminPassword:        r.str("EXTGUARD_ADMIN_PASSWORD", ""),
 		TrustedProxies:       r.prefixes("EXTGUARD_TRUSTED_PROXIES"),
@@ -99,6 +100,25 @@ func (r *reader) url(name, def string, schemes ...string) string {
 		}
 	}
 	r.fail(name, "scheme %q not supported: want %s", u.Scheme, strings.Join(schemes, " or "))
+	return v
+}
+
+// listenAddr is a host:port to listen on, checked here so that a typo stops
+// startup with the variable's name rather than failing later in a listener.
+// The host may be empty (every interface), an IP or a name; it is not resolved.
+func (r *reader) listenAddr(name, def string) string {
+	v := r.str(name, def)
+	if v == "" {
+		return v
+	}
+	_, port, err := net.SplitHostPort(v)
+	if err != nil {
+		r.fail(name, "%q is not host:port, e.g. :8080 or 127.0.0.1:8080", v)
+		return v
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || (n == 0 && port != "0") {
+		r.fail(name, "%q: the port must be a number from 0 to 65535", v)
+	}
 	return v
 }
 

@@ -53,3 +53,23 @@ func TestTrustedProxiesAcceptAddressesAndCIDRs(t *testing.T) {
 		t.Fatalf("%v", cfg.TrustedProxies)
 	}
 }
+
+func TestListenAddressesAreCheckedAtConfigurationTime(t *testing.T) {
+	for _, name := range []string{"EXTGUARD_HTTP_ADDR", "EXTGUARD_METRICS_ADDR"} {
+		for _, bad := range []string{"8080", "localhost", ":http-alt", ":99999", ":-1", "a:b:c", "[::1", "127.0.0.1:"} {
+			_, err := Load(env(map[string]string{name: bad}))
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Errorf("%s=%q: %v, want an error naming the variable", name, bad, err)
+			}
+		}
+		for _, good := range []string{":8080", "127.0.0.1:0", "[::1]:9464", "localhost:9000", "0.0.0.0:65535"} {
+			cfg, err := Load(env(map[string]string{name: good}))
+			if err != nil {
+				t.Errorf("%s=%q: %v", name, good, err)
+			}
+			if got := map[string]string{"EXTGUARD_HTTP_ADDR": cfg.HTTPAddr, "EXTGUARD_METRICS_ADDR": cfg.MetricsAddr}[name]; got != good {
+				t.Errorf("%s=%q read as %q", name, good, got)
+			}
+		}
+	}
+}

@@ -17,13 +17,14 @@ import (
 	"github.com/extguard/extguard/domain/agent"
 	"github.com/extguard/extguard/domain/apikey"
 	"github.com/extguard/extguard/domain/report"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 // AgentRequestTimeout bounds an agent request's work (the use cases see it
 // as their context deadline); a report waiting for its batch is the longest.
 const AgentRequestTimeout = 15 * time.Second
 
-// AgentAPI is the agent protocol v1 (agent-protocol.md): enroll, heartbeat,
+// AgentAPI is the agent protocol v1 (package agentv1): enroll, heartbeat,
 // policy and reports under /api/v1/agent.
 type AgentAPI struct {
 	Gate      *application.AuthorizeAgentRequest
@@ -52,7 +53,7 @@ func (e *encodedAnswers) get(a application.HeartbeatAnswer, encode func(any) ([]
 	if b, ok := e.m.Load(a); ok {
 		return b.([]byte), nil
 	}
-	b, err := encode(heartbeatResponse{PolicyETag: a.PolicyETag, HeartbeatIntervalS: a.HeartbeatIntervalS})
+	b, err := encode(agentv1.HeartbeatAnswer{PolicyETag: a.PolicyETag, HeartbeatIntervalS: a.HeartbeatIntervalS})
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +69,10 @@ var _ Module = (*AgentAPI)(nil)
 
 // Register adds the agent routes.
 func (h *AgentAPI) Register(app *fiber.App) {
-	g := app.Group("/api/v1/agent")
-	g.Post("/enroll", h.enroll)
-	g.Post("/heartbeat", h.heartbeat)
-	g.Get("/policy", h.policy)
-	g.Post("/reports", h.report)
+	app.Post(agentv1.PathEnroll, h.enroll)
+	app.Post(agentv1.PathHeartbeat, h.heartbeat)
+	app.Get(agentv1.PathPolicy, h.policy)
+	app.Post(agentv1.PathReports, h.report)
 }
 
 // agentContext is the use cases' context for heartbeats and policy syncs:
@@ -116,7 +116,7 @@ func (h *AgentAPI) enroll(c *fiber.Ctx) error {
 	if err != nil {
 		return agentError(c, err)
 	}
-	var req enrollRequest
+	var req agentv1.EnrollRequest
 	if err := decodeAgentBody(c, &req, true); err != nil {
 		return agentError(c, err)
 	}
@@ -129,7 +129,7 @@ func (h *AgentAPI) enroll(c *fiber.Ctx) error {
 	if out.Created {
 		status = fiber.StatusCreated
 	}
-	return c.Status(status).JSON(enrollResponse{AgentID: out.Agent.ID().String(), GroupID: out.Agent.GroupID().String(),
+	return c.Status(status).JSON(agentv1.Enrollment{AgentID: out.Agent.ID().String(), GroupID: out.Agent.GroupID().String(),
 		HeartbeatIntervalS: out.Policy.Policy.HeartbeatIntervalS, PolicyETag: out.Policy.Policy.ETag})
 }
 
@@ -147,7 +147,7 @@ func (h *AgentAPI) authorizeAgent(ctx context.Context, c *fiber.Ctx) (agent.Agen
 	if err != nil {
 		return agent.Agent{}, err
 	}
-	return h.Gate.Agent(ctx, key, c.Get(headerAgentID))
+	return h.Gate.Agent(ctx, key, c.Get(agentv1.HeaderAgentID))
 }
 
 func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
@@ -158,7 +158,7 @@ func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
 	}
 	version := ""
 	if len(c.Body()) > 0 { // most heartbeats have no body; req escapes, so only then
-		var req heartbeatRequest
+		var req agentv1.HeartbeatRequest
 		if err := decodeAgentBody(c, &req, false); err != nil {
 			return agentError(c, err)
 		}
@@ -223,11 +223,11 @@ func (h *AgentAPI) report(c *fiber.Ctx) error {
 	if n := reportElementsBound(c.Body(), report.MaxItems); n > report.MaxItems {
 		return agentError(c, report.TooMany(n))
 	}
-	var req reportRequest
+	var req agentv1.Report
 	if err := decodeAgentBody(c, &req, true); err != nil {
 		return agentError(c, err)
 	}
-	v, err := h.Report.Execute(ctx, a, req.params(), application.OriginFrom(ctx).ClientIP)
+	v, err := h.Report.Execute(ctx, a, reportParams(req), application.OriginFrom(ctx).ClientIP)
 	if err != nil {
 		return agentError(c, err)
 	}

@@ -1,6 +1,8 @@
 package httpapi
 
-// The agent protocol (../shared/docs/agent-protocol.md) in the same OpenAPI
+import "github.com/extguard/extguard/protocol/agentv1"
+
+// The agent protocol (package protocol/agentv1) in the same OpenAPI
 // document as the admin API, so one document describes every /api/v1 route.
 // Agents authenticate with a group API key of scope agent and, after
 // enrollment, X-Agent-ID.
@@ -44,26 +46,27 @@ func agentOperation(id, summary string, params []obj, body string, success map[i
 	return op
 }
 
-// agentShapes are the agent protocol's schemas, derived from agent_dto.go.
+// agentShapes are the agent protocol's schemas, derived from the wire types
+// of protocol/agentv1.
 // The compiled policy is one shape for the agent and the admin API.
 func agentShapes() []shape {
 	editor := oneOfValues("vscode", "vscode-insiders", "vscodium", "cursor", "windsurf", "code-server", "vscode-server", "unknown")
 	modes := obj{"mode": oneOfValues("allowlist", "blocklist"), "enforcement": oneOfValues("audit", "enforce")}
 	return []shape{
-		{name: "AgentEnrollRequest", open: true, typ: typeOf[enrollRequest](), request: true, required: []string{"machine_id"}},
-		{name: "AgentEnrollment", typ: typeOf[enrollResponse]()},
-		{name: "AgentHeartbeatRequest", open: true, typ: typeOf[heartbeatRequest](), request: true},
-		{name: "AgentHeartbeat", typ: typeOf[heartbeatResponse]()},
-		{name: "Policy", typ: typeOf[policyResponse](), hints: modes},
-		{name: "PolicyRequired", typ: typeOf[requiredDoc]()},
-		{name: "PolicyAllowed", typ: typeOf[allowedDoc]()},
-		{name: "PolicyBlocked", typ: typeOf[blockedDoc](), hints: obj{"pattern_type": oneOfValues(patternTypeNames...)}},
-		{name: "AgentReport", open: true, typ: typeOf[reportRequest](), request: true, required: []string{"reported_at", "extensions"},
+		{name: "AgentEnrollRequest", open: true, typ: typeOf[agentv1.EnrollRequest](), request: true, required: []string{"machine_id"}},
+		{name: "AgentEnrollment", typ: typeOf[agentv1.Enrollment]()},
+		{name: "AgentHeartbeatRequest", open: true, typ: typeOf[agentv1.HeartbeatRequest](), request: true},
+		{name: "AgentHeartbeat", typ: typeOf[agentv1.HeartbeatAnswer]()},
+		{name: "Policy", typ: typeOf[agentv1.Policy](), hints: modes},
+		{name: "PolicyRequired", typ: typeOf[agentv1.RequiredExtension]()},
+		{name: "PolicyAllowed", typ: typeOf[agentv1.AllowedExtension]()},
+		{name: "PolicyBlocked", typ: typeOf[agentv1.BlockedPattern](), hints: obj{"pattern_type": oneOfValues(patternTypeNames...)}},
+		{name: "AgentReport", open: true, typ: typeOf[agentv1.Report](), request: true, required: []string{"reported_at", "extensions"},
 			hints: obj{"extensions": obj{"maxItems": 5000}}},
-		{name: "AgentReportItem", open: true, typ: typeOf[reportItem](), request: true, required: []string{"extension_id", "installed", "editor"},
+		{name: "AgentReportItem", open: true, typ: typeOf[agentv1.ReportedExtension](), request: true, required: []string{"extension_id", "installed", "editor"},
 			hints: obj{"editor": editor}},
-		{name: "AgentVerdict", typ: typeOf[verdictDoc]()},
-		{name: "AgentViolation", typ: typeOf[violationDoc](), hints: obj{"kind": oneOfValues(violationKinds...)}},
-		{name: "AgentAction", typ: typeOf[actionDoc](), hints: obj{"action": oneOfValues("uninstall", "install")}},
+		{name: "AgentVerdict", typ: typeOf[agentv1.Verdict]()},
+		{name: "AgentViolation", typ: typeOf[agentv1.Violation](), hints: obj{"kind": oneOfValues(violationKinds...)}},
+		{name: "AgentAction", typ: typeOf[agentv1.Action](), hints: obj{"action": oneOfValues("uninstall", "install")}},
 	}
 }

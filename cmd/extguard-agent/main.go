@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -22,7 +23,7 @@ import (
 
 var version = "dev"
 
-const usage = `usage: extguard-agent <command> [flags]
+const usage = `usage: extguard-agent <command> [flags]   (extguard-agent <command> --help for its flags)
 
 commands:
   inventory [--home DIR] [--json]   print the extensions found on this machine (no server needed)
@@ -30,36 +31,87 @@ commands:
                                     enroll, then heartbeat, sync the policy, report and enforce;
                                     --server and --key default to EXTGUARD_SERVER and EXTGUARD_KEY
   version                           print the version
+` + exitCodes
+
+// exitCodes are agent.Exit*, for people and for the scripts and service managers that run the agent.
+const exitCodes = `
+exit codes (the same for run --once and the run loop):
+  0  compliant (--once), or stopped by SIGINT/SIGTERM; help printed
+  1  error: the pass failed, e.g. the server is unreachable (--once; the loop retries), or the
+     agent cannot start (state directory, home directory)
+  2  bad command line
+  3  not compliant (--once): the violations are printed
+  4  the server refuses this agent (401/403: the key is wrong, expired or revoked, or the agent
+     was decommissioned); restarting will not help until a person acts
 `
+
+const (
+	inventoryUsage = "usage: extguard-agent inventory [--home DIR] [--json]\n\nPrint the extensions found on this machine, with content digests (no server needed).\n\n"
+	runUsage       = "usage: extguard-agent run --server URL --key KEY [flags]\n\nEnroll, then heartbeat, sync the policy, report and enforce; with --once a single pass that\nprints the verdict.\n\n"
+	versionUsage   = "usage: extguard-agent version\n\nPrint the version.\n"
+)
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return 2
+		return agent.ExitUsage
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
 	case "version":
+		fs := flag.NewFlagSet("version", flag.ContinueOnError)
+		if code, ok := parseFlags(fs, args[1:], versionUsage, stdout, stderr); !ok {
+			return code
+		}
 		fmt.Fprintf(stdout, "extguard-agent %s (%s/%s)\n", version, runtime.GOOS, runtime.GOARCH)
 		return 0
 	case "inventory":
 		return inventory(args[1:], stdout, stderr)
 	case "run":
-		return runAgent(args[1:], stderr)
+		return runAgent(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "extguard-agent: unknown command %q\n\n%s", args[0], usage)
-		return 2
+		return agent.ExitUsage
 	}
+}
+
+// parseFlags parses a command's flags and refuses arguments it does not take. Help that was asked
+// for goes to stdout with exit code 0; a bad command line goes to stderr with the usage and
+// exit code 2. ok is false when the command must not run, with the code to exit with.
+func parseFlags(fs *flag.FlagSet, args []string, help string, stdout, stderr io.Writer) (code int, ok bool) {
+	fs.SetOutput(stderr) // where the flag package writes what was wrong
+	fs.Usage = func() {}
+	printUsage := func(w io.Writer) {
+		fs.SetOutput(w)
+		fmt.Fprint(w, help)
+		fs.PrintDefaults()
+	}
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stdout)
+		return 0, false
+	case err == nil && fs.NArg() > 0:
+		fmt.Fprintf(stderr, "unexpected arguments %q\n", fs.Args())
+		err = flag.ErrHelp
+	}
+	if err != nil {
+		printUsage(stderr)
+		return agent.ExitUsage, false
+	}
+	return 0, true
 }
 
 func inventory(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inventory", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	home := fs.String("home", "", "home directory to search (default: the user's)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, inventoryUsage, stdout, stderr); !ok {
+		return code
 	}
 	if *home == "" {
 		h, err := os.UserHomeDir()
@@ -94,20 +146,21 @@ func inventory(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// runAgent is `extguard-agent run`. Exit codes: 0 compliant (or stopped by a signal), 1 error,
-// 2 bad usage, 3 not compliant (--once), 4 the server refuses this agent (see agent.Exit*).
-func runAgent(args []string, stderr io.Writer) int {
+// runAgent is `extguard-agent run`; its exit codes are exitCodes (agent.Exit*).
+func runAgent(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var o agent.Options
 	fs.StringVar(&o.Server, "server", "", "extguard server URL (default $EXTGUARD_SERVER)")
 	fs.StringVar(&o.Key, "key", "", "API key of the agent's group (default $EXTGUARD_KEY)")
-	fs.BoolVar(&o.Once, "once", false, "one pass, then exit 0 when compliant, 3 when not, 1 on error")
+	fs.BoolVar(&o.Once, "once", false, "one pass: print the verdict, then exit 0 when compliant, 3 when not")
 	fs.StringVar(&o.Enforce, "enforce", agent.EnforceAuto, "auto: enforce when the policy says so; off: audit only")
 	fs.StringVar(&o.StateDir, "state-dir", "", "where enrollment and queued reports are kept (default: per OS)")
 	fs.StringVar(&o.Home, "home", "", "home directory to search for editors (default: the user's)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args, runUsage, stdout, stderr); !ok {
+		if code == 0 {
+			fmt.Fprint(stdout, exitCodes)
+		}
+		return code
 	}
 	// The key is read from the environment after parsing so that it never appears in usage output.
 	if o.Server == "" {
@@ -118,7 +171,7 @@ func runAgent(args []string, stderr io.Writer) int {
 	}
 	if o.Server == "" || o.Key == "" {
 		fmt.Fprintln(stderr, "extguard-agent run: --server and --key (or EXTGUARD_SERVER and EXTGUARD_KEY) are required")
-		return 2
+		return agent.ExitUsage
 	}
 	level := slog.LevelInfo
 	if os.Getenv("EXTGUARD_LOG_LEVEL") == "debug" {
@@ -126,6 +179,7 @@ func runAgent(args []string, stderr io.Writer) int {
 	}
 	o.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	o.Version = version
+	o.Out = stdout
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

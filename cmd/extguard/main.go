@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"strconv"
 	"syscall"
 
@@ -25,7 +26,7 @@ var (
 	commit  = "unknown"
 )
 
-const usage = `usage: extguard <command>
+const usage = `usage: extguard <command> [--help]
 
 commands:
   migrate up | down [N] | status   apply, roll back (N steps, default 1) or list migrations
@@ -34,22 +35,72 @@ commands:
   all                              migrate up, then serve and worker in one process
   version                          version, commit and Go version
 
-Configuration comes from EXTGUARD_* and OTEL_* environment variables (see README.md).
-`
+` + configurationNote
+
+const configurationNote = "Configuration comes from EXTGUARD_* and OTEL_* environment variables (see README.md).\n"
+
+// commandHelp is what `extguard <command> --help` prints; a command missing
+// here is unknown.
+var commandHelp = map[string]string{
+	"migrate": `usage: extguard migrate up | down [N] | status
+
+  up        create the database if it does not exist, then apply every pending migration
+  down [N]  roll back the last N migrations (default 1)
+  status    list the migrations, applied or pending (never creates the database)
+
+Several processes may migrate at once: they take turns on an advisory lock.
+`,
+	"serve": `usage: extguard serve
+
+The HTTP API (agent and admin) on EXTGUARD_HTTP_ADDR, with /healthz, /readyz
+and /metrics; no background work. The database must be migrated (migrate up).
+`,
+	"worker": `usage: extguard worker
+
+Background tasks, the periodic scheduler and the outbox relay; set
+EXTGUARD_METRICS_ADDR to serve its /metrics.
+`,
+	"all": `usage: extguard all
+
+migrate up, then serve and worker in one process (what make run starts).
+`,
+	"version": `usage: extguard version
+
+Print the version, commit and Go version.
+`,
+}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
+// run is the whole command line. Help that was asked for goes to stdout and
+// exits 0; a command line that cannot be run exits 2 before any
+// configuration is read or any connection made.
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		if len(args) == 0 {
-			return 2
-		}
+		return 2
+	}
+	if isHelp(args[0]) || args[0] == "help" {
+		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	if args[0] == "version" {
+	help, known := commandHelp[args[0]]
+	if !known {
+		fmt.Fprintf(stderr, "extguard: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if slices.ContainsFunc(args[1:], isHelp) {
+		fmt.Fprint(stdout, help+"\n"+configurationNote)
+		return 0
+	}
+	cl, err := parseCommandLine(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "extguard: %v\n\n%s", err, help)
+		return 2
+	}
+	if cl.command == "version" {
 		fmt.Fprintf(stdout, "extguard %s (commit %s, %s)\n", version, commit, runtime.Version())
 		return 0
 	}
@@ -62,74 +113,83 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	err = dispatch(ctx, args, cfg, log, stdout)
-	var ue usageError
-	switch {
-	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "extguard: %s\n\n%s", ue.msg, usage)
-		return 2
-	case err != nil:
-		log.Error("extguard stopped with an error", "command", args[0], "error", err.Error())
+	if err := dispatch(ctx, cl, cfg, log, stdout); err != nil {
+		log.Error("extguard stopped with an error", "command", cl.command, "error", err.Error())
 		return 1
 	}
 	return 0
 }
 
-type usageError struct{ msg string }
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
-func (e usageError) Error() string { return e.msg }
-
-func dispatch(ctx context.Context, args []string, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	switch args[0] {
-	case "migrate":
-		return migrateCommand(ctx, args[1:], cfg, log, stdout)
-	case "serve", "worker", "all":
-		return runProcess(ctx, args[0], cfg, log)
-	default:
-		return usageError{fmt.Sprintf("unknown command %q", args[0])}
-	}
+// commandLine is a command line that parsed: the command, migrate's
+// subcommand and the steps of migrate down.
+type commandLine struct {
+	command, migrate string
+	steps            int
 }
 
-func migrateCommand(ctx context.Context, args []string, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	if len(args) == 0 {
-		return usageError{"migrate needs up, down [N] or status"}
-	}
-	steps := 1
-	if args[0] == "down" && len(args) > 1 {
-		n, err := strconv.Atoi(args[1])
-		if err != nil || n < 1 {
-			return usageError{fmt.Sprintf("migrate down: %q is not a positive number of steps", args[1])}
+func parseCommandLine(args []string) (commandLine, error) {
+	cl := commandLine{command: args[0], steps: 1}
+	rest := args[1:]
+	if cl.command != "migrate" {
+		if len(rest) > 0 {
+			return cl, fmt.Errorf("%s takes no arguments, got %q", cl.command, rest)
 		}
-		steps = n
+		return cl, nil
 	}
-	if args[0] != "up" && args[0] != "down" && args[0] != "status" {
-		return usageError{fmt.Sprintf("unknown migrate command %q", args[0])}
+	if len(rest) == 0 {
+		return cl, errors.New("migrate needs up, down [N] or status")
+	}
+	cl.migrate, rest = rest[0], rest[1:]
+	switch {
+	case cl.migrate != "up" && cl.migrate != "down" && cl.migrate != "status":
+		return cl, fmt.Errorf("unknown migrate command %q", cl.migrate)
+	case cl.migrate == "down" && len(rest) == 1:
+		n, err := strconv.Atoi(rest[0])
+		if err != nil || n < 1 {
+			return cl, fmt.Errorf("migrate down: %q is not a positive number of steps", rest[0])
+		}
+		cl.steps = n
+	case len(rest) > 0:
+		return cl, fmt.Errorf("migrate %s: unexpected arguments %q", cl.migrate, rest)
+	}
+	return cl, nil
+}
+
+func dispatch(ctx context.Context, cl commandLine, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	if cl.command == "migrate" {
+		return migrateCommand(ctx, cl, cfg, log, stdout)
+	}
+	return runProcess(ctx, cl.command, cfg, log)
+}
+
+// migrateCommand runs migrate up, down or status. Only up creates the
+// database: status and down on a database that does not exist say so
+// rather than leave an empty one behind.
+func migrateCommand(ctx context.Context, cl commandLine, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	if cl.migrate == "up" {
+		return migrateUp(ctx, cfg, log)
 	}
 	mg, cleanup, err := initMigrator(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	switch args[0] {
-	case "up":
-		applied, err := mg.Up(ctx)
-		log.Info("migrations applied", "count", len(applied), "names", applied)
-		return err
-	case "down":
-		rolled, err := mg.Down(ctx, steps)
+	if cl.migrate == "down" {
+		rolled, err := mg.Down(ctx, cl.steps)
 		log.Info("migrations rolled back", "count", len(rolled), "names", rolled)
 		return err
-	default:
-		list, err := mg.Status(ctx)
-		for _, m := range list {
-			state := "pending"
-			if m.Applied {
-				state = "applied"
-			}
-			fmt.Fprintf(stdout, "%-8s %s\n", state, m.Name)
-		}
-		return err
 	}
+	list, err := mg.Status(ctx)
+	for _, m := range list {
+		state := "pending"
+		if m.Applied {
+			state = "applied"
+		}
+		fmt.Fprintf(stdout, "%-8s %s\n", state, m.Name)
+	}
+	return err
 }
 
 func serviceInfo(cfg config.Config, role string) telemetry.ServiceInfo {

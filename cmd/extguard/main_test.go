@@ -2,15 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/extguard/extguard/adapters/postgres/pgtest"
 	"github.com/extguard/extguard/adapters/redis/redistest"
@@ -125,4 +129,106 @@ func TestUnknownCommandsAndVersion(t *testing.T) {
 	if code := run([]string{"migrate", "down", "zero"}, func(string) string { return "" }, &out, &errb); code != 2 {
 		t.Fatalf("migrate down zero: %d", code)
 	}
+}
+
+// TestEveryCommandAnswersHelpWithoutRunning: --help and -h print the
+// command's usage on stdout and exit 0 at once, whatever the command; none
+// starts a server, reads the configuration or connects anywhere (the
+// configuration here is invalid, so reading it would exit 2).
+func TestEveryCommandAnswersHelpWithoutRunning(t *testing.T) {
+	bin := buildBinary(t)
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"serve", "--help"}, {"serve", "-h"}, {"worker", "--help"},
+		{"all", "-h"}, {"migrate", "--help"}, {"migrate", "up", "--help"}, {"migrate", "status", "-h"},
+		{"migrate", "down", "2", "--help"}, {"version", "--help"}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = append(os.Environ(), "EXTGUARD_HTTP_ADDR=no-port", "EXTGUARD_DATABASE_URL=mysql://nowhere/x")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		cancel()
+		want := "usage: extguard "
+		if args[0] != "--help" && args[0] != "-h" && args[0] != "help" {
+			want += args[0]
+		}
+		if err != nil || !strings.HasPrefix(stdout.String(), want) {
+			t.Errorf("extguard %s: %v (a timeout means it started running)\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// TestCommandLinesThatCannotRunExit2 before anything is read or opened.
+func TestCommandLinesThatCannotRunExit2(t *testing.T) {
+	noConfig := func(k string) string {
+		t.Errorf("the configuration was read (%s) for a command line that cannot run", k)
+		return ""
+	}
+	for _, args := range [][]string{{"serve", "extra"}, {"version", "now"}, {"migrate"}, {"migrate", "sideways"},
+		{"migrate", "status", "all"}, {"migrate", "down", "0"}, {"migrate", "down", "1", "2"}, {"migrate", "up", "3"}} {
+		var stderr bytes.Buffer
+		if code := run(args, noConfig, io.Discard, &stderr); code != 2 || !strings.Contains(stderr.String(), "usage: extguard "+args[0]) {
+			t.Errorf("extguard %s: exit %d, stderr %q; want 2 with the command's usage", strings.Join(args, " "), code, stderr.String())
+		}
+	}
+}
+
+func TestABadListenAddressIsAConfigurationError(t *testing.T) {
+	var stderr bytes.Buffer
+	code := run([]string{"serve"}, func(k string) string {
+		if k == "EXTGUARD_HTTP_ADDR" {
+			return "8080"
+		}
+		return ""
+	}, io.Discard, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "configuration error") || !strings.Contains(stderr.String(), "EXTGUARD_HTTP_ADDR") {
+		t.Fatalf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+// TestOnlyMigrateUpCreatesTheDatabase: status and down on a database that
+// does not exist fail and leave none behind; up creates it.
+func TestOnlyMigrateUpCreatesTheDatabase(t *testing.T) {
+	dbURL := pgtest.UnusedDatabaseURL(t)
+	getenv := func(k string) string {
+		if k == "EXTGUARD_DATABASE_URL" {
+			return dbURL
+		}
+		return ""
+	}
+	for _, args := range [][]string{{"migrate", "status"}, {"migrate", "down"}} {
+		var stderr bytes.Buffer
+		if code := run(args, getenv, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "does not exist") {
+			t.Errorf("%v on a missing database: exit %d, %s", args, code, stderr.String())
+		}
+		if databaseExists(t, dbURL) {
+			t.Fatalf("%v created the database", args)
+		}
+	}
+	if code := run([]string{"migrate", "up"}, getenv, io.Discard, io.Discard); code != 0 || !databaseExists(t, dbURL) {
+		t.Fatalf("migrate up: exit %d, database created: %v", code, databaseExists(t, dbURL))
+	}
+	var out bytes.Buffer
+	if code := run([]string{"migrate", "status"}, getenv, &out, io.Discard); code != 0 || !strings.HasPrefix(out.String(), "applied ") ||
+		strings.Contains(out.String(), "pending") {
+		t.Fatalf("migrate status after up: exit %d\n%s", code, out.String())
+	}
+}
+
+func databaseExists(t *testing.T, dbURL string) bool {
+	t.Helper()
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, pgtest.ServerURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var exists bool
+	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", strings.TrimPrefix(u.Path, "/")).Scan(&exists); err != nil {
+		t.Fatal(err)
+	}
+	return exists
 }

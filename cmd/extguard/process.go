@@ -94,6 +94,9 @@ func runAll(ctx context.Context, runners []Runner) error {
 
 // migrateUp creates the database if needed and applies pending migrations.
 func migrateUp(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	if err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
+		return err
+	}
 	mg, cleanup, err := initMigrator(ctx, cfg)
 	if err != nil {
 		return err
@@ -144,12 +147,10 @@ func (h httpRunner) Run(ctx context.Context) error {
 	}
 }
 
-// openMigrator is what initMigrator wires: the database is created first when
-// it does not exist, so "migrate up" and "all" work on a fresh server.
+// openMigrator is what initMigrator wires. It never creates the database:
+// migrateUp does that first, so "migrate up" and "all" work on a fresh server
+// while "migrate status" reports a missing database as missing.
 func openMigrator(ctx context.Context, cfg config.Config) (*postgres.Migrator, func(), error) {
-	if err := postgres.EnsureDatabase(ctx, cfg.DatabaseURL); err != nil {
-		return nil, nil, err
-	}
 	db, cleanup, err := provideDB(ctx, cfg)
 	if err != nil {
 		return nil, nil, err

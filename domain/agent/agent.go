@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/extguard/extguard/domain"
-	"github.com/extguard/extguard/domain/extension"
 	"github.com/extguard/extguard/domain/group"
 )
 
@@ -111,9 +110,22 @@ func (a *Agent) applyEnrollFields(fe *domain.FieldErrors, p EnrollParams) {
 		fe.Add("platform", "must be a platform like linux-x64, darwin-arm64 or win32-x64")
 	}
 	a.agentVersion = strings.TrimSpace(p.AgentVersion)
-	if !extension.ValidVersion(a.agentVersion) {
-		fe.Add("agent_version", "must be a version like 1.2.3 (at most 64 characters)")
+	if !validAgentVersion(a.agentVersion) {
+		fe.Add("agent_version", agentVersionRule)
 	}
+}
+
+// MaxAgentVersionLength is the agents.agent_version column's width.
+const MaxAgentVersionLength = 64
+
+const agentVersionRule = "must be 1 to 64 printable characters"
+
+// validAgentVersion accepts whatever a build stamped (1.2.0, 0.0.0-dev+abc1234,
+// dev): the version is shown to people, never compared, so its shape is not
+// policy, and refusing it would lock out every agent built from a checkout.
+// Only what a column and a log line cannot hold is refused.
+func validAgentVersion(v string) bool {
+	return v != "" && domain.RuneLen(v) <= MaxAgentVersionLength && domain.IsPrintable(v)
 }
 
 // Record carries an agents row for RehydrateAgent.
@@ -176,9 +188,9 @@ func (a Agent) RecordHeartbeat(now time.Time) (Agent, error) {
 // WithAgentVersion records the version a heartbeat announced.
 func (a Agent) WithAgentVersion(version string) (Agent, error) {
 	version = strings.TrimSpace(version)
-	if !extension.ValidVersion(version) {
+	if !validAgentVersion(version) {
 		return Agent{}, domain.Invalid("invalid agent version", domain.FieldError{Field: "agent_version",
-			Message: "must be a version like 1.2.3 (at most 64 characters)"})
+			Message: agentVersionRule})
 	}
 	a.agentVersion = version
 	return a, nil

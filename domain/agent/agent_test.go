@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -37,7 +38,7 @@ func TestNewAgent(t *testing.T) {
 
 func TestNewAgentFieldErrors(t *testing.T) {
 	_, err := NewAgent(EnrollParams{MachineID: "a\x00b", UserHash: "nothex", DisplayName: strings.Repeat("n", 256),
-		Platform: "linux_x64", AgentVersion: "one"})
+		Platform: "linux_x64", AgentVersion: "1.0\x07"})
 	e := err.(*domain.Error)
 	if len(e.Fields) != 6 {
 		t.Fatalf("want 6 field errors, got %v", e.Fields)
@@ -101,7 +102,7 @@ func TestReenroll(t *testing.T) {
 	if _, was, _ := back.Reenroll(p, t0.Add(3*time.Hour)); was {
 		t.Fatal("was not decommissioned")
 	}
-	p.AgentVersion = "bad"
+	p.AgentVersion = "bad\x7f"
 	if _, _, err := a.Reenroll(p, t0); err == nil {
 		t.Fatal("bad version accepted")
 	}
@@ -110,5 +111,35 @@ func TestReenroll(t *testing.T) {
 	}
 	if a.RecordSync(t0).LastSync() != t0 {
 		t.Fatal("sync")
+	}
+}
+
+// TestAgentVersionIsInformationNotPolicy: every version a build of the agent
+// can carry enrolls (a tagged release, a checkout's describe output, a plain
+// go build), while what a column or a log line cannot hold is refused.
+func TestAgentVersionIsInformationNotPolicy(t *testing.T) {
+	for _, v := range []string{"1.2.0", "0.0.0-dev+e282363", "0.0.0-dev+e282363.dirty", "1.2.0+3.gabc1234",
+		"e282363", "v1.2.0", "v1.2.0-3-gabc-dirty", "dev", "2026.11 nightly", "é", strings.Repeat("9", 64),
+		strings.Repeat("é", 64)} {
+		p := enroll()
+		p.AgentVersion = v
+		if _, err := NewAgent(p); err != nil {
+			t.Errorf("enroll with version %q: %v", v, err)
+		}
+		if _, err := (Agent{}).WithAgentVersion(v); err != nil {
+			t.Errorf("heartbeat with version %q: %v", v, err)
+		}
+	}
+	for _, v := range []string{"", "   ", "1.0\n.1", "a\x00b", "\x1b[31mred", strings.Repeat("9", 65), "\xff"} {
+		p := enroll()
+		p.AgentVersion = v
+		_, err := NewAgent(p)
+		var de *domain.Error
+		if !errors.As(err, &de) || len(de.Fields) != 1 || de.Fields[0].Field != "agent_version" {
+			t.Errorf("enroll with version %q: %v, want one agent_version error", v, err)
+		}
+		if _, err := (Agent{}).WithAgentVersion(v); err == nil {
+			t.Errorf("heartbeat with version %q accepted", v)
+		}
 	}
 }

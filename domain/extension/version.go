@@ -9,7 +9,7 @@ const MaxVersionLength = 64
 // with an optional pre-release or build suffix.
 var versionPattern = regexp.MustCompile(`^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$`)
 
-// ValidVersion reports whether v is a plausible extension (or agent) version.
+// ValidVersion reports whether v is a plausible extension version.
 func ValidVersion(v string) bool {
 	return len(v) <= MaxVersionLength && versionPattern.MatchString(v)
 }

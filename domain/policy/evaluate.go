@@ -11,7 +11,7 @@ import (
 	"github.com/extguard/extguard/domain/report"
 )
 
-// Kind classifies a violation. The values are protocol (agent-protocol.md).
+// Kind classifies a violation. The values are protocol (protocol/agentv1).
 type Kind string
 
 const (

@@ -1,17 +1,18 @@
 // Package e2e runs the headline scenario end to end: a real `extguard all`
-// on a fresh PostgreSQL database and the test's own Redis index, an admin
-// driving it through the admin API, and the real agent (one pass at a time)
-// reporting a fixture home directory and enforcing through a stand-in editor
-// command line.
+// on a fresh PostgreSQL database and the test's own Redis, an admin driving
+// it through the admin API, and the real agent binary (`run --once` at a
+// time) reporting a fixture home directory and enforcing through a stand-in
+// editor command line. Both binaries come from `make build`, so what is
+// tested is what a user builds, version stamp included.
 package e2e
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -32,7 +33,9 @@ const (
 )
 
 func TestHeadlineScenario(t *testing.T) {
-	base := startServer(t)
+	bin := makeBuild(t)
+	version := stampedVersion(t)
+	base := startServer(t, bin)
 	token := login(t, base)
 
 	var grp struct{ ID string }
@@ -49,8 +52,8 @@ func TestHeadlineScenario(t *testing.T) {
 	stateDir := t.TempDir()
 
 	// 1. Nothing is blocked yet: the agent enrolls, reports, and is compliant.
-	if code, err := runAgentOnce(t, base, key.Key, home, stateDir); code != agent.ExitCompliant {
-		t.Fatalf("first pass: exit %d (%v), want compliant", code, err)
+	if code, out := runAgentOnce(t, bin, base, key.Key, home, stateDir); code != agent.ExitCompliant {
+		t.Fatalf("first pass: exit %d, want compliant:\n%s", code, out)
 	}
 	evil := installations(t, base, token, "evil.pack")
 	if len(evil) != 1 || evil[0]["version"] != "0.0.3" || evil[0]["editor"] != "vscode" || evil[0]["group_id"] != grp.ID {
@@ -60,9 +63,9 @@ func TestHeadlineScenario(t *testing.T) {
 	// 2. The security admin blocks the publisher; the agent's next pass sees
 	// the new policy, uninstalls through the editor's own CLI and reports.
 	call(t, base, token, "POST", "/api/v1/blocklist", `{"pattern_type":"publisher","pattern":"evil","reason":"malware, advisory 2026-11"}`, 201, nil)
-	code, err := runAgentOnce(t, base, key.Key, home, stateDir)
+	code, out := runAgentOnce(t, bin, base, key.Key, home, stateDir)
 	if code != agent.ExitCompliant {
-		t.Fatalf("second pass: exit %d (%v), want compliant after enforcement", code, err)
+		t.Fatalf("second pass: exit %d, want compliant after enforcement:\n%s", code, out)
 	}
 	if log, _ := os.ReadFile(cliLog); !strings.Contains(string(log), "--uninstall-extension evil.pack") {
 		t.Fatalf("the editor CLI was not asked to uninstall evil.pack; calls:\n%s", log)
@@ -82,6 +85,11 @@ func TestHeadlineScenario(t *testing.T) {
 	if verdict == nil || verdict["compliant"] != true {
 		t.Fatalf("agent verdict: %v", detail["verdict"])
 	}
+	// The server keeps the version the build stamped, which is the one
+	// scripts/version.sh computes for this checkout, never the default "dev".
+	if v := detail["agent_version"]; v != version || version == "dev" {
+		t.Fatalf("agent_version %v, want the stamped %q", v, version)
+	}
 
 	// 4. Every step is in the audit log.
 	var audit struct{ Items []map[string]any }
@@ -97,26 +105,51 @@ func TestHeadlineScenario(t *testing.T) {
 	}
 }
 
-func runAgentOnce(t *testing.T, base, key, home, stateDir string) (int, error) {
+// runAgentOnce runs `extguard-agent run --once` as a user would, the key in
+// the environment (never on a command line others can read).
+func runAgentOnce(t *testing.T, bin, base, key, home, stateDir string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	return agent.Run(ctx, agent.Options{
-		Server: base, Key: key, Once: true, Home: home, StateDir: stateDir, Version: "1.0.0-e2e",
-		GOOS: "linux", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	cmd := exec.CommandContext(ctx, filepath.Join(bin, "extguard-agent"), "run", "--once",
+		"--server", base, "--home", home, "--state-dir", stateDir)
+	cmd.Env = append(os.Environ(), "EXTGUARD_KEY="+key)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("extguard-agent: %v\n%s", err, out)
+	}
+	return cmd.ProcessState.ExitCode(), string(out)
 }
 
-// startServer builds and starts `extguard all` on a database that does not
-// exist yet; the process and the database go away with the test.
-func startServer(t *testing.T) string {
+// repoRoot is the module's directory, where the Makefile is.
+const repoRoot = "../../.."
+
+// makeBuild runs `make build` into a directory of the test's own.
+func makeBuild(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "extguard")
-	if out, err := exec.Command("go", "build", "-o", bin, "../../extguard").CombinedOutput(); err != nil {
-		t.Fatalf("build extguard: %v\n%s", err, out)
+	bin := t.TempDir()
+	if out, err := exec.Command("make", "-s", "-C", repoRoot, "BIN="+bin, "build").CombinedOutput(); err != nil {
+		t.Fatalf("make build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+func stampedVersion(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command(filepath.Join(repoRoot, "scripts", "version.sh")).Output()
+	if err != nil {
+		t.Fatalf("scripts/version.sh: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// startServer starts `extguard all` on a database that does not exist yet;
+// the process and the database go away with the test.
+func startServer(t *testing.T, bin string) string {
+	t.Helper()
 	addr := freeAddr(t)
-	cmd := exec.Command(bin, "all")
+	cmd := exec.Command(filepath.Join(bin, "extguard"), "all")
 	cmd.Env = append(os.Environ(),
 		"EXTGUARD_DATABASE_URL="+pgtest.UnusedDatabaseURL(t),
 		"EXTGUARD_REDIS_URL="+redistest.URL(t),

@@ -14,6 +14,7 @@ import (
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/state"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 // agent is one run of the agent and what it holds between passes.
@@ -27,8 +28,8 @@ type agent struct {
 	server   string
 
 	enrollment state.Enrollment
-	policy     client.Policy // ETag "" until one was received
-	interval   time.Duration // heartbeat interval the server asked for
+	policy     agentv1.Policy // ETag "" until one was received
+	interval   time.Duration  // heartbeat interval the server asked for
 
 	fingerprint string
 	insts       []discovery.Installation
@@ -36,9 +37,9 @@ type agent struct {
 	warned      map[string]bool
 
 	reportNeeded bool
-	lastReportAt time.Time                  // when the last report was queued
-	pendingRows  []client.ReportedExtension // enforcement results for the next report
-	offline      bool                       // the last exchange with the server failed
+	lastReportAt time.Time                   // when the last report was queued
+	pendingRows  []agentv1.ReportedExtension // enforcement results for the next report
+	offline      bool                        // the last exchange with the server failed
 }
 
 // Run runs the agent until ctx ends (or one pass with Options.Once) and returns the process exit
@@ -109,7 +110,7 @@ func (a *agent) loadState() {
 	}
 	if _, err := a.store.LoadPolicy(&a.policy); err != nil {
 		a.log.Warn("fetching the policy again", "error", err)
-		a.policy = client.Policy{}
+		a.policy = agentv1.Policy{}
 	}
 }
 
@@ -117,15 +118,20 @@ func (a *agent) runOnce(ctx context.Context) (int, error) {
 	res, err := a.pass(ctx, true, true)
 	a.logPass(res, nil) // the caller reports err
 	switch {
+	case client.IsRejected(err): // as in the loop: a person must act
+		return ExitRejected, explain(err)
 	case err != nil:
 		return ExitError, explain(err)
 	case res.verdict == nil:
 		return ExitError, errors.New("the server did not answer the report")
-	case res.verdict.Compliant:
-		return ExitCompliant, nil
-	default:
-		return ExitNonCompliant, nil
 	}
+	if a.o.Out != nil {
+		printVerdict(a.o.Out, *res.verdict)
+	}
+	if res.verdict.Compliant {
+		return ExitCompliant, nil
+	}
+	return ExitNonCompliant, nil
 }
 
 // runLoop runs passes for ever: the network part at the heartbeat interval (or the back-off after a

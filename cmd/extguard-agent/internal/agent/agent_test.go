@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/agent"
-	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce/enforcetest"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 // home is a fixture home directory with VS Code and Cursor extension folders (no extensions.json,
@@ -85,7 +85,7 @@ func run(t *testing.T, o agent.Options) (int, error) {
 	return agent.Run(ctx, o)
 }
 
-func installedRows(r client.Report) []discovery.Item {
+func installedRows(r agentv1.Report) []discovery.Item {
 	var out []discovery.Item
 	for _, e := range r.Extensions {
 		if e.Installed {
@@ -98,9 +98,17 @@ func installedRows(r client.Report) []discovery.Item {
 func TestOnceEnrollsReportsTheInventoryAndExitsByVerdict(t *testing.T) {
 	srv, h, stateDir := newFakeServer(t), newHome(t), filepath.Join(t.TempDir(), "state")
 
-	code, err := run(t, options(srv, h, stateDir))
+	var out strings.Builder
+	o := options(srv, h, stateDir)
+	o.Out = &out
+	code, err := run(t, o)
 	if code != agent.ExitNonCompliant || err != nil {
 		t.Fatalf("first run: exit %d, %v; want 3 (evil.pack is installed)", code, err)
+	}
+	// The person who ran --once learns what to remove, one line per violation.
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 || lines[0] != "not compliant: 1 violation" || strings.Join(strings.Fields(lines[2]), " ") != "evil.pack blocked cursor publisher evil: malware" {
+		t.Fatalf("--once printed:\n%s", out.String())
 	}
 	got := srv.snapshot()
 	if len(got.enrolls) != 1 || got.enrolls[0].Platform != identity.Platform("linux", runtime.GOARCH) || got.enrolls[0].AgentVersion != "test" {
@@ -124,9 +132,10 @@ func TestOnceEnrollsReportsTheInventoryAndExitsByVerdict(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.set(func(f *fakeServer) { f.etag = `"p-2"` })
-	code, err = run(t, options(srv, h, stateDir))
-	if code != agent.ExitCompliant || err != nil {
-		t.Fatalf("second run: exit %d, %v; want 0", code, err)
+	out.Reset()
+	code, err = run(t, o)
+	if code != agent.ExitCompliant || err != nil || out.String() != "compliant\n" {
+		t.Fatalf("second run: exit %d, %v, printed %q; want 0 and compliant", code, err, out.String())
 	}
 	got = srv.snapshot()
 	if len(got.enrolls) != 1 {
@@ -172,8 +181,8 @@ func TestOnceWithTheWrongKeyFailsWithoutRetrying(t *testing.T) {
 	o := options(srv, h, t.TempDir())
 	o.Key = "not-the-key"
 	code, err := run(t, o)
-	if code != agent.ExitError || err == nil || !strings.Contains(err.Error(), "refused the API key") {
-		t.Fatalf("exit %d, %v; want 1 with a clear message", code, err)
+	if code != agent.ExitRejected || err == nil || !strings.Contains(err.Error(), "refused the API key") {
+		t.Fatalf("exit %d, %v; want %d, as in the loop, with a clear message", code, err, agent.ExitRejected)
 	}
 	if strings.Contains(err.Error(), "not-the-key") {
 		t.Fatal("the error shows the key")
@@ -242,7 +251,7 @@ func TestLoopBacksOffWhileTheServerIsDownAndReportsChanges(t *testing.T) {
 	h.install(".vscode/extensions", "evil", "twin", "1.0.0")
 	waitFor(t, "a report of the new extension", func() bool {
 		reports := srv.snapshot().reports
-		return slices.ContainsFunc(reports[len(reports)-1].Extensions, func(e client.ReportedExtension) bool {
+		return slices.ContainsFunc(reports[len(reports)-1].Extensions, func(e agentv1.ReportedExtension) bool {
 			return e.ExtensionID == "evil.twin" && e.Installed
 		})
 	})
@@ -267,7 +276,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // command lines for VS Code and Cursor.
 func enforcingSetup(t *testing.T, vsix []byte, approvedSHA256 string) (*fakeServer, *home, *enforcetest.CLI, agent.Options) {
 	srv, h := newFakeServer(t), newHome(t)
-	required := &client.Action{Action: "install", ExtensionID: "acme.required", Version: "1.0.0",
+	required := &agentv1.Action{Action: "install", ExtensionID: "acme.required", Version: "1.0.0",
 		DownloadURL: srv.URL() + "/vsix/required.vsix", SHA256: approvedSHA256}
 	srv.set(func(f *fakeServer) { f.enforcement, f.vsix, f.verdict = "enforce", vsix, blockEvilPack(required) })
 	cli := enforcetest.StandIn(t, map[string]string{"code": h.extDir(".vscode"), "cursor": h.extDir(".cursor")})
@@ -279,7 +288,7 @@ func sha256Hex(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-func removalRows(r client.Report) []string {
+func removalRows(r agentv1.Report) []string {
 	var out []string
 	for _, e := range r.Extensions {
 		if !e.Installed {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 const (
@@ -25,15 +25,15 @@ type fakeServer struct {
 	mu            sync.Mutex
 	etag          string
 	enforcement   string
-	verdict       func(client.Report) client.Verdict
+	verdict       func(agentv1.Report) agentv1.Verdict
 	down          bool // answer 503 to everything
 	heartbeatFail int  // status to answer heartbeats with, 0 for none
 	vsix          []byte
 
-	enrolls     []client.EnrollRequest
+	enrolls     []agentv1.EnrollRequest
 	heartbeats  int
 	ifNoneMatch []string // one per policy request
-	reports     []client.Report
+	reports     []agentv1.Report
 	failedAt    []time.Time // when a request got a 503
 }
 
@@ -61,8 +61,8 @@ func (f *fakeServer) set(fn func(f *fakeServer)) {
 func (f *fakeServer) snapshot() fakeServer {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return fakeServer{enrolls: append([]client.EnrollRequest(nil), f.enrolls...), heartbeats: f.heartbeats,
-		ifNoneMatch: append([]string(nil), f.ifNoneMatch...), reports: append([]client.Report(nil), f.reports...),
+	return fakeServer{enrolls: append([]agentv1.EnrollRequest(nil), f.enrolls...), heartbeats: f.heartbeats,
+		ifNoneMatch: append([]string(nil), f.ifNoneMatch...), reports: append([]agentv1.Report(nil), f.reports...),
 		failedAt: append([]time.Time(nil), f.failedAt...)}
 }
 
@@ -117,7 +117,7 @@ func (f *fakeServer) agentOnly(h http.HandlerFunc) http.HandlerFunc {
 }
 
 func (f *fakeServer) enroll(w http.ResponseWriter, r *http.Request) {
-	var req client.EnrollRequest
+	var req agentv1.EnrollRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || req.MachineID == "" || len(req.UserHash) != 64 {
 		problem(w, http.StatusBadRequest, "bad enrollment")
 		return
@@ -129,7 +129,7 @@ func (f *fakeServer) enroll(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusOK
 	}
 	f.enrolls = append(f.enrolls, req)
-	reply(w, status, client.Enrollment{AgentID: testAgentID, GroupID: "g-1", HeartbeatIntervalS: 1, PolicyETag: f.etag})
+	reply(w, status, agentv1.Enrollment{AgentID: testAgentID, GroupID: "g-1", HeartbeatIntervalS: 1, PolicyETag: f.etag})
 }
 
 func (f *fakeServer) heartbeat(w http.ResponseWriter, r *http.Request) {
@@ -138,7 +138,7 @@ func (f *fakeServer) heartbeat(w http.ResponseWriter, r *http.Request) {
 		problem(w, f.heartbeatFail, "agent decommissioned")
 		return
 	}
-	reply(w, http.StatusOK, client.HeartbeatAnswer{PolicyETag: f.etag, HeartbeatIntervalS: 1})
+	reply(w, http.StatusOK, agentv1.HeartbeatAnswer{PolicyETag: f.etag, HeartbeatIntervalS: 1})
 }
 
 func (f *fakeServer) policy(w http.ResponseWriter, r *http.Request) {
@@ -148,12 +148,12 @@ func (f *fakeServer) policy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", f.etag)
-	reply(w, http.StatusOK, client.Policy{ETag: f.etag, GroupID: "g-1", Mode: "blocklist", Enforcement: f.enforcement,
-		Blocked: []client.BlockedPattern{{PatternType: "publisher", Pattern: "evil", Reason: "malware"}}})
+	reply(w, http.StatusOK, agentv1.Policy{ETag: f.etag, GroupID: "g-1", Mode: "blocklist", Enforcement: f.enforcement,
+		Blocked: []agentv1.BlockedPattern{{PatternType: "publisher", Pattern: "evil", Reason: "malware"}}})
 }
 
 func (f *fakeServer) report(w http.ResponseWriter, r *http.Request) {
-	var rep client.Report
+	var rep agentv1.Report
 	if err := json.NewDecoder(r.Body).Decode(&rep); err != nil || rep.ReportedAt.IsZero() || rep.Extensions == nil {
 		problem(w, http.StatusBadRequest, "bad report")
 		return
@@ -164,21 +164,22 @@ func (f *fakeServer) report(w http.ResponseWriter, r *http.Request) {
 
 // blockEvilPack judges like a blocklist of publisher evil: each installed evil.* is a violation
 // (with an uninstall action), and so is each required extension missing (with an install action).
-func blockEvilPack(required *client.Action) func(client.Report) client.Verdict {
-	return func(r client.Report) client.Verdict {
-		v := client.Verdict{Compliant: true, Violations: []client.Violation{}, Actions: []client.Action{}}
+func blockEvilPack(required *agentv1.Action) func(agentv1.Report) agentv1.Verdict {
+	return func(r agentv1.Report) agentv1.Verdict {
+		v := agentv1.Verdict{Compliant: true, Violations: []agentv1.Violation{}, Actions: []agentv1.Action{}}
 		haveRequired := false
 		for _, e := range r.Extensions {
 			if e.Installed && strings.HasPrefix(e.ExtensionID, "evil.") {
 				v.Compliant = false
-				v.Violations = append(v.Violations, client.Violation{ExtensionID: e.ExtensionID, Kind: "blocked"})
-				v.Actions = append(v.Actions, client.Action{Action: "uninstall", ExtensionID: e.ExtensionID})
+				v.Violations = append(v.Violations, agentv1.Violation{ExtensionID: e.ExtensionID, Kind: "blocked",
+					Detail: "publisher evil:\nmalware", Editors: []string{e.Editor}})
+				v.Actions = append(v.Actions, agentv1.Action{Action: "uninstall", ExtensionID: e.ExtensionID})
 			}
 			haveRequired = haveRequired || (required != nil && e.Installed && e.ExtensionID == required.ExtensionID)
 		}
 		if required != nil && !haveRequired {
 			v.Compliant = false
-			v.Violations = append(v.Violations, client.Violation{ExtensionID: required.ExtensionID, Kind: "required_missing"})
+			v.Violations = append(v.Violations, agentv1.Violation{ExtensionID: required.ExtensionID, Kind: "required_missing"})
 			v.Actions = append(v.Actions, *required)
 		}
 		return v

@@ -5,6 +5,7 @@ package agent
 
 import (
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -13,12 +14,14 @@ import (
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
 )
 
-// Exit codes of `extguard-agent run`.
+// Exit codes of `extguard-agent run`, the same with --once and in the loop (which retries what
+// --once reports as ExitError, and runs until stopped instead of judging one pass).
 const (
 	ExitCompliant    = 0 // --once: the server found this machine compliant; loop: stopped on request
-	ExitError        = 1
+	ExitError        = 1 // --once: the pass failed (server unreachable, ...); both: cannot start
+	ExitUsage        = 2 // bad command line (main's, before Run)
 	ExitNonCompliant = 3 // --once: the server found violations
-	ExitRejected     = 4 // loop: the server refuses this agent (401/403); restarting will not help
+	ExitRejected     = 4 // the server refuses this agent (401/403); restarting will not help
 )
 
 // Enforcement switches.
@@ -32,10 +35,11 @@ type Options struct {
 	Server   string
 	Key      string
 	Once     bool
-	Enforce  string // EnforceAuto (default) or EnforceOff
-	StateDir string // default: the OS's per-user state directory
-	Home     string // whose editors to look at; default: the user's home
-	Version  string // the agent's version, sent to the server
+	Enforce  string    // EnforceAuto (default) or EnforceOff
+	StateDir string    // default: the OS's per-user state directory
+	Home     string    // whose editors to look at; default: the user's home
+	Version  string    // the agent's version, sent to the server
+	Out      io.Writer // --once: the verdict is printed here (nil: nowhere)
 
 	Logger     *slog.Logger
 	HTTPClient *http.Client      // for the agent API

@@ -6,10 +6,10 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/state"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 const (
@@ -22,7 +22,7 @@ type passResult struct {
 	policyChanged bool
 	queued        int
 	delivered     int
-	verdict       *client.Verdict
+	verdict       *agentv1.Verdict
 	outcomes      []enforce.Outcome
 	actionsIgnore int
 }
@@ -61,7 +61,7 @@ func (a *agent) sync(ctx context.Context) (policyChanged bool, err error) {
 	if err := a.ensureEnrolled(ctx); err != nil {
 		return false, err
 	}
-	hb, err := a.client.Heartbeat(ctx, client.HeartbeatRequest{AgentVersion: a.o.Version})
+	hb, err := a.client.Heartbeat(ctx, agentv1.HeartbeatRequest{AgentVersion: a.o.Version})
 	if err != nil {
 		return false, err
 	}
@@ -106,30 +106,30 @@ func (a *agent) ensureEnrolled(ctx context.Context) error {
 	return nil
 }
 
-func (a *agent) enrollRequest(ctx context.Context) (client.EnrollRequest, error) {
+func (a *agent) enrollRequest(ctx context.Context) (agentv1.EnrollRequest, error) {
 	machineID, err := identity.MachineID(ctx, a.o.GOOS, a.o.Identity, func() (string, error) {
 		return a.store.Secret(machineIDSecret)
 	})
 	if err != nil {
-		return client.EnrollRequest{}, err
+		return agentv1.EnrollRequest{}, err
 	}
 	salt, err := a.store.Secret(userSaltSecret)
 	if err != nil {
-		return client.EnrollRequest{}, err
+		return agentv1.EnrollRequest{}, err
 	}
 	userName, err := identity.UserName()
 	if err != nil {
-		return client.EnrollRequest{}, err
+		return agentv1.EnrollRequest{}, err
 	}
 	host, _ := os.Hostname()
-	return client.EnrollRequest{MachineID: machineID, UserHash: identity.UserHash(salt, userName), DisplayName: host,
+	return agentv1.EnrollRequest{MachineID: machineID, UserHash: identity.UserHash(salt, userName), DisplayName: host,
 		Platform: identity.Platform(a.o.GOOS, runtime.GOARCH), AgentVersion: a.o.Version}, nil
 }
 
 // enforce carries out the verdict's actions when this agent may, then reports at once what it did,
 // so the server (and --once's exit code) see the machine as it now is.
 func (a *agent) enforce(ctx context.Context, res *passResult) error {
-	if a.o.Enforce == EnforceOff || a.policy.Enforcement != client.EnforcementEnforce {
+	if a.o.Enforce == EnforceOff || a.policy.Enforcement != agentv1.EnforcementEnforce {
 		res.actionsIgnore = len(res.verdict.Actions)
 		return nil
 	}

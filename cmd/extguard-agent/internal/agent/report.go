@@ -10,6 +10,7 @@ import (
 
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 // refreshInventory runs discovery when the editors' folders changed (or always with full, which also
@@ -69,11 +70,11 @@ func (a *agent) queueReportIfNeeded(res *passResult) error {
 
 // buildReport is the inventory, plus a row installed: false for each extension enforcement removed
 // or could not install, unless the editor still has it (the inventory is the truth).
-func (a *agent) buildReport(now time.Time) client.Report {
-	rows := make([]client.ReportedExtension, 0, len(a.inventory)+len(a.pendingRows))
+func (a *agent) buildReport(now time.Time) agentv1.Report {
+	rows := make([]agentv1.ReportedExtension, 0, len(a.inventory)+len(a.pendingRows))
 	installed := map[string]bool{}
 	for _, it := range a.inventory {
-		rows = append(rows, client.ReportedExtension{ExtensionID: it.ExtensionID, Installed: true,
+		rows = append(rows, agentv1.ReportedExtension{ExtensionID: it.ExtensionID, Installed: true,
 			Version: it.Version, SHA256: it.SHA256, Editor: it.Editor})
 		installed[rowKey(it.Editor, it.ExtensionID)] = true
 	}
@@ -82,7 +83,7 @@ func (a *agent) buildReport(now time.Time) client.Report {
 			rows = append(rows, r)
 		}
 	}
-	return client.Report{ReportedAt: now.UTC().Truncate(time.Second), PolicyETag: a.policy.ETag, Extensions: rows}
+	return agentv1.Report{ReportedAt: now.UTC().Truncate(time.Second), PolicyETag: a.policy.ETag, Extensions: rows}
 }
 
 func rowKey(editor, id string) string { return editor + "\x00" + strings.ToLower(id) }
@@ -96,7 +97,7 @@ func (a *agent) deliver(ctx context.Context, res *passResult) error {
 		return err
 	}
 	for i, name := range names {
-		var r client.Report
+		var r agentv1.Report
 		b, err := a.queue.Read(name)
 		if err == nil {
 			err = json.Unmarshal(b, &r)

@@ -1,3 +1,6 @@
+// Package client calls the agent API of an extguard server in agent protocol v1, whose wire types
+// are package agentv1's: it adds what an agent needs around them (bounded answers, short 429s
+// waited out, refusals told apart from failures worth retrying).
 package client
 
 import (
@@ -12,10 +15,11 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 const (
-	apiPrefix = "/api/v1/agent/"
 	// maxAnswerBytes bounds what the agent reads from the server: a policy is kilobytes; a bigger
 	// answer is a misconfigured proxy, not something to hold in memory on a developer's laptop.
 	maxAnswerBytes = 8 << 20
@@ -75,32 +79,32 @@ func New(cfg Config) (*Client, error) {
 func (c *Client) SetAgentID(id string) { c.agentID = id }
 
 // Enroll registers this machine (or updates its enrollment: same machine, same agent id).
-func (c *Client) Enroll(ctx context.Context, req EnrollRequest) (Enrollment, error) {
-	var out Enrollment
-	_, err := c.call(ctx, http.MethodPost, "enroll", req, nil, &out)
+func (c *Client) Enroll(ctx context.Context, req agentv1.EnrollRequest) (agentv1.Enrollment, error) {
+	var out agentv1.Enrollment
+	_, err := c.call(ctx, http.MethodPost, agentv1.PathEnroll, req, nil, &out)
 	return out, err
 }
 
 // Heartbeat tells the server the agent is alive and learns the current policy ETag.
-func (c *Client) Heartbeat(ctx context.Context, req HeartbeatRequest) (HeartbeatAnswer, error) {
-	var out HeartbeatAnswer
-	_, err := c.call(ctx, http.MethodPost, "heartbeat", req, nil, &out)
+func (c *Client) Heartbeat(ctx context.Context, req agentv1.HeartbeatRequest) (agentv1.HeartbeatAnswer, error) {
+	var out agentv1.HeartbeatAnswer
+	_, err := c.call(ctx, http.MethodPost, agentv1.PathHeartbeat, req, nil, &out)
 	return out, err
 }
 
 // Policy fetches the group's policy. With a non-empty etag it is sent as If-None-Match, and
 // unchanged is true (with a zero Policy) when the server answers 304.
-func (c *Client) Policy(ctx context.Context, etag string) (p Policy, unchanged bool, err error) {
+func (c *Client) Policy(ctx context.Context, etag string) (p agentv1.Policy, unchanged bool, err error) {
 	hdr := http.Header{}
 	if etag != "" {
 		hdr.Set("If-None-Match", etag)
 	}
-	resp, err := c.call(ctx, http.MethodGet, "policy", nil, hdr, &p)
+	resp, err := c.call(ctx, http.MethodGet, agentv1.PathPolicy, nil, hdr, &p)
 	if err != nil {
-		return Policy{}, false, err
+		return agentv1.Policy{}, false, err
 	}
 	if resp.StatusCode == http.StatusNotModified {
-		return Policy{}, true, nil
+		return agentv1.Policy{}, true, nil
 	}
 	if p.ETag == "" {
 		p.ETag = resp.Header.Get("ETag")
@@ -109,9 +113,9 @@ func (c *Client) Policy(ctx context.Context, etag string) (p Policy, unchanged b
 }
 
 // Report sends the full inventory and returns the server's verdict.
-func (c *Client) Report(ctx context.Context, r Report) (Verdict, error) {
-	var out Verdict
-	_, err := c.call(ctx, http.MethodPost, "reports", r, nil, &out)
+func (c *Client) Report(ctx context.Context, r agentv1.Report) (agentv1.Verdict, error) {
+	var out agentv1.Verdict
+	_, err := c.call(ctx, http.MethodPost, agentv1.PathReports, r, nil, &out)
 	return out, err
 }
 
@@ -140,7 +144,7 @@ func (c *Client) call(ctx context.Context, method, endpoint string, body any, hd
 
 func (c *Client) send(ctx context.Context, method, endpoint string, payload []byte, hdr http.Header, out any) (*http.Response, error) {
 	u := *c.base
-	u.Path += apiPrefix + endpoint
+	u.Path += endpoint
 	var rd io.Reader
 	if payload != nil {
 		rd = bytes.NewReader(payload)
@@ -159,7 +163,7 @@ func (c *Client) send(ctx context.Context, method, endpoint string, payload []by
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if c.agentID != "" {
-		req.Header.Set("X-Agent-ID", c.agentID)
+		req.Header.Set(agentv1.HeaderAgentID, c.agentID)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -187,7 +191,7 @@ func (c *Client) send(ctx context.Context, method, endpoint string, payload []by
 func parseError(resp *http.Response, body []byte) *Error {
 	e := &Error{Status: resp.StatusCode, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	var p problem
+	var p agentv1.Problem
 	if (mt == "application/problem+json" || mt == "application/json") && json.Unmarshal(body, &p) == nil {
 		e.Type, e.Title, e.Detail, e.Fields = p.Type, p.Title, p.Detail, p.Errors
 	}

@@ -12,11 +12,12 @@ import (
 	"time"
 
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 const testKey = "egk_test_secret"
 
-func problem(w http.ResponseWriter, status int, detail string, fields ...client.FieldError) {
+func problem(w http.ResponseWriter, status int, detail string, fields ...agentv1.FieldError) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{
@@ -49,7 +50,7 @@ func TestRequestsCarryKeyUserAgentAndAgentIDOnceEnrolled(t *testing.T) {
 			_, _ = w.Write([]byte(`{"policy_etag":"\"p-2\"","heartbeat_interval_s":30}`))
 		}
 	})
-	enr, err := c.Enroll(context.Background(), client.EnrollRequest{MachineID: "m"})
+	enr, err := c.Enroll(context.Background(), agentv1.EnrollRequest{MachineID: "m"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestRequestsCarryKeyUserAgentAndAgentIDOnceEnrolled(t *testing.T) {
 		t.Fatalf("enrollment = %+v", enr)
 	}
 	c.SetAgentID(enr.AgentID)
-	hb, err := c.Heartbeat(context.Background(), client.HeartbeatRequest{AgentVersion: "1.2.3"})
+	hb, err := c.Heartbeat(context.Background(), agentv1.HeartbeatRequest{AgentVersion: "1.2.3"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,9 +98,9 @@ func TestProblemAnswersBecomeTypedErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(http.StatusText(tc.status), func(t *testing.T) {
 			c := newClient(t, func(w http.ResponseWriter, r *http.Request) {
-				problem(w, tc.status, "agent decommissioned", client.FieldError{Field: "extensions", Message: "too many"})
+				problem(w, tc.status, "agent decommissioned", agentv1.FieldError{Field: "extensions", Message: "too many"})
 			})
-			_, err := c.Report(context.Background(), client.Report{})
+			_, err := c.Report(context.Background(), agentv1.Report{})
 			var apiErr *client.Error
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %v, want *client.Error", err)
@@ -128,7 +129,7 @@ func TestShortRetryAfterIsWaitedOutThenRetried(t *testing.T) {
 		_, _ = w.Write([]byte(`{"compliant":true,"violations":[],"actions":[]}`))
 	})
 	start := time.Now()
-	v, err := c.Report(context.Background(), client.Report{})
+	v, err := c.Report(context.Background(), agentv1.Report{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,7 @@ func TestLongRetryAfterIsHandedToTheCaller(t *testing.T) {
 		w.Header().Set("Retry-After", "600")
 		problem(w, http.StatusTooManyRequests, "slow down")
 	})
-	_, err := c.Heartbeat(context.Background(), client.HeartbeatRequest{})
+	_, err := c.Heartbeat(context.Background(), agentv1.HeartbeatRequest{})
 	if got := client.RetryAfterOf(err); got != 10*time.Minute {
 		t.Fatalf("RetryAfterOf = %v (err %v), want 10m", got, err)
 	}
@@ -171,7 +172,7 @@ func TestPolicyIsConditionalOnTheHeldETag(t *testing.T) {
 	if err != nil || unchanged {
 		t.Fatalf("first fetch: unchanged=%v err=%v", unchanged, err)
 	}
-	if p.ETag != `"p-1"` || p.Enforcement != "enforce" || len(p.Required) != 1 || p.Required[0].Version != "" {
+	if p.ETag != `"p-1"` || p.Enforcement != "enforce" || len(p.Required) != 1 || p.Required[0].Version != nil {
 		t.Fatalf("policy = %+v", p)
 	}
 	_, unchanged, err = c.Policy(context.Background(), p.ETag)
@@ -197,7 +198,7 @@ func TestSlowServerTimesOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Heartbeat(context.Background(), client.HeartbeatRequest{})
+	_, err = c.Heartbeat(context.Background(), agentv1.HeartbeatRequest{})
 	var apiErr *client.Error
 	if err == nil || errors.As(err, &apiErr) {
 		t.Fatalf("err = %v, want a transport timeout", err)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 // Error is a non-success answer from the server, parsed from its problem+json body when it has one.
@@ -15,22 +17,8 @@ type Error struct {
 	Type       string
 	Title      string
 	Detail     string
-	Fields     []FieldError
+	Fields     []agentv1.FieldError
 	RetryAfter time.Duration // from Retry-After, when the server sent one
-}
-
-// FieldError is one entry of a validation problem's errors list.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
-
-type problem struct {
-	Type   string       `json:"type"`
-	Title  string       `json:"title"`
-	Status int          `json:"status"`
-	Detail string       `json:"detail"`
-	Errors []FieldError `json:"errors"`
 }
 
 func (e *Error) Error() string {

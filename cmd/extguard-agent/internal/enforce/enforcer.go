@@ -16,8 +16,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 var (
@@ -82,29 +82,29 @@ type Outcome struct {
 // ReportRow is the report row that records the outcome, if it needs one. A removal is recorded as
 // installed: false; so is an install that failed, since the extension the policy wants is not there.
 // A successful install and a failed removal need none: the next inventory shows them as installed.
-func (o Outcome) ReportRow() (client.ReportedExtension, bool) {
-	removed := o.Action == client.ActionUninstall && o.Err == nil
-	failedInstall := o.Action == client.ActionInstall && o.Err != nil
+func (o Outcome) ReportRow() (agentv1.ReportedExtension, bool) {
+	removed := o.Action == agentv1.ActionUninstall && o.Err == nil
+	failedInstall := o.Action == agentv1.ActionInstall && o.Err != nil
 	if !removed && !failedInstall {
-		return client.ReportedExtension{}, false
+		return agentv1.ReportedExtension{}, false
 	}
-	return client.ReportedExtension{ExtensionID: o.ExtensionID, Installed: false, Version: o.Version, Editor: o.Editor}, true
+	return agentv1.ReportedExtension{ExtensionID: o.ExtensionID, Installed: false, Version: o.Version, Editor: o.Editor}, true
 }
 
 // Apply carries out actions against the installations discovery found, removals first so an
 // install never lands next to something the policy blocks. Unknown action kinds are skipped: a newer
 // server may know more than this agent.
-func (e *Enforcer) Apply(ctx context.Context, actions []client.Action, insts []discovery.Installation) []Outcome {
+func (e *Enforcer) Apply(ctx context.Context, actions []agentv1.Action, insts []discovery.Installation) []Outcome {
 	ordered := slices.Clone(actions)
-	slices.SortStableFunc(ordered, func(a, b client.Action) int {
+	slices.SortStableFunc(ordered, func(a, b agentv1.Action) int {
 		return cmp.Compare(actionRank(a.Action), actionRank(b.Action))
 	})
 	var out []Outcome
 	for _, a := range ordered {
 		switch a.Action {
-		case client.ActionUninstall:
+		case agentv1.ActionUninstall:
 			out = append(out, e.uninstall(ctx, a.ExtensionID, insts)...)
-		case client.ActionInstall:
+		case agentv1.ActionInstall:
 			out = append(out, e.install(ctx, a, insts)...)
 		default:
 			e.Log.Warn("unknown action skipped", "action", a.Action, "extension", a.ExtensionID)
@@ -119,7 +119,7 @@ func (e *Enforcer) Apply(ctx context.Context, actions []client.Action, insts []d
 }
 
 func actionRank(kind string) int {
-	if kind == client.ActionUninstall {
+	if kind == agentv1.ActionUninstall {
 		return 0
 	}
 	return 1
@@ -139,7 +139,7 @@ func (e *Enforcer) uninstall(ctx context.Context, id string, insts []discovery.I
 			if in.Profile != discovery.DefaultProfile {
 				args = append(args, "--profile", in.Profile)
 			}
-			out = append(out, Outcome{Action: client.ActionUninstall, ExtensionID: x.ID, Version: x.Version,
+			out = append(out, Outcome{Action: agentv1.ActionUninstall, ExtensionID: x.ID, Version: x.Version,
 				Editor: in.Editor, Profile: in.Profile, Err: e.runCLI(ctx, in.Editor, args)})
 		}
 	}
@@ -148,13 +148,13 @@ func (e *Enforcer) uninstall(ctx context.Context, id string, insts []discovery.I
 
 // install puts the approved VSIX into every editor found on this machine that lacks it at the
 // action's version (--force replaces another version). The package is downloaded and verified once.
-func (e *Enforcer) install(ctx context.Context, a client.Action, insts []discovery.Installation) []Outcome {
+func (e *Enforcer) install(ctx context.Context, a agentv1.Action, insts []discovery.Installation) []Outcome {
 	editors := editorsLacking(a, insts)
 	if len(editors) == 0 {
 		return nil
 	}
 	outcome := func(editor string, err error) Outcome {
-		return Outcome{Action: client.ActionInstall, ExtensionID: a.ExtensionID, Version: a.Version,
+		return Outcome{Action: agentv1.ActionInstall, ExtensionID: a.ExtensionID, Version: a.Version,
 			Editor: editor, Profile: discovery.DefaultProfile, Err: err}
 	}
 	vsix, cleanup, err := e.downloadVerified(ctx, a)
@@ -172,7 +172,7 @@ func (e *Enforcer) install(ctx context.Context, a client.Action, insts []discove
 	return out
 }
 
-func editorsLacking(a client.Action, insts []discovery.Installation) []string {
+func editorsLacking(a agentv1.Action, insts []discovery.Installation) []string {
 	has := map[string]bool{}
 	var editors []string
 	for _, in := range insts {

@@ -14,10 +14,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce/enforcetest"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -53,7 +53,7 @@ func TestUninstallRunsTheEditorsOwnCommandLine(t *testing.T) {
 		installation("vscode", "default", ext("evil.pack", "0.0.3"), ext("ms-python.python", "2024.2.1")),
 		installation("vscode", "Work", ext("evil.pack", "0.0.3")),
 	}
-	out := enforce.New(quiet).Apply(context.Background(), []client.Action{{Action: "uninstall", ExtensionID: "evil.pack"}}, insts)
+	out := enforce.New(quiet).Apply(context.Background(), []agentv1.Action{{Action: "uninstall", ExtensionID: "evil.pack"}}, insts)
 
 	want := []string{
 		"cursor --uninstall-extension evil.pack",
@@ -77,11 +77,11 @@ func TestUninstallRunsTheEditorsOwnCommandLine(t *testing.T) {
 func TestInstallUsesOnlyAVSIXWithTheApprovedChecksum(t *testing.T) {
 	cli := enforcetest.StandIn(t, map[string]string{"code": t.TempDir()})
 	vsix := []byte("PK\x03\x04 pretend this is ms-python.python 2024.2.1")
-	action := client.Action{Action: "install", ExtensionID: "ms-python.python", Version: "2024.2.1",
+	action := agentv1.Action{Action: "install", ExtensionID: "ms-python.python", Version: "2024.2.1",
 		DownloadURL: vsixServer(t, vsix), SHA256: strings.ToUpper(sha(vsix))}
 	insts := []discovery.Installation{installation("vscode", "default", ext("ms-python.python", "2023.1.0"))}
 
-	out := enforce.New(quiet).Apply(context.Background(), []client.Action{action}, insts)
+	out := enforce.New(quiet).Apply(context.Background(), []agentv1.Action{action}, insts)
 
 	calls := cli.Calls(t)
 	if len(calls) != 1 || !strings.HasPrefix(calls[0], "code --install-extension ") || !strings.HasSuffix(calls[0], ".vsix --force") {
@@ -107,11 +107,11 @@ func TestVSIXWithAWrongChecksumIsRefusedAndReported(t *testing.T) {
 	tmp := t.TempDir()
 	e := enforce.New(quiet)
 	e.TempDir = tmp
-	action := client.Action{Action: "install", ExtensionID: "ms-python.python", Version: "2024.2.1",
+	action := agentv1.Action{Action: "install", ExtensionID: "ms-python.python", Version: "2024.2.1",
 		DownloadURL: vsixServer(t, []byte("tampered package")), SHA256: sha([]byte("the approved package"))}
 	insts := []discovery.Installation{installation("vscode", "default"), installation("cursor", "default")}
 
-	out := e.Apply(context.Background(), []client.Action{action}, insts)
+	out := e.Apply(context.Background(), []agentv1.Action{action}, insts)
 
 	if calls := cli.Calls(t); len(calls) != 0 {
 		t.Fatalf("the editor was called with an unverified package: %q", calls)
@@ -148,7 +148,7 @@ func TestEditorsWithoutACommandLineAreSkipped(t *testing.T) {
 		installation("windsurf", "default", ext("evil.pack", "1.0.0")),
 		installation("vscodium", "default", ext("evil.pack", "1.0.0")),
 	}
-	out := e.Apply(context.Background(), []client.Action{{Action: "uninstall", ExtensionID: "Evil.Pack"}, {Action: "reboot"}}, insts)
+	out := e.Apply(context.Background(), []agentv1.Action{{Action: "uninstall", ExtensionID: "Evil.Pack"}, {Action: "reboot"}}, insts)
 
 	if want := "/usr/bin/codium --uninstall-extension evil.pack"; len(ran) != 1 || ran[0] != want {
 		t.Fatalf("ran %q, want only %q", ran, want)

@@ -12,13 +12,13 @@ import (
 	"os"
 	"strings"
 
-	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
+	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 // downloadVerified fetches the action's VSIX into a temporary .vsix file (the editors' command
 // lines recognise packages by that suffix) and returns its path only when its SHA-256 is the
 // action's. Otherwise nothing is left on disk and no editor ever sees the file.
-func (e *Enforcer) downloadVerified(ctx context.Context, a client.Action) (path string, cleanup func(), err error) {
+func (e *Enforcer) downloadVerified(ctx context.Context, a agentv1.Action) (path string, cleanup func(), err error) {
 	want := strings.ToLower(strings.TrimSpace(a.SHA256))
 	if b, err := hex.DecodeString(want); err != nil || len(b) != sha256.Size {
 		return "", nil, fmt.Errorf("%s: refusing to install without a valid SHA-256 in the action", a.ExtensionID)
