@@ -282,13 +282,19 @@ func installed(id, version string) string {
 // away from one client without touching the server other tests share.
 type tcpProxy struct {
 	addr, target string
+	dial         func(network, addr string) (net.Conn, error)
 	mu           sync.Mutex
-	ln           net.Listener
+	ln           net.Listener // nil while cut
 	conns        []net.Conn
 }
 
 func newTCPProxy(t testing.TB, target string) *tcpProxy {
-	p := &tcpProxy{target: target}
+	return newTCPProxyDialing(t, target, net.Dial)
+}
+
+// newTCPProxyDialing is newTCPProxy with the upstream dial given.
+func newTCPProxyDialing(t testing.TB, target string, dial func(network, addr string) (net.Conn, error)) *tcpProxy {
+	p := &tcpProxy{target: target, dial: dial}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -309,18 +315,40 @@ func (p *tcpProxy) serve(ln net.Listener) {
 			if err != nil {
 				return
 			}
-			up, err := net.Dial("tcp", p.target)
-			if err != nil {
-				_ = c.Close()
-				continue
+			if p.track(ln, c) {
+				go p.forward(ln, c)
 			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
-			go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
 		}
 	}()
+}
+
+// track records a connection of the period that ln serves, so that cut
+// closes it. A connection accepted, or dialled upstream, while cut ran
+// belongs to a period that has ended: it is closed at once instead of
+// outliving the outage.
+func (p *tcpProxy) track(ln net.Listener, c net.Conn) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != ln {
+		_ = c.Close()
+		return false
+	}
+	p.conns = append(p.conns, c)
+	return true
+}
+
+func (p *tcpProxy) forward(ln net.Listener, c net.Conn) {
+	up, err := p.dial("tcp", p.target)
+	if err != nil {
+		_ = c.Close()
+		return
+	}
+	if !p.track(ln, up) {
+		_ = c.Close()
+		return
+	}
+	go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
+	go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
 }
 
 // cut closes the listener and every connection: Redis is "down".
