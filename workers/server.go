@@ -50,8 +50,9 @@ func NewServer(rdb redis.UniversalClient, cfg ServerConfig, h *Handlers, log *sl
 		ShutdownTimeout:          cfg.ShutdownTimeout,
 		TaskCheckInterval:        cfg.PollInterval,
 		DelayedTaskCheckInterval: cfg.PollInterval,
-		Logger:                   asynqLogger{log: log.With("component", "asynq")},
-		LogLevel:                 asynq.WarnLevel,
+		// "library", not a second "component": the caller has set that.
+		Logger:   asynqLogger{log: log.With("library", "asynq")},
+		LogLevel: asynq.WarnLevel,
 		// Retries only cover crashes and database errors; the work itself is
 		// guarded by PostgreSQL (a delivery's claim, a revalidation's re-read),
 		// so retrying soon is safe and keeps deliveries moving.

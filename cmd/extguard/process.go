@@ -90,8 +90,17 @@ func runProcess(ctx context.Context, mode string, cfg config.Config, log *slog.L
 		runners = append(runners, telemetry.MetricsListener{Addr: cfg.MetricsAddr, Metrics: tel.Metrics,
 			Checks: ready.listener(), Log: log})
 	}
+	// When the stop was asked for, to say in one line how long it took.
+	asked := make(chan time.Time, 1)
+	defer context.AfterFunc(ctx, func() { asked <- time.Now() })()
 	log.Info("extguard started", "command", mode, "version", version)
-	return runAll(ctx, runners)
+	if err := runAll(ctx, runners); err != nil {
+		return err // main logs it, once
+	}
+	if ctx.Err() != nil {
+		log.Info("extguard stopped", "command", mode, "shutdown", time.Since(<-asked).Round(time.Millisecond))
+	}
+	return nil
 }
 
 // dependencyGaugeTTL: extguard_dependency_up is at most this old.
