@@ -61,6 +61,7 @@ type RateLimiter struct {
 
 	syncMu     sync.Mutex // one sync at a time (Run's, or a caller's)
 	lastForget time.Time  // of the idle sweep, under syncMu
+	lastSend   time.Time  // of the last exchange with Redis, under syncMu
 
 	healthy   atomic.Bool
 	failOpen  metric.Int64Counter
@@ -212,9 +213,14 @@ func (r *RateLimiter) warnFailOpen(ctx context.Context) {
 	}
 }
 
+// idleProbeEvery is how often Run's syncs, with nothing to push and Redis
+// healthy, still ping Redis to notice it going away: pinging every interval
+// (ten times a second) was the largest part of an idle server's CPU.
+const idleProbeEvery = time.Second
+
 // Run syncs counts until ctx ends.
 func (r *RateLimiter) Run(ctx context.Context) error {
-	return application.Every(ctx, r.interval, r.Sync)
+	return application.Every(ctx, r.interval, func(ctx context.Context) { r.sync(ctx, false) })
 }
 
 // Sync pushes the counts due (see due) to Redis and reads the totals back,
@@ -222,7 +228,11 @@ func (r *RateLimiter) Run(ctx context.Context) error {
 // forgetEvery it also forgets subjects idle for a whole window after their
 // last one ended. A failure marks Redis unhealthy (fail open) until a sync
 // succeeds again.
-func (r *RateLimiter) Sync(ctx context.Context) {
+func (r *RateLimiter) Sync(ctx context.Context) { r.sync(ctx, true) }
+
+// sync is Sync; unless always, a sync with nothing to push while Redis is
+// healthy pings it only once per idleProbeEvery.
+func (r *RateLimiter) sync(ctx context.Context, always bool) {
 	r.syncMu.Lock()
 	defer r.syncMu.Unlock()
 	now := clock.Now()
@@ -231,6 +241,10 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 		r.lastForget = now
 	}
 	pushes := r.takeDue(now)
+	if !always && len(pushes) == 0 && r.healthy.Load() && now.Sub(r.lastSend) < idleProbeEvery {
+		return
+	}
+	r.lastSend = now
 
 	sctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -215,5 +216,35 @@ func TestRateLimiterPushesDueWindowsAlsoAfterTheyEndOrAFailedSync(t *testing.T) 
 	r.Sync(ctx)
 	if n := windowTotal(t, rdb, fc)(login); n != 1 || !r.healthy.Load() {
 		t.Fatalf("after Redis came back it holds %d (healthy %v), want the count made before it went", n, r.healthy.Load())
+	}
+}
+
+// An idle server's limiter asks Redis once a second whether it is there,
+// not on every 100 ms sync.
+func TestIdleSyncsPingRedisOncePerSecond(t *testing.T) {
+	fc, rdb, r := newClockedLimiter(t)
+	pings := &pingCounter{}
+	rdb.AddHook(pings)
+	for range 25 { // 2.5 s of syncs with nothing due
+		r.sync(context.Background(), false)
+		fc.advance(r.interval)
+	}
+	if n := pings.n.Load(); n < 2 || n > 4 {
+		t.Fatalf("%d pings in 2.5 s of idle syncs, want about one a second", n)
+	}
+}
+
+type pingCounter struct{ n atomic.Int64 }
+
+func (*pingCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (*pingCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+func (p *pingCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if cmd.Name() == "ping" {
+			p.n.Add(1)
+		}
+		return next(ctx, cmd)
 	}
 }
