@@ -15,7 +15,7 @@ import (
 // matters.
 //
 // The refreshing goroutine runs only while the clock is being read: after
-// coarseIdleTicks ticks without a read it stops, and the next read starts
+// a tick without a read (coarseIdleTicks) it stops, and the next read starts
 // it again (reading the system clock once). A ticker that never stopped
 // woke an idle server a thousand times a second, 3.5% of a core.
 type CoarseClock struct{}
@@ -25,9 +25,10 @@ type CoarseClock struct{}
 const CoarseClockResolution = time.Millisecond
 
 // coarseIdleTicks is how many ticks without a read stop the refreshing:
-// short, so that a caller reading the clock a few times a second (a
-// polling loop) wakes it for a few milliseconds, not for good.
-const coarseIdleTicks = 3
+// one, so that a caller reading the clock a few times a second (the rate
+// limiter's 100 ms sync) costs two wake-ups per read, not more; a restart
+// is one system clock read and a goroutine.
+const coarseIdleTicks = 1
 
 var (
 	coarseNanos   atomic.Int64

@@ -86,6 +86,13 @@ func (s *Server) Run(ctx context.Context) error {
 // asynqLogger sends asynq's own logs to slog.
 type asynqLogger struct{ log *slog.Logger }
 
+// newAsynqLogger tags asynq's lines with "library", not with a second
+// "component": the caller's logger has one already, and a JSON line with a
+// key twice is read differently by different collectors.
+func newAsynqLogger(log *slog.Logger) asynqLogger {
+	return asynqLogger{log: log.With("library", "asynq")}
+}
+
 func (l asynqLogger) Debug(args ...any) { l.log.Debug(fmt.Sprint(args...)) }
 func (l asynqLogger) Info(args ...any)  { l.log.Info(fmt.Sprint(args...)) }
 func (l asynqLogger) Warn(args ...any)  { l.log.Warn(fmt.Sprint(args...)) }
