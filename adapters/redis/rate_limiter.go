@@ -58,6 +58,7 @@ type RateLimiter struct {
 
 	dueMu sync.Mutex
 	due   []*windowCounter // windows with counts due, each once (windowCounter.queued)
+	wake  chan struct{}    // a window became due while none was: Run syncs again soon
 
 	syncMu     sync.Mutex // one sync at a time (Run's, or a caller's)
 	lastForget time.Time  // of the idle sweep, under syncMu
@@ -117,7 +118,7 @@ func NewRateLimiter(rdb *goredis.Client, log *slog.Logger) *RateLimiter {
 	fo, _ := m.Int64Counter("extguard.ratelimit.fail_open",
 		metric.WithDescription("requests allowed without a limit check because Redis was unreachable"))
 	dn, _ := m.Int64Counter("extguard.ratelimit.denied", metric.WithDescription("requests refused with 429"))
-	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn,
+	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn, wake: make(chan struct{}, 1),
 		ids: newShardedMap[application.RateSubject, *subjectCounter](func(s application.RateSubject) byte { return byIDByte(s.ID) })}
 	r.healthy.Store(true)
 	return r
@@ -153,8 +154,15 @@ func (r *RateLimiter) queue(w *windowCounter) {
 		return
 	}
 	r.dueMu.Lock()
+	first := len(r.due) == 0
 	r.due = append(r.due, w)
 	r.dueMu.Unlock()
+	if first {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // current is the subject's counter for the window holding now, started
@@ -218,9 +226,35 @@ func (r *RateLimiter) warnFailOpen(ctx context.Context) {
 // (ten times a second) was the largest part of an idle server's CPU.
 const idleProbeEvery = time.Second
 
-// Run syncs counts until ctx ends.
+// Run syncs counts until ctx ends: every interval while windows are due or
+// Redis is unreachable, otherwise once per idleProbeEvery until a window
+// becomes due, so that an idle server is not woken ten times a second.
 func (r *RateLimiter) Run(ctx context.Context) error {
-	return application.Every(ctx, r.interval, func(ctx context.Context) { r.sync(ctx, false) })
+	t := time.NewTimer(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.wake: // counted since: sync at the next interval
+			t.Reset(r.interval)
+			continue
+		case <-t.C:
+		}
+		r.sync(ctx, false)
+		t.Reset(r.nextSync())
+	}
+}
+
+// nextSync is how long Run waits before its next sync.
+func (r *RateLimiter) nextSync() time.Duration {
+	r.dueMu.Lock()
+	idle := len(r.due) == 0
+	r.dueMu.Unlock()
+	if idle && r.healthy.Load() {
+		return idleProbeEvery
+	}
+	return r.interval
 }
 
 // Sync pushes the counts due (see due) to Redis and reads the totals back,

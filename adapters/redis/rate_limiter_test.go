@@ -248,3 +248,17 @@ func (p *pingCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook 
 		return next(ctx, cmd)
 	}
 }
+
+// With nothing counted, Run wakes about once a second, not every interval.
+func TestIdleRunWakesOncePerSecond(t *testing.T) {
+	rdb := redistest.Client(t)
+	pings := &pingCounter{}
+	rdb.AddHook(pings)
+	r := NewRateLimiter(rdb, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_ = r.Run(ctx)
+	if n := pings.n.Load(); n > 3 {
+		t.Fatalf("%d pings in 1.5 s of an idle Run, want at most 3", n)
+	}
+}
