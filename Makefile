@@ -33,10 +33,11 @@ test: ## every test, against the local PostgreSQL and Redis
 test-race:
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)
 
-lint: wire-check ## gofmt, go vet, the architecture test, wire_gen.go current
+lint: wire-check ## gofmt, go vet, the architecture test, wire_gen.go current, released dependencies
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -run 'TestArchitecture' ./domain/
+	$(GO) test -count=1 -run 'TestModuleRequiresOnlyReleasedVersions|TestNotReleased' ./scripts/
 
 generate: ## regenerate wire_gen.go
 	$(GO) tool wire gen ./cmd/extguard

@@ -19,3 +19,44 @@ func TestCoarseClockFollowsTheSystemClock(t *testing.T) {
 		t.Fatal("coarse clock is not in UTC")
 	}
 }
+
+// An idle process must not pay for the clock: once nobody reads it, the
+// refreshing stops, and a read after the pause is still current.
+func TestCoarseClockStopsTickingWhenNotReadAndResumes(t *testing.T) {
+	var c CoarseClock
+	c.Now()
+	deadline := time.Now().Add(time.Second)
+	for coarseTicking.Load() {
+		if time.Now().After(deadline) {
+			t.Fatal("the coarse clock still ticks a second after its last read")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(30 * time.Millisecond)
+	if d := time.Since(c.Now()); d < -time.Millisecond || d > 2*CoarseClockResolution {
+		t.Fatalf("the first read after a pause is %s behind", d)
+	}
+	if !coarseTicking.Load() {
+		t.Fatal("a read did not start the clock again")
+	}
+}
+
+// While it is read the clock keeps up with the system clock.
+func TestCoarseClockStaysCurrentWhileRead(t *testing.T) {
+	var c CoarseClock
+	for end := time.Now().Add(100 * time.Millisecond); time.Now().Before(end); {
+		if d := time.Since(c.Now()); d > 20*time.Millisecond {
+			t.Fatalf("coarse clock %s behind while being read", d)
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+}
+
+func BenchmarkCoarseClockNow(b *testing.B) {
+	var c CoarseClock
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c.Now()
+		}
+	})
+}

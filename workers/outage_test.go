@@ -1,10 +1,7 @@
 package workers
 
 import (
-	"io"
-	"net"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,89 +11,20 @@ import (
 	"github.com/extguard/extguard/domain/audit"
 )
 
-// redisProxy forwards TCP to the test Redis and can be taken down (every
-// connection cut, new ones refused) and brought back on the same port: a
-// Redis outage for the clients behind it, and for nobody else on the machine.
-type redisProxy struct {
-	t      *testing.T
-	target string
-	addr   string
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]struct{}
-}
-
-func newRedisProxy(t *testing.T) *redisProxy {
-	opts := redistest.Options(t)
-	p := &redisProxy{t: t, target: opts.Addr, conns: map[net.Conn]struct{}{}}
-	p.up("127.0.0.1:0")
-	p.addr = p.ln.Addr().String()
-	t.Cleanup(p.down)
-	return p
-}
-
-// options are the test Redis options, through the proxy.
-func (p *redisProxy) options() *goredis.Options {
-	o := *redistest.Options(p.t)
-	o.Addr = p.addr
+// proxyOptions are the test Redis options through p, with timeouts short
+// enough for an outage to show within the test.
+func proxyOptions(t *testing.T, p *redistest.Proxy) *goredis.Options {
+	o := *redistest.Options(t)
+	o.Addr = p.Addr
 	o.DialTimeout, o.ReadTimeout, o.WriteTimeout = 300*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
 	o.MaxRetries = -1
 	return &o
 }
 
-func (p *redisProxy) up(addr string) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go p.pipe(c)
-		}
-	}()
-}
-
-func (p *redisProxy) pipe(c net.Conn) {
-	r, err := net.Dial("tcp", p.target)
-	if err != nil {
-		_ = c.Close()
-		return
-	}
-	p.mu.Lock()
-	p.conns[c], p.conns[r] = struct{}{}, struct{}{}
-	p.mu.Unlock()
-	go func() { _, _ = io.Copy(r, c); _ = r.Close() }()
-	_, _ = io.Copy(c, r)
-	_ = c.Close()
-}
-
-func (p *redisProxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		_ = p.ln.Close()
-		p.ln = nil
-	}
-	for c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = map[net.Conn]struct{}{}
-}
-
-func (p *redisProxy) restart() { p.up(p.addr) }
-
 func TestRedisOutageDelaysDeliveriesAndLosesNone(t *testing.T) {
 	flush(t)
-	proxy := newRedisProxy(t)
-	h := newHarness(t, harnessConfig{redis: proxy.options(), allowPrivate: true})
+	proxy := redistest.NewProxy(t, redistest.Options(t).Addr)
+	h := newHarness(t, harnessConfig{redis: proxyOptions(t, proxy), allowPrivate: true})
 	secret := newSecret(t)
 	rcv := newReceiver(t, []string{secret}, http.StatusOK)
 	h.webhookFor(rcv.URL, secret, string(audit.AssignmentSet))
@@ -106,7 +34,7 @@ func TestRedisOutageDelaysDeliveriesAndLosesNone(t *testing.T) {
 	events = append(events, h.appendEvent(audit.AssignmentSet, map[string]any{"phase": "before"}))
 	eventually(t, 5*time.Second, "delivery before the outage", func() bool { return rcv.ids()[events[0].ID().String()] > 0 })
 
-	proxy.down()
+	proxy.Cut()
 	for i := range 20 {
 		events = append(events, h.appendEvent(audit.AssignmentSet, map[string]any{"phase": "during", "i": i}))
 	}
@@ -115,7 +43,7 @@ func TestRedisOutageDelaysDeliveriesAndLosesNone(t *testing.T) {
 		WHERE a.details->>'phase' = 'during' AND d.status = 'pending'`); n != 20 {
 		t.Fatalf("%d deliveries wait in PostgreSQL during the outage, want 20", n)
 	}
-	proxy.restart()
+	proxy.Restore(t)
 	for i := range 5 {
 		events = append(events, h.appendEvent(audit.AssignmentSet, map[string]any{"phase": "after", "i": i}))
 	}

@@ -50,8 +50,9 @@ func NewServer(rdb redis.UniversalClient, cfg ServerConfig, h *Handlers, log *sl
 		ShutdownTimeout:          cfg.ShutdownTimeout,
 		TaskCheckInterval:        cfg.PollInterval,
 		DelayedTaskCheckInterval: cfg.PollInterval,
-		Logger:                   asynqLogger{log: log.With("component", "asynq")},
-		LogLevel:                 asynq.WarnLevel,
+		// "library", not a second "component": the caller has set that.
+		Logger:   asynqLogger{log: log.With("library", "asynq")},
+		LogLevel: asynq.WarnLevel,
 		// Retries only cover crashes and database errors; the work itself is
 		// guarded by PostgreSQL (a delivery's claim, a revalidation's re-read),
 		// so retrying soon is safe and keeps deliveries moving.
@@ -84,6 +85,13 @@ func (s *Server) Run(ctx context.Context) error {
 
 // asynqLogger sends asynq's own logs to slog.
 type asynqLogger struct{ log *slog.Logger }
+
+// newAsynqLogger tags asynq's lines with "library", not with a second
+// "component": the caller's logger has one already, and a JSON line with a
+// key twice is read differently by different collectors.
+func newAsynqLogger(log *slog.Logger) asynqLogger {
+	return asynqLogger{log: log.With("library", "asynq")}
+}
 
 func (l asynqLogger) Debug(args ...any) { l.log.Debug(fmt.Sprint(args...)) }
 func (l asynqLogger) Info(args ...any)  { l.log.Info(fmt.Sprint(args...)) }

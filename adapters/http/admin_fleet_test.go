@@ -39,7 +39,7 @@ func TestAdminInvestigationComplianceAndAgents(t *testing.T) {
 			}
 		}
 	}
-	for _, q := range []string{"", "extension_id=a.b&publisher=a", "pattern=" + url.QueryEscape("a)|(b") + "&pattern_type=regex", "extension_id=NOT AN ID", "group_id=x&extension_id=a.b"} {
+	for _, q := range []string{"", "extension_id=a.b&publisher=a", "pattern=" + url.QueryEscape("a)|(b") + "&pattern_type=regex", "extension_id=" + url.QueryEscape("NOT AN ID"), "group_id=x&extension_id=a.b"} {
 		if a := e.as(user.RoleViewer, "GET", "/api/v1/installations?"+q, ""); a.status != 400 {
 			t.Errorf("?%s: %d, want 400", q, a.status)
 		}

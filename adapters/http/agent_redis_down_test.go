@@ -40,8 +40,8 @@ func TestAgentAPIAnswersWithRedisDown(t *testing.T) {
 // revocation made meanwhile by an instance that could not publish it is
 // seen on the next request), and when Redis returns the caches start empty.
 func TestRedisOutageMidRunBypassesThenResetsCaches(t *testing.T) {
-	proxy := newTCPProxy(t, redistest.Options(t).Addr)
-	e := newAgentEnv(t, envOptions{redisAddr: proxy.addr})
+	proxy := redistest.NewProxy(t, redistest.Options(t).Addr)
+	e := newAgentEnv(t, envOptions{redisAddr: proxy.Addr})
 	e.waitConnected(true)
 	ctx := context.Background()
 	g := e.group("")
@@ -55,7 +55,7 @@ func TestRedisOutageMidRunBypassesThenResetsCaches(t *testing.T) {
 		t.Fatalf("warm heartbeat: %d, %d statements", a.status, queries.n.Load()-before)
 	}
 
-	proxy.cut()
+	proxy.Cut()
 	e.waitConnected(false)
 	// Another instance revokes the key; its invalidation cannot reach us.
 	e.exec(`UPDATE api_keys SET revoked_at = now() WHERE key_hash = ?`, mustHash(t, key))
@@ -73,7 +73,7 @@ func TestRedisOutageMidRunBypassesThenResetsCaches(t *testing.T) {
 
 	// Meanwhile the group's policy changes without anyone telling us.
 	e.exec(`UPDATE groups SET settings = '{"enforcement":"enforce"}' WHERE id = ?`, g.String())
-	proxy.restore(t)
+	proxy.Restore(t)
 	e.waitConnected(true)
 	hb := e.heartbeat(key2, id)
 	p := e.call("GET", "/api/v1/agent/policy", key2, id, nil)

@@ -1,20 +1,16 @@
 package httpapi
 
 import (
-	"context"
-	"time"
-
 	"github.com/gofiber/fiber/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
+
+	"github.com/extguard/extguard/adapters/telemetry"
 )
 
 // ReadinessCheck is one dependency the readiness probe asks about.
-type ReadinessCheck struct {
-	Name  string
-	Check func(ctx context.Context) error
-}
+type ReadinessCheck = telemetry.ReadinessCheck
 
 // Health serves /healthz, /readyz and /metrics.
 type Health struct {
@@ -40,21 +36,11 @@ func (h *Health) Register(app *fiber.App) {
 	})
 }
 
-// ready answers 200 only when every dependency answers within two seconds;
-// the body says which failed, never why in detail (no internal text leaks).
+// ready answers 200 when every required dependency answers within two
+// seconds; the body says which failed, never why in detail (no internal
+// text leaks). Optional ones (Redis for the API) are reported only.
 func (h *Health) ready(c *fiber.Ctx) error {
-	ctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-	defer cancel()
-	results := fiber.Map{}
-	ok := true
-	for _, chk := range h.checks {
-		if err := chk.Check(ctx); err != nil {
-			results[chk.Name] = "failing"
-			ok = false
-			continue
-		}
-		results[chk.Name] = "ok"
-	}
+	ok, results := telemetry.Ready(c.UserContext(), h.checks)
 	status := fiber.StatusOK
 	if !ok {
 		status = fiber.StatusServiceUnavailable

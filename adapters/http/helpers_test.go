@@ -36,6 +36,11 @@ func send(t testing.TB, app *fiber.App, req *http.Request, headers ...string) an
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	if req.Host == "" {
+		// Every HTTP/1.1 client sends Host, and fasthttp refuses a request
+		// without it; http.NewRequest with a bare path leaves it empty.
+		req.Host = "extguard.test"
+	}
 	resp, err := app.Test(req, -1)
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,7 @@ import (
 // New returns a logger at level ("debug", "info", "warn", "error") writing
 // format ("json" or "text") to w.
 func New(level, format string, w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: parseLevel(level)}
+	opts := &slog.HandlerOptions{Level: parseLevel(level), ReplaceAttr: readableDuration}
 	var h slog.Handler
 	if format == "text" {
 		h = slog.NewTextHandler(w, opts)
@@ -22,6 +22,15 @@ func New(level, format string, w io.Writer) *slog.Logger {
 		h = slog.NewJSONHandler(w, opts)
 	}
 	return slog.New(traceHandler{h})
+}
+
+// readableDuration writes durations as Go writes them ("1.5ms", "2m0s"):
+// the JSON handler would write nanoseconds, a number nobody reads as time.
+func readableDuration(_ []string, a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindDuration {
+		return slog.String(a.Key, a.Value.Duration().String())
+	}
+	return a
 }
 
 func parseLevel(s string) slog.Level {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 )
@@ -54,5 +55,17 @@ func TestLinesInsideAnUnsampledSpanCarryNoIDs(t *testing.T) {
 	}
 	if _, ok := line["trace_id"]; ok {
 		t.Fatalf("an unsampled span's ids lead to no trace: %v", line)
+	}
+}
+
+func TestDurationsAreWrittenForPeople(t *testing.T) {
+	var buf bytes.Buffer
+	New("info", "json", &buf).Info("request", "duration", 1500*time.Microsecond)
+	var line map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &line); err != nil {
+		t.Fatal(err)
+	}
+	if line["duration"] != "1.5ms" {
+		t.Fatalf("duration written as %v, want \"1.5ms\"", line["duration"])
 	}
 }

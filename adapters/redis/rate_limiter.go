@@ -59,9 +59,11 @@ type RateLimiter struct {
 
 	dueMu sync.Mutex
 	due   []*windowCounter // windows with counts due, each once (windowCounter.queued)
+	wake  chan struct{}    // a window became due while none was: Run syncs again soon
 
 	syncMu     sync.Mutex // one sync at a time (Run's, or a caller's)
 	lastForget time.Time  // of the idle sweep, under syncMu
+	lastSend   time.Time  // of the last exchange with Redis, under syncMu
 
 	healthy   atomic.Bool
 	failOpen  metric.Int64Counter
@@ -117,7 +119,7 @@ func NewRateLimiter(rdb *goredis.Client, log *slog.Logger) *RateLimiter {
 	fo, _ := m.Int64Counter("extguard.ratelimit.fail_open",
 		metric.WithDescription("requests allowed without a limit check because Redis was unreachable"))
 	dn, _ := m.Int64Counter("extguard.ratelimit.denied", metric.WithDescription("requests refused with 429"))
-	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn,
+	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn, wake: make(chan struct{}, 1),
 		ids: newShardedMap[application.RateSubject, *subjectCounter](func(s application.RateSubject) byte { return byIDByte(s.ID) })}
 	r.healthy.Store(true)
 	return r
@@ -186,8 +188,15 @@ func (r *RateLimiter) queue(w *windowCounter) {
 		return
 	}
 	r.dueMu.Lock()
+	first := len(r.due) == 0
 	r.due = append(r.due, w)
 	r.dueMu.Unlock()
+	if first {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // current is the subject's counter for the window holding now, started
@@ -246,9 +255,40 @@ func (r *RateLimiter) warnFailOpen(ctx context.Context) {
 	}
 }
 
-// Run syncs counts until ctx ends.
+// idleProbeEvery is how often Run's syncs, with nothing to push and Redis
+// healthy, still ping Redis to notice it going away: pinging every interval
+// (ten times a second) was the largest part of an idle server's CPU.
+const idleProbeEvery = time.Second
+
+// Run syncs counts until ctx ends: every interval while windows are due or
+// Redis is unreachable, otherwise once per idleProbeEvery until a window
+// becomes due, so that an idle server is not woken ten times a second.
 func (r *RateLimiter) Run(ctx context.Context) error {
-	return application.Every(ctx, r.interval, r.Sync)
+	t := time.NewTimer(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.wake: // counted since: sync at the next interval
+			t.Reset(r.interval)
+			continue
+		case <-t.C:
+		}
+		r.sync(ctx, false)
+		t.Reset(r.nextSync())
+	}
+}
+
+// nextSync is how long Run waits before its next sync.
+func (r *RateLimiter) nextSync() time.Duration {
+	r.dueMu.Lock()
+	idle := len(r.due) == 0
+	r.dueMu.Unlock()
+	if idle && r.healthy.Load() {
+		return idleProbeEvery
+	}
+	return r.interval
 }
 
 // Sync pushes the counts due (see due) to Redis and reads the totals back,
@@ -256,7 +296,11 @@ func (r *RateLimiter) Run(ctx context.Context) error {
 // forgetEvery it also forgets subjects idle for a whole window after their
 // last one ended. A failure marks Redis unhealthy (fail open) until a sync
 // succeeds again.
-func (r *RateLimiter) Sync(ctx context.Context) {
+func (r *RateLimiter) Sync(ctx context.Context) { r.sync(ctx, true) }
+
+// sync is Sync; unless always, a sync with nothing to push while Redis is
+// healthy pings it only once per idleProbeEvery.
+func (r *RateLimiter) sync(ctx context.Context, always bool) {
 	r.syncMu.Lock()
 	defer r.syncMu.Unlock()
 	now := clock.Now()
@@ -265,6 +309,10 @@ func (r *RateLimiter) Sync(ctx context.Context) {
 		r.lastForget = now
 	}
 	pushes := r.takeDue(now)
+	if !always && len(pushes) == 0 && r.healthy.Load() && now.Sub(r.lastSend) < idleProbeEvery {
+		return
+	}
+	r.lastSend = now
 
 	sctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()

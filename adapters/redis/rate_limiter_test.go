@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -264,5 +265,49 @@ func TestRateLimiterLoginCountsAskWithoutCountingAndOutliveAnOutage(t *testing.T
 	a.Sync(ctx)
 	if n := windowTotal(t, rdb, fc)(account); n != 2 {
 		t.Fatalf("Redis holds %d after it came back, want the 2 failures counted during the outage", n)
+	}
+}
+
+// An idle server's limiter asks Redis once a second whether it is there,
+// not on every 100 ms sync.
+func TestIdleSyncsPingRedisOncePerSecond(t *testing.T) {
+	fc, rdb, r := newClockedLimiter(t)
+	pings := &pingCounter{}
+	rdb.AddHook(pings)
+	for range 25 { // 2.5 s of syncs with nothing due
+		r.sync(context.Background(), false)
+		fc.advance(r.interval)
+	}
+	if n := pings.n.Load(); n < 2 || n > 4 {
+		t.Fatalf("%d pings in 2.5 s of idle syncs, want about one a second", n)
+	}
+}
+
+type pingCounter struct{ n atomic.Int64 }
+
+func (*pingCounter) DialHook(next goredis.DialHook) goredis.DialHook { return next }
+func (*pingCounter) ProcessPipelineHook(next goredis.ProcessPipelineHook) goredis.ProcessPipelineHook {
+	return next
+}
+func (p *pingCounter) ProcessHook(next goredis.ProcessHook) goredis.ProcessHook {
+	return func(ctx context.Context, cmd goredis.Cmder) error {
+		if cmd.Name() == "ping" {
+			p.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// With nothing counted, Run wakes about once a second, not every interval.
+func TestIdleRunWakesOncePerSecond(t *testing.T) {
+	rdb := redistest.Client(t)
+	pings := &pingCounter{}
+	rdb.AddHook(pings)
+	r := NewRateLimiter(rdb, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	_ = r.Run(ctx)
+	if n := pings.n.Load(); n > 3 {
+		t.Fatalf("%d pings in 1.5 s of an idle Run, want at most 3", n)
 	}
 }

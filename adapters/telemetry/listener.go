@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -12,11 +13,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// MetricsListener serves GET /metrics (and /healthz) on an address of its own
-// (EXTGUARD_METRICS_ADDR): the worker process has no HTTP API to carry them.
+// MetricsListener serves GET /metrics, /healthz and /readyz on an address of
+// its own (EXTGUARD_METRICS_ADDR): the worker process has no HTTP API to
+// carry them. /healthz says the process is up (a liveness probe: restarting
+// a worker does not bring Redis back); /readyz runs Checks.
 type MetricsListener struct {
 	Addr    string
 	Metrics prometheus.Gatherer
+	Checks  []ReadinessCheck
 	Log     *slog.Logger
 }
 
@@ -26,13 +30,7 @@ func (m MetricsListener) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
 	m.Log.Info("metrics listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -47,4 +45,26 @@ func (m MetricsListener) Run(ctx context.Context) error {
 		}
 		return nil
 	}
+}
+
+// Handler serves the listener's three routes.
+func (m MetricsListener) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(m.Metrics, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
+	})
+	mux.HandleFunc("GET /readyz", m.ready)
+	return mux
+}
+
+// ready answers like the API's /readyz: 200 or 503 and each check's state.
+func (m MetricsListener) ready(w http.ResponseWriter, r *http.Request) {
+	ok, states := Ready(r.Context(), m.Checks)
+	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"ready": ok, "checks": states})
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/extguard/extguard/adapters/config"
 	"github.com/extguard/extguard/adapters/logging"
+	"github.com/extguard/extguard/adapters/redis"
 	"github.com/extguard/extguard/adapters/telemetry"
 )
 
@@ -110,6 +111,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		return 2
 	}
 	log := logging.New(cfg.LogLevel, cfg.LogFormat, stderr)
+	redis.RouteClientLogs(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

@@ -29,12 +29,14 @@ type Server struct {
 	Runners    []Runner
 	FirstAdmin application.CreateFirstAdmin
 	Gauges     serverGauges
+	Readiness  serverReadiness
 }
 
 // Worker is the queue server, the scheduler and the outbox relay.
 type Worker struct {
-	Runners workerRunners
-	Gauges  workerGauges
+	Runners   workerRunners
+	Gauges    workerGauges
+	Readiness workerReadiness
 }
 
 // shutdownGrace bounds how long in-flight requests and tasks get on stop.
@@ -56,6 +58,7 @@ func runProcess(ctx context.Context, mode string, cfg config.Config, log *slog.L
 		}
 	}
 	var runners []Runner
+	var ready dependencies
 	if mode == "serve" || mode == "all" {
 		srv, cleanup, err := initServer(ctx, cfg, log, tel)
 		if err != nil {
@@ -67,6 +70,7 @@ func runProcess(ctx context.Context, mode string, cfg config.Config, log *slog.L
 		}
 		runners = append(runners, httpRunner{app: srv.App, addr: cfg.HTTPAddr, log: log})
 		runners = append(runners, srv.Runners...)
+		ready.server = srv.Readiness
 	}
 	if mode == "worker" || mode == "all" {
 		w, cleanup, err := initWorker(ctx, cfg, log, tel)
@@ -75,12 +79,60 @@ func runProcess(ctx context.Context, mode string, cfg config.Config, log *slog.L
 		}
 		defer cleanup()
 		runners = append(runners, w.Runners...)
+		ready.worker = w.Readiness
 	}
+	unobserve, err := telemetry.ObserveDependencies(log, dependencyGaugeTTL, ready.all())
+	if err != nil {
+		return err
+	}
+	defer unobserve()
 	if cfg.MetricsAddr != "" {
-		runners = append(runners, telemetry.MetricsListener{Addr: cfg.MetricsAddr, Metrics: tel.Metrics, Log: log})
+		runners = append(runners, telemetry.MetricsListener{Addr: cfg.MetricsAddr, Metrics: tel.Metrics,
+			Checks: ready.listener(), Log: log})
 	}
+	// When the stop was asked for, to say in one line how long it took.
+	asked := make(chan time.Time, 1)
+	defer context.AfterFunc(ctx, func() { asked <- time.Now() })()
 	log.Info("extguard started", "command", mode, "version", version)
-	return runAll(ctx, runners)
+	if err := runAll(ctx, runners); err != nil {
+		return err // main logs it, once
+	}
+	if ctx.Err() != nil {
+		log.Info("extguard stopped", "command", mode, "shutdown", time.Since(<-asked).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// dependencyGaugeTTL: extguard_dependency_up is at most this old.
+const dependencyGaugeTTL = 5 * time.Second
+
+// dependencies are the readiness checks of the parts this process runs.
+type dependencies struct {
+	server serverReadiness
+	worker workerReadiness
+}
+
+// all is every dependency once, for the gauge (the worker's first: in
+// "all", its Redis is required, which the gauge does not show anyway).
+func (d dependencies) all() []telemetry.ReadinessCheck {
+	seen := map[string]bool{}
+	var all []telemetry.ReadinessCheck
+	for _, c := range append(append([]telemetry.ReadinessCheck{}, d.worker...), d.server...) {
+		if !seen[c.Name] {
+			seen[c.Name] = true
+			all = append(all, c)
+		}
+	}
+	return all
+}
+
+// listener is what the metrics listener's /readyz asks: the worker's checks
+// when this process runs the worker (the API serves its own /readyz).
+func (d dependencies) listener() []telemetry.ReadinessCheck {
+	if d.worker != nil {
+		return d.worker
+	}
+	return d.server
 }
 
 // runAll runs every runner until the context ends or one fails; then all stop.

@@ -49,18 +49,46 @@ func provideRedis(cfg config.Config) (*redis.Client, func(), error) {
 	return c, func() { _ = c.Close() }, nil
 }
 
-func provideHealth(tel *telemetry.Telemetry, db *bun.DB, rdb *redis.Client, mg *postgres.Migrator) *httpapi.Health {
-	return httpapi.NewHealth(tel.Metrics,
-		httpapi.ReadinessCheck{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }},
-		httpapi.ReadinessCheck{Name: "redis", Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }},
-		httpapi.ReadinessCheck{Name: "migrations", Check: func(ctx context.Context) error {
-			ok, err := mg.AtHead(ctx)
-			if err == nil && !ok {
-				err = fmt.Errorf("migrations are not at head")
-			}
-			return err
-		}},
-	)
+// serverReadiness is what the API's /readyz reports: PostgreSQL and the
+// migrations decide it; Redis is reported only, since the API answers
+// without it (caches step aside, rate limits fail open) and a Redis restart
+// must not take every API pod out of its Service.
+type serverReadiness []telemetry.ReadinessCheck
+
+func provideServerReadiness(db *bun.DB, rdb *redis.Client, mg *postgres.Migrator) serverReadiness {
+	return serverReadiness{postgresReady(db), redisReady(rdb, true), migrationsReady(mg)}
+}
+
+// workerReadiness is what the worker's /readyz (EXTGUARD_METRICS_ADDR)
+// reports: it needs all three, its tasks being in Redis. Nothing routes
+// traffic to a worker, so an unready one is only shown (and holds a rollout).
+type workerReadiness []telemetry.ReadinessCheck
+
+func provideWorkerReadiness(db *bun.DB, rdb queueRedis) workerReadiness {
+	return workerReadiness{postgresReady(db), redisReady(rdb.Client, false), migrationsReady(postgres.NewMigrator(db))}
+}
+
+func postgresReady(db *bun.DB) telemetry.ReadinessCheck {
+	return telemetry.ReadinessCheck{Name: "postgres", Check: func(ctx context.Context) error { return postgres.Ping(ctx, db) }}
+}
+
+func redisReady(rdb *redis.Client, optional bool) telemetry.ReadinessCheck {
+	return telemetry.ReadinessCheck{Name: "redis", Optional: optional,
+		Check: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }}
+}
+
+func migrationsReady(mg *postgres.Migrator) telemetry.ReadinessCheck {
+	return telemetry.ReadinessCheck{Name: "migrations", Check: func(ctx context.Context) error {
+		ok, err := mg.AtHead(ctx)
+		if err == nil && !ok {
+			err = fmt.Errorf("migrations are not at head")
+		}
+		return err
+	}}
+}
+
+func provideHealth(tel *telemetry.Telemetry, checks serverReadiness) *httpapi.Health {
+	return httpapi.NewHealth(tel.Metrics, checks...)
 }
 
 // httpModule is a route module; nil means the area is not mounted.

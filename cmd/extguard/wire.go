@@ -34,6 +34,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	wire.Build(
 		infraSet,
 		postgresSet,
+		provideServerReadiness,
 		provideHealth,
 		provideModules,
 		provideApp,

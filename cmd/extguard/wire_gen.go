@@ -39,7 +39,8 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		return nil, nil, err
 	}
 	migrator := postgres.NewMigrator(db)
-	health := provideHealth(tel, db, client, migrator)
+	mainServerReadiness := provideServerReadiness(db, client, migrator)
+	health := provideHealth(tel, mainServerReadiness)
 	apiKeyRepository := postgres.NewAPIKeyRepository(db)
 	bus := redis.NewBus(client, log)
 	apiKeyCache := provideAPIKeyCache(apiKeyRepository, bus)
@@ -90,6 +91,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		Runners:    v2,
 		FirstAdmin: applicationCreateFirstAdmin,
 		Gauges:     mainServerGauges,
+		Readiness:  mainServerReadiness,
 	}
 	return server, func() {
 		cleanup6()
@@ -135,9 +137,11 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		cleanup()
 		return nil, nil, err
 	}
+	mainWorkerReadiness := provideWorkerReadiness(db, mainQueueRedis)
 	worker := &Worker{
-		Runners: mainWorkerRunners,
-		Gauges:  mainWorkerGauges,
+		Runners:   mainWorkerRunners,
+		Gauges:    mainWorkerGauges,
+		Readiness: mainWorkerReadiness,
 	}
 	return worker, func() {
 		cleanup4()

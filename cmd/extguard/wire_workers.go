@@ -34,7 +34,7 @@ var workerSet = wire.NewSet(
 	postgres.NewTxRunner, postgres.NewAuditLog, postgres.NewPolicyInputs,
 	postgres.NewAgentLiveness, postgres.NewRevalidationCatalog, postgres.NewOutbox, postgres.NewDeliveries,
 	provideQueue, provideWorkerPolicyInvalidator, provideWorkerUseCases, provideWorkerRunners,
-	postgres.NewFleetGauges, provideWorkerGauges,
+	postgres.NewFleetGauges, provideWorkerGauges, provideWorkerReadiness,
 )
 
 func provideQueueRedis(cfg config.Config) (queueRedis, func(), error) {
