@@ -40,6 +40,7 @@ func (f *flakyEvents) Append(ctx context.Context, ev audit.Event) error {
 // written fails its attempt and does not silence the key's next attempt
 // for the throttle's whole interval.
 func TestAuthenticateAPIKeyAuditsRevocationWhateverTheClock(t *testing.T) {
+	t.Parallel()
 	secret, err := apikey.GenerateSecret(rand.Reader)
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 // an editor gets agent keys, only an admin gets admin or read keys, and a
 // refusal stores neither a key nor an audit row.
 func TestCreateAPIKeyRefusesScopesAboveTheGranter(t *testing.T) {
+	t.Parallel()
 	group := domain.NewID()
 	editor := audit.Actor{Type: audit.ActorUser, ID: domain.NewID()}
 	cases := []struct {
@@ -45,5 +46,20 @@ func TestCreateAPIKeyRefusesScopesAboveTheGranter(t *testing.T) {
 		if len(keys.created) != 0 || len(events.events) != 0 {
 			t.Fatalf("%s creating %v was refused yet stored %d keys and %d audit rows", c.role, c.scopes, len(keys.created), len(events.events))
 		}
+	}
+}
+
+// An unknown scope is invalid, named, for an editor too (not forbidden: the
+// grant rule judges only scopes that exist), and stores nothing.
+func TestCreateAPIKeyRefusesUnknownScopesAsInvalid(t *testing.T) {
+	t.Parallel()
+	keys, events := newKeys(), &eventsInMemory{}
+	uc := application.CreateAPIKey{Tx: runInline{}, Keys: keys, Audit: events, Clock: fixedClock{}}
+	_, _, err := uc.Execute(context.Background(), someAdmin, user.RoleEditor, domain.NewID(), "k", []string{"root"}, nil)
+	if domain.CodeOf(err) != domain.CodeInvalid || len(fieldsOf(err)) == 0 {
+		t.Fatalf("unknown scope: %v, want invalid naming the field", err)
+	}
+	if len(keys.created) != 0 || len(events.events) != 0 {
+		t.Fatalf("refused key stored %d keys and %d audit rows", len(keys.created), len(events.events))
 	}
 }
