@@ -159,7 +159,9 @@ func (u *usersInMemory) Update(_ context.Context, id domain.ID, change func(user
 	return u.update(id, change)
 }
 
-func (u *usersInMemory) Delete(_ context.Context, id domain.ID, _ time.Time) error { return u.remove(id) }
+func (u *usersInMemory) Delete(_ context.Context, id domain.ID, _ time.Time) error {
+	return u.remove(id)
+}
 
 // sessionsInMemory is the SessionRepository.
 type sessionsInMemory struct {
@@ -214,7 +216,9 @@ func (h *plainHasher) Verify(pw, encoded string) (bool, error) {
 
 // limiterInMemory is the LoginLimiter: one counter per subject, no windows
 // (a test never outlives one).
-type limiterInMemory struct{ counts map[application.RateSubject]int }
+type limiterInMemory struct {
+	counts map[application.RateSubject]int
+}
 
 func (l *limiterInMemory) Reached(_ context.Context, s application.RateSubject, limit int, window time.Duration) (bool, time.Duration) {
 	return l.counts[s] >= limit, window
