@@ -406,3 +406,14 @@ func hasField(err error, field string) bool {
 	}
 	return false
 }
+
+// policiesInMemory is CompiledPolicies: a group without a policy is unknown.
+type policiesInMemory map[domain.ID]application.CompiledPolicy
+
+func (p policiesInMemory) Get(_ context.Context, groupID domain.ID) (application.CompiledPolicy, error) {
+	cp, ok := p[groupID]
+	if !ok {
+		return cp, errNoRow
+	}
+	return cp, nil
+}
