@@ -77,7 +77,7 @@ func TestSubmitReportJudgesAndStoresTheVerdict(t *testing.T) {
 	}
 	got := env.store.batches[0][0]
 	if got.AgentID != env.agent.ID() || got.GroupID != env.agent.GroupID() || got.UserHash != env.agent.UserHash() ||
-		got.ClientIP != "192.0.2.1" || got.PolicyETag == "" || got.Verdict.Compliant || !got.ReceivedAt.Equal(fixedClock{}.Now()) {
+		got.ClientIP != "192.0.2.1" || got.PolicyETag == "" || len(got.Verdict.Violations) != 1 || !got.ReceivedAt.Equal(fixedClock{}.Now()) {
 		t.Fatalf("stored %+v; want the agent, its group, the policy's ETag, the verdict and the arrival time", got)
 	}
 }
