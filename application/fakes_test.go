@@ -417,3 +417,30 @@ func (p policiesInMemory) Get(_ context.Context, groupID domain.ID) (application
 	}
 	return cp, nil
 }
+
+// packagesInMemory is the PackageFetcher: every URL serves the same
+// package; during, when set, runs inside Fetch, as an admin editing the
+// entry while its package downloads.
+type packagesInMemory struct {
+	sha256, contentDigest string
+	err                   error
+	fetched               int
+	during                func()
+}
+
+func (p *packagesInMemory) Fetch(context.Context, string) (application.FetchedPackage, error) {
+	p.fetched++
+	if p.during != nil {
+		p.during()
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	return fetchedPackage{p}, nil
+}
+
+type fetchedPackage struct{ p *packagesInMemory }
+
+func (f fetchedPackage) SHA256() string                 { return f.p.sha256 }
+func (f fetchedPackage) ContentDigest() (string, error) { return f.p.contentDigest, nil }
+func (fetchedPackage) Close() error                     { return nil }
