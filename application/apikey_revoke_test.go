@@ -12,13 +12,14 @@ import (
 	"github.com/extguard/extguard/domain/user"
 )
 
-func newKey(t *testing.T, scopes ...string) apikey.Key {
+// newKey is a live key of groupID with scopes.
+func newKey(t *testing.T, groupID domain.ID, scopes ...string) apikey.Key {
 	t.Helper()
 	secret, err := apikey.GenerateSecret(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	k, err := apikey.NewKey(apikey.KeyParams{ID: domain.NewID(), GroupID: domain.NewID(), Secret: secret, Name: "k",
+	k, err := apikey.NewKey(apikey.KeyParams{ID: domain.NewID(), GroupID: groupID, Secret: secret, Name: "k",
 		Scopes: scopes, CreatedAt: fixedClock{}.Now()})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +43,7 @@ func TestRevokeAPIKeyRefusesScopesAboveTheRevoker(t *testing.T) {
 		{user.RoleAdmin, []string{"admin"}, true},
 	}
 	for _, c := range cases {
-		key := newKey(t, c.scopes...)
+		key := newKey(t, domain.NewID(), c.scopes...)
 		keys, events, inv := newKeys(key), &eventsInMemory{}, &invalidations{}
 		uc := application.RevokeAPIKey{Tx: runInline{}, Keys: keys, Audit: events, Clock: fixedClock{}, Invalidator: inv}
 		err := uc.Execute(context.Background(), someAdmin, c.role, key.ID())
@@ -63,7 +64,7 @@ func TestRevokeAPIKeyRefusesScopesAboveTheRevoker(t *testing.T) {
 // lost publish repairs the caches); an unknown key is not_found.
 func TestRevokeAPIKeyTwiceAuditsOnce(t *testing.T) {
 	t.Parallel()
-	key := newKey(t, "agent")
+	key := newKey(t, domain.NewID(), "agent")
 	keys, events, inv := newKeys(key), &eventsInMemory{}, &invalidations{}
 	uc := application.RevokeAPIKey{Tx: runInline{}, Keys: keys, Audit: events, Clock: fixedClock{}, Invalidator: inv}
 	for range 2 {

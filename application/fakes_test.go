@@ -10,6 +10,7 @@ import (
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/agent"
 	"github.com/extguard/extguard/domain/apikey"
 	"github.com/extguard/extguard/domain/audit"
 	"github.com/extguard/extguard/domain/blocklist"
@@ -273,6 +274,16 @@ func (k *keysInMemory) Create(_ context.Context, key apikey.Key) error {
 	return nil
 }
 
+func (k *keysInMemory) ListByGroup(_ context.Context, groupID domain.ID) ([]apikey.Key, error) {
+	var out []apikey.Key
+	for _, key := range k.rows {
+		if key.GroupID() == groupID {
+			out = append(out, key)
+		}
+	}
+	return out, nil
+}
+
 func (k *keysInMemory) Update(_ context.Context, id domain.ID, change func(apikey.Key) (apikey.Key, error)) (apikey.Key, error) {
 	return k.update(id, change)
 }
@@ -281,6 +292,7 @@ func (k *keysInMemory) Update(_ context.Context, id domain.ID, change func(apike
 type groupsInMemory struct {
 	application.GroupRepository
 	*table[group.Group]
+	enrolled map[domain.ID]int // agents per group
 }
 
 func newGroups(gs ...group.Group) *groupsInMemory {
@@ -288,6 +300,12 @@ func newGroups(gs ...group.Group) *groupsInMemory {
 }
 
 func (g *groupsInMemory) Get(_ context.Context, id domain.ID) (group.Group, error) { return g.get(id) }
+
+func (g *groupsInMemory) Delete(_ context.Context, id domain.ID, _ time.Time) error { return g.remove(id) }
+
+func (g *groupsInMemory) CountEnrolledAgents(_ context.Context, id domain.ID) (int, error) {
+	return g.enrolled[id], nil
+}
 
 func (g *groupsInMemory) Update(_ context.Context, id domain.ID, change func(group.Group) (group.Group, error)) (group.Group, error) {
 	return g.update(id, change)
@@ -444,3 +462,53 @@ type fetchedPackage struct{ p *packagesInMemory }
 func (f fetchedPackage) SHA256() string                 { return f.p.sha256 }
 func (f fetchedPackage) ContentDigest() (string, error) { return f.p.contentDigest, nil }
 func (fetchedPackage) Close() error                     { return nil }
+
+// agentsInMemory is the AgentRepository; (group, machine_id) is unique as
+// in the database. raceOnce makes the next Insert lose to a concurrent
+// enrollment of the same machine: it stores the winner and answers conflict.
+type agentsInMemory struct {
+	*table[agent.Agent]
+	raceOnce bool
+}
+
+func newAgents(as ...agent.Agent) *agentsInMemory {
+	return &agentsInMemory{table: newTable(agent.Agent.ID, as...)}
+}
+
+func (a *agentsInMemory) Get(_ context.Context, id domain.ID) (agent.Agent, error) { return a.get(id) }
+
+func (a *agentsInMemory) FindByMachineForUpdate(_ context.Context, groupID domain.ID, machineID string) (agent.Agent, error) {
+	for _, r := range a.rows {
+		if r.GroupID() == groupID && r.MachineID() == machineID {
+			return r, nil
+		}
+	}
+	return agent.Agent{}, errNoRow
+}
+
+func (a *agentsInMemory) Insert(ctx context.Context, r agent.Agent) error {
+	if _, err := a.FindByMachineForUpdate(ctx, r.GroupID(), r.MachineID()); err == nil {
+		return domain.Conflict("machine enrolled")
+	}
+	if a.raceOnce {
+		a.raceOnce = false
+		winner := agent.RehydrateAgent(agent.Record{ID: domain.NewID(), GroupID: r.GroupID(), MachineID: r.MachineID(), Status: agent.StatusActive})
+		a.rows[winner.ID()] = winner
+		return domain.Conflict("machine enrolled")
+	}
+	return a.create(r)
+}
+
+func (a *agentsInMemory) UpdateEnrollment(_ context.Context, r agent.Agent) error {
+	_, err := a.update(r.ID(), func(agent.Agent) (agent.Agent, error) { return r, nil })
+	return err
+}
+
+func (a *agentsInMemory) Update(_ context.Context, id domain.ID, change func(agent.Agent) (agent.Agent, error)) (agent.Agent, error) {
+	return a.update(id, change)
+}
+
+// agentsChanged counts AgentCacheInvalidator calls.
+type agentsChanged struct{ ids []domain.ID }
+
+func (c *agentsChanged) AgentChanged(_ context.Context, id domain.ID) { c.ids = append(c.ids, id) }
