@@ -301,7 +301,9 @@ func newGroups(gs ...group.Group) *groupsInMemory {
 
 func (g *groupsInMemory) Get(_ context.Context, id domain.ID) (group.Group, error) { return g.get(id) }
 
-func (g *groupsInMemory) Delete(_ context.Context, id domain.ID, _ time.Time) error { return g.remove(id) }
+func (g *groupsInMemory) Delete(_ context.Context, id domain.ID, _ time.Time) error {
+	return g.remove(id)
+}
 
 func (g *groupsInMemory) CountEnrolledAgents(_ context.Context, id domain.ID) (int, error) {
 	return g.enrolled[id], nil
