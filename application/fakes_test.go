@@ -327,6 +327,15 @@ func (c *catalogInMemory) Get(_ context.Context, id domain.ID) (extension.Entry,
 	return c.get(id)
 }
 
+func (c *catalogInMemory) Create(_ context.Context, e extension.Entry) error {
+	for _, r := range c.rows {
+		if r.ExtensionID() == e.ExtensionID() {
+			return domain.Conflict("extension_id taken")
+		}
+	}
+	return c.create(e)
+}
+
 func (c *catalogInMemory) Update(_ context.Context, id domain.ID, change func(extension.Entry) (extension.Entry, error)) (extension.Entry, error) {
 	return c.update(id, change)
 }
@@ -360,6 +369,8 @@ type webhooksInMemory struct {
 func newWebhooks(es ...webhook.Endpoint) *webhooksInMemory {
 	return &webhooksInMemory{table: newTable(webhook.Endpoint.ID, es...)}
 }
+
+func (w *webhooksInMemory) Create(_ context.Context, e webhook.Endpoint) error { return w.create(e) }
 
 func (w *webhooksInMemory) Update(_ context.Context, id domain.ID, change func(webhook.Endpoint) (webhook.Endpoint, error)) (webhook.Endpoint, error) {
 	return w.update(id, change)
@@ -514,3 +525,8 @@ func (a *agentsInMemory) Update(_ context.Context, id domain.ID, change func(age
 type agentsChanged struct{ ids []domain.ID }
 
 func (c *agentsChanged) AgentChanged(_ context.Context, id domain.ID) { c.ids = append(c.ids, id) }
+
+// fixedSecret is the WebhookSecrets.
+type fixedSecret string
+
+func (s fixedSecret) Generate() (string, error) { return string(s), nil }
