@@ -164,10 +164,33 @@ func (u *usersInMemory) Delete(_ context.Context, id domain.ID, _ time.Time) err
 	return u.remove(id)
 }
 
-// sessionsInMemory is the SessionRepository.
+// sessionsInMemory is the SessionRepository; FindActive reads the
+// session's user from users.
 type sessionsInMemory struct {
-	application.SessionRepository
-	open []application.Session
+	open  []application.Session
+	users *usersInMemory
+}
+
+func (s *sessionsInMemory) FindActive(_ context.Context, tokenHash string, now time.Time) (application.Session, user.User, error) {
+	for _, sess := range s.open {
+		if sess.TokenHash != tokenHash || !now.Before(sess.ExpiresAt) {
+			continue
+		}
+		if u, err := s.users.get(sess.UserID); err == nil && u.IsActive() {
+			return sess, u, nil
+		}
+	}
+	return application.Session{}, user.User{}, errNoRow
+}
+
+func (s *sessionsInMemory) Revoke(_ context.Context, id domain.ID, _ time.Time) error {
+	for i, sess := range s.open {
+		if sess.ID == id {
+			s.open = append(s.open[:i], s.open[i+1:]...)
+			return nil
+		}
+	}
+	return errNoRow
 }
 
 func (s *sessionsInMemory) Create(_ context.Context, sess application.Session) error {
