@@ -2,30 +2,13 @@ package application_test
 
 import (
 	"context"
-	"crypto/rand"
 	"testing"
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
-	"github.com/extguard/extguard/domain/apikey"
 	"github.com/extguard/extguard/domain/audit"
 	"github.com/extguard/extguard/domain/user"
 )
-
-// newKey is a live key of groupID with scopes.
-func newKey(t *testing.T, groupID domain.ID, scopes ...string) apikey.Key {
-	t.Helper()
-	secret, err := apikey.GenerateSecret(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := apikey.NewKey(apikey.KeyParams{ID: domain.NewID(), GroupID: groupID, Secret: secret, Name: "k",
-		Scopes: scopes, CreatedAt: fixedClock{}.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
 
 // Revoking takes the power creating took: an editor revokes agent keys
 // only; a refusal is forbidden and leaves the key working, unaudited.

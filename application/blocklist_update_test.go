@@ -7,17 +7,7 @@ import (
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
-	"github.com/extguard/extguard/domain/blocklist"
 )
-
-func newBlock(t *testing.T, patternType, pattern string) blocklist.Entry {
-	t.Helper()
-	e, err := blocklist.NewEntry(blocklist.EntryParams{PatternType: patternType, Pattern: pattern, Reason: "r", CreatedAt: fixedClock{}.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
 
 // The patched entry is validated as a whole: changing only the type
 // re-judges the stored pattern under the new one, and a refusal changes

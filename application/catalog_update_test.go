@@ -11,20 +11,6 @@ import (
 	"github.com/extguard/extguard/domain/extension"
 )
 
-const pinnedSHA = "1111111111111111111111111111111111111111111111111111111111111111"
-
-// newEntry is a catalog entry pinned to 1.0.0 with a checksum and a
-// marketplace URL, so revalidation can check it.
-func newEntry(t *testing.T) extension.Entry {
-	t.Helper()
-	e, err := extension.NewEntry(extension.EntryParams{ExtensionID: "acme.tool", Name: "Tool", PinnedVersion: "1.0.0",
-		SHA256: pinnedSHA, MarketplaceURL: "https://marketplace.example.com/acme.tool-1.0.0.vsix", CreatedAt: fixedClock{}.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
 type catalogUpdateEnv struct {
 	catalog *catalogInMemory
 	guard   *privateHostGuard

@@ -553,3 +553,26 @@ func (c *agentsChanged) AgentChanged(_ context.Context, id domain.ID) { c.ids = 
 type fixedSecret string
 
 func (s fixedSecret) Generate() (string, error) { return string(s), nil }
+
+// oneKey is the APIKeyLookup of one key, whatever the digest.
+type oneKey struct{ key apikey.Key }
+
+func (o oneKey) FindByDigest(context.Context, apikey.Digest) (apikey.Key, error) { return o.key, nil }
+
+type noUsage struct{}
+
+func (noUsage) KeyUsed(domain.ID, time.Time) {}
+
+// flakyEvents fails the first n appends, as a database that hiccups.
+type flakyEvents struct {
+	eventsInMemory
+	failures int
+}
+
+func (f *flakyEvents) Append(ctx context.Context, ev audit.Event) error {
+	if f.failures > 0 {
+		f.failures--
+		return errors.New("database hiccup")
+	}
+	return f.eventsInMemory.Append(ctx, ev)
+}

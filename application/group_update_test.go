@@ -11,19 +11,6 @@ import (
 	"github.com/extguard/extguard/domain/group"
 )
 
-func newGroup(t *testing.T, name, settings string) group.Group {
-	t.Helper()
-	s, err := group.ParseSettings([]byte(settings))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := group.NewGroup(group.GroupParams{Name: name, Settings: s, CreatedAt: fixedClock{}.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g
-}
-
 // Settings are merged key by key into the stored ones: keys not in the
 // patch stay, null resets a key to its default. The change is audited with
 // before and after, and only the group's policy is invalidated.

@@ -2,8 +2,6 @@ package application_test
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"testing"
 	"time"
 
@@ -15,17 +13,6 @@ import (
 	"github.com/extguard/extguard/domain/policy"
 	"github.com/extguard/extguard/domain/report"
 )
-
-func newAgent(t *testing.T, groupID domain.ID) agent.Agent {
-	t.Helper()
-	userHash := sha256.Sum256([]byte("ann"))
-	a, err := agent.NewAgent(agent.EnrollParams{GroupID: groupID, MachineID: "machine-1", UserHash: hex.EncodeToString(userHash[:]),
-		DisplayName: "laptop", Platform: "linux", AgentVersion: "1.0.0", Now: fixedClock{}.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
-}
 
 type reportEnv struct {
 	agent agent.Agent

@@ -10,21 +10,6 @@ import (
 	"github.com/extguard/extguard/domain/user"
 )
 
-var someAdmin = audit.Actor{Type: audit.ActorUser, ID: domain.NewID()}
-
-// newUser is a stored user with the password "correct horse battery".
-func newUser(t *testing.T, email string, role user.Role) user.User {
-	t.Helper()
-	u, err := user.NewUser(user.UserParams{Email: email, PasswordHash: "plain:correct horse battery",
-		DisplayName: email, Role: string(role), CreatedAt: fixedClock{}.Now()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
-}
-
-func ptr[T any](v T) *T { return &v }
-
 type userUpdateEnv struct {
 	users    *usersInMemory
 	sessions *sessionsInMemory
