@@ -41,6 +41,7 @@ func (discardAudit) Append(context.Context, audit.Event) error { return nil }
 // The buffer keeps, per agent, the latest heartbeat and sync and the
 // newest contact's agent version, also across a flush that failed.
 func TestHeartbeatBufferCoalescesAndKeepsAFailedFlush(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := &heartbeatStore{}
 	buf := application.NewHeartbeatBuffer(store, inlineTx{}, discardAudit{}, nil, time.Hour)

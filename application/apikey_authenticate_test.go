@@ -3,43 +3,20 @@ package application_test
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/apikey"
-	"github.com/extguard/extguard/domain/audit"
 )
-
-type oneKey struct{ key apikey.Key }
-
-func (o oneKey) FindByDigest(context.Context, apikey.Digest) (apikey.Key, error) { return o.key, nil }
-
-type noUsage struct{}
-
-func (noUsage) KeyUsed(domain.ID, time.Time) {}
-
-// flakyEvents fails the first n appends, as a database that hiccups.
-type flakyEvents struct {
-	eventsInMemory
-	failures int
-}
-
-func (f *flakyEvents) Append(ctx context.Context, ev audit.Event) error {
-	if f.failures > 0 {
-		f.failures--
-		return errors.New("database hiccup")
-	}
-	return f.eventsInMemory.Append(ctx, ev)
-}
 
 // A key revoked by another instance whose clock is ahead of this one's is
 // refused and audited as revoked; and an audit row that could not be
 // written fails its attempt and does not silence the key's next attempt
 // for the throttle's whole interval.
 func TestAuthenticateAPIKeyAuditsRevocationWhateverTheClock(t *testing.T) {
+	t.Parallel()
 	secret, err := apikey.GenerateSecret(rand.Reader)
 	if err != nil {
 		t.Fatal(err)

@@ -3,47 +3,19 @@ package application_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
-	"github.com/extguard/extguard/domain/apikey"
 	"github.com/extguard/extguard/domain/audit"
 	"github.com/extguard/extguard/domain/user"
 )
-
-// keysInMemory records what the use case stores: here the question is only
-// whether it stores anything, so no database is needed.
-type keysInMemory struct {
-	application.APIKeyRepository
-	created []apikey.Key
-}
-
-func (k *keysInMemory) Create(_ context.Context, key apikey.Key) error {
-	k.created = append(k.created, key)
-	return nil
-}
-
-type eventsInMemory struct{ events []audit.Event }
-
-func (e *eventsInMemory) Append(_ context.Context, ev audit.Event) error {
-	e.events = append(e.events, ev)
-	return nil
-}
-
-type runInline struct{}
-
-func (runInline) InTx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
-
-type fixedClock struct{}
-
-func (fixedClock) Now() time.Time { return time.Date(2026, 11, 27, 6, 0, 0, 0, time.UTC) }
 
 // TestCreateAPIKeyRefusesScopesAboveTheGranter: the rule lives in the use
 // case, so every caller (not only the admin API's handler) is held to it:
 // an editor gets agent keys, only an admin gets admin or read keys, and a
 // refusal stores neither a key nor an audit row.
 func TestCreateAPIKeyRefusesScopesAboveTheGranter(t *testing.T) {
+	t.Parallel()
 	group := domain.NewID()
 	editor := audit.Actor{Type: audit.ActorUser, ID: domain.NewID()}
 	cases := []struct {
@@ -59,7 +31,7 @@ func TestCreateAPIKeyRefusesScopesAboveTheGranter(t *testing.T) {
 		{user.RoleAdmin, []string{"read"}, true},
 	}
 	for _, c := range cases {
-		keys, events := &keysInMemory{}, &eventsInMemory{}
+		keys, events := newKeys(), &eventsInMemory{}
 		uc := application.CreateAPIKey{Tx: runInline{}, Keys: keys, Audit: events, Clock: fixedClock{}}
 		_, secret, err := uc.Execute(context.Background(), editor, c.role, group, "k", c.scopes, nil)
 		if c.allowed {
@@ -74,5 +46,20 @@ func TestCreateAPIKeyRefusesScopesAboveTheGranter(t *testing.T) {
 		if len(keys.created) != 0 || len(events.events) != 0 {
 			t.Fatalf("%s creating %v was refused yet stored %d keys and %d audit rows", c.role, c.scopes, len(keys.created), len(events.events))
 		}
+	}
+}
+
+// An unknown scope is invalid, named, for an editor too (not forbidden: the
+// grant rule judges only scopes that exist), and stores nothing.
+func TestCreateAPIKeyRefusesUnknownScopesAsInvalid(t *testing.T) {
+	t.Parallel()
+	keys, events := newKeys(), &eventsInMemory{}
+	uc := application.CreateAPIKey{Tx: runInline{}, Keys: keys, Audit: events, Clock: fixedClock{}}
+	_, _, err := uc.Execute(context.Background(), someAdmin, user.RoleEditor, domain.NewID(), "k", []string{"root"}, nil)
+	if domain.CodeOf(err) != domain.CodeInvalid || len(fieldsOf(err)) == 0 {
+		t.Fatalf("unknown scope: %v, want invalid naming the field", err)
+	}
+	if len(keys.created) != 0 || len(events.events) != 0 {
+		t.Fatalf("refused key stored %d keys and %d audit rows", len(keys.created), len(events.events))
 	}
 }

@@ -60,6 +60,7 @@ func someReport(t *testing.T, agentID domain.ID) application.StoredReport {
 }
 
 func TestReportBatcherGathersConcurrentReportsAndIsolatesARefusedOne(t *testing.T) {
+	t.Parallel()
 	gate := make(chan struct{})
 	store := &recordingStore{refuse: domain.NewID(), gate: gate}
 	b := application.NewReportBatcher(store, nil, application.ReportBatchConfig{Queue: 100, MaxRows: 1000, Committers: 1, Timeout: time.Second})
@@ -105,6 +106,7 @@ func TestReportBatcherGathersConcurrentReportsAndIsolatesARefusedOne(t *testing.
 }
 
 func TestReportBatcherAnswers429WhenFullAndRefusesAfterClose(t *testing.T) {
+	t.Parallel()
 	gate := make(chan struct{})
 	b := application.NewReportBatcher(&recordingStore{gate: gate}, nil, application.ReportBatchConfig{Queue: 1, MaxRows: 1, Committers: 1, Timeout: time.Second})
 	go func() { _ = b.Submit(context.Background(), someReport(t, domain.NewID())) }() // taken by the committer
@@ -127,6 +129,7 @@ func TestReportBatcherAnswers429WhenFullAndRefusesAfterClose(t *testing.T) {
 // reports arriving a few milliseconds apart share one transaction, and a
 // lone report is still committed once the delay has passed.
 func TestReportBatcherGathersSmallBatchesForAMoment(t *testing.T) {
+	t.Parallel()
 	store := &recordingStore{}
 	b := application.NewReportBatcher(store, nil, application.ReportBatchConfig{Queue: 16, MaxRows: 1000, Committers: 1,
 		Timeout: time.Second, GatherDelay: time.Second, GatherReports: 3})

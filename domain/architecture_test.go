@@ -35,6 +35,7 @@ func deps(t *testing.T, pattern string) map[string][]string {
 // pointing inward: the domain imports nothing but the standard library and
 // its own packages.
 func TestArchitectureDomainIsStandardLibraryOnly(t *testing.T) {
+	t.Parallel()
 	d := deps(t, module+"/domain/...")
 	standardLibraryAndOwn(t, "domain", d)
 	if len(d["ours"]) < 5 {
@@ -45,6 +46,7 @@ func TestArchitectureDomainIsStandardLibraryOnly(t *testing.T) {
 // TestArchitectureApplicationDependsOnDomainOnly: use cases know the domain
 // and their own ports, never an adapter, a worker or a framework.
 func TestArchitectureApplicationDependsOnDomainOnly(t *testing.T) {
+	t.Parallel()
 	d := deps(t, module+"/application/...")
 	for _, p := range d["ours"] {
 		if !strings.HasPrefix(p, module+"/domain") && !strings.HasPrefix(p, module+"/application") {
@@ -60,6 +62,7 @@ func TestArchitectureApplicationDependsOnDomainOnly(t *testing.T) {
 // the server and the agent share import nothing else, so sharing them ties
 // neither side to the other's dependencies.
 func TestArchitectureAgentProtocolIsStandardLibraryOnly(t *testing.T) {
+	t.Parallel()
 	standardLibraryAndOwn(t, "protocol", deps(t, module+"/protocol/..."))
 }
 
@@ -86,6 +89,7 @@ var agentMayLink = []string{module + "/protocol/agentv1", module + "/adapters/co
 // adapter, use case or framework (fiber, bun, asynq, pgx, go-redis), and no
 // third-party package at all.
 func TestArchitectureAgentLinksNoServerCode(t *testing.T) {
+	t.Parallel()
 	d := deps(t, module+"/cmd/extguard-agent")
 	if len(d["third"]) > 0 {
 		t.Errorf("extguard-agent links third-party packages: %v", d["third"])

@@ -7,6 +7,7 @@ import (
 )
 
 func TestCodeOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		err  error
@@ -31,6 +32,7 @@ func TestCodeOf(t *testing.T) {
 }
 
 func TestFieldErrors(t *testing.T) {
+	t.Parallel()
 	var fe FieldErrors
 	if err := fe.Err("x"); err != nil {
 		t.Fatalf("empty collector must return a nil error, got %#v", err)
@@ -51,6 +53,7 @@ func TestFieldErrors(t *testing.T) {
 }
 
 func TestNormalizeSHA256(t *testing.T) {
+	t.Parallel()
 	up := "ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789"
 	if got, ok := NormalizeSHA256(up); !ok || got != "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789" {
 		t.Fatalf("got %q %v", got, ok)

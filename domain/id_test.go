@@ -6,6 +6,7 @@ import (
 )
 
 func TestNewIDIsVersion7AndOrdered(t *testing.T) {
+	t.Parallel()
 	prev := NewID()
 	for i := 0; i < 100; i++ {
 		id := NewID()
@@ -23,6 +24,7 @@ func TestNewIDIsVersion7AndOrdered(t *testing.T) {
 }
 
 func TestParseID(t *testing.T) {
+	t.Parallel()
 	id := NewID()
 	got, err := ParseID(strings.ToUpper(id.String()))
 	if err != nil || got != id {
@@ -43,6 +45,7 @@ func TestParseID(t *testing.T) {
 }
 
 func TestIDText(t *testing.T) {
+	t.Parallel()
 	id := NewID()
 	b, _ := id.MarshalText()
 	var back ID

@@ -112,6 +112,7 @@ func fieldFor(label string) string {
 }
 
 func TestFreeTextRefusesControlAndInvisibleCharacters(t *testing.T) {
+	t.Parallel()
 	for label, build := range textFields(t) {
 		if err := build("admin"); err != nil {
 			t.Fatalf("%s: clean text refused: %v", label, err)
@@ -135,6 +136,7 @@ func TestFreeTextRefusesControlAndInvisibleCharacters(t *testing.T) {
 }
 
 func TestFreeTextKeepsVisibleUnicode(t *testing.T) {
+	t.Parallel()
 	build := textFields(t)
 	for _, s := range []string{"Équipe données", "開発チーム", "δοκιμή", "x<&>\"'[]\\", "👩🏽 team"} {
 		if err := build["group name"](s); err != nil {
@@ -144,6 +146,7 @@ func TestFreeTextKeepsVisibleUnicode(t *testing.T) {
 }
 
 func TestCheckTextNamesTheCharacter(t *testing.T) {
+	t.Parallel()
 	var fe domain.FieldErrors
 	if fe.CheckText("name", "ad\u200bmin") {
 		t.Fatal("zero-width space accepted")
@@ -159,6 +162,7 @@ func TestCheckTextNamesTheCharacter(t *testing.T) {
 // blocked by revalidation or edited in their other fields; only text
 // written now is judged.
 func TestStoredTextIsKeptWhenAnotherFieldChanges(t *testing.T) {
+	t.Parallel()
 	off := false
 	rule, err := blocklist.RehydrateEntry(blocklist.EntryParams{ID: domain.NewID(), PatternType: "regex",
 		Pattern: "x\\Q\r\n[HKEY_LOCAL_MACHINE\\x]\\E", Reason: "line1\nline2"})
@@ -205,6 +209,7 @@ func TestStoredTextIsKeptWhenAnotherFieldChanges(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestIsPrintableIsTheSameRule(t *testing.T) {
+	t.Parallel()
 	for what, s := range hostileText {
 		if domain.IsPrintable(s) {
 			t.Errorf("IsPrintable accepts %s", what)

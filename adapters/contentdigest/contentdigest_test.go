@@ -111,6 +111,7 @@ func installFolder(t testing.TB, files map[string]string) string {
 }
 
 func TestInstalledFolderMatchesVSIX(t *testing.T) {
+	t.Parallel()
 	files := extensionFiles()
 	fromVSIX, err := contentdigest.ComputeVSIX(buildVSIX(t, files), contentdigest.Limits{})
 	if err != nil {
@@ -139,6 +140,7 @@ func TestInstalledFolderMatchesVSIX(t *testing.T) {
 
 // The listing format is a contract with digests stored by the server; pin it.
 func TestListingFormat(t *testing.T) {
+	t.Parallel()
 	fsys := fstest.MapFS{
 		"b":             {Data: []byte("B")},
 		"a/x":           {Data: []byte("X")},
@@ -159,6 +161,7 @@ func TestListingFormat(t *testing.T) {
 }
 
 func TestChangedByteChangesDigest(t *testing.T) {
+	t.Parallel()
 	files := extensionFiles()
 	base, err := contentdigest.ComputeVSIX(buildVSIX(t, files), contentdigest.Limits{})
 	if err != nil {
@@ -197,6 +200,7 @@ func TestChangedByteChangesDigest(t *testing.T) {
 }
 
 func TestManifestNormalisation(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ in, want string }{
 		{`{"b":1,"a":[1.0,-0,1e2,"\u003c"],"__metadata":{}}`, `{"a":[1,0,100,"<"],"b":1}`},
 		{"\xef\xbb\xbf{\"a\":1}", `{"a":1}`},
@@ -214,6 +218,7 @@ func TestManifestNormalisation(t *testing.T) {
 }
 
 func TestVSIXPathEscapeRefused(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{
 		"extension/../../evil", "/etc/passwd", "extension/..\\..\\evil", `C:/evil`, "extension/./a",
 		"extension//a", "extension/a\nb",
@@ -230,6 +235,7 @@ func TestVSIXPathEscapeRefused(t *testing.T) {
 }
 
 func TestComputeRefusesInvalidPaths(t *testing.T) {
+	t.Parallel()
 	fsys := fstest.MapFS{"a\nb": {Data: []byte("x")}}
 	if _, err := contentdigest.Compute(fsys, contentdigest.Limits{}); !errors.Is(err, contentdigest.ErrUnsafePath) {
 		t.Fatalf("err = %v, want ErrUnsafePath", err)
@@ -237,6 +243,7 @@ func TestComputeRefusesInvalidPaths(t *testing.T) {
 }
 
 func TestVSIXWithoutExtensionFolder(t *testing.T) {
+	t.Parallel()
 	zr := buildZip(t, []zipEntry{{"extension.vsixmanifest", "<x/>"}})
 	if _, err := contentdigest.ComputeVSIX(zr, contentdigest.Limits{}); err == nil {
 		t.Fatal("want an error for a VSIX without extension/")
@@ -244,6 +251,7 @@ func TestVSIXWithoutExtensionFolder(t *testing.T) {
 }
 
 func TestTooManyFiles(t *testing.T) {
+	t.Parallel()
 	var entries []zipEntry
 	for i := range 11 {
 		entries = append(entries, zipEntry{fmt.Sprintf("extension/f%02d.js", i), "x"})
@@ -267,6 +275,7 @@ func TestTooManyFiles(t *testing.T) {
 }
 
 func TestZipBombRefused(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, err := zw.Create("extension/bomb.bin")
@@ -308,6 +317,7 @@ func TestZipBombRefused(t *testing.T) {
 }
 
 func TestManifestOverCapRefused(t *testing.T) {
+	t.Parallel()
 	fsys := fstest.MapFS{"package.json": {Data: bytes.Repeat([]byte(" "), 16<<20+1)}}
 	if _, err := contentdigest.Compute(fsys, contentdigest.Limits{}); !errors.Is(err, contentdigest.ErrTooLarge) {
 		t.Fatalf("err = %v, want ErrTooLarge", err)

@@ -40,6 +40,7 @@ func get(t *testing.T, c *http.Client, rawURL string) (string, error) {
 }
 
 func TestClientRefusesLoopbackByDefault(t *testing.T) {
+	t.Parallel()
 	srv := newLoopbackServer(t)
 	_, err := get(t, NewClient(Policy{}, Timeouts{}), srv.URL)
 	var be *BlockedAddressError
@@ -52,6 +53,7 @@ func TestClientRefusesLoopbackByDefault(t *testing.T) {
 }
 
 func TestClientReachesLoopbackWhenPrivateAllowed(t *testing.T) {
+	t.Parallel()
 	srv := newLoopbackServer(t)
 	body, err := get(t, NewClient(Policy{AllowPrivate: true}, Timeouts{}), srv.URL)
 	if err != nil || body != "hello" {
@@ -62,6 +64,7 @@ func TestClientReachesLoopbackWhenPrivateAllowed(t *testing.T) {
 // localhost is checked after resolution, proving the guard sees the IP the
 // connection goes to, not the name in the URL.
 func TestClientRefusesNameResolvingToLoopback(t *testing.T) {
+	t.Parallel()
 	srv := newLoopbackServer(t)
 	u, _ := url.Parse(srv.URL)
 	_, port, _ := net.SplitHostPort(u.Host)
@@ -72,6 +75,7 @@ func TestClientRefusesNameResolvingToLoopback(t *testing.T) {
 }
 
 func TestClientRefusesMetadataNames(t *testing.T) {
+	t.Parallel()
 	_, err := get(t, NewClient(Policy{}, Timeouts{}), "http://metadata.google.internal/computeMetadata/v1/")
 	var be *BlockedAddressError
 	if !errors.As(err, &be) || be.Host != "metadata.google.internal" {
@@ -94,6 +98,7 @@ func TestClientIgnoresProxyEnvironment(t *testing.T) {
 }
 
 func TestTimeoutsDefaults(t *testing.T) {
+	t.Parallel()
 	got := Timeouts{Connect: time.Second}.WithDefaults()
 	want := Timeouts{Connect: time.Second, TLSHandshake: 5 * time.Second, ResponseHeader: 10 * time.Second, Total: 30 * time.Second}
 	if got != want {

@@ -7,6 +7,7 @@ import (
 )
 
 func TestCheckIPRefusesEveryNonPublicClass(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"127.0.0.1":              "loopback",
 		"127.255.255.254":        "loopback",
@@ -69,6 +70,7 @@ func TestCheckIPRefusesEveryNonPublicClass(t *testing.T) {
 }
 
 func TestCheckIPAllowsPublicAddresses(t *testing.T) {
+	t.Parallel()
 	for _, s := range []string{
 		"8.8.8.8",
 		"1.1.1.1",
@@ -90,6 +92,7 @@ func TestCheckIPAllowsPublicAddresses(t *testing.T) {
 }
 
 func TestCheckIPRefusesInvalidAddress(t *testing.T) {
+	t.Parallel()
 	if err := CheckIP(netip.Addr{}, false); err == nil {
 		t.Fatal("zero Addr accepted")
 	}

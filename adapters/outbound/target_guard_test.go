@@ -10,6 +10,7 @@ import (
 )
 
 func TestTargetGuardJudgesLiteralAddressesOnly(t *testing.T) {
+	t.Parallel()
 	strict, lax := outbound.TargetGuard{}, outbound.TargetGuard{AllowPrivate: true}
 	for _, tc := range []struct {
 		url             string

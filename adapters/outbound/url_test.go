@@ -7,6 +7,7 @@ import (
 )
 
 func TestValidateURL(t *testing.T) {
+	t.Parallel()
 	good := []string{
 		"https://example.com/hook",
 		"http://example.com:8080/x?y=1",
@@ -46,6 +47,7 @@ func TestValidateURL(t *testing.T) {
 }
 
 func TestValidateURLRequireHTTPS(t *testing.T) {
+	t.Parallel()
 	if _, err := ValidateURL("http://example.com/", true); !errors.Is(err, ErrHTTPSRequired) {
 		t.Fatalf("http with requireHTTPS = %v, want ErrHTTPSRequired", err)
 	}

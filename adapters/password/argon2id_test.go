@@ -7,6 +7,7 @@ import (
 )
 
 func TestHashAndVerify(t *testing.T) {
+	t.Parallel()
 	h := NewArgon2id(Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32})
 	enc, err := h.Hash("correct horse battery staple")
 	if err != nil || !strings.HasPrefix(enc, "$argon2id$v=19$m=1024,t=1,p=1$") {
@@ -24,6 +25,7 @@ func TestHashAndVerify(t *testing.T) {
 }
 
 func TestMalformedAndCostlyHashesAreRefused(t *testing.T) {
+	t.Parallel()
 	h := NewArgon2id(DefaultParams())
 	for _, enc := range []string{"", "plain", "$argon2i$v=19$m=1,t=1,p=1$AAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAA",
 		"$argon2id$v=19$m=4194304,t=1,p=1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"} {

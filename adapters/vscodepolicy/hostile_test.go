@@ -63,6 +63,7 @@ func intendedRules(p policy.Policy) map[string]any {
 }
 
 func TestRenderingsOfHostileTextParseBackToWhatWasMeant(t *testing.T) {
+	t.Parallel()
 	p, name := hostilePolicy()
 	want := intendedRules(p)
 	t.Run("unexpressible", func(t *testing.T) { checkUnexpressible(t, p) })
@@ -147,6 +148,7 @@ func checkRules(t *testing.T, got, want map[string]any) {
 // TestStoredRegProbeAddsNoRegistryKey: the probe as a blocklist row
 // stored before free text was validated still renders as one comment line.
 func TestStoredRegProbeAddsNoRegistryKey(t *testing.T) {
+	t.Parallel()
 	e, err := blocklist.RehydrateEntry(blocklist.EntryParams{ID: domain.NewID(), PatternType: "regex", Pattern: RegProbe})
 	if err != nil {
 		t.Fatal(err)

@@ -33,6 +33,7 @@ func compile(t *testing.T, mode group.Mode, enforcement group.Enforcement) polic
 }
 
 func TestAllowedExtensions(t *testing.T) {
+	t.Parallel()
 	value, lost := vscodepolicy.AllowedExtensions(compile(t, group.ModeAllowlist, group.EnforcementEnforce))
 	want := `{"*":false,"bad.one":false,"esbenp.prettier-vscode":true,"evil":false,"ms-python.python":["2024.2.1"]}`
 	if value != want {
@@ -51,6 +52,7 @@ func TestAllowedExtensions(t *testing.T) {
 }
 
 func TestRenderFormats(t *testing.T) {
+	t.Parallel()
 	p := compile(t, group.ModeAllowlist, group.EnforcementEnforce)
 	reg := string(vscodepolicy.Render(p, "Platform", vscodepolicy.FormatReg).Body)
 	if !strings.Contains(reg, `"AllowedExtensions"="{\"*\":false,\"bad.one\":false,`) || !strings.Contains(reg, "\r\n") {

@@ -20,6 +20,7 @@ func enroll() EnrollParams {
 }
 
 func TestNewAgent(t *testing.T) {
+	t.Parallel()
 	a, err := NewAgent(enroll())
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +38,7 @@ func TestNewAgent(t *testing.T) {
 }
 
 func TestNewAgentFieldErrors(t *testing.T) {
+	t.Parallel()
 	_, err := NewAgent(EnrollParams{MachineID: "a\x00b", UserHash: "nothex", DisplayName: strings.Repeat("n", 256),
 		Platform: "linux_x64", AgentVersion: "1.0\x07"})
 	e := err.(*domain.Error)
@@ -53,6 +55,7 @@ func TestNewAgentFieldErrors(t *testing.T) {
 }
 
 func TestStatusAt(t *testing.T) {
+	t.Parallel()
 	a, _ := NewAgent(enroll())
 	s := group.DefaultSettings() // stale after 180 s, offline after 86400 s
 	tests := []struct {
@@ -91,6 +94,7 @@ func TestStatusAt(t *testing.T) {
 }
 
 func TestReenroll(t *testing.T) {
+	t.Parallel()
 	a, _ := NewAgent(enroll())
 	gone := a.Decommission(t0.Add(time.Hour))
 	p := enroll()
@@ -118,6 +122,7 @@ func TestReenroll(t *testing.T) {
 // can carry enrolls (a tagged release, a checkout's describe output, a plain
 // go build), while what a column or a log line cannot hold is refused.
 func TestAgentVersionIsInformationNotPolicy(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"1.2.0", "0.0.0-dev+e282363", "0.0.0-dev+e282363.dirty", "1.2.0+3.gabc1234",
 		"e282363", "v1.2.0", "v1.2.0-3-gabc-dirty", "dev", "2026.11 nightly", "é", strings.Repeat("9", 64),
 		strings.Repeat("é", 64)} {

@@ -14,6 +14,7 @@ import (
 )
 
 func TestSecretRoundTrip(t *testing.T) {
+	t.Parallel()
 	s, err := GenerateSecret(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +40,7 @@ func TestSecretRoundTrip(t *testing.T) {
 }
 
 func TestGenerateSecretUsesRejectionSampling(t *testing.T) {
+	t.Parallel()
 	// Bytes 248..255 are skipped; 0..247 map to alphabet[b%62].
 	src := bytes.Repeat([]byte{255, 0, 61, 62}, 100)
 	s, err := GenerateSecret(bytes.NewReader(src))
@@ -54,6 +56,7 @@ func TestGenerateSecretUsesRejectionSampling(t *testing.T) {
 }
 
 func TestParseSecretRefusals(t *testing.T) {
+	t.Parallel()
 	s, _ := GenerateSecret(rand.Reader)
 	key := s.String()
 	flip := func(i int) string {
@@ -89,6 +92,7 @@ func TestParseSecretRefusals(t *testing.T) {
 }
 
 func TestSecretNotLogged(t *testing.T) {
+	t.Parallel()
 	s, _ := GenerateSecret(rand.Reader)
 	var buf bytes.Buffer
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "key", s)
@@ -98,6 +102,7 @@ func TestSecretNotLogged(t *testing.T) {
 }
 
 func TestScopes(t *testing.T) {
+	t.Parallel()
 	got, err := ParseScopes([]string{"Read", "agent", "read"})
 	if err != nil || FormatScopes(got) != "agent,read" {
 		t.Fatalf("%v %v", got, err)
@@ -110,6 +115,7 @@ func TestScopes(t *testing.T) {
 }
 
 func TestKey(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
 	s, _ := GenerateSecret(rand.Reader)
 	k, err := NewKey(KeyParams{GroupID: domain.NewID(), Secret: s, Name: "ci", Scopes: []string{"agent"},

@@ -8,6 +8,7 @@ import (
 )
 
 func TestNewEvent(t *testing.T) {
+	t.Parallel()
 	e, err := NewEvent(EventParams{Type: BlocklistCreated, Actor: Actor{Type: ActorUser, ID: domain.NewID(),
 		ClientIP: "::ffff:10.0.0.1", UserAgent: strings.Repeat("é", 1000)},
 		TargetType: TargetBlocklist, TargetID: domain.NewID(), Details: map[string]any{"pattern": "evil"}})
@@ -32,6 +33,7 @@ func TestNewEvent(t *testing.T) {
 }
 
 func TestEventTypes(t *testing.T) {
+	t.Parallel()
 	seen := map[EventType]bool{}
 	for _, et := range EventTypes {
 		if seen[et] || !eventTypeShape.MatchString(string(et)) {
@@ -51,6 +53,7 @@ func TestEventTypes(t *testing.T) {
 // come out valid UTF-8 without NUL (PostgreSQL refuses both) and, for the
 // user agent, without any control character.
 func TestClientTextIsStorable(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ in, want string }{
 		{"curl/8", "curl/8"},
 		{"a\x00b", "a\uFFFDb"},

@@ -13,6 +13,7 @@ import (
 func id(s string) extension.ExtensionID { return extension.MustParseExtensionID(s) }
 
 func TestPatternMatches(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		typ     PatternType
 		pattern string
@@ -49,6 +50,7 @@ func TestPatternMatches(t *testing.T) {
 }
 
 func TestPatternValidation(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		typ     PatternType
 		pattern string
@@ -86,6 +88,7 @@ func TestPatternValidation(t *testing.T) {
 
 // A pattern that backtracks exponentially in PCRE is linear in RE2.
 func TestCatastrophicLookingRegexIsLinear(t *testing.T) {
+	t.Parallel()
 	p, err := NewPattern(PatternRegex, `(a+)+b`)
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +106,7 @@ func TestCatastrophicLookingRegexIsLinear(t *testing.T) {
 }
 
 func TestEntry(t *testing.T) {
+	t.Parallel()
 	e, err := NewEntry(EntryParams{PatternType: "publisher", Pattern: "Evil", Reason: " malware, advisory 2026-11 "})
 	if err != nil {
 		t.Fatal(err)
@@ -133,6 +137,7 @@ func TestEntry(t *testing.T) {
 }
 
 func TestRehydrateEntry(t *testing.T) {
+	t.Parallel()
 	on := true
 	e, err := RehydrateEntry(EntryParams{ID: domain.NewID(), PatternType: "regex", Pattern: `evil\..*`, IsActive: &on})
 	if err != nil || !e.Matches(id("evil.x")) {

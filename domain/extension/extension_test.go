@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseExtensionID(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in, want string
 		ok       bool
@@ -46,6 +47,7 @@ func TestParseExtensionID(t *testing.T) {
 }
 
 func TestParsePublisher(t *testing.T) {
+	t.Parallel()
 	if p, err := ParsePublisher(" Evil "); err != nil || p != "evil" {
 		t.Fatalf("%q %v", p, err)
 	}
@@ -57,6 +59,7 @@ func TestParsePublisher(t *testing.T) {
 }
 
 func TestValidVersion(t *testing.T) {
+	t.Parallel()
 	for _, v := range []string{"1.2.3", "2024.2.1", "1.0.0-beta.1", "1.0.0+build-5"} {
 		if !ValidVersion(v) {
 			t.Errorf("%q refused", v)
@@ -72,6 +75,7 @@ func TestValidVersion(t *testing.T) {
 const digest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func TestNewEntry(t *testing.T) {
+	t.Parallel()
 	e, err := NewEntry(EntryParams{ExtensionID: "MS-Python.Python", PinnedVersion: "2024.2.1",
 		SHA256: strings.ToUpper(digest), MarketplaceURL: "https://marketplace.visualstudio.com/x"})
 	if err != nil {
@@ -84,6 +88,7 @@ func TestNewEntry(t *testing.T) {
 }
 
 func TestNewEntryListsEveryBadField(t *testing.T) {
+	t.Parallel()
 	_, err := NewEntry(EntryParams{ExtensionID: "ms-python.python", Publisher: "other", PinnedVersion: "latest",
 		SHA256: "abc", ContentSHA256: "xyz", MarketplaceURL: "file:///etc/passwd", Name: strings.Repeat("n", 256),
 		IsBlocked: true, BlockReason: strings.Repeat("r", 1001)})
@@ -108,6 +113,7 @@ func TestNewEntryListsEveryBadField(t *testing.T) {
 }
 
 func TestEntryChanges(t *testing.T) {
+	t.Parallel()
 	e, _ := NewEntry(EntryParams{ExtensionID: "a.b", PinnedVersion: "1.0.0", SHA256: digest})
 	e, err := e.RecordRevalidation(strings.ToUpper(digest), time.Unix(100, 0))
 	if err != nil || e.ContentSHA256() != digest || e.RevalidatedAt().Unix() != 100 {
@@ -145,6 +151,7 @@ func TestEntryChanges(t *testing.T) {
 }
 
 func TestRehydrateEntry(t *testing.T) {
+	t.Parallel()
 	p := EntryParams{ID: domain.NewID(), ExtensionID: "a.b", Name: "b", Publisher: "a", IsBlocked: true, BlockReason: "x"}
 	if got := RehydrateEntry(p).Params(); got != p {
 		t.Fatalf("rehydrate: %+v", got)

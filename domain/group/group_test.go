@@ -24,6 +24,7 @@ func fieldsOf(t *testing.T, err error) []string {
 }
 
 func TestParseSettingsDefaults(t *testing.T) {
+	t.Parallel()
 	for _, raw := range []string{"", "null", "{}", "  {} ", `{"mode": null}`} {
 		s, err := ParseSettings([]byte(raw))
 		if err != nil {
@@ -37,6 +38,7 @@ func TestParseSettingsDefaults(t *testing.T) {
 }
 
 func TestParseSettingsValues(t *testing.T) {
+	t.Parallel()
 	s, err := ParseSettings([]byte(`{"mode":"blocklist","enforcement":"enforce","heartbeat_interval_s":120}`))
 	if err != nil {
 		t.Fatal(err)
@@ -58,6 +60,7 @@ func TestParseSettingsValues(t *testing.T) {
 }
 
 func TestParseSettingsErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		raw    string
 		fields []string
@@ -94,6 +97,7 @@ func TestParseSettingsErrors(t *testing.T) {
 }
 
 func TestMerge(t *testing.T) {
+	t.Parallel()
 	s, _ := ParseSettings([]byte(`{"mode":"blocklist"}`))
 	// A defaulted stale threshold follows the heartbeat.
 	m, err := s.Merge([]byte(`{"heartbeat_interval_s":300}`))
@@ -116,6 +120,7 @@ func TestMerge(t *testing.T) {
 }
 
 func TestNewSettings(t *testing.T) {
+	t.Parallel()
 	if _, err := NewSettings("allowlist", "enforce", 30, 0, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -125,6 +130,7 @@ func TestNewSettings(t *testing.T) {
 }
 
 func TestGroup(t *testing.T) {
+	t.Parallel()
 	g, err := NewGroup(GroupParams{Name: "  Platform  ", Description: `one line, <b> & "quoted"`})
 	if err != nil || g.Name() != "Platform" || g.ID().IsZero() || g.Settings() != DefaultSettings() {
 		t.Fatalf("%+v %v", g, err)

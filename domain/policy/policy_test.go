@@ -102,6 +102,7 @@ func inactive(t *testing.T, e blocklist.Entry) blocklist.Entry {
 }
 
 func TestCompile(t *testing.T) {
+	t.Parallel()
 	p := Compile(fixture(t, `{"enforcement":"enforce"}`))
 	if p.GroupID != groupID || p.Mode != group.ModeAllowlist || p.Enforcement != group.EnforcementEnforce || p.HeartbeatIntervalS != 60 {
 		t.Fatalf("header: %+v", p)
@@ -120,6 +121,7 @@ func TestCompile(t *testing.T) {
 // An assignment that a rule blocks is neither required nor allowed, so an
 // enforcing agent is never told to install what it must uninstall.
 func TestBlockedAssignmentsLeaveRequired(t *testing.T) {
+	t.Parallel()
 	in := fixture(t, `{"enforcement":"enforce"}`)
 	in.Assignments = append(in.Assignments, Assignment{Entry: entry(t, "evil.pack", "1.0.0", ""), Required: true})
 	blockedCatalog, _ := entry(t, "blocked.required", "1.0.0", "").Block("")
@@ -143,6 +145,7 @@ func TestBlockedAssignmentsLeaveRequired(t *testing.T) {
 }
 
 func TestExtensionVerdicts(t *testing.T) {
+	t.Parallel()
 	allow := Compile(fixture(t, `{}`))
 	blockMode := Compile(fixture(t, `{"mode":"blocklist"}`))
 	tests := []struct {
@@ -176,6 +179,7 @@ func TestExtensionVerdicts(t *testing.T) {
 }
 
 func TestPrecedence(t *testing.T) {
+	t.Parallel()
 	// ms-python.python is pinned with a digest; each step adds a rule that
 	// should win over the previous verdict.
 	it := installed(t, "ms-python.python", "2024.2.1", digestB) // right version, wrong digest
@@ -205,6 +209,7 @@ func TestPrecedence(t *testing.T) {
 }
 
 func TestEvaluate(t *testing.T) {
+	t.Parallel()
 	items := []report.Item{
 		item(t, "evil.pack", "0.0.3", "", "vscode", true),
 		item(t, "evil.pack", "0.0.3", "", "cursor", true),
@@ -235,6 +240,7 @@ func TestEvaluate(t *testing.T) {
 }
 
 func TestEvaluateInstallsPinnedBuildOnMismatch(t *testing.T) {
+	t.Parallel()
 	p := Compile(fixture(t, `{"enforcement":"enforce"}`))
 	for _, it := range []report.Item{
 		installed(t, "ms-python.python", "2024.1.0", ""),
@@ -258,6 +264,7 @@ func TestEvaluateInstallsPinnedBuildOnMismatch(t *testing.T) {
 }
 
 func TestCompliant(t *testing.T) {
+	t.Parallel()
 	p := Compile(fixture(t, `{"enforcement":"enforce"}`))
 	v := p.Evaluate([]report.Item{
 		installed(t, "ms-python.python", "2024.2.1", digestA),
@@ -271,6 +278,7 @@ func TestCompliant(t *testing.T) {
 }
 
 func TestETagDeterministic(t *testing.T) {
+	t.Parallel()
 	in := fixture(t, `{}`)
 	want := Compile(in).ETag
 	rng := rand.New(rand.NewSource(1))
@@ -291,6 +299,7 @@ func TestETagDeterministic(t *testing.T) {
 }
 
 func TestETagChanges(t *testing.T) {
+	t.Parallel()
 	base := fixture(t, `{}`)
 	etag := Compile(base).ETag
 	changes := map[string]func(in *CompileInput){
@@ -333,6 +342,7 @@ func TestETagChanges(t *testing.T) {
 }
 
 func TestRestoreFromCache(t *testing.T) {
+	t.Parallel()
 	p := Compile(fixture(t, `{"enforcement":"enforce"}`))
 	b, err := json.Marshal(p)
 	if err != nil {
@@ -361,6 +371,7 @@ func TestRestoreFromCache(t *testing.T) {
 // The ingest path judges a report without copying its items; it must
 // reach Evaluate's verdict.
 func TestEvaluateReportAgreesWithEvaluate(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 	r, err := report.NewReport(report.ReportParams{ReportedAt: now, Items: []report.ItemParams{
 		{ExtensionID: "evil.pack", Installed: true, Version: "0.0.3", Editor: "vscode"},

@@ -30,6 +30,7 @@ func fields(t *testing.T, err error) string {
 }
 
 func TestNewReport(t *testing.T) {
+	t.Parallel()
 	r, err := NewReport(ReportParams{ReportedAt: now.Add(-time.Minute), PolicyETag: `"p-1"`, Items: []ItemParams{
 		{ExtensionID: "MS-Python.Python", Installed: true, Version: "2024.2.1", SHA256: strings.ToUpper(digest), Editor: "VSCode"},
 		{ExtensionID: "evil.pack", Installed: false, Editor: "cursor"},
@@ -64,6 +65,7 @@ func TestNewReport(t *testing.T) {
 }
 
 func TestNewReportFieldErrors(t *testing.T) {
+	t.Parallel()
 	_, err := NewReport(ReportParams{ReportedAt: now.Add(10 * time.Minute), PolicyETag: strings.Repeat("e", 129), Items: []ItemParams{
 		{ExtensionID: "ok.one", Installed: true, Version: "1.0.0", Editor: "vscode"},
 		{ExtensionID: "bad", Installed: true, Version: "", Editor: "emacs", SHA256: "xyz"},
@@ -82,6 +84,7 @@ func TestNewReportFieldErrors(t *testing.T) {
 }
 
 func TestReportedAtWindow(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		at time.Time
 		ok bool
@@ -102,6 +105,7 @@ func TestReportedAtWindow(t *testing.T) {
 }
 
 func TestTooMany(t *testing.T) {
+	t.Parallel()
 	items := make([]ItemParams, MaxItems+1)
 	_, err := NewReport(ReportParams{ReportedAt: now, Items: items}, now)
 	if !IsTooMany(err) || domain.CodeOf(err) != domain.CodeInvalid || fields(t, err) != "extensions" {
@@ -120,6 +124,7 @@ func TestTooMany(t *testing.T) {
 }
 
 func TestNewItem(t *testing.T) {
+	t.Parallel()
 	if _, err := NewItem(ItemParams{ExtensionID: "a.b", Installed: false, Editor: "unknown"}); err != nil {
 		t.Fatalf("removed items need no version: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNewUser(t *testing.T) {
+	t.Parallel()
 	u, err := NewUser(UserParams{Email: " Alice@Example.COM ", PasswordHash: "$argon2id$...", DisplayName: "Alice", Role: "Editor"})
 	if err != nil {
 		t.Fatal(err)
@@ -28,6 +29,7 @@ func TestNewUser(t *testing.T) {
 }
 
 func TestValidatePassword(t *testing.T) {
+	t.Parallel()
 	tests := map[string]bool{
 		"short":                          false,
 		strings.Repeat("a", 11):          false,
@@ -45,6 +47,7 @@ func TestValidatePassword(t *testing.T) {
 }
 
 func TestUserChanges(t *testing.T) {
+	t.Parallel()
 	u, _ := NewUser(UserParams{Email: "a@b.io", PasswordHash: "h", Role: "viewer"})
 	role := "admin"
 	c, err := u.WithChanges(UserPatch{Role: &role})
