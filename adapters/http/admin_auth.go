@@ -1,21 +1,14 @@
 package httpapi
 
 import (
-	"context"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
-	"github.com/extguard/extguard/domain/apikey"
 	"github.com/extguard/extguard/domain/audit"
 )
-
-// APIKeyAuthenticator checks a presented API key (application.AuthenticateAPIKey).
-type APIKeyAuthenticator interface {
-	Execute(ctx context.Context, presented string) (apikey.Key, error)
-}
 
 const principalKey = "extguard.principal"
 

@@ -9,76 +9,15 @@ import (
 	"github.com/extguard/extguard/application"
 )
 
-// AdminUseCases is everything the admin API calls; handlers parse, call one
-// use case and shape the answer.
-type AdminUseCases struct {
-	Login               *application.Login
-	Logout              application.Logout
-	AuthenticateSession application.AuthenticateSession
-	AuthenticateAPIKey  APIKeyAuthenticator // nil: API keys are not accepted
-	AccessDenied        application.RecordAccessDenied
-
-	CreateUser application.CreateUser
-	UpdateUser application.UpdateUser
-	DeleteUser application.DeleteUser
-	GetUser    application.GetUser
-	ListUsers  application.ListUsers
-
-	CreateGroup application.CreateGroup
-	UpdateGroup application.UpdateGroup
-	DeleteGroup application.DeleteGroup
-	GetGroup    application.GetGroup
-	ListGroups  application.ListGroups
-
-	CreateCatalogEntry  application.CreateCatalogEntry
-	UpdateCatalogEntry  application.UpdateCatalogEntry
-	DeleteCatalogEntry  application.DeleteCatalogEntry
-	GetCatalogEntry     application.GetCatalogEntry
-	ListCatalog         application.ListCatalog
-	RequestRevalidation application.RequestRevalidation
-
-	PutAssignment    application.PutAssignment
-	RemoveAssignment application.RemoveAssignment
-	ListAssignments  application.ListAssignments
-
-	CreateBlocklistEntry application.CreateBlocklistEntry
-	UpdateBlocklistEntry application.UpdateBlocklistEntry
-	DeleteBlocklistEntry application.DeleteBlocklistEntry
-	GetBlocklistEntry    application.GetBlocklistEntry
-	ListBlocklist        application.ListBlocklist
-
-	CreateAPIKey application.CreateAPIKey
-	ListAPIKeys  application.ListAPIKeys
-	RevokeAPIKey application.RevokeAPIKey
-
-	ListAgents        application.ListAgents
-	GetAgent          application.GetAgent
-	DecommissionAgent application.DecommissionAgent
-	ListReports       application.ListReports
-	FindInstallations application.FindInstallations
-	GroupCompliance   application.GroupCompliance
-	FleetCompliance   application.FleetCompliance
-	ViewGroupPolicy   application.ViewGroupPolicy
-	ListAuditLog      application.ListAuditLog
-
-	CreateWebhook         application.CreateWebhook
-	UpdateWebhook         application.UpdateWebhook
-	DeleteWebhook         application.DeleteWebhook
-	GetWebhook            application.GetWebhook
-	ListWebhooks          application.ListWebhooks
-	ListWebhookDeliveries application.ListWebhookDeliveries
-	SendTestWebhook       application.SendTestWebhook
-}
-
 // Admin is the admin REST API module.
 type Admin struct {
-	uc     AdminUseCases
+	uc     *application.Application // handlers parse, call one use case and shape the answer
 	log    *slog.Logger
 	routes []adminRoute
 }
 
 // NewAdmin builds the module and its route table.
-func NewAdmin(uc AdminUseCases, log *slog.Logger) *Admin {
+func NewAdmin(uc *application.Application, log *slog.Logger) *Admin {
 	a := &Admin{uc: uc, log: log}
 	a.routes = a.routeTable()
 	return a
