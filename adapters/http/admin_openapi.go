@@ -32,6 +32,12 @@ func (a *Admin) openAPI(c *fiber.Ctx) error {
 
 type obj = map[string]any
 
+func (a *Admin) metaRoutes() []adminRoute {
+	return []adminRoute{
+		{Method: fiber.MethodGet, Path: "/api/v1/openapi.json", Permission: PermPublic, Tag: "meta", Summary: "This document", Status: fiber.StatusOK, Response: "OpenAPI", handle: a.openAPI},
+	}
+}
+
 // OpenAPI builds the document.
 func (a *Admin) OpenAPI() map[string]any {
 	paths := obj{}

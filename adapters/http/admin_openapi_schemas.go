@@ -10,7 +10,7 @@ import (
 	"github.com/extguard/extguard/domain/group"
 )
 
-// The admin API's schemas, derived from the types in admin_dto.go and the
+// The admin API's schemas, derived from the response types in the resources' files and the
 // handlers' request types (openapi_schema.go says how).
 
 func s(t string) obj          { return obj{"type": t} }
