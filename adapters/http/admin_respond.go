@@ -17,18 +17,16 @@ func withID(c *fiber.Ctx, name string, fn func(domain.ID) error) error {
 	return fn(id)
 }
 
-func noContent(c *fiber.Ctx, err error) error {
-	if err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
+// noContent answers a route whose row says 204: the status is the row's
+// (Register sets it), so there is nothing to write.
+func noContent(_ *fiber.Ctx, err error) error { return err }
 
-func respond[T any, D any](c *fiber.Ctx, status int, v T, err error, conv func(T) D) error {
+// respond answers conv(v) with the row's status (Register sets it).
+func respond[T any, D any](c *fiber.Ctx, v T, err error, conv func(T) D) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(status).JSON(conv(v))
+	return c.JSON(conv(v))
 }
 
 // pageDoc is every list answer: {"items": [...], "next_cursor": "..." | null}.

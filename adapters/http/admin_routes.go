@@ -73,6 +73,10 @@ func (a *Admin) Register(app *fiber.App) {
 			if err := checkQuery(c, r); err != nil {
 				return err
 			}
+			// The row's status is the answer's: a handler writes only the
+			// body, and changes the status only to an alternative the
+			// document declares (a PUT that created its target).
+			c.Status(r.Status)
 			return r.handle(c)
 		})
 	}

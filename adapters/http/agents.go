@@ -32,13 +32,13 @@ func (a *Admin) listAgents(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.uc.ListAgents.Execute(c.UserContext(), f, page)
-	return respond(c, fiber.StatusOK, p, err, func(p application.Page[agent.Agent]) pageDoc[agentDoc] { return pageOf(p, agentDocOf) })
+	return respond(c, p, err, func(p application.Page[agent.Agent]) pageDoc[agentDoc] { return pageOf(p, agentDocOf) })
 }
 
 func (a *Admin) getAgent(c *fiber.Ctx) error {
 	return withID(c, "id", func(id domain.ID) error {
 		d, err := a.uc.GetAgent.Execute(c.UserContext(), id)
-		return respond(c, fiber.StatusOK, d, err, agentDetailDocOf)
+		return respond(c, d, err, agentDetailDocOf)
 	})
 }
 

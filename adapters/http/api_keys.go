@@ -33,7 +33,7 @@ func (a *Admin) listAPIKeys(c *fiber.Ctx) error {
 			return err
 		}
 		p, err := a.uc.ListAPIKeys.Execute(c.UserContext(), groupID, page)
-		return respond(c, fiber.StatusOK, p, err, func(p application.Page[apikey.Key]) pageDoc[apiKeyDoc] {
+		return respond(c, p, err, func(p application.Page[apikey.Key]) pageDoc[apiKeyDoc] {
 			return pageOf(p, apiKeyDocOf)
 		})
 	})
@@ -57,7 +57,7 @@ func (a *Admin) createAPIKey(c *fiber.Ctx) error {
 		doc := apiKeyDocOf(k)
 		doc.Key = secret.String()
 		c.Set(fiber.HeaderCacheControl, "no-store")
-		return c.Status(fiber.StatusCreated).JSON(doc)
+		return c.JSON(doc)
 	})
 }
 

@@ -28,7 +28,7 @@ func (a *Admin) listAssignments(c *fiber.Ctx) error {
 			return err
 		}
 		p, err := a.uc.ListAssignments.Execute(c.UserContext(), id, page)
-		return respond(c, fiber.StatusOK, p, err, func(p application.Page[application.Assignment]) pageDoc[assignmentDoc] {
+		return respond(c, p, err, func(p application.Page[application.Assignment]) pageDoc[assignmentDoc] {
 			return pageOf(p, assignmentDocOf)
 		})
 	})
@@ -42,11 +42,10 @@ func (a *Admin) putAssignment(c *fiber.Ctx) error {
 				return err
 			}
 			as, created, err := a.uc.PutAssignment.Execute(c.UserContext(), actor(c), groupID, entryID, in.IsRequired)
-			status := fiber.StatusOK
-			if created {
-				status = fiber.StatusCreated
+			if created { // a PUT that created its target; the row's 200 otherwise (RFC 9110 9.3.4)
+				c.Status(fiber.StatusCreated)
 			}
-			return respond(c, status, as, err, assignmentDocOf)
+			return respond(c, as, err, assignmentDocOf)
 		})
 	})
 }

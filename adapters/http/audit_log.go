@@ -31,7 +31,7 @@ func (a *Admin) listAuditLog(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.uc.ListAuditLog.Execute(c.UserContext(), f, page)
-	return respond(c, fiber.StatusOK, p, err, func(p application.Page[audit.Event]) pageDoc[auditDoc] { return pageOf(p, auditDocOf) })
+	return respond(c, p, err, func(p application.Page[audit.Event]) pageDoc[auditDoc] { return pageOf(p, auditDocOf) })
 }
 
 type auditDoc struct {

@@ -47,7 +47,7 @@ func (a *Admin) listBlocklist(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.uc.ListBlocklist.Execute(c.UserContext(), f, page)
-	return respond(c, fiber.StatusOK, p, err, func(p application.Page[blocklist.Entry]) pageDoc[blocklistDoc] { return pageOf(p, blocklistDocOf) })
+	return respond(c, p, err, func(p application.Page[blocklist.Entry]) pageDoc[blocklistDoc] { return pageOf(p, blocklistDocOf) })
 }
 
 func (a *Admin) createBlocklistEntry(c *fiber.Ctx) error {
@@ -57,13 +57,13 @@ func (a *Admin) createBlocklistEntry(c *fiber.Ctx) error {
 	}
 	e, err := a.uc.CreateBlocklistEntry.Execute(c.UserContext(), actor(c), application.NewBlocklistInput{PatternType: in.PatternType,
 		Pattern: in.Pattern, Reason: in.Reason, IsActive: in.IsActive})
-	return respond(c, fiber.StatusCreated, e, err, blocklistDocOf)
+	return respond(c, e, err, blocklistDocOf)
 }
 
 func (a *Admin) getBlocklistEntry(c *fiber.Ctx) error {
 	return withID(c, "id", func(id domain.ID) error {
 		e, err := a.uc.GetBlocklistEntry.Execute(c.UserContext(), id)
-		return respond(c, fiber.StatusOK, e, err, blocklistDocOf)
+		return respond(c, e, err, blocklistDocOf)
 	})
 }
 
@@ -75,7 +75,7 @@ func (a *Admin) updateBlocklistEntry(c *fiber.Ctx) error {
 		}
 		e, err := a.uc.UpdateBlocklistEntry.Execute(c.UserContext(), actor(c), id, application.BlocklistChanges{PatternType: in.PatternType,
 			Pattern: in.Pattern, Reason: in.Reason, IsActive: in.IsActive})
-		return respond(c, fiber.StatusOK, e, err, blocklistDocOf)
+		return respond(c, e, err, blocklistDocOf)
 	})
 }
 

@@ -60,7 +60,7 @@ func (a *Admin) listCatalog(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.uc.ListCatalog.Execute(c.UserContext(), f, page)
-	return respond(c, fiber.StatusOK, p, err, func(p application.Page[extension.Entry]) pageDoc[extensionDoc] { return pageOf(p, extensionDocOf) })
+	return respond(c, p, err, func(p application.Page[extension.Entry]) pageDoc[extensionDoc] { return pageOf(p, extensionDocOf) })
 }
 
 func (a *Admin) createCatalogEntry(c *fiber.Ctx) error {
@@ -71,13 +71,13 @@ func (a *Admin) createCatalogEntry(c *fiber.Ctx) error {
 	e, err := a.uc.CreateCatalogEntry.Execute(c.UserContext(), actor(c), application.NewCatalogEntryInput{ExtensionID: in.ExtensionID,
 		Name: in.Name, Publisher: in.Publisher, PinnedVersion: in.PinnedVersion, SHA256: in.SHA256Checksum,
 		MarketplaceURL: in.MarketplaceURL, IsBlocked: in.IsBlocked, BlockReason: in.BlockReason})
-	return respond(c, fiber.StatusCreated, e, err, extensionDocOf)
+	return respond(c, e, err, extensionDocOf)
 }
 
 func (a *Admin) getCatalogEntry(c *fiber.Ctx) error {
 	return withID(c, "id", func(id domain.ID) error {
 		e, err := a.uc.GetCatalogEntry.Execute(c.UserContext(), id)
-		return respond(c, fiber.StatusOK, e, err, extensionDocOf)
+		return respond(c, e, err, extensionDocOf)
 	})
 }
 
@@ -90,7 +90,7 @@ func (a *Admin) updateCatalogEntry(c *fiber.Ctx) error {
 		e, err := a.uc.UpdateCatalogEntry.Execute(c.UserContext(), actor(c), id, application.CatalogEntryChanges{ExtensionID: in.ExtensionID,
 			Name: in.Name, PinnedVersion: in.PinnedVersion, SHA256: in.SHA256Checksum, MarketplaceURL: in.MarketplaceURL,
 			IsBlocked: in.IsBlocked, BlockReason: in.BlockReason})
-		return respond(c, fiber.StatusOK, e, err, extensionDocOf)
+		return respond(c, e, err, extensionDocOf)
 	})
 }
 
@@ -105,7 +105,7 @@ func (a *Admin) revalidate(c *fiber.Ctx) error {
 		if err := a.uc.RequestRevalidation.Execute(c.UserContext(), actor(c), id); err != nil {
 			return err
 		}
-		return c.Status(fiber.StatusAccepted).JSON(accepted)
+		return c.JSON(accepted)
 	})
 }
 

@@ -18,13 +18,13 @@ func (a *Admin) complianceRoutes() []adminRoute {
 func (a *Admin) groupCompliance(c *fiber.Ctx) error {
 	return withID(c, "id", func(id domain.ID) error {
 		s, err := a.uc.GroupCompliance.Execute(c.UserContext(), id)
-		return respond(c, fiber.StatusOK, s, err, complianceDocOf)
+		return respond(c, s, err, complianceDocOf)
 	})
 }
 
 func (a *Admin) fleetCompliance(c *fiber.Ctx) error {
 	s, err := a.uc.FleetCompliance.Execute(c.UserContext())
-	return respond(c, fiber.StatusOK, s, err, complianceDocOf)
+	return respond(c, s, err, complianceDocOf)
 }
 
 type complianceDoc struct {

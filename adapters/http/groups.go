@@ -41,7 +41,7 @@ func (a *Admin) listGroups(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.uc.ListGroups.Execute(c.UserContext(), f, page)
-	return respond(c, fiber.StatusOK, p, err, func(p application.Page[group.Group]) pageDoc[groupDoc] { return pageOf(p, groupDocOf) })
+	return respond(c, p, err, func(p application.Page[group.Group]) pageDoc[groupDoc] { return pageOf(p, groupDocOf) })
 }
 
 func (a *Admin) createGroup(c *fiber.Ctx) error {
@@ -50,13 +50,13 @@ func (a *Admin) createGroup(c *fiber.Ctx) error {
 		return err
 	}
 	g, err := a.uc.CreateGroup.Execute(c.UserContext(), actor(c), application.NewGroupInput{Name: in.Name, Description: in.Description, Settings: in.Settings})
-	return respond(c, fiber.StatusCreated, g, err, groupDocOf)
+	return respond(c, g, err, groupDocOf)
 }
 
 func (a *Admin) getGroup(c *fiber.Ctx) error {
 	return withID(c, "id", func(id domain.ID) error {
 		g, err := a.uc.GetGroup.Execute(c.UserContext(), id)
-		return respond(c, fiber.StatusOK, g, err, groupDocOf)
+		return respond(c, g, err, groupDocOf)
 	})
 }
 
@@ -67,7 +67,7 @@ func (a *Admin) updateGroup(c *fiber.Ctx) error {
 			return err
 		}
 		g, err := a.uc.UpdateGroup.Execute(c.UserContext(), actor(c), id, application.GroupChanges{Name: in.Name, Description: in.Description, Settings: in.Settings})
-		return respond(c, fiber.StatusOK, g, err, groupDocOf)
+		return respond(c, g, err, groupDocOf)
 	})
 }
 

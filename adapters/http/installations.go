@@ -25,7 +25,7 @@ func (a *Admin) findInstallations(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.uc.FindInstallations.Execute(c.UserContext(), in, page)
-	return respond(c, fiber.StatusOK, p, err, func(p application.Page[application.Installation]) pageDoc[installationDoc] {
+	return respond(c, p, err, func(p application.Page[application.Installation]) pageDoc[installationDoc] {
 		return pageOf(p, installationDocOf)
 	})
 }

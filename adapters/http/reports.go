@@ -29,7 +29,7 @@ func (a *Admin) listReports(c *fiber.Ctx) error {
 		return err
 	}
 	p, err := a.uc.ListReports.Execute(c.UserContext(), f, page)
-	return respond(c, fiber.StatusOK, p, err, func(p application.Page[application.ReportRecord]) pageDoc[reportDoc] { return pageOf(p, reportDocOf) })
+	return respond(c, p, err, func(p application.Page[application.ReportRecord]) pageDoc[reportDoc] { return pageOf(p, reportDocOf) })
 }
 
 type reportDoc struct {

@@ -64,7 +64,7 @@ func (a *Admin) createUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(userDocOf(u))
+	return c.JSON(userDocOf(u))
 }
 
 func (a *Admin) getUser(c *fiber.Ctx) error {
@@ -104,7 +104,7 @@ func (a *Admin) deleteUser(c *fiber.Ctx) error {
 	if err := a.uc.DeleteUser.Execute(c.UserContext(), actor(c), id); err != nil {
 		return err
 	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return nil // the row's 204
 }
 
 type userDoc struct {

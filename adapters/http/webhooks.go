@@ -43,7 +43,7 @@ func (a *Admin) listWebhooks(c *fiber.Ctx) error {
 	}
 	p, err := a.uc.ListWebhooks.Execute(c.UserContext(), f, page)
 	doc := webhookDocFor(c)
-	return respond(c, fiber.StatusOK, p, err, func(p application.Page[webhook.Endpoint]) pageDoc[webhookDoc] { return pageOf(p, doc) })
+	return respond(c, p, err, func(p application.Page[webhook.Endpoint]) pageDoc[webhookDoc] { return pageOf(p, doc) })
 }
 
 func (a *Admin) createWebhook(c *fiber.Ctx) error {
@@ -58,7 +58,7 @@ func (a *Admin) createWebhook(c *fiber.Ctx) error {
 	doc := webhookDocOf(e)
 	doc.Secret = e.Secret()
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Status(fiber.StatusCreated).JSON(doc)
+	return c.JSON(doc)
 }
 
 // webhookDocFor shows the full URL to those who may manage webhooks only.
@@ -72,7 +72,7 @@ func webhookDocFor(c *fiber.Ctx) func(webhook.Endpoint) webhookDoc {
 func (a *Admin) getWebhook(c *fiber.Ctx) error {
 	return withID(c, "id", func(id domain.ID) error {
 		e, err := a.uc.GetWebhook.Execute(c.UserContext(), id)
-		return respond(c, fiber.StatusOK, e, err, webhookDocFor(c))
+		return respond(c, e, err, webhookDocFor(c))
 	})
 }
 
@@ -84,7 +84,7 @@ func (a *Admin) updateWebhook(c *fiber.Ctx) error {
 		}
 		e, err := a.uc.UpdateWebhook.Execute(c.UserContext(), actor(c), id, application.WebhookChanges{URL: in.URL, EventTypes: in.EventTypes,
 			Description: in.Description, IsEnabled: in.IsEnabled})
-		return respond(c, fiber.StatusOK, e, err, webhookDocOf)
+		return respond(c, e, err, webhookDocOf)
 	})
 }
 
@@ -102,7 +102,7 @@ func (a *Admin) listDeliveries(c *fiber.Ctx) error {
 			return err
 		}
 		p, err := a.uc.ListWebhookDeliveries.Execute(c.UserContext(), id, page)
-		return respond(c, fiber.StatusOK, p, err, func(p application.Page[application.DeliveryView]) pageDoc[deliveryDoc] {
+		return respond(c, p, err, func(p application.Page[application.DeliveryView]) pageDoc[deliveryDoc] {
 			return pageOf(p, deliveryDocOf)
 		})
 	})
@@ -115,7 +115,7 @@ func (a *Admin) testWebhook(c *fiber.Ctx) error {
 		if err := a.uc.SendTestWebhook.Execute(c.UserContext(), actor(c), id); err != nil {
 			return err
 		}
-		return c.Status(fiber.StatusAccepted).JSON(accepted)
+		return c.JSON(accepted)
 	})
 }
 
