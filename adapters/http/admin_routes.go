@@ -101,7 +101,9 @@ func (a *Admin) RoutePermission(key string) (Permission, bool) {
 	return "", false
 }
 
-func str(name, desc string) param       { return param{Name: name, Type: "string", Description: desc} }
+func stringParam(name, desc string) param {
+	return param{Name: name, Type: "string", Description: desc}
+}
 func uuidParam(name, desc string) param { return param{Name: name, Type: "uuid", Description: desc} }
 func boolParam(name, desc string) param { return param{Name: name, Type: "boolean", Description: desc} }
 func timeParam(name, desc string) param {

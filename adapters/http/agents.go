@@ -12,7 +12,7 @@ import (
 func (a *Admin) agentRoutes() []adminRoute {
 	return []adminRoute{
 		{Method: fiber.MethodGet, Path: "/api/v1/agents", Permission: PermRead, Tag: "agents", Summary: "List agents", List: true,
-			Query:  []param{uuidParam("group_id", ""), {Name: "status", Type: "string", Enum: []string{"active", "stale", "offline", "decommissioned"}}, str("platform", "e.g. linux-x64")},
+			Query:  []param{uuidParam("group_id", ""), {Name: "status", Type: "string", Enum: []string{"active", "stale", "offline", "decommissioned"}}, stringParam("platform", "e.g. linux-x64")},
 			Status: fiber.StatusOK, Response: "AgentPage", handle: a.listAgents},
 		{Method: fiber.MethodGet, Path: "/api/v1/agents/{id}", Permission: PermRead, Tag: "agents", Summary: "Read an agent with its current inventory and verdict", Status: fiber.StatusOK, Response: "AgentDetail", handle: a.getAgent},
 		{Method: fiber.MethodDelete, Path: "/api/v1/agents/{id}", Permission: PermDecommissionAgents, Tag: "agents", Summary: "Decommission an agent", Status: fiber.StatusNoContent, handle: a.decommissionAgent},

@@ -12,7 +12,7 @@ import (
 func (a *Admin) auditLogRoutes() []adminRoute {
 	return []adminRoute{
 		{Method: fiber.MethodGet, Path: "/api/v1/audit-log", Permission: PermReadAudit, Tag: "audit", Summary: "The audit log, newest first", List: true,
-			Query:  []param{str("event_type", "e.g. blocklist.created"), uuidParam("actor_id", ""), uuidParam("group_id", ""), str("target_type", ""), uuidParam("target_id", ""), sinceParam, untilParam},
+			Query:  []param{stringParam("event_type", "e.g. blocklist.created"), uuidParam("actor_id", ""), uuidParam("group_id", ""), stringParam("target_type", ""), uuidParam("target_id", ""), sinceParam, untilParam},
 			Status: fiber.StatusOK, Response: "AuditPage", handle: a.listAuditLog},
 	}
 }

@@ -12,7 +12,7 @@ import (
 func (a *Admin) catalogRoutes() []adminRoute {
 	return []adminRoute{
 		{Method: fiber.MethodGet, Path: "/api/v1/extensions", Permission: PermRead, Tag: "catalog", Summary: "List the catalog", List: true,
-			Query: []param{str("extension_id", "publisher.name"), str("publisher", ""), boolParam("is_blocked", "")}, Status: fiber.StatusOK, Response: "ExtensionPage", handle: a.listCatalog},
+			Query: []param{stringParam("extension_id", "publisher.name"), stringParam("publisher", ""), boolParam("is_blocked", "")}, Status: fiber.StatusOK, Response: "ExtensionPage", handle: a.listCatalog},
 		{Method: fiber.MethodPost, Path: "/api/v1/extensions", Permission: PermEditPolicy, Tag: "catalog", Summary: "Add a catalog entry", Body: "ExtensionCreate", Status: fiber.StatusCreated, Response: "Extension", handle: a.createCatalogEntry},
 		{Method: fiber.MethodGet, Path: "/api/v1/extensions/{id}", Permission: PermRead, Tag: "catalog", Summary: "Read a catalog entry", Status: fiber.StatusOK, Response: "Extension", handle: a.getCatalogEntry},
 		{Method: fiber.MethodPatch, Path: "/api/v1/extensions/{id}", Permission: PermEditPolicy, Tag: "catalog", Summary: "Change a catalog entry", Body: "ExtensionPatch", Status: fiber.StatusOK, Response: "Extension", handle: a.updateCatalogEntry},

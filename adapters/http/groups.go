@@ -13,7 +13,7 @@ import (
 func (a *Admin) groupRoutes() []adminRoute {
 	return []adminRoute{
 		{Method: fiber.MethodGet, Path: "/api/v1/groups", Permission: PermRead, Tag: "groups", Summary: "List groups", List: true,
-			Query: []param{str("name", "exact, case-insensitive")}, Status: fiber.StatusOK, Response: "GroupPage", handle: a.listGroups},
+			Query: []param{stringParam("name", "exact, case-insensitive")}, Status: fiber.StatusOK, Response: "GroupPage", handle: a.listGroups},
 		{Method: fiber.MethodPost, Path: "/api/v1/groups", Permission: PermEditPolicy, Tag: "groups", Summary: "Create a group", Body: "GroupCreate", Status: fiber.StatusCreated, Response: "Group", handle: a.createGroup},
 		{Method: fiber.MethodGet, Path: "/api/v1/groups/{id}", Permission: PermRead, Tag: "groups", Summary: "Read a group", Status: fiber.StatusOK, Response: "Group", handle: a.getGroup},
 		{Method: fiber.MethodPatch, Path: "/api/v1/groups/{id}", Permission: PermEditPolicy, Tag: "groups", Summary: "Change a group (settings are merged key by key)", Body: "GroupPatch", Status: fiber.StatusOK, Response: "Group", handle: a.updateGroup},

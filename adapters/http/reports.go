@@ -11,7 +11,7 @@ import (
 func (a *Admin) reportRoutes() []adminRoute {
 	return []adminRoute{
 		{Method: fiber.MethodGet, Path: "/api/v1/reports", Permission: PermRead, Tag: "reports", Summary: "Report history, newest first", List: true,
-			Query:  []param{uuidParam("agent_id", ""), uuidParam("group_id", ""), str("extension_id", "publisher.name"), sinceParam, untilParam},
+			Query:  []param{uuidParam("agent_id", ""), uuidParam("group_id", ""), stringParam("extension_id", "publisher.name"), sinceParam, untilParam},
 			Status: fiber.StatusOK, Response: "ReportPage", handle: a.listReports},
 	}
 }

@@ -11,7 +11,7 @@ import (
 func (a *Admin) userRoutes() []adminRoute {
 	return []adminRoute{
 		{Method: fiber.MethodGet, Path: "/api/v1/users", Permission: PermReadUsers, Tag: "users", Summary: "List users", List: true,
-			Query:  []param{{Name: "role", Type: "string", Enum: []string{"admin", "editor", "auditor", "viewer"}}, boolParam("is_active", ""), str("email", "exact, case-insensitive")},
+			Query:  []param{{Name: "role", Type: "string", Enum: []string{"admin", "editor", "auditor", "viewer"}}, boolParam("is_active", ""), stringParam("email", "exact, case-insensitive")},
 			Status: fiber.StatusOK, Response: "UserPage", handle: a.listUsers},
 		{Method: fiber.MethodPost, Path: "/api/v1/users", Permission: PermManageUsers, Tag: "users", Summary: "Create a user", Body: "UserCreate", Status: fiber.StatusCreated, Response: "User", handle: a.createUser},
 		{Method: fiber.MethodGet, Path: "/api/v1/users/{id}", Permission: PermReadUsers, Tag: "users", Summary: "Read a user", Status: fiber.StatusOK, Response: "User", handle: a.getUser},
