@@ -38,7 +38,7 @@ func (a *Admin) authenticate(c *fiber.Ctx) (application.Principal, error) {
 
 // guard is the admin routes' middleware: it authenticates, checks the
 // route's permission against the caller's role, and audits a refusal.
-func (a *Admin) guard(r *adminRoute) fiber.Handler {
+func (a *Admin) guard(r *route) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if r.Permission == PermPublic {
 			return c.Next()

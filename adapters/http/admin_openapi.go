@@ -34,8 +34,8 @@ func (a *Admin) openAPI(c *fiber.Ctx) error {
 // an operation, a path item).
 type jsonObject = map[string]any
 
-func (a *Admin) metaRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) metaRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/openapi.json", Permission: PermPublic, Tag: "meta", Summary: "This document", Status: fiber.StatusOK, Response: "OpenAPI", handle: a.openAPI},
 	}
 }
@@ -43,16 +43,17 @@ func (a *Admin) metaRoutes() []adminRoute {
 // OpenAPI builds the document.
 func (a *Admin) OpenAPI() map[string]any {
 	paths := jsonObject{}
-	for _, r := range a.routes {
+	for _, r := range routeTable(a, nil) {
 		item, _ := paths[r.Path].(jsonObject)
 		if item == nil {
 			item = jsonObject{}
 			paths[r.Path] = item
 		}
-		item[strings.ToLower(r.Method)] = r.operation()
-	}
-	for path, item := range agentOpenAPIPaths() {
-		paths[path] = item
+		op := r.operation
+		if op == nil {
+			op = r.describe()
+		}
+		item[strings.ToLower(r.Method)] = op
 	}
 	schemas := buildSchemas(append(adminShapes(), agentShapes()...))
 	return jsonObject{
@@ -68,7 +69,7 @@ func (a *Admin) OpenAPI() map[string]any {
 	}
 }
 
-func (r *adminRoute) operationID() string {
+func (r *route) operationID() string {
 	parts := []string{strings.ToLower(r.Method)}
 	for _, seg := range strings.Split(strings.TrimPrefix(r.Path, "/api/v1/"), "/") {
 		seg = strings.NewReplacer("{", "by_", "}", "", "-", "_", ".", "_").Replace(seg)
@@ -77,7 +78,7 @@ func (r *adminRoute) operationID() string {
 	return strings.Join(parts, "_")
 }
 
-func (r *adminRoute) operation() jsonObject {
+func (r *route) describe() jsonObject {
 	op := jsonObject{"operationId": r.operationID(), "summary": r.Summary, "tags": []string{r.Tag},
 		"x-extguard-permission": string(r.Permission)}
 	if r.Permission == PermPublic {
@@ -121,7 +122,7 @@ func (r *adminRoute) operation() jsonObject {
 	return op
 }
 
-func (r *adminRoute) responses() jsonObject {
+func (r *route) responses() jsonObject {
 	out := jsonObject{}
 	success := jsonObject{"description": strings.ToLower(strings.TrimSpace(r.Summary))}
 	switch {

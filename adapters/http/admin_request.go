@@ -181,7 +181,7 @@ func pathID(c *fiber.Ctx, name string) (domain.ID, error) {
 // a guess), and a value that is not valid UTF-8 or holds a control
 // character (no filter means that; PostgreSQL refuses NUL) are each
 // refused with a 400 naming the parameter.
-func checkQuery(c *fiber.Ctx, r *adminRoute) error {
+func checkQuery(c *fiber.Ctx, r *route) error {
 	var fe domain.FieldErrors
 	seen := map[string]int{}
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {

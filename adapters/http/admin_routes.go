@@ -14,19 +14,19 @@ import (
 type Admin struct {
 	uc     *application.Application // handlers parse, call one use case and shape the answer
 	log    *slog.Logger
-	routes []adminRoute
+	routes []route // the table's rows this module mounts: all but the agent protocol's
 }
 
-// NewAdmin builds the module and its route table.
+// NewAdmin builds the module and its rows of the route table.
 func NewAdmin(uc *application.Application, log *slog.Logger) *Admin {
 	a := &Admin{uc: uc, log: log}
-	a.routes = a.routeTable()
+	a.routes = slices.DeleteFunc(routeTable(a, nil), func(r route) bool { return r.Permission == PermAgentKey })
 	return a
 }
 
-// adminRoute is one row of the route table: the route, the one permission
+// route is one row of the route table: the route, the one permission
 // it needs, and what the OpenAPI document says about it.
-type adminRoute struct {
+type route struct {
 	Method     string
 	Path       string // OpenAPI form: /api/v1/groups/{id}
 	Permission Permission
@@ -38,6 +38,10 @@ type adminRoute struct {
 	Status     int     // success status
 	Response   string  // response schema name; "" for no body
 	handle     fiber.Handler
+	// operation, when set, is the row's OpenAPI operation as written: the
+	// agent protocol's headers, optional body and alternative statuses
+	// are more than the fields above say.
+	operation jsonObject
 }
 
 // param is a documented query parameter.
@@ -48,7 +52,7 @@ type param struct {
 	Enum        []string
 }
 
-func (r *adminRoute) acceptsQuery(name string) bool {
+func (r *route) acceptsQuery(name string) bool {
 	if r.List && (name == "limit" || name == "cursor") {
 		return true
 	}
@@ -113,11 +117,14 @@ func timeParam(name, desc string) param {
 // sinceParam and untilParam bound the time-ordered lists (reports, audit log).
 var sinceParam, untilParam = timeParam("since", "inclusive lower bound"), timeParam("until", "exclusive upper bound")
 
-// routeTable is the one table of admin routes and the permission each needs,
+// routeTable is the one table of routes, agent protocol and admin API, and
+// the permission each needs,
 // assembled from the resources' files (users.go, groups.go, ...), each of
 // which holds its routes' rows, request and response types and handlers.
-func (a *Admin) routeTable() []adminRoute {
-	return slices.Concat(a.metaRoutes(), a.authRoutes(), a.userRoutes(),
+// Each module takes its own rows (the other may be nil: its rows then
+// describe, and are never called).
+func routeTable(a *Admin, h *AgentAPI) []route {
+	return slices.Concat(h.routes(), a.metaRoutes(), a.authRoutes(), a.userRoutes(),
 		a.groupRoutes(), a.catalogRoutes(), a.assignmentRoutes(), a.blocklistRoutes(), a.apiKeyRoutes(),
 		a.agentRoutes(), a.reportRoutes(), a.installationRoutes(), a.complianceRoutes(), a.policyRoutes(),
 		a.auditLogRoutes(), a.webhookRoutes())

@@ -64,12 +64,39 @@ func (e *encodedAnswers) get(a application.HeartbeatAnswer, encode func(any) ([]
 
 var _ Module = (*AgentAPI)(nil)
 
-// Register adds the agent routes.
+// Register mounts the agent protocol's rows of the route table. They take
+// no guard and no query check: the gate (AuthorizeAgentRequest) is each
+// handler's first call, and the hot path pays for nothing else.
 func (h *AgentAPI) Register(app *fiber.App) {
-	app.Post(agentv1.PathEnroll, h.enroll)
-	app.Post(agentv1.PathHeartbeat, h.heartbeat)
-	app.Get(agentv1.PathPolicy, h.policy)
-	app.Post(agentv1.PathReports, h.report)
+	for _, r := range routeTable(nil, h) {
+		if r.Permission == PermAgentKey {
+			app.Add(r.Method, fiberPath(r.Path), r.handle)
+		}
+	}
+}
+
+// routes are the agent protocol's rows of the route table.
+func (h *AgentAPI) routes() []route {
+	post, get := fiber.MethodPost, fiber.MethodGet
+	row := func(method, path, summary string, handle fiber.Handler, operation jsonObject) route {
+		return route{Method: method, Path: path, Permission: PermAgentKey, Tag: "agent", Summary: summary,
+			Status: fiber.StatusOK, handle: handle, operation: operation}
+	}
+	return []route{
+		row(post, agentv1.PathEnroll, "Enroll a machine (idempotent per group and machine_id)", h.enroll,
+			agentOperation("agent_enroll", "Enroll a machine (idempotent per group and machine_id)",
+				nil, "AgentEnrollRequest", map[int]string{200: "AgentEnrollment", 201: "AgentEnrollment"}, 400, 401, 403, 413, 429)),
+		row(post, agentv1.PathHeartbeat, "Report liveness; answers the current policy ETag", h.heartbeat,
+			agentOperation("agent_heartbeat", "Report liveness; answers the current policy ETag",
+				[]jsonObject{agentIDHeader}, "AgentHeartbeatRequest", map[int]string{200: "AgentHeartbeat"}, 400, 401, 403, 413, 429)),
+		row(get, agentv1.PathPolicy, "The group's compiled policy; 304 when If-None-Match matches", h.policy,
+			agentOperation("agent_policy", "The group's compiled policy; 304 when If-None-Match matches",
+				[]jsonObject{agentIDHeader, {"name": "If-None-Match", "in": "header", "schema": schemaOfType("string")}},
+				"", map[int]string{200: "Policy", 304: ""}, 400, 401, 403, 429)),
+		row(post, agentv1.PathReports, "Report the full inventory; answers the verdict", h.report,
+			agentOperation("agent_reports", "Report the full inventory; answers the verdict",
+				[]jsonObject{agentIDHeader}, "AgentReport", map[int]string{200: "AgentVerdict"}, 400, 401, 403, 413, 429)),
+	}
 }
 
 // agentContext is the use cases' context for heartbeats and policy syncs:

@@ -7,26 +7,12 @@ import "github.com/extguard/extguard/protocol/agentv1"
 // Agents authenticate with a group API key of scope agent and, after
 // enrollment, X-Agent-ID.
 
-const permAgentKey = "agent-key"
-
-func agentOpenAPIPaths() jsonObject {
-	agentID := jsonObject{"name": "X-Agent-ID", "in": "header", "required": true, "schema": schemaOfFormat("string", "uuid"),
-		"description": "the agent id enrollment answered"}
-	return jsonObject{
-		"/api/v1/agent/enroll": jsonObject{"post": agentOperation("agent_enroll", "Enroll a machine (idempotent per group and machine_id)",
-			nil, "AgentEnrollRequest", map[int]string{200: "AgentEnrollment", 201: "AgentEnrollment"}, 400, 401, 403, 413, 429)},
-		"/api/v1/agent/heartbeat": jsonObject{"post": agentOperation("agent_heartbeat", "Report liveness; answers the current policy ETag",
-			[]jsonObject{agentID}, "AgentHeartbeatRequest", map[int]string{200: "AgentHeartbeat"}, 400, 401, 403, 413, 429)},
-		"/api/v1/agent/policy": jsonObject{"get": agentOperation("agent_policy", "The group's compiled policy; 304 when If-None-Match matches",
-			[]jsonObject{agentID, {"name": "If-None-Match", "in": "header", "schema": schemaOfType("string")}},
-			"", map[int]string{200: "Policy", 304: ""}, 400, 401, 403, 429)},
-		"/api/v1/agent/reports": jsonObject{"post": agentOperation("agent_reports", "Report the full inventory; answers the verdict",
-			[]jsonObject{agentID}, "AgentReport", map[int]string{200: "AgentVerdict"}, 400, 401, 403, 413, 429)},
-	}
-}
+// agentIDHeader is the header every request of an enrolled agent carries.
+var agentIDHeader = jsonObject{"name": "X-Agent-ID", "in": "header", "required": true, "schema": schemaOfFormat("string", "uuid"),
+	"description": "the agent id enrollment answered"}
 
 func agentOperation(id, summary string, params []jsonObject, body string, success map[int]string, problems ...int) jsonObject {
-	op := jsonObject{"operationId": id, "summary": summary, "tags": []string{"agent"}, "x-extguard-permission": permAgentKey}
+	op := jsonObject{"operationId": id, "summary": summary, "tags": []string{"agent"}, "x-extguard-permission": string(PermAgentKey)}
 	if len(params) > 0 {
 		op["parameters"] = params
 	}

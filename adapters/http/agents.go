@@ -9,8 +9,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) agentRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) agentRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/agents", Permission: PermRead, Tag: "agents", Summary: "List agents", List: true,
 			Query:  []param{uuidParam("group_id", ""), {Name: "status", Type: "string", Enum: []string{"active", "stale", "offline", "decommissioned"}}, stringParam("platform", "e.g. linux-x64")},
 			Status: fiber.StatusOK, Response: "AgentPage", handle: a.listAgents},

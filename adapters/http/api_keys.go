@@ -11,8 +11,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) apiKeyRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) apiKeyRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/groups/{id}/api-keys", Permission: PermRead, Tag: "api-keys", Summary: "List a group's API keys (never their secrets)", List: true, Status: fiber.StatusOK, Response: "APIKeyPage", handle: a.listAPIKeys},
 		{Method: fiber.MethodPost, Path: "/api/v1/groups/{id}/api-keys", Permission: PermEditPolicy, Tag: "api-keys", Summary: "Create an API key; the secret is in this answer only", Body: "APIKeyCreate", Status: fiber.StatusCreated, Response: "APIKeyCreated", handle: a.createAPIKey},
 		{Method: fiber.MethodDelete, Path: "/api/v1/api-keys/{id}", Permission: PermEditPolicy, Tag: "api-keys", Summary: "Revoke an API key", Status: fiber.StatusNoContent, handle: a.revokeAPIKey},

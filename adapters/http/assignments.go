@@ -8,8 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) assignmentRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) assignmentRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/groups/{id}/extensions", Permission: PermRead, Tag: "assignments", Summary: "List a group's assignments", List: true, Status: fiber.StatusOK, Response: "AssignmentPage", handle: a.listAssignments},
 		{Method: fiber.MethodPut, Path: "/api/v1/groups/{id}/extensions/{extension_uuid}", Permission: PermEditPolicy, Tag: "assignments", Summary: "Assign a catalog entry to a group", Body: "AssignmentPut", Status: fiber.StatusOK, Response: "Assignment", handle: a.putAssignment},
 		{Method: fiber.MethodDelete, Path: "/api/v1/groups/{id}/extensions/{extension_uuid}", Permission: PermEditPolicy, Tag: "assignments", Summary: "Remove an assignment", Status: fiber.StatusNoContent, handle: a.removeAssignment},

@@ -9,8 +9,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) auditLogRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) auditLogRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/audit-log", Permission: PermReadAudit, Tag: "audit", Summary: "The audit log, newest first", List: true,
 			Query:  []param{stringParam("event_type", "e.g. blocklist.created"), uuidParam("actor_id", ""), uuidParam("group_id", ""), stringParam("target_type", ""), uuidParam("target_id", ""), sinceParam, untilParam},
 			Status: fiber.StatusOK, Response: "AuditPage", handle: a.listAuditLog},

@@ -8,8 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) authRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) authRoutes() []route {
+	return []route{
 		{Method: fiber.MethodPost, Path: "/api/v1/auth/login", Permission: PermPublic, Tag: "auth", Summary: "Log in with email and password", Body: "LoginRequest", Status: fiber.StatusOK, Response: "Session", handle: a.login},
 		{Method: fiber.MethodPost, Path: "/api/v1/auth/logout", Permission: PermSession, Tag: "auth", Summary: "End the caller's session", Status: fiber.StatusNoContent, handle: a.logout},
 	}

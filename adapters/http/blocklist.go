@@ -9,8 +9,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) blocklistRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) blocklistRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/blocklist", Permission: PermRead, Tag: "blocklist", Summary: "List the blocklist", List: true,
 			Query: []param{{Name: "pattern_type", Type: "string", Enum: []string{"exact", "publisher", "glob", "regex"}}, boolParam("is_active", "")}, Status: fiber.StatusOK, Response: "BlocklistPage", handle: a.listBlocklist},
 		{Method: fiber.MethodPost, Path: "/api/v1/blocklist", Permission: PermEditPolicy, Tag: "blocklist", Summary: "Add a blocklist entry", Body: "BlocklistCreate", Status: fiber.StatusCreated, Response: "BlocklistEntry", handle: a.createBlocklistEntry},

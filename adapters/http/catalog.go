@@ -9,8 +9,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) catalogRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) catalogRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/extensions", Permission: PermRead, Tag: "catalog", Summary: "List the catalog", List: true,
 			Query: []param{stringParam("extension_id", "publisher.name"), stringParam("publisher", ""), boolParam("is_blocked", "")}, Status: fiber.StatusOK, Response: "ExtensionPage", handle: a.listCatalog},
 		{Method: fiber.MethodPost, Path: "/api/v1/extensions", Permission: PermEditPolicy, Tag: "catalog", Summary: "Add a catalog entry", Body: "ExtensionCreate", Status: fiber.StatusCreated, Response: "Extension", handle: a.createCatalogEntry},

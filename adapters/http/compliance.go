@@ -8,8 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) complianceRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) complianceRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/groups/{id}/compliance", Permission: PermRead, Tag: "compliance", Summary: "A group's compliance now", Status: fiber.StatusOK, Response: "Compliance", handle: a.groupCompliance},
 		{Method: fiber.MethodGet, Path: "/api/v1/compliance", Permission: PermRead, Tag: "compliance", Summary: "Fleet-wide compliance now", Status: fiber.StatusOK, Response: "Compliance", handle: a.fleetCompliance},
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) groupRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) groupRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/groups", Permission: PermRead, Tag: "groups", Summary: "List groups", List: true,
 			Query: []param{stringParam("name", "exact, case-insensitive")}, Status: fiber.StatusOK, Response: "GroupPage", handle: a.listGroups},
 		{Method: fiber.MethodPost, Path: "/api/v1/groups", Permission: PermEditPolicy, Tag: "groups", Summary: "Create a group", Body: "GroupCreate", Status: fiber.StatusCreated, Response: "Group", handle: a.createGroup},

@@ -7,8 +7,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) installationRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) installationRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/installations", Permission: PermRead, Tag: "investigation", Summary: "Who has an extension installed now (give exactly one of extension_id, publisher, pattern)", List: true,
 			Query: []param{stringParam("extension_id", "publisher.name"), stringParam("publisher", ""), stringParam("pattern", "a blocklist-style pattern"),
 				{Name: "pattern_type", Type: "string", Enum: []string{"exact", "publisher", "glob", "regex"}, Description: "how pattern reads; glob when absent"}, uuidParam("group_id", "")},

@@ -10,8 +10,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) policyRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) policyRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/groups/{id}/policy", Permission: PermRead, Tag: "policy", Summary: "The compiled policy the group's agents receive", Status: fiber.StatusOK, Response: "Policy", handle: a.groupPolicy},
 		{Method: fiber.MethodGet, Path: "/api/v1/groups/{id}/policy/vscode", Permission: PermRead, Tag: "policy", Summary: "The policy as the editors' native AllowedExtensions policy",
 			Query:  []param{{Name: "format", Type: "string", Enum: []string{"json", "mobileconfig", "reg"}, Description: "json (default): /etc/vscode/policy.json; mobileconfig: macOS profile; reg: Windows registry file"}},

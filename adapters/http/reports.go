@@ -8,8 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) reportRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) reportRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/reports", Permission: PermRead, Tag: "reports", Summary: "Report history, newest first", List: true,
 			Query:  []param{uuidParam("agent_id", ""), uuidParam("group_id", ""), stringParam("extension_id", "publisher.name"), sinceParam, untilParam},
 			Status: fiber.StatusOK, Response: "ReportPage", handle: a.listReports},

@@ -8,8 +8,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) userRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) userRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/users", Permission: PermReadUsers, Tag: "users", Summary: "List users", List: true,
 			Query:  []param{{Name: "role", Type: "string", Enum: []string{"admin", "editor", "auditor", "viewer"}}, boolParam("is_active", ""), stringParam("email", "exact, case-insensitive")},
 			Status: fiber.StatusOK, Response: "UserPage", handle: a.listUsers},

@@ -9,8 +9,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-func (a *Admin) webhookRoutes() []adminRoute {
-	return []adminRoute{
+func (a *Admin) webhookRoutes() []route {
+	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/webhooks", Permission: PermRead, Tag: "webhooks", Summary: "List webhooks", List: true, Query: []param{boolParam("is_enabled", "")}, Status: fiber.StatusOK, Response: "WebhookPage", handle: a.listWebhooks},
 		{Method: fiber.MethodPost, Path: "/api/v1/webhooks", Permission: PermManageWebhooks, Tag: "webhooks", Summary: "Subscribe an endpoint; the secret is in this answer only", Body: "WebhookCreate", Status: fiber.StatusCreated, Response: "WebhookCreated", handle: a.createWebhook},
 		{Method: fiber.MethodGet, Path: "/api/v1/webhooks/{id}", Permission: PermRead, Tag: "webhooks", Summary: "Read a webhook", Status: fiber.StatusOK, Response: "Webhook", handle: a.getWebhook},
