@@ -1,21 +1,14 @@
 package httpapi
 
 import (
-	"context"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
-	"github.com/extguard/extguard/domain/apikey"
 	"github.com/extguard/extguard/domain/audit"
 )
-
-// APIKeyAuthenticator checks a presented API key (application.AuthenticateAPIKey).
-type APIKeyAuthenticator interface {
-	Execute(ctx context.Context, presented string) (apikey.Key, error)
-}
 
 const principalKey = "extguard.principal"
 
@@ -45,7 +38,7 @@ func (a *Admin) authenticate(c *fiber.Ctx) (application.Principal, error) {
 
 // guard is the admin routes' middleware: it authenticates, checks the
 // route's permission against the caller's role, and audits a refusal.
-func (a *Admin) guard(r *adminRoute) fiber.Handler {
+func (a *Admin) guard(r *route) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if r.Permission == PermPublic {
 			return c.Next()

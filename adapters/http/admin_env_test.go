@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
@@ -18,17 +17,12 @@ import (
 	"github.com/uptrace/bun"
 
 	httpapi "github.com/extguard/extguard/adapters/http"
-	"github.com/extguard/extguard/adapters/outbound"
-	"github.com/extguard/extguard/adapters/password"
-	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/redis"
 	"github.com/extguard/extguard/adapters/redis/redistest"
-	"github.com/extguard/extguard/adapters/webhook"
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
 	"github.com/extguard/extguard/domain/user"
-	"github.com/extguard/extguard/workers"
 )
 
 // adminEnv is the admin API on the real router, PostgreSQL and Redis.
@@ -37,7 +31,7 @@ type adminEnv struct {
 	app    *fiber.App
 	admin  *httpapi.Admin
 	db     *bun.DB
-	uc     httpapi.AdminUseCases
+	uc     *application.Application
 	tokens map[user.Role]string
 	// clientIP is this env's client address (X-Forwarded-For).
 	clientIP string
@@ -60,26 +54,7 @@ func newAdminEnvOn(t testing.TB, db *bun.DB) *adminEnv {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	bus, limiter := redis.NewBus(rdb, log), redis.NewRateLimiter(rdb, log)
-	tx, auditLog, clock := postgres.NewTxRunner(db), postgres.NewAuditLog(db), application.SystemClock{}
-	keyRepo, agentRepo := postgres.NewAPIKeyRepository(db), postgres.NewAgentRepository(db)
-	keys := redis.NewAPIKeyCache(keyRepo, bus)
-	usage := postgres.NewAPIKeyUsageRecorder(db, log, time.Hour)
-	// Cheap Argon2id parameters: the tests exercise the flow, not the cost.
-	hasher := password.NewArgon2id(password.Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32})
-	uc, err := httpapi.NewAdminUseCases(httpapi.AdminDeps{
-		Tx: tx, Audit: auditLog, Clock: clock, Hasher: hasher,
-		Users: postgres.NewUserRepository(db), Sessions: postgres.NewSessionRepository(db), Limiter: limiter, SessionTTL: time.Hour,
-		Groups: postgres.NewGroupRepository(db), Catalog: postgres.NewCatalogRepository(db),
-		Assignments: postgres.NewAssignmentRepository(db), Blocklist: postgres.NewBlocklistRepository(db),
-		Webhooks: postgres.NewWebhookRepository(db), URLGuard: outbound.TargetGuard{}, Secrets: webhook.Secrets{},
-		Agents: agentRepo, Fleet: postgres.NewFleetReader(db), Installations: postgres.NewInstallationReader(db),
-		Compliance: postgres.NewComplianceReader(db), AuditReader: postgres.NewAuditReader(db),
-		PolicyInputs: postgres.NewPolicyInputs(db), Policies: redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus),
-		AgentCache: redis.NewAgentCache(agentRepo, bus), APIKeys: keyRepo, APIKeyInvalidator: keys,
-		AuthenticateAPIKey:  application.NewAuthenticateAPIKey(keys, usage, tx, auditLog, clock, log),
-		RevalidationCatalog: postgres.NewRevalidationCatalog(db), RevalidationQueue: workers.NewQueue(rdb),
-		Outbox: postgres.NewOutbox(db), DeliveryLog: postgres.NewDeliveries(db),
-	})
+	uc, err := application.New(testDeps(db, rdb, bus, limiter, log))
 	if err != nil {
 		t.Fatal(err)
 	}

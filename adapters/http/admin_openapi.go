@@ -30,37 +30,46 @@ func (a *Admin) openAPI(c *fiber.Ctx) error {
 	return c.Send(openAPIDoc)
 }
 
-type obj = map[string]any
+// jsonObject is an object of the OpenAPI document being built (a schema,
+// an operation, a path item).
+type jsonObject = map[string]any
 
-// OpenAPI builds the document.
-func (a *Admin) OpenAPI() map[string]any {
-	paths := obj{}
-	for _, r := range a.routes {
-		item, _ := paths[r.Path].(obj)
-		if item == nil {
-			item = obj{}
-			paths[r.Path] = item
-		}
-		item[strings.ToLower(r.Method)] = r.operation()
-	}
-	for path, item := range agentOpenAPIPaths() {
-		paths[path] = item
-	}
-	schemas := buildSchemas(append(adminShapes(), agentShapes()...))
-	return obj{
-		"openapi": "3.1.0",
-		"info": obj{"title": "extguard API", "version": "1.0.0",
-			"description": "The admin REST API and the agent protocol v1 of extguard. Agent routes take a group API key of scope agent (x-extguard-permission agent-key). Lists are keyset-paginated (limit 1-500, default 50; opaque cursor). " +
-				"Errors are application/problem+json (RFC 9457). Every route's required permission is in x-extguard-permission; " +
-				"roles: admin (everything), editor (policy), auditor (read everything incl. audit log), viewer (read but audit log and users)."},
-		"servers":    []obj{{"url": "/"}},
-		"paths":      paths,
-		"components": obj{"securitySchemes": obj{"bearer": obj{"type": "http", "scheme": "bearer", "description": "session token (egs_…) from /api/v1/auth/login, or an API key (egk_…) with admin or read scope"}}, "schemas": schemas},
-		"security":   []obj{{"bearer": []string{}}},
+func (a *Admin) metaRoutes() []route {
+	return []route{
+		{Method: fiber.MethodGet, Path: "/api/v1/openapi.json", Permission: PermPublic, Tag: "meta", Summary: "This document", Status: fiber.StatusOK, Response: "OpenAPI", handle: a.openAPI},
 	}
 }
 
-func (r *adminRoute) operationID() string {
+// OpenAPI builds the document.
+func (a *Admin) OpenAPI() map[string]any {
+	paths := jsonObject{}
+	for _, r := range routeTable(a, nil) {
+		item, _ := paths[r.Path].(jsonObject)
+		if item == nil {
+			item = jsonObject{}
+			paths[r.Path] = item
+		}
+		op := r.operation
+		if op == nil {
+			op = r.describe()
+		}
+		item[strings.ToLower(r.Method)] = op
+	}
+	schemas := buildSchemas(append(adminShapes(), agentShapes()...))
+	return jsonObject{
+		"openapi": "3.1.0",
+		"info": jsonObject{"title": "extguard API", "version": "1.0.0",
+			"description": "The admin REST API and the agent protocol v1 of extguard. Agent routes take a group API key of scope agent (x-extguard-permission agent-key). Lists are keyset-paginated (limit 1-500, default 50; opaque cursor). " +
+				"Errors are application/problem+json (RFC 9457). Every route's required permission is in x-extguard-permission; " +
+				"roles: admin (everything), editor (policy), auditor (read everything incl. audit log), viewer (read but audit log and users)."},
+		"servers":    []jsonObject{{"url": "/"}},
+		"paths":      paths,
+		"components": jsonObject{"securitySchemes": jsonObject{"bearer": jsonObject{"type": "http", "scheme": "bearer", "description": "session token (egs_…) from /api/v1/auth/login, or an API key (egk_…) with admin or read scope"}}, "schemas": schemas},
+		"security":   []jsonObject{{"bearer": []string{}}},
+	}
+}
+
+func (r *route) operationID() string {
 	parts := []string{strings.ToLower(r.Method)}
 	for _, seg := range strings.Split(strings.TrimPrefix(r.Path, "/api/v1/"), "/") {
 		seg = strings.NewReplacer("{", "by_", "}", "", "-", "_", ".", "_").Replace(seg)
@@ -69,35 +78,35 @@ func (r *adminRoute) operationID() string {
 	return strings.Join(parts, "_")
 }
 
-func (r *adminRoute) operation() obj {
-	op := obj{"operationId": r.operationID(), "summary": r.Summary, "tags": []string{r.Tag},
+func (r *route) describe() jsonObject {
+	op := jsonObject{"operationId": r.operationID(), "summary": r.Summary, "tags": []string{r.Tag},
 		"x-extguard-permission": string(r.Permission)}
 	if r.Permission == PermPublic {
-		op["security"] = []obj{}
+		op["security"] = []jsonObject{}
 	}
-	var params []obj
+	var params []jsonObject
 	for _, m := range pathParam.FindAllStringSubmatch(r.Path, -1) {
-		params = append(params, obj{"name": m[1], "in": "path", "required": true, "schema": obj{"type": "string", "format": "uuid"}})
+		params = append(params, jsonObject{"name": m[1], "in": "path", "required": true, "schema": jsonObject{"type": "string", "format": "uuid"}})
 	}
 	if r.List {
 		params = append(params,
-			obj{"name": "limit", "in": "query", "schema": obj{"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
-			obj{"name": "cursor", "in": "query", "schema": obj{"type": "string"}, "description": "next_cursor of the previous page"})
+			jsonObject{"name": "limit", "in": "query", "schema": jsonObject{"type": "integer", "minimum": 1, "maximum": 500, "default": 50}},
+			jsonObject{"name": "cursor", "in": "query", "schema": jsonObject{"type": "string"}, "description": "next_cursor of the previous page"})
 	}
 	for _, p := range r.Query {
-		s := obj{"type": "string"}
+		s := jsonObject{"type": "string"}
 		switch p.Type {
 		case "uuid":
 			s["format"] = "uuid"
 		case "date-time":
 			s["format"] = "date-time"
 		case "boolean":
-			s = obj{"type": "boolean"}
+			s = jsonObject{"type": "boolean"}
 		}
 		if len(p.Enum) > 0 {
 			s["enum"] = p.Enum
 		}
-		q := obj{"name": p.Name, "in": "query", "schema": s}
+		q := jsonObject{"name": p.Name, "in": "query", "schema": s}
 		if p.Description != "" {
 			q["description"] = p.Description
 		}
@@ -107,22 +116,22 @@ func (r *adminRoute) operation() obj {
 		op["parameters"] = params
 	}
 	if r.Body != "" {
-		op["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(r.Body)}}}
+		op["requestBody"] = jsonObject{"required": true, "content": jsonObject{"application/json": jsonObject{"schema": ref(r.Body)}}}
 	}
 	op["responses"] = r.responses()
 	return op
 }
 
-func (r *adminRoute) responses() obj {
-	out := obj{}
-	success := obj{"description": strings.ToLower(strings.TrimSpace(r.Summary))}
+func (r *route) responses() jsonObject {
+	out := jsonObject{}
+	success := jsonObject{"description": strings.ToLower(strings.TrimSpace(r.Summary))}
 	switch {
 	case r.Response == "VSCodePolicy":
-		text := obj{"schema": s("string")}
-		success["content"] = obj{"application/json": obj{"schema": ref("VSCodePolicyFile")},
+		text := jsonObject{"schema": schemaOfType("string")}
+		success["content"] = jsonObject{"application/json": jsonObject{"schema": ref("VSCodePolicyFile")},
 			"application/x-apple-aspen-config": text, "text/plain": text}
 	case r.Response != "":
-		success["content"] = obj{"application/json": obj{"schema": ref(r.Response)}}
+		success["content"] = jsonObject{"application/json": jsonObject{"schema": ref(r.Response)}}
 	}
 	out[strconv.Itoa(r.Status)] = success
 	if r.Method == fiber.MethodPut {
@@ -150,11 +159,11 @@ func (r *adminRoute) responses() obj {
 
 // addProblems declares problem answers; every route may answer 503 when a
 // store it needs is unavailable, and a 401 names the scheme to retry with.
-func addProblems(out obj, statuses ...int) {
+func addProblems(out jsonObject, statuses ...int) {
 	for _, st := range append(statuses, fiber.StatusServiceUnavailable) {
-		p := obj{"description": "problem", "content": obj{"application/problem+json": obj{"schema": ref("Problem")}}}
+		p := jsonObject{"description": "problem", "content": jsonObject{"application/problem+json": jsonObject{"schema": ref("Problem")}}}
 		if st == fiber.StatusUnauthorized {
-			p["headers"] = obj{fiber.HeaderWWWAuthenticate: obj{"required": true, "schema": obj{"type": "string", "pattern": "^Bearer"}}}
+			p["headers"] = jsonObject{fiber.HeaderWWWAuthenticate: jsonObject{"required": true, "schema": jsonObject{"type": "string", "pattern": "^Bearer"}}}
 		}
 		out[strconv.Itoa(st)] = p
 	}
@@ -162,7 +171,7 @@ func addProblems(out obj, statuses ...int) {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-func ref(name string) obj { return obj{"$ref": "#/components/schemas/" + name} }
+func ref(name string) jsonObject { return jsonObject{"$ref": "#/components/schemas/" + name} }
 
 func sortedStrings(in []string) []string {
 	sort.Strings(in)

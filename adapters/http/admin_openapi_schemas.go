@@ -10,23 +10,23 @@ import (
 	"github.com/extguard/extguard/domain/group"
 )
 
-// The admin API's schemas, derived from the types in admin_dto.go and the
+// The admin API's schemas, derived from the response types in the resources' files and the
 // handlers' request types (openapi_schema.go says how).
 
-func s(t string) obj          { return obj{"type": t} }
-func sf(t, format string) obj { return obj{"type": t, "format": format} }
-func arr(items obj) obj       { return obj{"type": "array", "items": items} }
-func enum(values ...string) obj {
-	return obj{"type": "string", "enum": values}
+func schemaOfType(t string) jsonObject           { return jsonObject{"type": t} }
+func schemaOfFormat(t, format string) jsonObject { return jsonObject{"type": t, "format": format} }
+func arrayOf(items jsonObject) jsonObject        { return jsonObject{"type": "array", "items": items} }
+func enum(values ...string) jsonObject {
+	return jsonObject{"type": "string", "enum": values}
 }
 
 // oneOfValues hints the values a string property takes (null stays allowed
 // where the type is a pointer).
-func oneOfValues(values ...string) obj { return obj{"enum": values} }
+func oneOfValues(values ...string) jsonObject { return jsonObject{"enum": values} }
 
 // object is a closed object schema; required lists the always-present keys.
-func object(required []string, props obj) obj {
-	o := obj{"type": "object", "properties": props, "additionalProperties": false}
+func object(required []string, props jsonObject) jsonObject {
+	o := jsonObject{"type": "object", "properties": props, "additionalProperties": false}
 	if len(required) > 0 {
 		o["required"] = required
 	}
@@ -59,28 +59,28 @@ var (
 
 // groupSettings is written by hand: group.Settings has its own MarshalJSON
 // (every key, defaults filled in) and a request may send any subset.
-var groupSettings = object(nil, obj{"mode": enum("allowlist", "blocklist"), "enforcement": enum("audit", "enforce"),
-	"heartbeat_interval_s": s("integer"), "stale_after_s": s("integer"), "offline_after_s": s("integer")})
+var groupSettings = object(nil, jsonObject{"mode": enum("allowlist", "blocklist"), "enforcement": enum("audit", "enforce"),
+	"heartbeat_interval_s": schemaOfType("integer"), "stale_after_s": schemaOfType("integer"), "offline_after_s": schemaOfType("integer")})
 
 func adminShapes() []shape {
-	settings := obj{"settings": ref("GroupSettings")}
-	password := obj{"minLength": 12, "maxLength": 256}
-	email, uri := obj{"format": "email"}, obj{"format": "uri"}
-	scopes := obj{"scopes": obj{"items": enum(scopeNames...)}}
-	eventTypes := obj{"items": enum(eventTypeNames()...)}
+	settings := jsonObject{"settings": ref("GroupSettings")}
+	password := jsonObject{"minLength": 12, "maxLength": 256}
+	email, uri := jsonObject{"format": "email"}, jsonObject{"format": "uri"}
+	scopes := jsonObject{"scopes": jsonObject{"items": enum(scopeNames...)}}
+	eventTypes := jsonObject{"items": enum(eventTypeNames()...)}
 	return []shape{
 		{name: "Problem", typ: typeOf[Problem]()},
 		{name: "FieldError", typ: typeOf[domain.FieldError]()},
-		{name: "OpenAPI", typ: typeOf[map[string]any](), schema: s("object")},
-		{name: "Accepted", typ: typeOf[acceptedDoc](), hints: obj{"status": oneOfValues("queued")}},
-		{name: "LoginRequest", typ: typeOf[loginRequest](), request: true, required: []string{"email", "password"}, hints: obj{"email": email}},
+		{name: "OpenAPI", typ: typeOf[map[string]any](), schema: schemaOfType("object")},
+		{name: "Accepted", typ: typeOf[acceptedDoc](), hints: jsonObject{"status": oneOfValues("queued")}},
+		{name: "LoginRequest", typ: typeOf[loginRequest](), request: true, required: []string{"email", "password"}, hints: jsonObject{"email": email}},
 		{name: "Session", typ: typeOf[sessionDoc]()},
-		{name: "User", typ: typeOf[userDoc](), hints: obj{"email": email, "role": oneOfValues(roleNames...)}},
+		{name: "User", typ: typeOf[userDoc](), hints: jsonObject{"email": email, "role": oneOfValues(roleNames...)}},
 		{name: "UserPage", typ: typeOf[pageDoc[userDoc]]()},
 		{name: "UserCreate", typ: typeOf[userCreateRequest](), request: true, required: []string{"email", "password", "role"},
-			hints: obj{"email": email, "password": password, "role": oneOfValues(roleNames...)}},
+			hints: jsonObject{"email": email, "password": password, "role": oneOfValues(roleNames...)}},
 		{name: "UserPatch", typ: typeOf[userPatchRequest](), request: true,
-			hints: obj{"email": email, "password": password, "role": oneOfValues(roleNames...)}},
+			hints: jsonObject{"email": email, "password": password, "role": oneOfValues(roleNames...)}},
 		{name: "GroupSettings", typ: typeOf[group.Settings](), schema: groupSettings},
 		{name: "Group", typ: typeOf[groupDoc]()},
 		{name: "GroupPage", typ: typeOf[pageDoc[groupDoc]]()},
@@ -89,37 +89,37 @@ func adminShapes() []shape {
 		{name: "Extension", typ: typeOf[extensionDoc]()},
 		{name: "ExtensionPage", typ: typeOf[pageDoc[extensionDoc]]()},
 		{name: "ExtensionCreate", typ: typeOf[extensionCreateRequest](), request: true, required: []string{"extension_id"},
-			hints: obj{"marketplace_url": uri}},
-		{name: "ExtensionPatch", typ: typeOf[extensionPatchRequest](), request: true, hints: obj{"marketplace_url": uri}},
-		{name: "Assignment", typ: typeOf[assignmentDoc](), hints: obj{"extension_id": obj{"format": "uuid"}}},
+			hints: jsonObject{"marketplace_url": uri}},
+		{name: "ExtensionPatch", typ: typeOf[extensionPatchRequest](), request: true, hints: jsonObject{"marketplace_url": uri}},
+		{name: "Assignment", typ: typeOf[assignmentDoc](), hints: jsonObject{"extension_id": jsonObject{"format": "uuid"}}},
 		{name: "AssignmentPage", typ: typeOf[pageDoc[assignmentDoc]]()},
 		{name: "AssignmentPut", typ: typeOf[assignmentPutRequest](), request: true},
-		{name: "BlocklistEntry", typ: typeOf[blocklistDoc](), hints: obj{"pattern_type": oneOfValues(patternTypeNames...)}},
+		{name: "BlocklistEntry", typ: typeOf[blocklistDoc](), hints: jsonObject{"pattern_type": oneOfValues(patternTypeNames...)}},
 		{name: "BlocklistPage", typ: typeOf[pageDoc[blocklistDoc]]()},
 		{name: "BlocklistCreate", typ: typeOf[blocklistCreateRequest](), request: true, required: []string{"pattern_type", "pattern"},
-			hints: obj{"pattern_type": oneOfValues(patternTypeNames...)}},
-		{name: "BlocklistPatch", typ: typeOf[blocklistPatchRequest](), request: true, hints: obj{"pattern_type": oneOfValues(patternTypeNames...)}},
+			hints: jsonObject{"pattern_type": oneOfValues(patternTypeNames...)}},
+		{name: "BlocklistPatch", typ: typeOf[blocklistPatchRequest](), request: true, hints: jsonObject{"pattern_type": oneOfValues(patternTypeNames...)}},
 		{name: "APIKey", typ: typeOf[apiKeyDoc](), without: []string{"key"}, hints: scopes},
 		{name: "APIKeyCreated", typ: typeOf[apiKeyDoc](), alias: true, required: []string{"key"}, hints: scopes},
 		{name: "APIKeyPage", typ: typeOf[pageDoc[apiKeyDoc]]()},
 		{name: "APIKeyCreate", typ: typeOf[apiKeyCreateRequest](), request: true, required: []string{"name", "scopes"},
 			hints: scopes},
-		{name: "Webhook", typ: typeOf[webhookDoc](), without: []string{"secret"}, hints: obj{"event_types": eventTypes}},
-		{name: "WebhookCreated", typ: typeOf[webhookDoc](), alias: true, required: []string{"secret"}, hints: obj{"event_types": eventTypes}},
+		{name: "Webhook", typ: typeOf[webhookDoc](), without: []string{"secret"}, hints: jsonObject{"event_types": eventTypes}},
+		{name: "WebhookCreated", typ: typeOf[webhookDoc](), alias: true, required: []string{"secret"}, hints: jsonObject{"event_types": eventTypes}},
 		{name: "WebhookPage", typ: typeOf[pageDoc[webhookDoc]]()},
 		{name: "WebhookCreate", typ: typeOf[webhookCreateRequest](), request: true, required: []string{"url"},
-			hints: obj{"url": uri, "event_types": eventTypes}},
+			hints: jsonObject{"url": uri, "event_types": eventTypes}},
 		{name: "WebhookPatch", typ: typeOf[webhookPatchRequest](), request: true,
-			hints: obj{"url": uri, "event_types": eventTypes}},
-		{name: "Delivery", typ: typeOf[deliveryDoc](), hints: obj{"status": oneOfValues("pending", "delivered", "failed")}},
+			hints: jsonObject{"url": uri, "event_types": eventTypes}},
+		{name: "Delivery", typ: typeOf[deliveryDoc](), hints: jsonObject{"status": oneOfValues("pending", "delivered", "failed")}},
 		{name: "DeliveryAttempt", typ: typeOf[attemptDoc]()},
 		{name: "DeliveryPage", typ: typeOf[pageDoc[deliveryDoc]]()},
-		{name: "Agent", typ: typeOf[agentDoc](), hints: obj{"status": oneOfValues("active", "stale", "offline", "decommissioned")}},
+		{name: "Agent", typ: typeOf[agentDoc](), hints: jsonObject{"status": oneOfValues("active", "stale", "offline", "decommissioned")}},
 		{name: "AgentPage", typ: typeOf[pageDoc[agentDoc]]()},
-		{name: "AgentDetail", typ: typeOf[agentDetailDoc](), hints: obj{"status": oneOfValues("active", "stale", "offline", "decommissioned")}},
+		{name: "AgentDetail", typ: typeOf[agentDetailDoc](), hints: jsonObject{"status": oneOfValues("active", "stale", "offline", "decommissioned")}},
 		{name: "InventoryItem", typ: typeOf[inventoryDoc]()},
 		{name: "StoredVerdict", typ: typeOf[verdictViewDoc]()},
-		{name: "Violation", typ: typeOf[application.VerdictViolation](), hints: obj{"kind": oneOfValues(violationKinds...)}},
+		{name: "Violation", typ: typeOf[application.VerdictViolation](), hints: jsonObject{"kind": oneOfValues(violationKinds...)}},
 		{name: "Report", typ: typeOf[reportDoc]()},
 		{name: "ReportPage", typ: typeOf[pageDoc[reportDoc]]()},
 		{name: "Installation", typ: typeOf[installationDoc]()},
@@ -128,7 +128,7 @@ func adminShapes() []shape {
 		{name: "ViolationCount", typ: typeOf[kindCountDoc]()},
 		{name: "Offender", typ: typeOf[offenderDoc]()},
 		{name: "VSCodePolicyFile", typ: typeOf[vscodepolicy.PolicyFile]()},
-		{name: "AuditEvent", typ: typeOf[auditDoc](), hints: obj{"actor_type": oneOfValues("user", "api_key", "agent", "system")}},
+		{name: "AuditEvent", typ: typeOf[auditDoc](), hints: jsonObject{"actor_type": oneOfValues("user", "api_key", "agent", "system")}},
 		{name: "AuditPage", typ: typeOf[pageDoc[auditDoc]]()},
 	}
 }

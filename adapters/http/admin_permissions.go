@@ -34,6 +34,10 @@ const (
 	PermReadUsers Permission = "read_users"
 	// PermManageUsers creates, changes and deletes users: admins.
 	PermManageUsers Permission = "manage_users"
+	// PermAgentKey is the agent protocol's: a group API key of scope agent
+	// (and, once enrolled, the agent's id), which the agent API checks
+	// itself (application.AuthorizeAgentRequest). No role holds it.
+	PermAgentKey Permission = "agent-key"
 )
 
 // Roles lists every role, for the tests that walk routes × roles.

@@ -69,7 +69,12 @@ func jsonFields(t reflect.Type) map[string]int {
 	return out
 }
 
+// jsonTypeName says, for a field's error message, what JSON a Go type reads:
+// the admin API's strict decoding and the agent API's both name it so.
 func jsonTypeName(t reflect.Type) string {
+	if t == nil {
+		return "a JSON value of the documented type"
+	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -84,10 +89,14 @@ func jsonTypeName(t reflect.Type) string {
 		return "a string"
 	case reflect.Bool:
 		return "true or false"
-	case reflect.Int, reflect.Int64:
+	case reflect.Int, reflect.Int32, reflect.Int64:
 		return "an integer"
-	case reflect.Slice:
+	case reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
 		return "an array of " + strings.TrimPrefix(strings.TrimPrefix(jsonTypeName(t.Elem()), "a "), "an ") + "s"
+	case reflect.Struct, reflect.Map:
+		return "an object"
 	}
 	return "a JSON value of the documented type"
 }
@@ -172,7 +181,7 @@ func pathID(c *fiber.Ctx, name string) (domain.ID, error) {
 // a guess), and a value that is not valid UTF-8 or holds a control
 // character (no filter means that; PostgreSQL refuses NUL) are each
 // refused with a 400 naming the parameter.
-func checkQuery(c *fiber.Ctx, r *adminRoute) error {
+func checkQuery(c *fiber.Ctx, r *route) error {
 	var fe domain.FieldErrors
 	seen := map[string]int{}
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) {

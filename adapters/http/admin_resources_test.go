@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/user"
 )
 
@@ -285,6 +286,8 @@ func TestAdminWebhooks(t *testing.T) {
 	e.must(409, "POST", "/api/v1/webhooks/"+id+"/test", "")
 	e.must(204, "DELETE", "/api/v1/webhooks/"+id, "")
 	e.must(404, "DELETE", "/api/v1/webhooks/"+id, "")
+	e.must(404, "POST", "/api/v1/webhooks/"+id+"/test", "")
+	e.must(404, "POST", "/api/v1/webhooks/"+domain.NewID().String()+"/test", "")
 	if n := e.count(`SELECT count(*) FROM audit_log WHERE details::text LIKE '%whsec_%'`); n != 0 {
 		t.Fatal("a webhook secret reached the audit log")
 	}

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,14 +26,12 @@ const AgentRequestTimeout = 15 * time.Second
 // AgentAPI is the agent protocol v1 (package agentv1): enroll, heartbeat,
 // policy and reports under /api/v1/agent.
 type AgentAPI struct {
-	Gate      *application.AuthorizeAgentRequest
-	Enroll    application.EnrollAgent
-	Heartbeat application.RecordHeartbeat
-	Policy    application.SyncPolicy
-	Report    application.SubmitReport
-
+	uc              *application.Application
 	heartbeatBodies encodedAnswers
 }
+
+// NewAgentAPI builds the module on the application's agent use cases.
+func NewAgentAPI(uc *application.Application) *AgentAPI { return &AgentAPI{uc: uc} }
 
 // encodedAnswers keeps the encoded heartbeat answer per (ETag, interval):
 // every agent of a group gets the same bytes until its policy changes, so
@@ -67,12 +64,39 @@ func (e *encodedAnswers) get(a application.HeartbeatAnswer, encode func(any) ([]
 
 var _ Module = (*AgentAPI)(nil)
 
-// Register adds the agent routes.
+// Register mounts the agent protocol's rows of the route table. They take
+// no guard and no query check: the gate (AuthorizeAgentRequest) is each
+// handler's first call, and the hot path pays for nothing else.
 func (h *AgentAPI) Register(app *fiber.App) {
-	app.Post(agentv1.PathEnroll, h.enroll)
-	app.Post(agentv1.PathHeartbeat, h.heartbeat)
-	app.Get(agentv1.PathPolicy, h.policy)
-	app.Post(agentv1.PathReports, h.report)
+	for _, r := range routeTable(nil, h) {
+		if r.Permission == PermAgentKey {
+			app.Add(r.Method, fiberPath(r.Path), r.handle)
+		}
+	}
+}
+
+// routes are the agent protocol's rows of the route table.
+func (h *AgentAPI) routes() []route {
+	post, get := fiber.MethodPost, fiber.MethodGet
+	row := func(method, path, summary string, handle fiber.Handler, operation jsonObject) route {
+		return route{Method: method, Path: path, Permission: PermAgentKey, Tag: "agent", Summary: summary,
+			Status: fiber.StatusOK, handle: handle, operation: operation}
+	}
+	return []route{
+		row(post, agentv1.PathEnroll, "Enroll a machine (idempotent per group and machine_id)", h.enroll,
+			agentOperation("agent_enroll", "Enroll a machine (idempotent per group and machine_id)",
+				nil, "AgentEnrollRequest", map[int]string{200: "AgentEnrollment", 201: "AgentEnrollment"}, 400, 401, 403, 413, 429)),
+		row(post, agentv1.PathHeartbeat, "Report liveness; answers the current policy ETag", h.heartbeat,
+			agentOperation("agent_heartbeat", "Report liveness; answers the current policy ETag",
+				[]jsonObject{agentIDHeader}, "AgentHeartbeatRequest", map[int]string{200: "AgentHeartbeat"}, 400, 401, 403, 413, 429)),
+		row(get, agentv1.PathPolicy, "The group's compiled policy; 304 when If-None-Match matches", h.policy,
+			agentOperation("agent_policy", "The group's compiled policy; 304 when If-None-Match matches",
+				[]jsonObject{agentIDHeader, {"name": "If-None-Match", "in": "header", "schema": schemaOfType("string")}},
+				"", map[int]string{200: "Policy", 304: ""}, 400, 401, 403, 429)),
+		row(post, agentv1.PathReports, "Report the full inventory; answers the verdict", h.report,
+			agentOperation("agent_reports", "Report the full inventory; answers the verdict",
+				[]jsonObject{agentIDHeader}, "AgentReport", map[int]string{200: "AgentVerdict"}, 400, 401, 403, 413, 429)),
+	}
 }
 
 // agentContext is the use cases' context for heartbeats and policy syncs:
@@ -120,7 +144,7 @@ func (h *AgentAPI) enroll(c *fiber.Ctx) error {
 	if err := decodeAgentBody(c, &req, true); err != nil {
 		return agentError(c, err)
 	}
-	out, err := h.Enroll.Execute(ctx, key, application.EnrollInput{MachineID: req.MachineID, UserHash: req.UserHash,
+	out, err := h.uc.EnrollAgent.Execute(ctx, key, application.EnrollInput{MachineID: req.MachineID, UserHash: req.UserHash,
 		DisplayName: req.DisplayName, Platform: req.Platform, AgentVersion: req.AgentVersion})
 	if err != nil {
 		return agentError(c, err)
@@ -138,7 +162,7 @@ func (h *AgentAPI) authorizeKey(ctx context.Context, c *fiber.Ctx) (apikey.Key, 
 	if token == "" {
 		return apikey.Key{}, errNoAgentBearer
 	}
-	return h.Gate.Key(ctx, token)
+	return h.uc.AuthorizeAgent.Key(ctx, token)
 }
 
 // authorizeAgent runs the whole gate for an enrolled agent's request.
@@ -147,7 +171,7 @@ func (h *AgentAPI) authorizeAgent(ctx context.Context, c *fiber.Ctx) (agent.Agen
 	if err != nil {
 		return agent.Agent{}, err
 	}
-	return h.Gate.Agent(ctx, key, c.Get(agentv1.HeaderAgentID))
+	return h.uc.AuthorizeAgent.Agent(ctx, key, c.Get(agentv1.HeaderAgentID))
 }
 
 func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
@@ -164,7 +188,7 @@ func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
 		}
 		version = req.AgentVersion
 	}
-	ans, err := h.Heartbeat.Execute(ctx, a, version)
+	ans, err := h.uc.RecordHeartbeat.Execute(ctx, a, version)
 	if err != nil {
 		return agentError(c, err)
 	}
@@ -182,7 +206,7 @@ func (h *AgentAPI) policy(c *fiber.Ctx) error {
 	if err != nil {
 		return agentError(c, err)
 	}
-	cp, err := h.Policy.Execute(ctx, a)
+	cp, err := h.uc.SyncPolicy.Execute(ctx, a)
 	if err != nil {
 		return agentError(c, err)
 	}
@@ -227,7 +251,7 @@ func (h *AgentAPI) report(c *fiber.Ctx) error {
 	if err := decodeAgentBody(c, &req, true); err != nil {
 		return agentError(c, err)
 	}
-	v, err := h.Report.Execute(ctx, a, reportParams(req), application.OriginFrom(ctx).ClientIP)
+	v, err := h.uc.SubmitReport.Execute(ctx, a, reportParams(req), application.OriginFrom(ctx).ClientIP)
 	if err != nil {
 		return agentError(c, err)
 	}
@@ -257,36 +281,4 @@ func withRetryAfter(c *fiber.Ctx, err error) error {
 		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int((rl.RetryAfter+time.Second-1)/time.Second)))
 	}
 	return err
-}
-
-// AgentAPIDeps is what the agent API is assembled from (wire, tests and
-// the load generator build it the same way).
-type AgentAPIDeps struct {
-	Auth       *application.AuthenticateAPIKey
-	Agents     application.AgentRepository
-	AgentCache interface {
-		application.AgentLookup
-		application.AgentCacheInvalidator
-	}
-	Policies   application.CompiledPolicies
-	Limiter    application.RateLimiter
-	Limits     application.AgentRateLimits
-	Heartbeats *application.HeartbeatBuffer
-	Reports    *application.ReportBatcher
-	Tx         application.Transactor
-	Audit      application.AuditLog
-	Clock      application.Clock
-	Log        *slog.Logger
-}
-
-// NewAgentAPI assembles the module's use cases.
-func NewAgentAPI(d AgentAPIDeps) *AgentAPI {
-	return &AgentAPI{
-		Gate: application.NewAuthorizeAgentRequest(d.Auth, d.AgentCache, d.Limiter, d.Limits, d.Tx, d.Audit, d.Clock, d.Log),
-		Enroll: application.EnrollAgent{Tx: d.Tx, Agents: d.Agents, Audit: d.Audit, Clock: d.Clock, Policies: d.Policies,
-			Invalidator: d.AgentCache},
-		Heartbeat: application.RecordHeartbeat{Policies: d.Policies, Heartbeats: d.Heartbeats, Clock: d.Clock},
-		Policy:    application.SyncPolicy{Policies: d.Policies, Heartbeats: d.Heartbeats, Clock: d.Clock},
-		Report:    application.SubmitReport{Policies: d.Policies, Batcher: d.Reports, Clock: d.Clock},
-	}
 }

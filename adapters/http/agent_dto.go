@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"errors"
-	"reflect"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -20,13 +19,6 @@ import (
 // agent; this file maps them onto the use cases' values. Unknown request
 // fields are ignored so newer agents keep working.
 
-func agentNullable(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
 func policyDocument(cp application.CompiledPolicy) agentv1.Policy {
 	p := cp.Policy
 	out := agentv1.Policy{ETag: p.ETag, GroupID: p.GroupID.String(), Mode: string(p.Mode),
@@ -34,12 +26,12 @@ func policyDocument(cp application.CompiledPolicy) agentv1.Policy {
 		Required: make([]agentv1.RequiredExtension, len(p.Required)), Allowed: make([]agentv1.AllowedExtension, len(p.Allowed)),
 		Blocked: make([]agentv1.BlockedPattern, len(p.Blocked))}
 	for i, r := range p.Required {
-		out.Required[i] = agentv1.RequiredExtension{ExtensionID: r.ExtensionID.String(), Version: agentNullable(r.Version),
-			SHA256: agentNullable(r.SHA256), ContentSHA256: agentNullable(r.ContentSHA256), DownloadURL: agentNullable(r.DownloadURL)}
+		out.Required[i] = agentv1.RequiredExtension{ExtensionID: r.ExtensionID.String(), Version: optString(r.Version),
+			SHA256: optString(r.SHA256), ContentSHA256: optString(r.ContentSHA256), DownloadURL: optString(r.DownloadURL)}
 	}
 	for i, a := range p.Allowed {
-		out.Allowed[i] = agentv1.AllowedExtension{ExtensionID: a.ExtensionID.String(), Version: agentNullable(a.Version),
-			ContentSHA256: agentNullable(a.ContentSHA256)}
+		out.Allowed[i] = agentv1.AllowedExtension{ExtensionID: a.ExtensionID.String(), Version: optString(a.Version),
+			ContentSHA256: optString(a.ContentSHA256)}
 	}
 	for i, b := range p.Blocked {
 		out.Blocked[i] = agentv1.BlockedPattern{PatternType: string(b.PatternType), Pattern: b.Pattern, Reason: b.Reason}
@@ -98,7 +90,7 @@ func agentBodyError(err error) error {
 		if field == "" {
 			field = "body"
 		}
-		return domain.Invalid("malformed JSON body", domain.FieldError{Field: field, Message: "must be " + agentKindName(te.Type)})
+		return domain.Invalid("malformed JSON body", domain.FieldError{Field: field, Message: "must be " + jsonTypeName(te.Type)})
 	}
 	var pe *time.ParseError
 	if errors.As(err, &pe) {
@@ -106,26 +98,4 @@ func agentBodyError(err error) error {
 			Message: "must be an RFC 3339 timestamp such as 2026-11-26T17:00:05Z"})
 	}
 	return domain.Invalid("the body is not valid JSON")
-}
-
-func agentKindName(t reflect.Type) string {
-	if t == nil {
-		return "of another type"
-	}
-	if t == reflect.TypeOf(time.Time{}) {
-		return "an RFC 3339 timestamp"
-	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "a boolean"
-	case reflect.Int, reflect.Int64, reflect.Int32, reflect.Float64:
-		return "a number"
-	case reflect.Slice, reflect.Array:
-		return "an array"
-	case reflect.Struct, reflect.Map:
-		return "an object"
-	}
-	return "of another type"
 }

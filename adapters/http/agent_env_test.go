@@ -69,8 +69,8 @@ type agentEnv struct {
 	bus        *redis.Bus
 	limiter    *redis.RateLimiter
 	heartbeats *application.HeartbeatBuffer
-	policies   *redis.PolicyCache
-	agents     *redis.AgentCache
+	policies   application.PolicyInvalidator
+	agents     application.AgentCacheInvalidator
 	createKey  application.CreateAPIKey
 	revokeKey  application.RevokeAPIKey
 }
@@ -91,14 +91,8 @@ func newAgentEnv(t testing.TB, o envOptions) *agentEnv {
 	ctx, cancel := context.WithCancel(context.Background())
 	bus := redis.NewBus(rdb, log)
 	limiter := redis.NewRateLimiter(rdb, log)
-	tx, auditLog, clock := postgres.NewTxRunner(db), postgres.NewAuditLog(db), application.SystemClock{}
-	keyRepo := postgres.NewAPIKeyRepository(db)
-	keys := redis.NewAPIKeyCache(keyRepo, bus)
-	agentRepo := postgres.NewAgentRepository(db)
-	agents := redis.NewAgentCache(agentRepo, bus)
-	policies := redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus)
-	usage := postgres.NewAPIKeyUsageRecorder(db, log, time.Hour)
-	heartbeats := application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), tx, auditLog, log, time.Hour)
+	d := testDeps(db, rdb, bus, limiter, log)
+	heartbeats := application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), d.Tx, d.Audit, log, time.Hour)
 	var store application.ReportStore = postgres.NewReportStore(db)
 	if o.store != nil {
 		store = o.store(store)
@@ -108,14 +102,15 @@ func newAgentEnv(t testing.TB, o envOptions) *agentEnv {
 		batchCfg = *o.batch
 	}
 	batcher := application.NewReportBatcher(store, log, batchCfg)
-	limits := application.DefaultAgentRateLimits()
 	if o.limits != nil {
-		limits = *o.limits
+		d.AgentLimits = *o.limits
 	}
-	api := httpapi.NewAgentAPI(httpapi.AgentAPIDeps{
-		Auth:   application.NewAuthenticateAPIKey(keys, usage, tx, auditLog, clock, log),
-		Agents: agentRepo, AgentCache: agents, Policies: policies, Limiter: limiter, Limits: limits,
-		Heartbeats: heartbeats, Reports: batcher, Tx: tx, Audit: auditLog, Clock: clock, Log: log})
+	d.Heartbeats, d.Reports = heartbeats, batcher
+	uc, err := application.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := httpapi.NewAgentAPI(uc)
 	app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, api)
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -128,9 +123,8 @@ func newAgentEnv(t testing.TB, o envOptions) *agentEnv {
 		wg.Wait()
 		_ = rdb.Close()
 	})
-	e := &agentEnv{t: t, app: app, db: db, bus: bus, limiter: limiter, heartbeats: heartbeats, policies: policies,
-		agents: agents, createKey: application.CreateAPIKey{Tx: tx, Keys: keyRepo, Audit: auditLog, Clock: clock},
-		revokeKey: application.RevokeAPIKey{Tx: tx, Keys: keyRepo, Audit: auditLog, Clock: clock, Invalidator: keys}}
+	e := &agentEnv{t: t, app: app, db: db, bus: bus, limiter: limiter, heartbeats: heartbeats, policies: d.Invalidator,
+		agents: d.AgentCache, createKey: uc.CreateAPIKey, revokeKey: uc.RevokeAPIKey}
 	if o.redisAddr == "" {
 		e.waitConnected(true)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	httpapi "github.com/extguard/extguard/adapters/http"
+	"github.com/extguard/extguard/application"
 )
 
 // Every answer a test of this package receives through send is checked
@@ -44,7 +45,7 @@ func servedDocument(t testing.TB) (*openapi3.T, routers.Router) {
 		// schema is a string, as for text/plain.
 		openapi3filter.RegisterBodyDecoder("application/x-apple-aspen-config", openapi3filter.RegisteredBodyDecoder("text/plain"))
 		log := slog.New(slog.DiscardHandler)
-		app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, httpapi.NewAdmin(httpapi.AdminUseCases{}, log))
+		app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, httpapi.NewAdmin(&application.Application{}, log))
 		resp, err := app.Test(httptest.NewRequest("GET", "/api/v1/openapi.json", nil), -1)
 		if err != nil {
 			served.err = err

@@ -22,9 +22,9 @@ type shape struct {
 	typ  reflect.Type
 	// schema is the whole schema of a type whose JSON is not its fields
 	// (a custom MarshalJSON); typ is then only the key that refers to it.
-	schema obj
+	schema jsonObject
 	// hints adds keywords to the derived property schemas, by JSON name.
-	hints obj
+	hints jsonObject
 	// request: required is exactly what a client must send (an absent field
 	// is its zero value). In an answer every field without omitempty is
 	// present, and required adds the omitempty ones this shape always has.
@@ -54,14 +54,14 @@ type schemaSet struct {
 	names map[reflect.Type]string
 }
 
-func buildSchemas(shapes []shape) obj {
+func buildSchemas(shapes []shape) jsonObject {
 	set := schemaSet{names: map[reflect.Type]string{}}
 	for _, sh := range shapes {
 		if _, taken := set.names[sh.typ]; !taken && !sh.alias {
 			set.names[sh.typ] = sh.name
 		}
 	}
-	out := obj{}
+	out := jsonObject{}
 	for _, sh := range shapes {
 		if sh.schema != nil {
 			out[sh.name] = sh.schema
@@ -72,24 +72,24 @@ func buildSchemas(shapes []shape) obj {
 	return out
 }
 
-func (set schemaSet) object(sh shape) obj {
-	props, required := obj{}, []string{}
+func (set schemaSet) object(sh shape) jsonObject {
+	props, required := jsonObject{}, []string{}
 	set.fields(sh.typ, props, &required)
 	for _, name := range sh.without {
 		delete(props, name)
 		required = slices.DeleteFunc(required, func(r string) bool { return r == name })
 	}
 	for _, name := range uuidProps {
-		if p, ok := props[name].(obj); ok {
-			props[name] = withHint(p, obj{"format": "uuid"})
+		if p, ok := props[name].(jsonObject); ok {
+			props[name] = withHint(p, jsonObject{"format": "uuid"})
 		}
 	}
 	for name, hint := range sh.hints {
-		p, ok := props[name].(obj)
+		p, ok := props[name].(jsonObject)
 		if !ok {
 			panic("openapi: " + sh.name + " has no property " + name)
 		}
-		props[name] = withHint(p, hint.(obj))
+		props[name] = withHint(p, hint.(jsonObject))
 	}
 	if sh.request {
 		required = sh.required
@@ -105,7 +105,7 @@ func (set schemaSet) object(sh shape) obj {
 
 // fields adds the JSON properties of struct t, flattening embedded structs
 // as encoding/json does.
-func (set schemaSet) fields(t reflect.Type, props obj, required *[]string) {
+func (set schemaSet) fields(t reflect.Type, props jsonObject, required *[]string) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if f.Anonymous && f.Type.Kind() == reflect.Struct {
@@ -127,41 +127,41 @@ func (set schemaSet) fields(t reflect.Type, props obj, required *[]string) {
 }
 
 // of is the schema of a value of type t.
-func (set schemaSet) of(t reflect.Type) obj {
+func (set schemaSet) of(t reflect.Type) jsonObject {
 	if name, ok := set.names[t]; ok {
 		return ref(name)
 	}
 	switch t {
 	case timeType:
-		return sf("string", "date-time")
+		return schemaOfFormat("string", "date-time")
 	case rawType:
-		return s("object")
+		return schemaOfType("object")
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
 		return orNull(set.of(t.Elem()))
 	case reflect.String:
-		return s("string")
+		return schemaOfType("string")
 	case reflect.Bool:
-		return s("boolean")
+		return schemaOfType("boolean")
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return s("integer")
+		return schemaOfType("integer")
 	case reflect.Float32, reflect.Float64:
-		return s("number")
+		return schemaOfType("number")
 	case reflect.Slice, reflect.Array:
-		return arr(set.of(t.Elem()))
+		return arrayOf(set.of(t.Elem()))
 	case reflect.Map:
-		return obj{"type": "object", "additionalProperties": set.of(t.Elem())}
+		return jsonObject{"type": "object", "additionalProperties": set.of(t.Elem())}
 	}
 	panic("openapi: no schema for " + t.String() + "; register it as a shape")
 }
 
 // orNull also admits null: a pointer is null when unset.
-func orNull(o obj) obj {
+func orNull(o jsonObject) jsonObject {
 	t, ok := o["type"].(string)
 	if !ok {
-		return obj{"oneOf": []obj{s("null"), o}}
+		return jsonObject{"oneOf": []jsonObject{schemaOfType("null"), o}}
 	}
 	out := withHint(o, nil)
 	out["type"] = []string{t, "null"}
@@ -170,8 +170,8 @@ func orNull(o obj) obj {
 
 // withHint is p with hint's keywords; an enum of a nullable value keeps
 // admitting null.
-func withHint(p, hint obj) obj {
-	out := obj{}
+func withHint(p, hint jsonObject) jsonObject {
+	out := jsonObject{}
 	for k, v := range p {
 		out[k] = v
 	}
@@ -188,7 +188,7 @@ func withHint(p, hint obj) obj {
 	return out
 }
 
-func typesOf(p obj) []string {
+func typesOf(p jsonObject) []string {
 	switch t := p["type"].(type) {
 	case string:
 		return []string{t}

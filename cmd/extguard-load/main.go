@@ -37,6 +37,7 @@ import (
 	"github.com/uptrace/bun"
 
 	httpapi "github.com/extguard/extguard/adapters/http"
+	"github.com/extguard/extguard/adapters/password"
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/redis"
 	"github.com/extguard/extguard/adapters/telemetry"
@@ -275,12 +276,23 @@ func start(ctx context.Context, dsn string, o options) (*server, error) {
 	// reaches the tenth of its limit from which its counts go to Redis: as
 	// in a fleet whose agents stay within their limits.
 	limits := application.AgentRateLimits{PerKey: 1 << 30, PerAgent: 1 << 30, Window: time.Minute}
-	api := httpapi.NewAgentAPI(httpapi.AgentAPIDeps{
-		Auth:   application.NewAuthenticateAPIKey(keys, usage, tx, auditLog, clock, log),
-		Agents: agentRepo, AgentCache: redis.NewAgentCache(agentRepo, bus),
-		Policies: redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus), Limiter: s.limiter, Limits: limits,
-		Heartbeats: s.heartbeats, Reports: s.batcher, Tx: tx, Audit: auditLog, Clock: clock, Log: log})
-	s.createKey = application.CreateAPIKey{Tx: tx, Keys: keyRepo, Audit: auditLog, Clock: clock}
+	agents := redis.NewAgentCache(agentRepo, bus)
+	// Only the agent API and key creation are exercised: the admin API's
+	// ports stay nil, and logging in is never asked for (the hasher is
+	// there because the login use case is built with its dummy hash).
+	uc, err := application.New(application.Deps{
+		Tx: tx, Audit: auditLog, Clocks: application.Clocks{Precise: clock, Coarse: clock}, Log: log,
+		Hasher: password.NewArgon2id(password.Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}),
+		Agents: agentRepo, AgentLookup: agents, AgentCache: agents,
+		Policies: redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus),
+		APIKeys:  keyRepo, APIKeyLookup: keys, APIKeyUsage: usage,
+		AgentLimiter: s.limiter, AgentLimits: limits, Heartbeats: s.heartbeats, Reports: s.batcher,
+	})
+	if err != nil {
+		return nil, err
+	}
+	api := httpapi.NewAgentAPI(uc)
+	s.createKey = uc.CreateAPIKey
 
 	sc := httpapi.DefaultServerConfig()
 	sc.SpansRecorded = o.spansRecorded

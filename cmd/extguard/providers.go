@@ -13,10 +13,8 @@ import (
 
 	"github.com/extguard/extguard/adapters/config"
 	httpapi "github.com/extguard/extguard/adapters/http"
-	"github.com/extguard/extguard/adapters/password"
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/telemetry"
-	"github.com/extguard/extguard/application"
 )
 
 // provideDB opens the pool; the cleanup closes it.
@@ -113,12 +111,4 @@ func provideApp(cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry, m
 	sc.TrustedProxies = cfg.TrustedProxies
 	sc.SpansRecorded = tel.SpansRecorded
 	return httpapi.NewApp(sc, log, modules...)
-}
-
-func providePasswordHasher() *password.Argon2id {
-	return password.NewArgon2id(password.DefaultParams())
-}
-
-func provideCreateFirstAdmin(tx *postgres.TxRunner, users *postgres.UserRepository, h *password.Argon2id, audit *postgres.AuditLog) application.CreateFirstAdmin {
-	return application.CreateFirstAdmin{Tx: tx, Users: users, Hasher: h, Audit: audit}
 }

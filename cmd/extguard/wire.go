@@ -13,17 +13,12 @@ import (
 	"github.com/extguard/extguard/adapters/telemetry"
 )
 
-// infraSet is what every process shares: the database and Redis.
-var infraSet = wire.NewSet(provideDB, provideRedis)
-
-// postgresSet is the repositories and the transaction runner.
-var postgresSet = wire.NewSet(
-	postgres.NewTxRunner,
-	postgres.NewAuditLog,
-	postgres.NewUserRepository,
-	postgres.NewMigrator,
-	postgres.NewPolicyInputs,
-)
+// Wire builds each process's graph all the way down: every adapter has a
+// provider in a set, application.New assembles the use cases from
+// application.Deps (filled field by field from the binds in appSet), and no
+// provider builds a repository or a use case inline. Being all wire, a new
+// port is one Deps field and one bind; wire refuses to build a graph that
+// leaves one unserved, which hand-written wiring would only find at run time.
 
 func initMigrator(ctx context.Context, cfg config.Config) (*postgres.Migrator, func(), error) {
 	wire.Build(openMigrator)
@@ -31,29 +26,11 @@ func initMigrator(ctx context.Context, cfg config.Config) (*postgres.Migrator, f
 }
 
 func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (*Server, func(), error) {
-	wire.Build(
-		infraSet,
-		postgresSet,
-		provideServerReadiness,
-		provideHealth,
-		provideModules,
-		provideApp,
-		providePasswordHasher,
-		provideCreateFirstAdmin,
-		provideServerRunners,
-		postgres.NewFleetGauges,
-		provideServerGauges,
-		agentSet,
-		adminSet,
-		wire.Struct(new(Server), "*"),
-	)
+	wire.Build(serverSet, wire.Struct(new(Server), "*"))
 	return nil, nil, nil
 }
 
 func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (*Worker, func(), error) {
-	wire.Build(
-		workerSet,
-		wire.Struct(new(Worker), "*"),
-	)
+	wire.Build(workerSet, wire.Struct(new(Worker), "*"))
 	return nil, nil, nil
 }

@@ -21,33 +21,19 @@ type (
 	agentRunners []Runner
 )
 
-// agentSet wires the agent API (issue 3). It also provides what the admin
-// API needs from it: the API key use cases (CreateAPIKey, ListAPIKeys,
-// RevokeAPIKey, *AuthenticateAPIKey) and the cache invalidators
-// (application.PolicyInvalidator, application.AgentCacheInvalidator).
+// agentSet is the agent API's adapters: the Redis-backed caches in front of
+// PostgreSQL, the rate limiter, and the buffers that batch its writes. Each
+// has background work (agentRunners) and most a final flush on shutdown.
 var agentSet = wire.NewSet(
-	postgres.NewAPIKeyRepository,
-	postgres.NewAgentRepository,
-	postgres.NewHeartbeatStore,
-	postgres.NewReportStore,
 	redis.NewBus,
+	redis.NewRateLimiter,
 	provideAPIKeyUsage,
 	provideAPIKeyCache,
 	provideAgentCache,
 	providePolicyCache,
-	redis.NewRateLimiter,
 	provideHeartbeatBuffer,
 	provideReportBatcher,
-	provideAuthenticateAPIKey,
-	provideCreateAPIKey,
-	provideListAPIKeys,
-	provideRevokeAPIKey,
-	provideAgentAPI,
-	provideAgentRoutes,
 	provideAgentRunners,
-	wire.Bind(new(application.PolicyInvalidator), new(*redis.PolicyCache)),
-	wire.Bind(new(application.AgentCacheInvalidator), new(*redis.AgentCache)),
-	wire.Bind(new(application.APIKeyInvalidator), new(*redis.APIKeyCache)),
 )
 
 // provideAPIKeyUsage batches last_used_at; the cleanup writes the last
@@ -84,33 +70,7 @@ func provideReportBatcher(store *postgres.ReportStore, log *slog.Logger) (*appli
 	return b, b.Close
 }
 
-func provideAuthenticateAPIKey(keys *redis.APIKeyCache, usage *postgres.APIKeyUsageRecorder, tx *postgres.TxRunner,
-	audit *postgres.AuditLog, log *slog.Logger) *application.AuthenticateAPIKey {
-	return application.NewAuthenticateAPIKey(keys, usage, tx, audit, application.CoarseClock{}, log)
-}
-
-func provideCreateAPIKey(tx *postgres.TxRunner, keys *postgres.APIKeyRepository, audit *postgres.AuditLog) application.CreateAPIKey {
-	return application.CreateAPIKey{Tx: tx, Keys: keys, Audit: audit, Clock: application.SystemClock{}}
-}
-
-func provideListAPIKeys(db *bun.DB, keys *postgres.APIKeyRepository) application.ListAPIKeys {
-	return application.ListAPIKeys{Groups: postgres.NewGroupRepository(db), Keys: keys}
-}
-
-func provideRevokeAPIKey(tx *postgres.TxRunner, keys *postgres.APIKeyRepository, audit *postgres.AuditLog,
-	inv application.APIKeyInvalidator) application.RevokeAPIKey {
-	return application.RevokeAPIKey{Tx: tx, Keys: keys, Audit: audit, Clock: application.SystemClock{}, Invalidator: inv}
-}
-
-func provideAgentAPI(auth *application.AuthenticateAPIKey, agents *postgres.AgentRepository, agentCache *redis.AgentCache,
-	policies *redis.PolicyCache, limiter *redis.RateLimiter, heartbeats *application.HeartbeatBuffer,
-	batcher *application.ReportBatcher, tx *postgres.TxRunner, audit *postgres.AuditLog, log *slog.Logger) *httpapi.AgentAPI {
-	return httpapi.NewAgentAPI(httpapi.AgentAPIDeps{Auth: auth, Agents: agents, AgentCache: agentCache,
-		Policies: policies, Limiter: limiter, Limits: application.DefaultAgentRateLimits(), Heartbeats: heartbeats,
-		Reports: batcher, Tx: tx, Audit: audit, Clock: application.CoarseClock{}, Log: log})
-}
-
-func provideAgentRoutes(api *httpapi.AgentAPI) agentRoutes { return api }
+func provideAgentRoutes(uc *application.Application) agentRoutes { return httpapi.NewAgentAPI(uc) }
 
 func provideAgentRunners(bus *redis.Bus, limiter *redis.RateLimiter, heartbeats *application.HeartbeatBuffer,
 	usage *postgres.APIKeyUsageRecorder, keys *redis.APIKeyCache) agentRunners {

@@ -12,7 +12,8 @@ import (
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/redis"
 	"github.com/extguard/extguard/adapters/telemetry"
-	"github.com/google/wire"
+	"github.com/extguard/extguard/adapters/webhook"
+	"github.com/extguard/extguard/application"
 	"log/slog"
 )
 
@@ -41,27 +42,83 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	migrator := postgres.NewMigrator(db)
 	mainServerReadiness := provideServerReadiness(db, client, migrator)
 	health := provideHealth(tel, mainServerReadiness)
-	apiKeyRepository := postgres.NewAPIKeyRepository(db)
-	bus := redis.NewBus(client, log)
-	apiKeyCache := provideAPIKeyCache(apiKeyRepository, bus)
-	apiKeyUsageRecorder, cleanup3 := provideAPIKeyUsage(db, log, cfg)
 	txRunner := postgres.NewTxRunner(db)
 	auditLog := postgres.NewAuditLog(db)
-	authenticateAPIKey := provideAuthenticateAPIKey(apiKeyCache, apiKeyUsageRecorder, txRunner, auditLog, log)
+	clocks := application.SystemClocks()
+	argon2id := providePasswordHasher()
+	userRepository := postgres.NewUserRepository(db)
+	sessionRepository := postgres.NewSessionRepository(db)
+	rateLimiter := redis.NewRateLimiter(client, log)
+	sessionTTL := provideSessionTTL(cfg)
+	groupRepository := postgres.NewGroupRepository(db)
+	catalogRepository := postgres.NewCatalogRepository(db)
+	assignmentRepository := postgres.NewAssignmentRepository(db)
+	blocklistRepository := postgres.NewBlocklistRepository(db)
+	webhookRepository := postgres.NewWebhookRepository(db)
+	targetGuard := provideTargetGuard(cfg)
+	webhookSecrets := _wireSecretsValue
 	agentRepository := postgres.NewAgentRepository(db)
+	bus := redis.NewBus(client, log)
 	agentCache := provideAgentCache(agentRepository, bus)
+	fleetReader := postgres.NewFleetReader(db)
+	installationReader := postgres.NewInstallationReader(db)
+	complianceReader := postgres.NewComplianceReader(db)
+	auditReader := postgres.NewAuditReader(db)
 	policyInputs := postgres.NewPolicyInputs(db)
 	policyCache := providePolicyCache(policyInputs, bus)
-	rateLimiter := redis.NewRateLimiter(client, log)
+	apiKeyRepository := postgres.NewAPIKeyRepository(db)
+	apiKeyCache := provideAPIKeyCache(apiKeyRepository, bus)
+	apiKeyUsageRecorder, cleanup3 := provideAPIKeyUsage(db, log, cfg)
+	agentRateLimits := application.DefaultAgentRateLimits()
 	heartbeatStore := postgres.NewHeartbeatStore(db)
 	heartbeatBuffer, cleanup4 := provideHeartbeatBuffer(heartbeatStore, txRunner, auditLog, log, cfg)
 	reportStore := postgres.NewReportStore(db)
 	reportBatcher, cleanup5 := provideReportBatcher(reportStore, log)
-	agentAPI := provideAgentAPI(authenticateAPIKey, agentRepository, agentCache, policyCache, rateLimiter, heartbeatBuffer, reportBatcher, txRunner, auditLog, log)
-	mainAgentRoutes := provideAgentRoutes(agentAPI)
-	userRepository := postgres.NewUserRepository(db)
-	argon2id := providePasswordHasher()
-	adminUseCases, err := provideAdminUseCases(cfg, db, txRunner, auditLog, userRepository, argon2id, rateLimiter, policyInputs, agentRepository, apiKeyRepository, apiKeyCache, authenticateAPIKey, policyCache, agentCache, client)
+	revalidationCatalog := postgres.NewRevalidationCatalog(db)
+	revalidationQueue := provideRevalidationQueue(client)
+	outbox := postgres.NewOutbox(db)
+	deliveries := postgres.NewDeliveries(db)
+	deps := application.Deps{
+		Tx:                  txRunner,
+		Audit:               auditLog,
+		Clocks:              clocks,
+		Hasher:              argon2id,
+		Log:                 log,
+		Users:               userRepository,
+		Sessions:            sessionRepository,
+		LoginLimiter:        rateLimiter,
+		SessionTTL:          sessionTTL,
+		Groups:              groupRepository,
+		Catalog:             catalogRepository,
+		Assignments:         assignmentRepository,
+		Blocklist:           blocklistRepository,
+		Webhooks:            webhookRepository,
+		URLGuard:            targetGuard,
+		Secrets:             webhookSecrets,
+		Agents:              agentRepository,
+		AgentLookup:         agentCache,
+		AgentCache:          agentCache,
+		Fleet:               fleetReader,
+		Installations:       installationReader,
+		Compliance:          complianceReader,
+		AuditReader:         auditReader,
+		PolicyInputs:        policyInputs,
+		Policies:            policyCache,
+		Invalidator:         policyCache,
+		APIKeys:             apiKeyRepository,
+		APIKeyLookup:        apiKeyCache,
+		APIKeyUsage:         apiKeyUsageRecorder,
+		APIKeyInvalidator:   apiKeyCache,
+		AgentLimiter:        rateLimiter,
+		AgentLimits:         agentRateLimits,
+		Heartbeats:          heartbeatBuffer,
+		Reports:             reportBatcher,
+		RevalidationCatalog: revalidationCatalog,
+		RevalidationQueue:   revalidationQueue,
+		Outbox:              outbox,
+		DeliveryLog:         deliveries,
+	}
+	applicationApplication, err := application.New(deps)
 	if err != nil {
 		cleanup5()
 		cleanup4()
@@ -70,12 +127,13 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		cleanup()
 		return nil, nil, err
 	}
-	mainAdminRoutes := provideAdminRoutes(adminUseCases, log)
+	mainAgentRoutes := provideAgentRoutes(applicationApplication)
+	mainAdminRoutes := provideAdminRoutes(applicationApplication, log)
 	v := provideModules(health, mainAgentRoutes, mainAdminRoutes)
 	app := provideApp(cfg, log, tel, v)
 	mainAgentRunners := provideAgentRunners(bus, rateLimiter, heartbeatBuffer, apiKeyUsageRecorder, apiKeyCache)
 	v2 := provideServerRunners(mainAgentRunners)
-	applicationCreateFirstAdmin := provideCreateFirstAdmin(txRunner, userRepository, argon2id, auditLog)
+	applicationCreateFirstAdmin := applicationApplication.CreateFirstAdmin
 	fleetGauges := postgres.NewFleetGauges(db)
 	mainServerGauges, cleanup6, err := provideServerGauges(log, fleetGauges)
 	if err != nil {
@@ -103,6 +161,10 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	}, nil
 }
 
+var (
+	_wireSecretsValue = webhook.Secrets{}
+)
+
 func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry) (*Worker, func(), error) {
 	mainQueueRedis, cleanup, err := provideQueueRedis(cfg)
 	if err != nil {
@@ -119,13 +181,15 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	agentLiveness := postgres.NewAgentLiveness(db)
 	revalidationCatalog := postgres.NewRevalidationCatalog(db)
 	deliveries := postgres.NewDeliveries(db)
+	policyInputs := postgres.NewPolicyInputs(db)
 	client, cleanup3, err := provideRedis(cfg)
 	if err != nil {
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	policyInvalidator := provideWorkerPolicyInvalidator(db, client, log)
+	bus := redis.NewBus(client, log)
+	policyInvalidator := provideWorkerPolicyInvalidator(policyInputs, bus)
 	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator)
 	outbox := postgres.NewOutbox(db)
 	mainWorkerRunners := provideWorkerRunners(cfg, log, mainQueueRedis, queue, useCases, txRunner, outbox)
@@ -150,11 +214,3 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		cleanup()
 	}, nil
 }
-
-// wire.go:
-
-// infraSet is what every process shares: the database and Redis.
-var infraSet = wire.NewSet(provideDB, provideRedis)
-
-// postgresSet is the repositories and the transaction runner.
-var postgresSet = wire.NewSet(postgres.NewTxRunner, postgres.NewAuditLog, postgres.NewUserRepository, postgres.NewMigrator, postgres.NewPolicyInputs)

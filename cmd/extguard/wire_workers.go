@@ -8,7 +8,6 @@ import (
 	"github.com/google/wire"
 	"github.com/redis/go-redis/extra/redisotel/v9"
 	goredis "github.com/redis/go-redis/v9"
-	"github.com/uptrace/bun"
 
 	"github.com/extguard/extguard/adapters/config"
 	"github.com/extguard/extguard/adapters/marketplace"
@@ -28,13 +27,14 @@ type workerRunners []Runner
 // a second, which would drown traces if it went through the traced client.
 type queueRedis struct{ *goredis.Client }
 
-// workerSet wires the workers (issue 5).
+// workerSet is the worker process. Its use cases are workers.UseCases,
+// assembled in provideWorkerUseCases: none of them is the API's, and they
+// need adapters (the marketplace fetcher, the webhook sender) the API has no
+// use for.
 var workerSet = wire.NewSet(
-	provideDB, provideRedis, provideQueueRedis,
-	postgres.NewTxRunner, postgres.NewAuditLog, postgres.NewPolicyInputs,
-	postgres.NewAgentLiveness, postgres.NewRevalidationCatalog, postgres.NewOutbox, postgres.NewDeliveries,
-	provideQueue, provideWorkerPolicyInvalidator, provideWorkerUseCases, provideWorkerRunners,
-	postgres.NewFleetGauges, provideWorkerGauges, provideWorkerReadiness,
+	infraSet, postgresSet, redis.NewBus, provideQueueRedis, provideQueue,
+	provideWorkerPolicyInvalidator, provideWorkerUseCases, provideWorkerRunners, provideWorkerGauges,
+	provideWorkerReadiness,
 )
 
 func provideQueueRedis(cfg config.Config) (queueRedis, func(), error) {
@@ -56,8 +56,8 @@ func provideQueue(rdb queueRedis) *workers.Queue { return workers.NewQueue(rdb.C
 // provideWorkerPolicyInvalidator publishes invalidations on the agent API's
 // bus, so API instances drop compiled policies when revalidation changes the
 // catalog.
-func provideWorkerPolicyInvalidator(db *bun.DB, rdb *goredis.Client, log *slog.Logger) application.PolicyInvalidator {
-	return redis.NewPolicyCache(postgres.NewPolicyInputs(db), redis.NewBus(rdb, log))
+func provideWorkerPolicyInvalidator(inputs *postgres.PolicyInputs, bus *redis.Bus) application.PolicyInvalidator {
+	return redis.NewPolicyCache(inputs, bus)
 }
 
 func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *postgres.AuditLog,

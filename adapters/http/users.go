@@ -1,38 +1,23 @@
 package httpapi
 
 import (
-	"github.com/gofiber/fiber/v2"
+	"time"
 
 	"github.com/extguard/extguard/application"
-	"github.com/extguard/extguard/domain/audit"
 	"github.com/extguard/extguard/domain/user"
+	"github.com/gofiber/fiber/v2"
 )
 
-type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
-}
-
-func (a *Admin) login(c *fiber.Ctx) error {
-	var in loginRequest
-	if err := decodeBody(c, &in); err != nil {
-		return err
+func (a *Admin) userRoutes() []route {
+	return []route{
+		{Method: fiber.MethodGet, Path: "/api/v1/users", Permission: PermReadUsers, Tag: "users", Summary: "List users", List: true,
+			Query:  []param{{Name: "role", Type: "string", Enum: []string{"admin", "editor", "auditor", "viewer"}}, boolParam("is_active", ""), stringParam("email", "exact, case-insensitive")},
+			Status: fiber.StatusOK, Response: "UserPage", handle: a.listUsers},
+		{Method: fiber.MethodPost, Path: "/api/v1/users", Permission: PermManageUsers, Tag: "users", Summary: "Create a user", Body: "UserCreate", Status: fiber.StatusCreated, Response: "User", handle: a.createUser},
+		{Method: fiber.MethodGet, Path: "/api/v1/users/{id}", Permission: PermReadUsers, Tag: "users", Summary: "Read a user", Status: fiber.StatusOK, Response: "User", handle: a.getUser},
+		{Method: fiber.MethodPatch, Path: "/api/v1/users/{id}", Permission: PermManageUsers, Tag: "users", Summary: "Change a user", Body: "UserPatch", Status: fiber.StatusOK, Response: "User", handle: a.updateUser},
+		{Method: fiber.MethodDelete, Path: "/api/v1/users/{id}", Permission: PermManageUsers, Tag: "users", Summary: "Delete a user", Status: fiber.StatusNoContent, handle: a.deleteUser},
 	}
-	res, err := a.uc.Login.Execute(c.UserContext(), in.Email, in.Password, actorOf(c, application.Principal{Actor: audit.Actor{Type: audit.ActorUser}}))
-	if err != nil {
-		return withRetryAfter(c, err)
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(sessionDoc{Token: res.Token, ExpiresAt: res.ExpiresAt.UTC(), User: userDocOf(res.User)})
-}
-
-func (a *Admin) logout(c *fiber.Ctx) error {
-	p := principal(c)
-	p.Actor = actor(c)
-	if err := a.uc.Logout.Execute(c.UserContext(), p); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
 }
 
 type userCreateRequest struct {
@@ -79,7 +64,7 @@ func (a *Admin) createUser(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(userDocOf(u))
+	return c.JSON(userDocOf(u))
 }
 
 func (a *Admin) getUser(c *fiber.Ctx) error {
@@ -119,5 +104,21 @@ func (a *Admin) deleteUser(c *fiber.Ctx) error {
 	if err := a.uc.DeleteUser.Execute(c.UserContext(), actor(c), id); err != nil {
 		return err
 	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return nil // the row's 204
+}
+
+type userDoc struct {
+	ID          string     `json:"id"`
+	Email       string     `json:"email"`
+	DisplayName string     `json:"display_name"`
+	Role        string     `json:"role"`
+	IsActive    bool       `json:"is_active"`
+	LastLoginAt *time.Time `json:"last_login_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
+func userDocOf(u user.User) userDoc {
+	return userDoc{ID: u.ID().String(), Email: u.Email(), DisplayName: u.DisplayName(), Role: string(u.Role()),
+		IsActive: u.IsActive(), LastLoginAt: optTime(u.LastLoginAt()), CreatedAt: u.CreatedAt().UTC(), UpdatedAt: u.UpdatedAt().UTC()}
 }

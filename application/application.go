@@ -1,0 +1,237 @@
+package application
+
+import (
+	"log/slog"
+)
+
+// Application is every use case the API process runs, assembled once by
+// New: the HTTP adapter calls these and builds none itself, and a new use
+// case is added here and in New, nowhere else. The workers' use cases are
+// assembled in the worker process (workers.UseCases): it runs none of these
+// and needs adapters (the marketplace fetcher, the webhook sender) the API
+// has no use for.
+type Application struct {
+	CreateFirstAdmin CreateFirstAdmin
+
+	// The agent API.
+	AuthorizeAgent  *AuthorizeAgentRequest
+	EnrollAgent     EnrollAgent
+	RecordHeartbeat RecordHeartbeat
+	SyncPolicy      SyncPolicy
+	SubmitReport    SubmitReport
+
+	// The admin API's callers.
+	Login               *Login
+	Logout              Logout
+	AuthenticateSession AuthenticateSession
+	AuthenticateAPIKey  *AuthenticateAPIKey // nil: API keys are not accepted
+	AccessDenied        RecordAccessDenied
+
+	CreateUser CreateUser
+	UpdateUser UpdateUser
+	DeleteUser DeleteUser
+	GetUser    GetUser
+	ListUsers  ListUsers
+
+	CreateGroup CreateGroup
+	UpdateGroup UpdateGroup
+	DeleteGroup DeleteGroup
+	GetGroup    GetGroup
+	ListGroups  ListGroups
+
+	CreateCatalogEntry  CreateCatalogEntry
+	UpdateCatalogEntry  UpdateCatalogEntry
+	DeleteCatalogEntry  DeleteCatalogEntry
+	GetCatalogEntry     GetCatalogEntry
+	ListCatalog         ListCatalog
+	RequestRevalidation RequestRevalidation
+
+	PutAssignment    PutAssignment
+	RemoveAssignment RemoveAssignment
+	ListAssignments  ListAssignments
+
+	CreateBlocklistEntry CreateBlocklistEntry
+	UpdateBlocklistEntry UpdateBlocklistEntry
+	DeleteBlocklistEntry DeleteBlocklistEntry
+	GetBlocklistEntry    GetBlocklistEntry
+	ListBlocklist        ListBlocklist
+
+	CreateAPIKey CreateAPIKey
+	ListAPIKeys  ListAPIKeys
+	RevokeAPIKey RevokeAPIKey
+
+	ListAgents        ListAgents
+	GetAgent          GetAgent
+	DecommissionAgent DecommissionAgent
+	ListReports       ListReports
+	FindInstallations FindInstallations
+	GroupCompliance   GroupCompliance
+	FleetCompliance   FleetCompliance
+	ViewGroupPolicy   ViewGroupPolicy
+	ListAuditLog      ListAuditLog
+
+	CreateWebhook         CreateWebhook
+	UpdateWebhook         UpdateWebhook
+	DeleteWebhook         DeleteWebhook
+	GetWebhook            GetWebhook
+	ListWebhooks          ListWebhooks
+	ListWebhookDeliveries ListWebhookDeliveries
+	SendTestWebhook       SendTestWebhook
+}
+
+// Clocks are the two clocks the use cases read: Precise where the order of
+// events within a millisecond matters (admin changes, sessions), Coarse on
+// the agent API's hot path and in API key authentication, which it serves.
+type Clocks struct {
+	Precise Clock
+	Coarse  Clock
+}
+
+// SystemClocks are the clocks a process runs with.
+func SystemClocks() Clocks { return Clocks{Precise: SystemClock{}, Coarse: CoarseClock{}} }
+
+// Deps is every port Application is built from, one field per port, so
+// that the process (through wire) and the tests assemble it the same way.
+type Deps struct {
+	Tx     Transactor
+	Audit  AuditLog
+	Clocks Clocks
+	Hasher PasswordHasher
+	Log    *slog.Logger
+
+	Users        UserAccounts
+	Sessions     SessionRepository
+	LoginLimiter LoginLimiter
+	SessionTTL   SessionTTL
+
+	Groups      GroupRepository
+	Catalog     CatalogRepository
+	Assignments AssignmentRepository
+	Blocklist   BlocklistRepository
+	Webhooks    WebhookRepository
+	URLGuard    TargetGuard
+	Secrets     WebhookSecrets
+
+	Agents        AgentRepository
+	AgentLookup   AgentLookup
+	AgentCache    AgentCacheInvalidator
+	Fleet         FleetReader
+	Installations InstallationReader
+	Compliance    ComplianceReader
+	AuditReader   AuditReader
+	PolicyInputs  PolicyInputs
+	Policies      CompiledPolicies
+	Invalidator   PolicyInvalidator
+
+	APIKeys           APIKeyRepository
+	APIKeyLookup      APIKeyLookup
+	APIKeyUsage       APIKeyUsage
+	APIKeyInvalidator APIKeyInvalidator
+
+	AgentLimiter RateLimiter
+	AgentLimits  AgentRateLimits
+	Heartbeats   *HeartbeatBuffer
+	Reports      *ReportBatcher
+
+	RevalidationCatalog RevalidationCatalog
+	RevalidationQueue   RevalidationQueue
+	Outbox              Outbox
+	DeliveryLog         DeliveryLog
+}
+
+// New builds every use case from d.
+func New(d Deps) (*Application, error) {
+	login, err := NewLogin(Login{Tx: d.Tx, Users: d.Users, Sessions: d.Sessions, Hasher: d.Hasher,
+		Limiter: d.LoginLimiter, Audit: d.Audit, Clock: d.Clocks.Precise, TTL: d.SessionTTL})
+	if err != nil {
+		return nil, err
+	}
+	app := &Application{Login: login}
+	app.assembleAgentAPI(d)
+	app.assemblePeople(d)
+	app.assemblePolicy(d)
+	app.assembleFleet(d)
+	app.assembleWebhooks(d)
+	return app, nil
+}
+
+func (app *Application) assembleAgentAPI(d Deps) {
+	clock := d.Clocks.Coarse
+	app.AuthenticateAPIKey = NewAuthenticateAPIKey(d.APIKeyLookup, d.APIKeyUsage, d.Tx, d.Audit, clock, d.Log)
+	app.AuthorizeAgent = NewAuthorizeAgentRequest(app.AuthenticateAPIKey, d.AgentLookup, d.AgentLimiter, d.AgentLimits,
+		d.Tx, d.Audit, clock, d.Log)
+	app.EnrollAgent = EnrollAgent{Tx: d.Tx, Agents: d.Agents, Audit: d.Audit, Clock: clock, Policies: d.Policies,
+		Invalidator: d.AgentCache}
+	app.RecordHeartbeat = RecordHeartbeat{Policies: d.Policies, Heartbeats: d.Heartbeats, Clock: clock}
+	app.SyncPolicy = SyncPolicy{Policies: d.Policies, Heartbeats: d.Heartbeats, Clock: clock}
+	app.SubmitReport = SubmitReport{Policies: d.Policies, Batcher: d.Reports, Clock: clock}
+}
+
+func (app *Application) assemblePeople(d Deps) {
+	tx, log, clock := d.Tx, d.Audit, d.Clocks.Precise
+	app.CreateFirstAdmin = CreateFirstAdmin{Tx: tx, Users: d.Users, Hasher: d.Hasher, Audit: log}
+	app.Logout = Logout{Tx: tx, Sessions: d.Sessions, Audit: log, Clock: clock}
+	app.AuthenticateSession = AuthenticateSession{Sessions: d.Sessions, Clock: clock}
+	app.AccessDenied = RecordAccessDenied{Tx: tx, Audit: log}
+
+	app.CreateUser = CreateUser{Tx: tx, Users: d.Users, Hasher: d.Hasher, Audit: log, Clock: clock}
+	app.UpdateUser = UpdateUser{Tx: tx, Users: d.Users, Sessions: d.Sessions, Hasher: d.Hasher, Audit: log, Clock: clock}
+	app.DeleteUser = DeleteUser{Tx: tx, Users: d.Users, Sessions: d.Sessions, Audit: log, Clock: clock}
+	app.GetUser = GetUser{Users: d.Users}
+	app.ListUsers = ListUsers{Users: d.Users}
+}
+
+func (app *Application) assemblePolicy(d Deps) {
+	tx, log, clock, inv := d.Tx, d.Audit, d.Clocks.Precise, d.Invalidator
+	app.CreateGroup = CreateGroup{Tx: tx, Groups: d.Groups, Audit: log, Clock: clock, Invalidator: inv}
+	app.UpdateGroup = UpdateGroup{Tx: tx, Groups: d.Groups, Audit: log, Clock: clock, Invalidator: inv}
+	app.DeleteGroup = DeleteGroup{Tx: tx, Groups: d.Groups, Keys: d.APIKeys, KeyInvalidator: d.APIKeyInvalidator,
+		Audit: log, Clock: clock, Invalidator: inv}
+	app.GetGroup = GetGroup{Groups: d.Groups}
+	app.ListGroups = ListGroups{Groups: d.Groups}
+
+	app.CreateCatalogEntry = CreateCatalogEntry{Tx: tx, Catalog: d.Catalog, Guard: d.URLGuard, Audit: log, Clock: clock, Invalidator: inv}
+	app.UpdateCatalogEntry = UpdateCatalogEntry{Tx: tx, Catalog: d.Catalog, Guard: d.URLGuard, Audit: log, Clock: clock, Invalidator: inv}
+	app.DeleteCatalogEntry = DeleteCatalogEntry{Tx: tx, Catalog: d.Catalog, Audit: log, Clock: clock, Invalidator: inv}
+	app.GetCatalogEntry = GetCatalogEntry{Catalog: d.Catalog}
+	app.ListCatalog = ListCatalog{Catalog: d.Catalog}
+	app.RequestRevalidation = RequestRevalidation{Catalog: d.RevalidationCatalog, Queue: d.RevalidationQueue}
+
+	app.PutAssignment = PutAssignment{Tx: tx, Groups: d.Groups, Catalog: d.Catalog, Assignments: d.Assignments,
+		Audit: log, Clock: clock, Invalidator: inv}
+	app.RemoveAssignment = RemoveAssignment{Tx: tx, Assignments: d.Assignments, Audit: log, Invalidator: inv}
+	app.ListAssignments = ListAssignments{Groups: d.Groups, Assignments: d.Assignments}
+
+	app.CreateBlocklistEntry = CreateBlocklistEntry{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv}
+	app.UpdateBlocklistEntry = UpdateBlocklistEntry{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv}
+	app.DeleteBlocklistEntry = DeleteBlocklistEntry{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv}
+	app.GetBlocklistEntry = GetBlocklistEntry{Blocklist: d.Blocklist}
+	app.ListBlocklist = ListBlocklist{Blocklist: d.Blocklist}
+
+	app.CreateAPIKey = CreateAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock}
+	app.ListAPIKeys = ListAPIKeys{Groups: d.Groups, Keys: d.APIKeys}
+	app.RevokeAPIKey = RevokeAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock, Invalidator: d.APIKeyInvalidator}
+}
+
+func (app *Application) assembleFleet(d Deps) {
+	app.ListAgents = ListAgents{Fleet: d.Fleet}
+	app.GetAgent = GetAgent{Agents: d.Agents, Fleet: d.Fleet}
+	app.DecommissionAgent = DecommissionAgent{Tx: d.Tx, Agents: d.Agents, Audit: d.Audit, Clock: d.Clocks.Precise, Cache: d.AgentCache}
+	app.ListReports = ListReports{Fleet: d.Fleet}
+	app.FindInstallations = FindInstallations{Installations: d.Installations}
+	app.GroupCompliance = GroupCompliance{Groups: d.Groups, Compliance: d.Compliance}
+	app.FleetCompliance = FleetCompliance{Compliance: d.Compliance}
+	app.ViewGroupPolicy = ViewGroupPolicy{Inputs: d.PolicyInputs}
+	app.ListAuditLog = ListAuditLog{Audit: d.AuditReader}
+}
+
+func (app *Application) assembleWebhooks(d Deps) {
+	tx, log, clock := d.Tx, d.Audit, d.Clocks.Precise
+	app.CreateWebhook = CreateWebhook{Tx: tx, Hooks: d.Webhooks, Guard: d.URLGuard, Secrets: d.Secrets, Audit: log, Clock: clock}
+	app.UpdateWebhook = UpdateWebhook{Tx: tx, Hooks: d.Webhooks, Guard: d.URLGuard, Audit: log, Clock: clock}
+	app.DeleteWebhook = DeleteWebhook{Tx: tx, Hooks: d.Webhooks, Audit: log, Clock: clock}
+	app.GetWebhook = GetWebhook{Hooks: d.Webhooks}
+	app.ListWebhooks = ListWebhooks{Hooks: d.Webhooks}
+	app.ListWebhookDeliveries = ListWebhookDeliveries{Log: d.DeliveryLog}
+	app.SendTestWebhook = SendTestWebhook{Tx: tx, Outbox: d.Outbox, Clock: clock}
+}
