@@ -29,7 +29,7 @@ func (uc DeleteBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, i
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.BlocklistDeleted, Actor: actor,
-			TargetType: audit.TargetBlocklist, TargetID: id, Details: map[string]any{"before": blockDetails(e)}})
+			TargetType: audit.TargetBlocklist, TargetID: id, Details: map[string]any{"before": blocklistEntryDetails(e)}})
 	})
 	if err == nil {
 		notifyAllGroups(ctx, uc.Invalidator)

@@ -41,7 +41,7 @@ func (uc UpdateBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, i
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.BlocklistUpdated, Actor: actor,
 			TargetType: audit.TargetBlocklist, TargetID: id,
-			Details: map[string]any{"before": blockDetails(before), "after": blockDetails(next)}})
+			Details: map[string]any{"before": blocklistEntryDetails(before), "after": blocklistEntryDetails(next)}})
 	})
 	if err == nil {
 		notifyAllGroups(ctx, uc.Invalidator)

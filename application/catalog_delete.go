@@ -37,7 +37,7 @@ func (uc DeleteCatalogEntry) Execute(ctx context.Context, actor audit.Actor, id 
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.ExtensionDeleted, Actor: actor,
 			TargetType: audit.TargetExtension, TargetID: id,
-			Details: map[string]any{"before": entryDetails(e), "unassigned_from_groups": ids}})
+			Details: map[string]any{"before": catalogEntryDetails(e), "unassigned_from_groups": ids}})
 	})
 	if err == nil {
 		notifyAllGroups(ctx, uc.Invalidator)

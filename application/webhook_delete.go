@@ -28,6 +28,6 @@ func (uc DeleteWebhook) Execute(ctx context.Context, actor audit.Actor, id domai
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.WebhookDeleted, Actor: actor,
-			TargetType: audit.TargetWebhook, TargetID: id, Details: map[string]any{"before": hookDetails(e)}})
+			TargetType: audit.TargetWebhook, TargetID: id, Details: map[string]any{"before": webhookDetails(e)}})
 	})
 }

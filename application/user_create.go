@@ -57,8 +57,3 @@ func (uc CreateUser) Execute(ctx context.Context, actor audit.Actor, in NewUserI
 	})
 	return u, err
 }
-
-// userDetails is what an audit row says about a user: never the hash.
-func userDetails(u user.User) map[string]any {
-	return map[string]any{"email": u.Email(), "display_name": u.DisplayName(), "role": string(u.Role()), "is_active": u.IsActive()}
-}

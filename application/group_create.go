@@ -2,7 +2,6 @@ package application
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
@@ -49,11 +48,4 @@ func (uc CreateGroup) Execute(ctx context.Context, actor audit.Actor, in NewGrou
 		notifyGroups(ctx, uc.Invalidator, g.ID())
 	}
 	return g, err
-}
-
-func groupDetails(g group.Group) map[string]any {
-	var settings map[string]any
-	b, _ := json.Marshal(g.Settings())
-	_ = json.Unmarshal(b, &settings)
-	return map[string]any{"name": g.Name(), "description": g.Description(), "settings": settings}
 }

@@ -43,7 +43,7 @@ func (uc UpdateWebhook) Execute(ctx context.Context, actor audit.Actor, id domai
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.WebhookUpdated, Actor: actor,
 			TargetType: audit.TargetWebhook, TargetID: id,
-			Details: map[string]any{"before": hookDetails(before), "after": hookDetails(next)}})
+			Details: map[string]any{"before": webhookDetails(before), "after": webhookDetails(next)}})
 	})
 	return next, err
 }

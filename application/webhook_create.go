@@ -50,16 +50,7 @@ func (uc CreateWebhook) Execute(ctx context.Context, actor audit.Actor, in NewWe
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.WebhookCreated, Actor: actor,
-			TargetType: audit.TargetWebhook, TargetID: e.ID(), Details: map[string]any{"after": hookDetails(e)}})
+			TargetType: audit.TargetWebhook, TargetID: e.ID(), Details: map[string]any{"after": webhookDetails(e)}})
 	})
 	return e, err
-}
-
-// hookDetails never includes the secret: audit rows are delivered to webhooks.
-func hookDetails(e webhook.Endpoint) map[string]any {
-	types := make([]string, 0, len(e.EventTypes()))
-	for _, t := range e.EventTypes() {
-		types = append(types, string(t))
-	}
-	return map[string]any{"url": e.RedactedURL(), "description": e.Description(), "event_types": types, "is_enabled": e.IsEnabled()}
 }
