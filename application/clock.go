@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/extguard/extguard/domain"
 )
 
 // CoarseClock is the wall clock in UTC read from a value refreshed every
@@ -42,3 +44,10 @@ func startCoarseClock() {
 		}
 	}()
 }
+
+// SystemClock is the wall clock in UTC, at the precision timestamps are
+// stored with (domain.Precision).
+type SystemClock struct{}
+
+// Now returns the current UTC time.
+func (SystemClock) Now() time.Time { return domain.Now() }
