@@ -31,7 +31,6 @@ func (uc DeleteGroup) Execute(ctx context.Context, actor audit.Actor, id domain.
 	defer obs.end(&err)
 	var revoked []domain.ID
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		revoked = nil // a retried transaction starts over
 		g, err := uc.Groups.Get(ctx, id)
 		if err != nil {
 			return err

@@ -26,8 +26,11 @@ import (
 // not_found (unknown or deleted), and the repository's own (conflict).
 
 // Transactor runs fn in one database transaction; repositories called with
-// the ctx it passes join that transaction. Errors: whatever fn returns, or
-// unavailable when the database cannot be reached.
+// the ctx it passes join that transaction. fn runs once: a failed
+// transaction is not retried (at READ COMMITTED with row locks there are no
+// serialization failures to retry; a deadlock is returned as an error).
+// Errors: whatever fn returns, or unavailable when the database cannot be
+// reached.
 type Transactor interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
