@@ -38,7 +38,7 @@ func (uc CreateBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, i
 		if err := uc.Blocklist.Create(ctx, e); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.BlocklistCreated, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.BlocklistCreated, Actor: actor,
 			TargetType: audit.TargetBlocklist, TargetID: e.ID(), Details: map[string]any{"after": blocklistEntryDetails(e)}})
 	})
 	if err == nil {

@@ -47,7 +47,7 @@ func (uc CreateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, in 
 		if err := uc.Catalog.Create(ctx, e); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.ExtensionCreated, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.ExtensionCreated, Actor: actor,
 			TargetType: audit.TargetExtension, TargetID: e.ID(), Details: map[string]any{"after": catalogEntryDetails(e)}})
 	})
 	if err == nil && e.IsBlocked() {

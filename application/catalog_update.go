@@ -51,7 +51,7 @@ func (uc UpdateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, id 
 		if err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.ExtensionUpdated, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.ExtensionUpdated, Actor: actor,
 			TargetType: audit.TargetExtension, TargetID: id,
 			Details: map[string]any{"before": catalogEntryDetails(before), "after": catalogEntryDetails(next)}})
 	})

@@ -50,4 +50,4 @@ func startCoarseClock() {
 type SystemClock struct{}
 
 // Now returns the current UTC time.
-func (SystemClock) Now() time.Time { return domain.Now() }
+func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(domain.Precision) }

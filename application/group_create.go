@@ -41,7 +41,7 @@ func (uc CreateGroup) Execute(ctx context.Context, actor audit.Actor, in NewGrou
 		if err := uc.Groups.Create(ctx, g); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.GroupCreated, Actor: actor, GroupID: g.ID(),
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.GroupCreated, Actor: actor, GroupID: g.ID(),
 			TargetType: audit.TargetGroup, TargetID: g.ID(), Details: map[string]any{"after": groupDetails(g)}})
 	})
 	if err == nil {

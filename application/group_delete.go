@@ -49,7 +49,7 @@ func (uc DeleteGroup) Execute(ctx context.Context, actor audit.Actor, id domain.
 		if revoked, err = uc.revokeKeys(ctx, id, now); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.GroupDeleted, Actor: actor, GroupID: id,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.GroupDeleted, Actor: actor, GroupID: id,
 			TargetType: audit.TargetGroup, TargetID: id,
 			Details: map[string]any{"before": groupDetails(g), "api_keys_revoked": len(revoked)}})
 	})

@@ -51,7 +51,7 @@ func (uc CreateUser) Execute(ctx context.Context, actor audit.Actor, in NewUserI
 		if err := uc.Users.Create(ctx, u); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.UserCreated, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.UserCreated, Actor: actor,
 			TargetType: audit.TargetUser, TargetID: u.ID(),
 			Details: map[string]any{"after": userDetails(u)}})
 	})

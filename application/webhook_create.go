@@ -49,7 +49,7 @@ func (uc CreateWebhook) Execute(ctx context.Context, actor audit.Actor, in NewWe
 		if err := uc.Hooks.Create(ctx, e); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.WebhookCreated, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.WebhookCreated, Actor: actor,
 			TargetType: audit.TargetWebhook, TargetID: e.ID(), Details: map[string]any{"after": webhookDetails(e)}})
 	})
 	return e, err

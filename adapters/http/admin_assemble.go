@@ -60,7 +60,7 @@ func NewAdminUseCases(d AdminDeps) (AdminUseCases, error) {
 		Logout:              application.Logout{Tx: tx, Sessions: d.Sessions, Audit: log, Clock: clock},
 		AuthenticateSession: application.AuthenticateSession{Sessions: d.Sessions, Clock: clock},
 		AuthenticateAPIKey:  d.AuthenticateAPIKey,
-		AccessDenied:        application.RecordAccessDenied{Tx: tx, Audit: log},
+		AccessDenied:        application.RecordAccessDenied{Tx: tx, Audit: log, Clock: clock},
 
 		CreateUser: application.CreateUser{Tx: tx, Users: d.Users, Hasher: d.Hasher, Audit: log, Clock: clock},
 		UpdateUser: application.UpdateUser{Tx: tx, Users: d.Users, Sessions: d.Sessions, Hasher: d.Hasher, Audit: log, Clock: clock},
@@ -84,7 +84,7 @@ func NewAdminUseCases(d AdminDeps) (AdminUseCases, error) {
 
 		PutAssignment: application.PutAssignment{Tx: tx, Groups: d.Groups, Catalog: d.Catalog, Assignments: d.Assignments,
 			Audit: log, Clock: clock, Invalidator: inv},
-		RemoveAssignment: application.RemoveAssignment{Tx: tx, Assignments: d.Assignments, Audit: log, Invalidator: inv},
+		RemoveAssignment: application.RemoveAssignment{Tx: tx, Assignments: d.Assignments, Audit: log, Clock: clock, Invalidator: inv},
 		ListAssignments:  application.ListAssignments{Groups: d.Groups, Assignments: d.Assignments},
 
 		CreateBlocklistEntry: application.CreateBlocklistEntry{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv},

@@ -92,5 +92,5 @@ func providePasswordHasher() *password.Argon2id {
 }
 
 func provideCreateFirstAdmin(tx *postgres.TxRunner, users *postgres.UserRepository, h *password.Argon2id, audit *postgres.AuditLog) application.CreateFirstAdmin {
-	return application.CreateFirstAdmin{Tx: tx, Users: users, Hasher: h, Audit: audit}
+	return application.CreateFirstAdmin{Tx: tx, Users: users, Hasher: h, Audit: audit, Clock: application.SystemClock{}}
 }
