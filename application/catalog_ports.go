@@ -8,7 +8,12 @@ import (
 	"github.com/extguard/extguard/domain/extension"
 )
 
-// CatalogRepository stores the extension catalog.
+// The catalog is the list of extensions admins allow, pin or block; an item
+// of it is a catalog entry (extension.Entry, with its own id) of one
+// extension id ("publisher.name"). The HTTP path /extensions and the table
+// extensions keep their names: they are the public API and the schema.
+
+// CatalogRepository stores the catalog.
 type CatalogRepository interface {
 	// Create inserts e. Errors: conflict (extension_id taken).
 	Create(ctx context.Context, e extension.Entry) error

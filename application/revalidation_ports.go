@@ -47,7 +47,7 @@ type FetchedPackage interface {
 // RequestedBy is who asked (the system for periodic runs); only its type and
 // id travel through the queue.
 type RevalidationRequest struct {
-	ExtensionID domain.ID
+	EntryID     domain.ID // the catalog entry, not its extension id
 	RequestedBy audit.Actor
 }
 
