@@ -51,8 +51,12 @@ type Principal struct {
 	SessionID domain.ID // NilID for API keys
 }
 
-// appendEvent builds an audit event and appends it in ctx's transaction.
-func appendEvent(ctx context.Context, log AuditLog, p audit.EventParams) error {
+// appendEvent builds an audit event and appends it in ctx's transaction,
+// timed by clock unless p says when it happened.
+func appendEvent(ctx context.Context, log AuditLog, clock Clock, p audit.EventParams) error {
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = clock.Now()
+	}
 	ev, err := audit.NewEvent(p)
 	if err != nil {
 		return err

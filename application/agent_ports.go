@@ -2,14 +2,80 @@ package application
 
 import (
 	"context"
-	"encoding/hex"
 	"time"
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/agent"
-	"github.com/extguard/extguard/domain/policy"
-	"github.com/extguard/extguard/domain/report"
 )
+
+// AgentCacheInvalidator tells API instances that an agent's cached state
+// (its enrollment and status) changed. Called after commit; failures are the
+// adapter's to log.
+type AgentCacheInvalidator interface {
+	AgentChanged(ctx context.Context, agentID domain.ID)
+}
+
+// FleetReader reads agents, their current inventory and verdict, and report
+// history for the admin API.
+type FleetReader interface {
+	// Agents pages agents ordered by id. Errors: invalid (cursor).
+	Agents(ctx context.Context, f AgentFilter, page PageRequest) (Page[agent.Agent], error)
+	// Inventory is what the agent has installed now, by editor and id.
+	Inventory(ctx context.Context, agentID domain.ID) ([]InventoryItem, error)
+	// Verdict is the verdict of the agent's newest report; ok is false
+	// before its first report.
+	Verdict(ctx context.Context, agentID domain.ID) (v AgentVerdict, ok bool, err error)
+	// Reports pages report history, newest first. Errors: invalid (cursor).
+	Reports(ctx context.Context, f ReportFilter, page PageRequest) (Page[ReportRecord], error)
+}
+
+// AgentFilter narrows an agent list; zero fields do not filter.
+type AgentFilter struct {
+	GroupID  domain.ID
+	Status   agent.Status
+	Platform string
+}
+
+// InventoryItem is one installed extension of one agent, now.
+type InventoryItem struct {
+	Editor      string
+	ExtensionID string
+	Version     string
+	SHA256      string
+	ReportedAt  time.Time
+}
+
+// AgentVerdict is the stored verdict of an agent's newest report.
+type AgentVerdict struct {
+	ReportedAt time.Time
+	PolicyETag string
+	Compliant  bool
+	Violations []VerdictViolation
+}
+
+// VerdictViolation is one violation in a stored verdict.
+type VerdictViolation struct {
+	ExtensionID string   `json:"extension_id"`
+	Kind        string   `json:"kind"`
+	Detail      string   `json:"detail,omitempty"`
+	Editors     []string `json:"editors,omitempty"`
+}
+
+// AgentLiveness applies the stale/offline thresholds to every agent at once.
+type AgentLiveness interface {
+	// MarkSilentAgents moves each agent silent beyond its group's
+	// stale_after_s to stale and beyond offline_after_s to offline, as of now,
+	// in set-based statements. Each transition writes one audit row
+	// (agent.status_changed) and its outbox rows in the caller's transaction.
+	// Errors: internal.
+	MarkSilentAgents(ctx context.Context, now time.Time) (StaleScanResult, error)
+}
+
+// StaleScanResult counts the transitions one scan made.
+type StaleScanResult struct {
+	Stale   int // active → stale
+	Offline int // active or stale → offline
+}
 
 // AgentRepository stores enrolled agents.
 type AgentRepository interface {
@@ -24,7 +90,7 @@ type AgentRepository interface {
 	// UpdateEnrollment stores a re-enrollment: the enrollment fields,
 	// status, last_heartbeat and updated_at. Errors: not_found.
 	UpdateEnrollment(ctx context.Context, a agent.Agent) error
-	// Update changes the locked agent (the Update contract atop ports_admin.go) and
+	// Update changes the locked agent (the Update contract atop ports.go) and
 	// stores what UpdateEnrollment stores. Errors: not_found.
 	Update(ctx context.Context, id domain.ID, change func(current agent.Agent) (agent.Agent, error)) (agent.Agent, error)
 }
@@ -37,58 +103,12 @@ type AgentLookup interface {
 	Get(ctx context.Context, id domain.ID) (agent.Agent, error)
 }
 
-// AgentCacheInvalidator (ports_admin.go) empties AgentLookup's caches on
-// every instance; the admin API calls it after decommissioning.
-
-// CompiledPolicy is a group's compiled policy and when it was compiled.
-type CompiledPolicy struct {
-	Policy      policy.Policy
-	GeneratedAt time.Time
-}
-
-// CompiledPolicies serves groups' compiled policies from an in-process
-// cache (compiled from PolicyInputs on a miss, one compilation per group at
-// a time), emptied through PolicyInvalidator on every instance.
-// Errors: not_found for an unknown or deleted group, unavailable.
-type CompiledPolicies interface {
-	Get(ctx context.Context, groupID domain.ID) (CompiledPolicy, error)
-}
-
 // RateLimiter counts requests per subject in fixed windows shared by every
 // instance. Allow counts one request; when the subject is over limit it
 // returns false and how long until the window ends. When the shared store
 // is down it allows (fails open) and the adapter logs and counts that.
 type RateLimiter interface {
 	Allow(ctx context.Context, subject RateSubject, limit int, window time.Duration) (ok bool, retryAfter time.Duration)
-}
-
-// LoginLimiter counts failed logins per subject in fixed windows shared by
-// every instance: Reached asks whether subject has reached limit (and how
-// long until its window ends) without counting, Count counts one failure.
-// It does not fail open: while the shared store is down each instance
-// limits with its own counts, so an outage never lifts the login limits.
-type LoginLimiter interface {
-	Reached(ctx context.Context, subject RateSubject, limit int, window time.Duration) (reached bool, retryAfter time.Duration)
-	Count(ctx context.Context, subject RateSubject, limit int, window time.Duration)
-}
-
-// RateSubject is what a limit counts: a kind and an identity, either an id
-// (agents, keys) or a name (a login's account or address). It is a value
-// rather than a formatted string because the agent API checks two limits
-// on every request and formatting them was a measurable share of a
-// heartbeat.
-type RateSubject struct {
-	Kind string
-	ID   domain.ID
-	Name string
-}
-
-// String is "kind:identity", the subject's name in the shared store.
-func (s RateSubject) String() string {
-	if s.Name != "" || s.ID.IsZero() {
-		return s.Kind + ":" + s.Name
-	}
-	return s.Kind + ":" + hex.EncodeToString(s.ID[:])
 }
 
 // HeartbeatUpdate is one agent's coalesced contact since the last flush. A
@@ -114,28 +134,4 @@ type HeartbeatStore interface {
 	// agent with a heartbeat becomes active (a decommissioned one stays so).
 	// It returns the agents it revived. Errors: unavailable, internal.
 	ApplyHeartbeats(ctx context.Context, updates []HeartbeatUpdate) ([]RevivedAgent, error)
-}
-
-// StoredReport is a validated report with what the server adds to it.
-type StoredReport struct {
-	AgentID    domain.ID
-	GroupID    domain.ID
-	UserHash   string
-	ClientIP   string // "" when unknown
-	Report     report.Report
-	Verdict    policy.Verdict
-	PolicyETag string // of the policy the verdict was computed against
-	ReceivedAt time.Time
-}
-
-// ReportStore writes reports in batches.
-type ReportStore interface {
-	// StoreReports writes a batch in one transaction: every item of every
-	// report into the report history (one row per item, time-ordered ids,
-	// with a batched statement or COPY, never a statement per row), and for
-	// each agent whose report is at least as new as the stored one, its
-	// current inventory (replaced by the report's installed items) and its
-	// verdict. Older reports are kept in history only. Reports of one agent
-	// in one batch are allowed. Errors: unavailable, internal.
-	StoreReports(ctx context.Context, batch []StoredReport) error
 }

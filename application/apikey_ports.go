@@ -18,7 +18,7 @@ type APIKeyRepository interface {
 	Get(ctx context.Context, id domain.ID) (apikey.Key, error)
 	// ListByGroup reads all of a group's keys (to revoke them with it).
 	ListByGroup(ctx context.Context, groupID domain.ID) ([]apikey.Key, error)
-	// Update changes the locked key (the Update contract atop ports_admin.go) and
+	// Update changes the locked key (the Update contract atop ports.go) and
 	// stores its revoked_at, the only column that changes after creation.
 	// Errors: not_found.
 	Update(ctx context.Context, id domain.ID, change func(current apikey.Key) (apikey.Key, error)) (apikey.Key, error)

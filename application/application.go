@@ -169,10 +169,10 @@ func (app *Application) assembleAgentAPI(d Deps) {
 
 func (app *Application) assemblePeople(d Deps) {
 	tx, log, clock := d.Tx, d.Audit, d.Clocks.Precise
-	app.CreateFirstAdmin = CreateFirstAdmin{Tx: tx, Users: d.Users, Hasher: d.Hasher, Audit: log}
+	app.CreateFirstAdmin = CreateFirstAdmin{Tx: tx, Users: d.Users, Hasher: d.Hasher, Audit: log, Clock: clock}
 	app.Logout = Logout{Tx: tx, Sessions: d.Sessions, Audit: log, Clock: clock}
 	app.AuthenticateSession = AuthenticateSession{Sessions: d.Sessions, Clock: clock}
-	app.AccessDenied = RecordAccessDenied{Tx: tx, Audit: log}
+	app.AccessDenied = RecordAccessDenied{Tx: tx, Audit: log, Clock: clock}
 
 	app.CreateUser = CreateUser{Tx: tx, Users: d.Users, Hasher: d.Hasher, Audit: log, Clock: clock}
 	app.UpdateUser = UpdateUser{Tx: tx, Users: d.Users, Sessions: d.Sessions, Hasher: d.Hasher, Audit: log, Clock: clock}
@@ -199,7 +199,7 @@ func (app *Application) assemblePolicy(d Deps) {
 
 	app.PutAssignment = PutAssignment{Tx: tx, Groups: d.Groups, Catalog: d.Catalog, Assignments: d.Assignments,
 		Audit: log, Clock: clock, Invalidator: inv}
-	app.RemoveAssignment = RemoveAssignment{Tx: tx, Assignments: d.Assignments, Audit: log, Invalidator: inv}
+	app.RemoveAssignment = RemoveAssignment{Tx: tx, Assignments: d.Assignments, Audit: log, Clock: clock, Invalidator: inv}
 	app.ListAssignments = ListAssignments{Groups: d.Groups, Assignments: d.Assignments}
 
 	app.CreateBlocklistEntry = CreateBlocklistEntry{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv}

@@ -38,15 +38,11 @@ func (uc CreateBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, i
 		if err := uc.Blocklist.Create(ctx, e); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.BlocklistCreated, Actor: actor,
-			TargetType: audit.TargetBlocklist, TargetID: e.ID(), Details: map[string]any{"after": blockDetails(e)}})
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.BlocklistCreated, Actor: actor,
+			TargetType: audit.TargetBlocklist, TargetID: e.ID(), Details: map[string]any{"after": blocklistEntryDetails(e)}})
 	})
 	if err == nil {
 		notifyAllGroups(ctx, uc.Invalidator)
 	}
 	return e, err
-}
-
-func blockDetails(e blocklist.Entry) map[string]any {
-	return map[string]any{"pattern_type": string(e.PatternType()), "pattern": e.Pattern().String(), "reason": e.Reason(), "is_active": e.IsActive()}
 }

@@ -28,8 +28,8 @@ func (uc DeleteBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, i
 		if err := uc.Blocklist.Delete(ctx, id, uc.Clock.Now()); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.BlocklistDeleted, Actor: actor,
-			TargetType: audit.TargetBlocklist, TargetID: id, Details: map[string]any{"before": blockDetails(e)}})
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.BlocklistDeleted, Actor: actor,
+			TargetType: audit.TargetBlocklist, TargetID: id, Details: map[string]any{"before": blocklistEntryDetails(e)}})
 	})
 	if err == nil {
 		notifyAllGroups(ctx, uc.Invalidator)

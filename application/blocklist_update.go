@@ -39,9 +39,9 @@ func (uc UpdateBlocklistEntry) Execute(ctx context.Context, actor audit.Actor, i
 		if err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.BlocklistUpdated, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.BlocklistUpdated, Actor: actor,
 			TargetType: audit.TargetBlocklist, TargetID: id,
-			Details: map[string]any{"before": blockDetails(before), "after": blockDetails(next)}})
+			Details: map[string]any{"before": blocklistEntryDetails(before), "after": blocklistEntryDetails(next)}})
 	})
 	if err == nil {
 		notifyAllGroups(ctx, uc.Invalidator)

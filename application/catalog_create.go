@@ -47,18 +47,13 @@ func (uc CreateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, in 
 		if err := uc.Catalog.Create(ctx, e); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.ExtensionCreated, Actor: actor,
-			TargetType: audit.TargetExtension, TargetID: e.ID(), Details: map[string]any{"after": entryDetails(e)}})
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.ExtensionCreated, Actor: actor,
+			TargetType: audit.TargetExtension, TargetID: e.ID(), Details: map[string]any{"after": catalogEntryDetails(e)}})
 	})
 	if err == nil && e.IsBlocked() {
 		notifyAllGroups(ctx, uc.Invalidator) // a catalog block applies to every group
 	}
 	return e, err
-}
-
-func entryDetails(e extension.Entry) map[string]any {
-	return map[string]any{"extension_id": e.ExtensionID().String(), "name": e.Name(), "pinned_version": e.PinnedVersion(),
-		"sha256_checksum": e.SHA256(), "marketplace_url": e.MarketplaceURL(), "is_blocked": e.IsBlocked(), "block_reason": e.BlockReason()}
 }
 
 // checkMarketplaceURL refuses a download target in the private network: the

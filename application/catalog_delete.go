@@ -35,9 +35,9 @@ func (uc DeleteCatalogEntry) Execute(ctx context.Context, actor audit.Actor, id 
 		for i, g := range groups {
 			ids[i] = g.String()
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.ExtensionDeleted, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.ExtensionDeleted, Actor: actor,
 			TargetType: audit.TargetExtension, TargetID: id,
-			Details: map[string]any{"before": entryDetails(e), "unassigned_from_groups": ids}})
+			Details: map[string]any{"before": catalogEntryDetails(e), "unassigned_from_groups": ids}})
 	})
 	if err == nil {
 		notifyAllGroups(ctx, uc.Invalidator)

@@ -51,9 +51,9 @@ func (uc UpdateCatalogEntry) Execute(ctx context.Context, actor audit.Actor, id 
 		if err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.ExtensionUpdated, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.ExtensionUpdated, Actor: actor,
 			TargetType: audit.TargetExtension, TargetID: id,
-			Details: map[string]any{"before": entryDetails(before), "after": entryDetails(next)}})
+			Details: map[string]any{"before": catalogEntryDetails(before), "after": catalogEntryDetails(next)}})
 	})
 	if err == nil {
 		notifyAllGroups(ctx, uc.Invalidator)

@@ -3,6 +3,8 @@ package application
 import (
 	"sync/atomic"
 	"time"
+
+	"github.com/extguard/extguard/domain"
 )
 
 // CoarseClock is the wall clock in UTC read from a value refreshed every
@@ -77,3 +79,10 @@ func tickCoarseClock() {
 	// at most one tick old; the reads after it start the clock again.
 	coarseTicking.Store(false)
 }
+
+// SystemClock is the wall clock in UTC, at the precision timestamps are
+// stored with (domain.Precision).
+type SystemClock struct{}
+
+// Now returns the current UTC time.
+func (SystemClock) Now() time.Time { return time.Now().UTC().Truncate(domain.Precision) }

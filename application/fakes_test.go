@@ -324,6 +324,8 @@ func newGroups(gs ...group.Group) *groupsInMemory {
 
 func (g *groupsInMemory) Get(_ context.Context, id domain.ID) (group.Group, error) { return g.get(id) }
 
+func (g *groupsInMemory) Create(_ context.Context, gr group.Group) error { return g.create(gr) }
+
 func (g *groupsInMemory) Delete(_ context.Context, id domain.ID, _ time.Time) error {
 	return g.remove(id)
 }

@@ -1,31 +1,38 @@
-// Package application holds the use cases, one file per command or query,
-// and the ports they need. It imports the domain only; adapters implement the
-// ports and cmd wires them together.
+// Package application holds the use cases, one file per command or query
+// (<resource>_<verb>.go), and the ports they need, declared next to their
+// resource (<resource>_ports.go) whoever calls them. This file holds what
+// several resources share. It imports the domain only; adapters implement
+// the ports and cmd wires them together.
 package application
 
 import (
 	"context"
+	"encoding/hex"
 	"time"
 
 	"github.com/extguard/extguard/domain"
-	"github.com/extguard/extguard/domain/audit"
-	"github.com/extguard/extguard/domain/policy"
-	"github.com/extguard/extguard/domain/user"
 )
 
+// Every repository's List takes a PageRequest and
+// answers one Page in a stable keyset order; a cursor that was not produced
+// by the same list is invalid (field "cursor").
+//
+// Every read-modify-write goes through a repository's Update(ctx, id,
+// change): it locks the row (SELECT ... FOR UPDATE) in the caller's
+// transaction, or its own when there is none, calls change with the row as
+// committed and stores what change answers. A concurrent Update of the same
+// row waits for the transaction to end and then sees its result, so no change
+// is lost; an error from change stores nothing and is returned as is. Errors:
+// not_found (unknown or deleted), and the repository's own (conflict).
+
 // Transactor runs fn in one database transaction; repositories called with
-// the ctx it passes join that transaction. Errors: whatever fn returns, or
-// unavailable when the database cannot be reached.
+// the ctx it passes join that transaction. fn runs once: a failed
+// transaction is not retried (at READ COMMITTED with row locks there are no
+// serialization failures to retry; a deadlock is returned as an error).
+// Errors: whatever fn returns, or unavailable when the database cannot be
+// reached.
 type Transactor interface {
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
-}
-
-// AuditLog appends an audit event in the caller's transaction, together with
-// one outbox row per enabled webhook subscribed to the event's type, so the
-// event is recorded and queued for delivery exactly when the change commits.
-// Errors: invalid for an event the database refuses, internal otherwise.
-type AuditLog interface {
-	Append(ctx context.Context, e audit.Event) error
 }
 
 // Clock tells the time; tests pin it.
@@ -33,46 +40,31 @@ type Clock interface {
 	Now() time.Time
 }
 
-// SystemClock is the wall clock in UTC, at the precision timestamps are
-// stored with (domain.Precision).
-type SystemClock struct{}
-
-// Now returns the current UTC time.
-func (SystemClock) Now() time.Time { return domain.Now() }
-
-// PasswordHasher hashes and verifies passwords (Argon2id in production).
-// Verify compares in constant time; a malformed hash is an error, a wrong
-// password is (false, nil).
-type PasswordHasher interface {
-	Hash(password string) (string, error)
-	Verify(password, encoded string) (bool, error)
+// TargetGuard refuses a URL extguard will connect to (a webhook's url, a
+// catalog entry's marketplace_url) when it names a literal loopback,
+// private, link-local or metadata address and the operator does not allow
+// private targets. Host names are resolved and checked again at dial time,
+// since DNS can change between the write and the connection. Errors:
+// invalid naming field.
+type TargetGuard interface {
+	Check(field, rawURL string) error
 }
 
-// UserRepository stores admin API users.
-type UserRepository interface {
-	// CountActive counts users that are not deleted.
-	CountActive(ctx context.Context) (int, error)
-	// Create inserts u. Errors: conflict when the email is taken.
-	Create(ctx context.Context, u user.User) error
+// RateSubject is what a limit counts: a kind and an identity, either an id
+// (agents, keys) or a name (a login's account or address). It is a value
+// rather than a formatted string because the agent API checks two limits
+// on every request and formatting them was a measurable share of a
+// heartbeat.
+type RateSubject struct {
+	Kind string
+	ID   domain.ID
+	Name string
 }
 
-// PolicyInputs reads everything a group's compiled policy depends on: its
-// settings, its assignments with their catalog entries, the active blocklist
-// and the catalog entries blocked everywhere. Errors: not_found for an
-// unknown or deleted group.
-type PolicyInputs interface {
-	Load(ctx context.Context, groupID domain.ID) (policy.CompileInput, error)
-}
-
-// PolicyInvalidator tells every API instance that compiled policies changed.
-// Use cases call it after their transaction commits (never inside it: an
-// instance that recompiled before the commit would cache the old policy).
-// Errors are logged by the adapter and not returned as failures of the
-// change: the change is committed; caches also expire on their own.
-type PolicyInvalidator interface {
-	// GroupChanged: the group's settings or assignments changed.
-	GroupChanged(ctx context.Context, groupID domain.ID)
-	// AllGroupsChanged: the catalog or the blocklist changed, which every
-	// group's policy may depend on.
-	AllGroupsChanged(ctx context.Context)
+// String is "kind:identity", the subject's name in the shared store.
+func (s RateSubject) String() string {
+	if s.Name != "" || s.ID.IsZero() {
+		return s.Kind + ":" + s.Name
+	}
+	return s.Kind + ":" + hex.EncodeToString(s.ID[:])
 }

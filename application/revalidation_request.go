@@ -19,10 +19,10 @@ type RequestRevalidation struct {
 // Errors: not_found for an unknown or deleted entry; invalid when it has no
 // pinned version, checksum or marketplace URL to check against; unavailable
 // when the queue cannot be reached.
-func (uc RequestRevalidation) Execute(ctx context.Context, actor audit.Actor, extensionID domain.ID) (err error) {
+func (uc RequestRevalidation) Execute(ctx context.Context, actor audit.Actor, entryID domain.ID) (err error) {
 	ctx, obs := observe(ctx, "RequestRevalidation")
 	defer obs.end(&err)
-	e, err := uc.Catalog.Get(ctx, extensionID)
+	e, err := uc.Catalog.Get(ctx, entryID)
 	if err != nil {
 		return err
 	}
@@ -39,5 +39,5 @@ func (uc RequestRevalidation) Execute(ctx context.Context, actor audit.Actor, ex
 	if err := fe.Err("catalog entry cannot be revalidated"); err != nil {
 		return err
 	}
-	return uc.Queue.EnqueueRevalidation(ctx, RevalidationRequest{ExtensionID: e.ID(), RequestedBy: actor})
+	return uc.Queue.EnqueueRevalidation(ctx, RevalidationRequest{EntryID: e.ID(), RequestedBy: actor})
 }

@@ -24,7 +24,7 @@ type revalidationEnv struct {
 	packages *packagesInMemory
 	events   *eventsInMemory
 	inv      *invalidations
-	uc       application.RevalidateExtension
+	uc       application.RevalidateCatalogEntry
 }
 
 func newRevalidationEnv(t *testing.T, packageSHA string) *revalidationEnv {
@@ -32,14 +32,14 @@ func newRevalidationEnv(t *testing.T, packageSHA string) *revalidationEnv {
 	e := &revalidationEnv{entry: newEntry(t), packages: &packagesInMemory{sha256: packageSHA, contentDigest: contentA},
 		events: &eventsInMemory{}, inv: &invalidations{}}
 	e.catalog = newCatalog(e.entry)
-	e.uc = application.RevalidateExtension{Tx: runInline{}, Catalog: e.catalog, Packages: e.packages, Audit: e.events,
+	e.uc = application.RevalidateCatalogEntry{Tx: runInline{}, Catalog: e.catalog, Packages: e.packages, Audit: e.events,
 		Policies: e.inv, Clock: fixedClock{}}
 	return e
 }
 
 func (e *revalidationEnv) run(t *testing.T) application.RevalidationOutcome {
 	t.Helper()
-	out, err := e.uc.Execute(context.Background(), application.RevalidationRequest{ExtensionID: e.entry.ID()})
+	out, err := e.uc.Execute(context.Background(), application.RevalidationRequest{EntryID: e.entry.ID()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestRevalidateExtensionSkipsWhatItCannotJudge(t *testing.T) {
 
 	env = newRevalidationEnv(t, pinnedSHA)
 	env.packages.err = domain.Unavailable(someError)
-	if _, err := env.uc.Execute(context.Background(), application.RevalidationRequest{ExtensionID: env.entry.ID()}); domain.CodeOf(err) != domain.CodeUnavailable {
+	if _, err := env.uc.Execute(context.Background(), application.RevalidationRequest{EntryID: env.entry.ID()}); domain.CodeOf(err) != domain.CodeUnavailable {
 		t.Fatalf("failed download: %v, want unavailable", err)
 	}
 }

@@ -25,7 +25,7 @@ func (uc SweepRevalidation) Execute(ctx context.Context) (_ int, err error) {
 		return 0, err
 	}
 	for i, id := range ids {
-		if err := uc.Queue.EnqueueRevalidation(ctx, RevalidationRequest{ExtensionID: id, RequestedBy: audit.SystemActor()}); err != nil {
+		if err := uc.Queue.EnqueueRevalidation(ctx, RevalidationRequest{EntryID: id, RequestedBy: audit.SystemActor()}); err != nil {
 			return i, err
 		}
 	}

@@ -43,7 +43,7 @@ func TestCreateUserNamesEveryBadFieldAndAuditsNoHash(t *testing.T) {
 func TestCreateFirstAdminOnlyOnAnEmptyInstallation(t *testing.T) {
 	t.Parallel()
 	users, events := newUsers(), &eventsInMemory{}
-	uc := application.CreateFirstAdmin{Tx: runInline{}, Users: users, Hasher: &plainHasher{}, Audit: events}
+	uc := application.CreateFirstAdmin{Tx: runInline{}, Users: users, Hasher: &plainHasher{}, Audit: events, Clock: fixedClock{}}
 	for i, want := range []bool{true, false} {
 		created, err := uc.Execute(context.Background(), "root@example.com", rightPassword)
 		if err != nil || created != want {

@@ -164,39 +164,40 @@ func TestCheckTextNamesTheCharacter(t *testing.T) {
 func TestStoredTextIsKeptWhenAnotherFieldChanges(t *testing.T) {
 	t.Parallel()
 	off := false
+	created, now := time.Unix(1, 0), time.Unix(2, 0) // a stored row and the change
 	rule, err := blocklist.RehydrateEntry(blocklist.EntryParams{ID: domain.NewID(), PatternType: "regex",
-		Pattern: "x\\Q\r\n[HKEY_LOCAL_MACHINE\\x]\\E", Reason: "line1\nline2"})
+		Pattern: "x\\Q\r\n[HKEY_LOCAL_MACHINE\\x]\\E", Reason: "line1\nline2", CreatedAt: created})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if next, err := rule.WithChanges(blocklist.EntryPatch{IsActive: &off}); err != nil || next.IsActive() || next.Reason() != rule.Reason() {
+	if next, err := rule.WithChanges(blocklist.EntryPatch{IsActive: &off, At: now}); err != nil || next.IsActive() || next.Reason() != rule.Reason() {
 		t.Fatalf("a stored hostile regex cannot be deactivated: %v", err)
 	}
 	hook := webhook.RehydrateEndpoint(webhook.EndpointParams{ID: domain.NewID(), URL: "https://x.example/\u200b",
-		Description: "line1\nline2", Secret: "whsec_x"})
-	if _, err := hook.WithChanges(webhook.EndpointPatch{IsEnabled: &off}); err != nil {
+		Description: "line1\nline2", Secret: "whsec_x", CreatedAt: created})
+	if _, err := hook.WithChanges(webhook.EndpointPatch{IsEnabled: &off, At: now}); err != nil {
 		t.Fatalf("a stored webhook cannot be disabled: %v", err)
 	}
 	entry := extension.RehydrateEntry(extension.EntryParams{ID: domain.NewID(), ExtensionID: "a.b", Name: "ad\u200bmin",
-		IsBlocked: true, BlockReason: "line1\nline2"})
-	if _, err := entry.Block("checksum mismatch"); err != nil {
+		IsBlocked: true, BlockReason: "line1\nline2", CreatedAt: created})
+	if _, err := entry.Block("checksum mismatch", now); err != nil {
 		t.Fatalf("revalidation cannot block a stored entry: %v", err)
 	}
 	for label, err := range map[string]error{
 		"blocklist reason": func() error {
-			_, err := rule.WithChanges(blocklist.EntryPatch{Reason: ptr("new\u200b")})
+			_, err := rule.WithChanges(blocklist.EntryPatch{Reason: ptr("new\u200b"), At: now})
 			return err
 		}(),
 		"blocklist pattern": func() error {
-			_, err := rule.WithChanges(blocklist.EntryPatch{Pattern: ptr("x\ny")})
+			_, err := rule.WithChanges(blocklist.EntryPatch{Pattern: ptr("x\ny"), At: now})
 			return err
 		}(),
 		"webhook description": func() error {
-			_, err := hook.WithChanges(webhook.EndpointPatch{Description: ptr("a\rb")})
+			_, err := hook.WithChanges(webhook.EndpointPatch{Description: ptr("a\rb"), At: now})
 			return err
 		}(),
 		"catalog name": func() error {
-			_, err := entry.WithChanges(extension.EntryPatch{Name: ptr("ad\u200dmin")})
+			_, err := entry.WithChanges(extension.EntryPatch{Name: ptr("ad\u200dmin"), At: now})
 			return err
 		}(),
 	} {

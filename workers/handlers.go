@@ -23,7 +23,7 @@ import (
 type UseCases struct {
 	DetectStale    application.DetectStaleAgents
 	SweepRevalid   application.SweepRevalidation
-	Revalidate     application.RevalidateExtension
+	Revalidate     application.RevalidateCatalogEntry
 	DeliverWebhook application.DeliverWebhook
 	// DeliveryOrigins (optional) links each delivery's span to the change
 	// that wrote the delivery, across the outbox.
@@ -91,7 +91,7 @@ func (h *Handlers) revalidate(ctx context.Context, t *asynq.Task) error {
 	if actor.Type == "" {
 		actor = audit.SystemActor()
 	}
-	outcome, err := h.uc.Revalidate.Execute(ctx, application.RevalidationRequest{ExtensionID: p.ExtensionID, RequestedBy: actor})
+	outcome, err := h.uc.Revalidate.Execute(ctx, application.RevalidationRequest{EntryID: p.ExtensionID, RequestedBy: actor})
 	if err != nil {
 		h.log.WarnContext(ctx, "revalidation failed", "extension", p.ExtensionID.String(), "error", err)
 		return retryUnlessPermanent(err)

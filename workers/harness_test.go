@@ -81,7 +81,7 @@ func newHarness(t *testing.T, cfg harnessConfig) *harness {
 		uc: UseCases{
 			DetectStale:  application.DetectStaleAgents{Tx: tx, Liveness: postgres.NewAgentLiveness(db), Clock: clock},
 			SweepRevalid: application.SweepRevalidation{Catalog: catalog, Queue: queue},
-			Revalidate: application.RevalidateExtension{Tx: tx, Catalog: catalog, Audit: auditLog, Policies: policies, Clock: clock,
+			Revalidate: application.RevalidateCatalogEntry{Tx: tx, Catalog: catalog, Audit: auditLog, Policies: policies, Clock: clock,
 				Packages: PackageFetcher{Fetcher: marketplace.NewFetcher(cfg.fetcher), Limits: cfg.limits}},
 			DeliverWebhook: application.DeliverWebhook{Tx: tx, Deliveries: postgres.NewDeliveries(db), Audit: auditLog, Clock: clock,
 				Sender: WebhookSender{Sender: sender}, MaxAttempts: cfg.maxAttempts, Lease: 3 * time.Second,

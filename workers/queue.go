@@ -42,7 +42,7 @@ const revalidateDedup = time.Minute
 
 // EnqueueRevalidation: see application.RevalidationQueue.
 func (q *Queue) EnqueueRevalidation(ctx context.Context, r application.RevalidationRequest) error {
-	b, _ := json.Marshal(revalidatePayload{ExtensionID: r.ExtensionID, ActorType: r.RequestedBy.Type, ActorID: r.RequestedBy.ID})
+	b, _ := json.Marshal(revalidatePayload{ExtensionID: r.EntryID, ActorType: r.RequestedBy.Type, ActorID: r.RequestedBy.ID})
 	// Unique keys on the payload, so the same entry asked by two admins is two
 	// tasks; both are harmless.
 	err := q.enqueue(ctx, TypeRevalidate, "", b, asynq.Unique(revalidateDedup))

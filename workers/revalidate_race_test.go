@@ -56,7 +56,7 @@ func TestRevalidationBlockSurvivesAConcurrentPatch(t *testing.T) {
 	}
 	revalidated := make(chan result, 1)
 	go func() {
-		o, err := h.uc.Revalidate.Execute(ctx, application.RevalidationRequest{ExtensionID: id, RequestedBy: audit.SystemActor()})
+		o, err := h.uc.Revalidate.Execute(ctx, application.RevalidationRequest{EntryID: id, RequestedBy: audit.SystemActor()})
 		revalidated <- result{o, err}
 	}()
 	// The revalidation either finishes while the rename waits (no lock: the

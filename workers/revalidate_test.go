@@ -179,7 +179,7 @@ func TestRevalidationOnDemandThroughTheWorker(t *testing.T) {
 	}
 
 	// Running it again says nothing new.
-	if _, err := h.uc.Revalidate.Execute(ctx, application.RevalidationRequest{ExtensionID: tampered, RequestedBy: audit.SystemActor()}); err != nil {
+	if _, err := h.uc.Revalidate.Execute(ctx, application.RevalidationRequest{EntryID: tampered, RequestedBy: audit.SystemActor()}); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.count(`SELECT count(*) FROM audit_log WHERE event_type = 'extension.checksum_mismatch' AND target_id = ?`, tampered.String()); n != 1 {
@@ -223,7 +223,7 @@ func TestRevalidationRefusesBadPackagesWithoutBlocking(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			id := h.catalogEntry(uniqueExt("bad"), m.URL+c.path, c.pinned)
-			_, err := h.uc.Revalidate.Execute(context.Background(), application.RevalidationRequest{ExtensionID: id, RequestedBy: audit.SystemActor()})
+			_, err := h.uc.Revalidate.Execute(context.Background(), application.RevalidationRequest{EntryID: id, RequestedBy: audit.SystemActor()})
 			if domain.CodeOf(err) != c.code {
 				t.Errorf("error %v (%s), want %s", err, domain.CodeOf(err), c.code)
 			}

@@ -26,11 +26,11 @@ type assignmentView struct {
 	IsRequired   bool      `bun:"assignment_is_required"`
 	AddedBy      uuid.UUID `bun:"assignment_added_by,nullzero"`
 	CreatedAt    time.Time `bun:"assignment_created_at"`
-	extensionRow
+	catalogEntryRow
 }
 
 func (v *assignmentView) toApp() application.Assignment {
-	return application.Assignment{ID: did(v.AssignmentID), GroupID: did(v.GroupID), Entry: v.extensionRow.toDomain(),
+	return application.Assignment{ID: did(v.AssignmentID), GroupID: did(v.GroupID), Entry: v.catalogEntryRow.toDomain(),
 		IsRequired: v.IsRequired, AddedBy: did(v.AddedBy), CreatedAt: v.CreatedAt}
 }
 

@@ -47,7 +47,7 @@ func (p *PolicyInputs) Load(ctx context.Context, groupID domain.ID) (policy.Comp
 
 func (p *PolicyInputs) assignments(ctx context.Context, db bun.IDB, groupID domain.ID) ([]policy.Assignment, error) {
 	var rows []struct {
-		extensionRow
+		catalogEntryRow
 		IsRequired bool `bun:"is_required"`
 	}
 	err := db.NewSelect().
@@ -61,7 +61,7 @@ func (p *PolicyInputs) assignments(ctx context.Context, db bun.IDB, groupID doma
 	}
 	out := make([]policy.Assignment, 0, len(rows))
 	for i := range rows {
-		out = append(out, policy.Assignment{Entry: rows[i].extensionRow.toDomain(), Required: rows[i].IsRequired})
+		out = append(out, policy.Assignment{Entry: rows[i].catalogEntryRow.toDomain(), Required: rows[i].IsRequired})
 	}
 	return out, nil
 }
@@ -83,7 +83,7 @@ func (p *PolicyInputs) activeBlocklist(ctx context.Context, db bun.IDB) ([]block
 }
 
 func (p *PolicyInputs) blockedCatalog(ctx context.Context, db bun.IDB) ([]extension.Entry, error) {
-	var rows []extensionRow
+	var rows []catalogEntryRow
 	if err := db.NewSelect().Model(&rows).Where("is_blocked").Scan(ctx); err != nil {
 		return nil, err
 	}

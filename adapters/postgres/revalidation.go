@@ -24,19 +24,19 @@ func NewRevalidationCatalog(db *bun.DB) *RevalidationCatalog { return &Revalidat
 
 // Get: see application.RevalidationCatalog.
 func (c *RevalidationCatalog) Get(ctx context.Context, id domain.ID) (extension.Entry, error) {
-	return getByID(ctx, c.db, id, "catalog entry", infallible((*extensionRow).toDomain))
+	return getByID(ctx, c.db, id, "catalog entry", infallible((*catalogEntryRow).toDomain))
 }
 
 // Update: see application.RevalidationCatalog. The row is locked (see
 // updateByID), so an admin's PATCH waits for the revalidation and then
 // changes the entry it blocked, or the revalidation sees the admin's pin.
 func (c *RevalidationCatalog) Update(ctx context.Context, id domain.ID, change func(extension.Entry) (extension.Entry, error)) (extension.Entry, error) {
-	return updateByID(ctx, c.db, id, "catalog entry", infallible((*extensionRow).toDomain), change, c.store)
+	return updateByID(ctx, c.db, id, "catalog entry", infallible((*catalogEntryRow).toDomain), change, c.store)
 }
 
 // store writes only the columns revalidation owns.
 func (c *RevalidationCatalog) store(ctx context.Context, e extension.Entry) error {
-	_, err := conn(ctx, c.db).NewUpdate().Model(extensionRowFrom(e)).
+	_, err := conn(ctx, c.db).NewUpdate().Model(catalogEntryRowFrom(e)).
 		Column("content_sha256", "revalidated_at", "is_blocked", "block_reason", "updated_at").
 		WherePK().Exec(ctx)
 	return translate(err, "catalog entry")
@@ -45,7 +45,7 @@ func (c *RevalidationCatalog) store(ctx context.Context, e extension.Entry) erro
 // ListRevalidatable: see application.RevalidationCatalog.
 func (c *RevalidationCatalog) ListRevalidatable(ctx context.Context) ([]domain.ID, error) {
 	var ids []uuid.UUID
-	err := conn(ctx, c.db).NewSelect().Model((*extensionRow)(nil)).Column("id").
+	err := conn(ctx, c.db).NewSelect().Model((*catalogEntryRow)(nil)).Column("id").
 		Where("pinned_version IS NOT NULL AND sha256_checksum IS NOT NULL AND marketplace_url IS NOT NULL").
 		Where("marketplace_url <> '' AND sha256_checksum <> ''").
 		OrderExpr("id").Scan(ctx, &ids)

@@ -44,7 +44,7 @@ func (r *groupRow) toDomain() (group.Group, error) {
 		Settings: s, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}), nil
 }
 
-type extensionRow struct {
+type catalogEntryRow struct {
 	bun.BaseModel `bun:"table:extensions"`
 
 	ID             uuid.UUID `bun:"id,pk,type:uuid"`
@@ -63,15 +63,15 @@ type extensionRow struct {
 	DeletedAt      time.Time `bun:"deleted_at,soft_delete,nullzero"`
 }
 
-func extensionRowFrom(e extension.Entry) *extensionRow {
+func catalogEntryRowFrom(e extension.Entry) *catalogEntryRow {
 	p := e.Params()
-	return &extensionRow{ID: uid(p.ID), ExtensionID: p.ExtensionID, Name: p.Name, Publisher: p.Publisher,
+	return &catalogEntryRow{ID: uid(p.ID), ExtensionID: p.ExtensionID, Name: p.Name, Publisher: p.Publisher,
 		PinnedVersion: p.PinnedVersion, SHA256Checksum: p.SHA256, MarketplaceURL: p.MarketplaceURL,
 		IsBlocked: p.IsBlocked, BlockReason: p.BlockReason, ContentSHA256: p.ContentSHA256,
 		RevalidatedAt: p.RevalidatedAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 }
 
-func (r *extensionRow) toDomain() extension.Entry {
+func (r *catalogEntryRow) toDomain() extension.Entry {
 	return extension.RehydrateEntry(extension.EntryParams{ID: did(r.ID), ExtensionID: r.ExtensionID, Name: r.Name,
 		Publisher: r.Publisher, PinnedVersion: r.PinnedVersion, SHA256: r.SHA256Checksum, ContentSHA256: r.ContentSHA256,
 		MarketplaceURL: r.MarketplaceURL, IsBlocked: r.IsBlocked, BlockReason: r.BlockReason,

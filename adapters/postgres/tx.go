@@ -17,9 +17,11 @@ type TxRunner struct{ db *bun.DB }
 // NewTxRunner returns a TxRunner on db.
 func NewTxRunner(db *bun.DB) *TxRunner { return &TxRunner{db: db} }
 
-// InTx runs fn inside a transaction, committing when fn returns nil. A nested
-// call joins the outer transaction. Errors: fn's, or unavailable when the
-// database cannot be reached.
+// InTx runs fn inside a transaction at the connection's default isolation
+// (READ COMMITTED), committing when fn returns nil. fn runs once and is
+// never retried (StoreReports retries its own deadlocks), so it may collect
+// results for after the commit. A nested call joins the outer transaction.
+// Errors: fn's, or unavailable when the database cannot be reached.
 func (r *TxRunner) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(bun.Tx); ok {
 		return fn(ctx)

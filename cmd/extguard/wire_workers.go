@@ -71,7 +71,7 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 	return workers.UseCases{
 		DetectStale:  application.DetectStaleAgents{Tx: tx, Liveness: liveness, Clock: clock},
 		SweepRevalid: application.SweepRevalidation{Catalog: catalog, Queue: queue},
-		Revalidate: application.RevalidateExtension{Tx: tx, Catalog: catalog, Packages: workers.PackageFetcher{Fetcher: fetcher},
+		Revalidate: application.RevalidateCatalogEntry{Tx: tx, Catalog: catalog, Packages: workers.PackageFetcher{Fetcher: fetcher},
 			Audit: auditLog, Policies: policies, Clock: clock},
 		DeliverWebhook: application.DeliverWebhook{Tx: tx, Deliveries: deliveries, Sender: workers.WebhookSender{Sender: sender},
 			Audit: auditLog, Clock: clock, MaxAttempts: webhook.MaxAttempts,

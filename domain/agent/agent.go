@@ -61,7 +61,7 @@ type Agent struct {
 }
 
 // EnrollParams is an enrollment request. ID zero gets a fresh one; Now is
-// the enrollment time (now when zero).
+// the enrollment time, from the caller's clock.
 type EnrollParams struct {
 	ID           domain.ID
 	GroupID      domain.ID
@@ -88,7 +88,7 @@ func NewAgent(p EnrollParams) (Agent, error) {
 	if a.id.IsZero() {
 		a.id = domain.NewID()
 	}
-	now := nowOr(p.Now)
+	now := p.Now.UTC()
 	a.status, a.lastHeartbeat, a.createdAt, a.updatedAt = StatusActive, now, now, now
 	return a, nil
 }
@@ -165,7 +165,7 @@ func (a Agent) Reenroll(p EnrollParams, now time.Time) (updated Agent, wasDecomm
 	if err := fe.Err("invalid enrollment"); err != nil {
 		return Agent{}, false, err
 	}
-	now = nowOr(now)
+	now = now.UTC()
 	wasDecommissioned = a.status == StatusDecommissioned
 	next.status, next.lastHeartbeat, next.updatedAt = StatusActive, now, now
 	return next, wasDecommissioned, nil
@@ -177,7 +177,7 @@ func (a Agent) RecordHeartbeat(now time.Time) (Agent, error) {
 	if a.status == StatusDecommissioned {
 		return Agent{}, domain.Forbidden("agent is decommissioned; enroll again")
 	}
-	now = nowOr(now)
+	now = now.UTC()
 	if now.After(a.lastHeartbeat) {
 		a.lastHeartbeat = now
 	}
@@ -198,14 +198,14 @@ func (a Agent) WithAgentVersion(version string) (Agent, error) {
 
 // RecordSync notes that the agent fetched its policy at now.
 func (a Agent) RecordSync(now time.Time) Agent {
-	a.lastSync = nowOr(now)
+	a.lastSync = now.UTC()
 	return a
 }
 
 // Decommission retires the agent: its requests are refused until the
 // machine enrolls again.
 func (a Agent) Decommission(now time.Time) Agent {
-	a.status, a.updatedAt = StatusDecommissioned, nowOr(now)
+	a.status, a.updatedAt = StatusDecommissioned, now.UTC()
 	return a
 }
 
@@ -232,15 +232,8 @@ func (a Agent) RefreshStatus(now time.Time, s group.Settings) (updated Agent, ch
 	if st == a.status {
 		return a, false
 	}
-	a.status, a.updatedAt = st, nowOr(now)
+	a.status, a.updatedAt = st, now.UTC()
 	return a, true
-}
-
-func nowOr(t time.Time) time.Time {
-	if t.IsZero() {
-		return domain.Now()
-	}
-	return t.UTC()
 }
 
 func (a Agent) ID() domain.ID            { return a.id }

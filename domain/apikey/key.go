@@ -91,7 +91,7 @@ type Key struct {
 }
 
 // KeyParams creates a key from its freshly generated secret. ID zero gets a
-// fresh one; CreatedAt zero becomes now.
+// fresh one; CreatedAt is the caller's clock reading.
 type KeyParams struct {
 	ID        domain.ID
 	GroupID   domain.ID
@@ -108,9 +108,6 @@ type KeyParams struct {
 func NewKey(p KeyParams) (Key, error) {
 	var fe domain.FieldErrors
 	k := Key{id: p.ID, groupID: p.GroupID, createdBy: p.CreatedBy, expiresAt: p.ExpiresAt.UTC(), createdAt: p.CreatedAt.UTC()}
-	if k.createdAt.IsZero() {
-		k.createdAt = domain.Now()
-	}
 	if p.Secret.IsZero() {
 		fe.Add("key", "a generated secret is required")
 	}

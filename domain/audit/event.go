@@ -151,7 +151,7 @@ type Event struct {
 }
 
 // EventParams describes an event. ID zero gets a fresh (time-ordered) id;
-// CreatedAt zero becomes now.
+// CreatedAt is the caller's clock reading.
 type EventParams struct {
 	ID         domain.ID
 	Type       EventType
@@ -189,9 +189,6 @@ func NewEvent(p EventParams) (Event, error) {
 	}
 	if e.id.IsZero() {
 		e.id = domain.NewID()
-	}
-	if e.createdAt.IsZero() {
-		e.createdAt = domain.Now()
 	}
 	return e, nil
 }

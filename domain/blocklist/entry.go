@@ -24,7 +24,7 @@ type Entry struct {
 
 // EntryParams carries a blocklist row. IsActive nil means active: forgetting
 // it must not silently create a block that blocks nothing. For NewEntry a
-// zero ID gets a fresh one and a zero CreatedAt becomes now.
+// zero ID gets a fresh one and CreatedAt is the caller's clock reading.
 type EntryParams struct {
 	ID          domain.ID
 	PatternType string
@@ -62,9 +62,6 @@ func newEntry(p EntryParams, stored Entry) (Entry, error) {
 	if e.id.IsZero() {
 		e.id = domain.NewID()
 	}
-	if e.createdAt.IsZero() {
-		e.createdAt = domain.Now()
-	}
 	if e.updatedAt.IsZero() {
 		e.updatedAt = e.createdAt
 	}
@@ -84,7 +81,7 @@ func RehydrateEntry(p EntryParams) (Entry, error) {
 }
 
 // EntryPatch is a PATCH: nil fields stay. Changing the pattern type needs a
-// pattern valid for the new type. At is the update time (now when zero).
+// pattern valid for the new type. At is the update time, from the caller's clock.
 type EntryPatch struct {
 	PatternType *string
 	Pattern     *string
@@ -110,9 +107,6 @@ func (e Entry) WithChanges(p EntryPatch) (Entry, error) {
 		params.IsActive = p.IsActive
 	}
 	params.UpdatedAt = p.At.UTC()
-	if p.At.IsZero() {
-		params.UpdatedAt = domain.Now()
-	}
 	return newEntry(params, e)
 }
 

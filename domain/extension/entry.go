@@ -33,7 +33,7 @@ type Entry struct {
 }
 
 // EntryParams carries the columns of a catalog row. For NewEntry a zero ID
-// gets a fresh one and a zero CreatedAt becomes now.
+// gets a fresh one and CreatedAt is the caller's clock reading.
 type EntryParams struct {
 	ID             domain.ID
 	ExtensionID    string
@@ -95,9 +95,6 @@ func RehydrateEntry(p EntryParams) Entry {
 func (e *Entry) fillDefaults() {
 	if e.id.IsZero() {
 		e.id = domain.NewID()
-	}
-	if e.createdAt.IsZero() {
-		e.createdAt = domain.Now()
 	}
 	if e.updatedAt.IsZero() {
 		e.updatedAt = e.createdAt
@@ -210,19 +207,19 @@ func (e Entry) WithChanges(p EntryPatch) (Entry, error) {
 	if updated.extensionID != e.extensionID || updated.pinnedVersion != e.pinnedVersion || updated.sha256 != e.sha256 {
 		updated.contentSHA256, updated.revalidatedAt = "", time.Time{}
 	}
-	updated.updatedAt = at(p.At)
+	updated.updatedAt = p.At.UTC()
 	return updated, nil
 }
 
 // Block marks the entry blocked everywhere, whether assigned or not.
-func (e Entry) Block(reason string) (Entry, error) {
+func (e Entry) Block(reason string, at time.Time) (Entry, error) {
 	blocked := true
-	return e.WithChanges(EntryPatch{IsBlocked: &blocked, BlockReason: &reason})
+	return e.WithChanges(EntryPatch{IsBlocked: &blocked, BlockReason: &reason, At: at})
 }
 
 // Unblock lifts a catalog block.
-func (e Entry) Unblock() Entry {
-	e.isBlocked, e.blockReason, e.updatedAt = false, "", at(time.Time{})
+func (e Entry) Unblock(at time.Time) Entry {
+	e.isBlocked, e.blockReason, e.updatedAt = false, "", at.UTC()
 	return e
 }
 
@@ -251,13 +248,6 @@ func set(dst *string, src *string) {
 	if src != nil {
 		*dst = *src
 	}
-}
-
-func at(t time.Time) time.Time {
-	if t.IsZero() {
-		return domain.Now()
-	}
-	return t.UTC()
 }
 
 func (e Entry) ID() domain.ID            { return e.id }

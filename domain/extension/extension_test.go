@@ -76,13 +76,14 @@ const digest = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
 
 func TestNewEntry(t *testing.T) {
 	t.Parallel()
+	created := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC) // the caller's clock; the domain reads none
 	e, err := NewEntry(EntryParams{ExtensionID: "MS-Python.Python", PinnedVersion: "2024.2.1",
-		SHA256: strings.ToUpper(digest), MarketplaceURL: "https://marketplace.visualstudio.com/x"})
+		SHA256: strings.ToUpper(digest), MarketplaceURL: "https://marketplace.visualstudio.com/x", CreatedAt: created})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.ExtensionID() != "ms-python.python" || e.Publisher() != "ms-python" || e.Name() != "python" ||
-		e.SHA256() != digest || e.ID().IsZero() || e.CreatedAt().IsZero() || e.UpdatedAt() != e.CreatedAt() {
+		e.SHA256() != digest || e.ID().IsZero() || !e.CreatedAt().Equal(created) || e.UpdatedAt() != e.CreatedAt() {
 		t.Fatalf("entry: %+v", e)
 	}
 }
@@ -133,11 +134,11 @@ func TestEntryChanges(t *testing.T) {
 	if _, err := e.WithChanges(EntryPatch{PinnedVersion: &bad}); err == nil {
 		t.Fatal("bad patch accepted")
 	}
-	blocked, err := e.Block("malware")
+	blocked, err := e.Block("malware", time.Unix(200, 0))
 	if err != nil || !blocked.IsBlocked() || blocked.BlockReason() != "malware" {
 		t.Fatalf("block: %v", err)
 	}
-	if u := blocked.Unblock(); u.IsBlocked() || u.BlockReason() != "" {
+	if u := blocked.Unblock(time.Unix(300, 0)); u.IsBlocked() || u.BlockReason() != "" {
 		t.Fatal("unblock")
 	}
 	if _, err := e.RecordRevalidation("nope", time.Now()); err == nil {

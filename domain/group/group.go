@@ -22,7 +22,7 @@ type Group struct {
 }
 
 // GroupParams carries a group's columns. For NewGroup a zero ID gets a fresh
-// one and a zero CreatedAt becomes now.
+// one; CreatedAt is the caller's clock reading.
 type GroupParams struct {
 	ID          domain.ID
 	Name        string
@@ -36,7 +36,7 @@ type GroupParams struct {
 // them with ParseSettings first.
 func NewGroup(p GroupParams) (Group, error) {
 	var fe domain.FieldErrors
-	g := Group{id: p.ID, settings: p.Settings, createdAt: p.CreatedAt, updatedAt: p.UpdatedAt}
+	g := Group{id: p.ID, settings: p.Settings, createdAt: p.CreatedAt.UTC(), updatedAt: p.UpdatedAt.UTC()}
 	g.name = checkName(&fe, p.Name)
 	g.description = checkDescription(&fe, p.Description)
 	if err := fe.Err("invalid group"); err != nil {
@@ -44,9 +44,6 @@ func NewGroup(p GroupParams) (Group, error) {
 	}
 	if g.id.IsZero() {
 		g.id = domain.NewID()
-	}
-	if g.createdAt.IsZero() {
-		g.createdAt = domain.Now()
 	}
 	if g.updatedAt.IsZero() {
 		g.updatedAt = g.createdAt
@@ -70,7 +67,7 @@ func checkDescription(fe *domain.FieldErrors, raw string) string {
 }
 
 // GroupPatch is a PATCH: nil fields stay. Merge settings documents with
-// Settings.Merge before building the patch. At is the update time (now when zero).
+// Settings.Merge before building the patch. At is the update time, from the caller's clock.
 type GroupPatch struct {
 	Name        *string
 	Description *string
@@ -94,15 +91,12 @@ func (g Group) WithChanges(p GroupPatch) (Group, error) {
 		return Group{}, err
 	}
 	g.updatedAt = p.At.UTC()
-	if p.At.IsZero() {
-		g.updatedAt = domain.Now()
-	}
 	return g, nil
 }
 
 // Rename changes the group's name.
-func (g Group) Rename(name string) (Group, error) {
-	return g.WithChanges(GroupPatch{Name: &name})
+func (g Group) Rename(name string, at time.Time) (Group, error) {
+	return g.WithChanges(GroupPatch{Name: &name, At: at})
 }
 
 func (g Group) ID() domain.ID        { return g.id }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/extguard/extguard/domain"
 )
@@ -139,11 +140,11 @@ func TestGroup(t *testing.T) {
 	if got := fieldsOf(t, err); strings.Join(got, ",") != "description,name" {
 		t.Fatalf("fields %v", got)
 	}
-	r, err := g.Rename("Security")
+	r, err := g.Rename("Security", time.Unix(2, 0))
 	if err != nil || r.Name() != "Security" || r.ID() != g.ID() {
 		t.Fatalf("rename: %v", err)
 	}
-	if _, err := g.Rename(strings.Repeat("x", 129)); err == nil {
+	if _, err := g.Rename(strings.Repeat("x", 129), time.Unix(2, 0)); err == nil {
 		t.Fatal("long name accepted")
 	}
 	s, _ := ParseSettings([]byte(`{"enforcement":"enforce"}`))

@@ -72,7 +72,7 @@ func installed(t *testing.T, id, version, digest string) report.Item {
 // esbenp.prettier-vscode allowed at 10.1.0 (digest A); redhat.yaml allowed,
 // not pinned; publisher "evil" blocklisted; catalog entry bad.actor blocked.
 func fixture(t *testing.T, rawSettings string) CompileInput {
-	bad, err := entry(t, "bad.actor", "", "").Block("typosquat")
+	bad, err := entry(t, "bad.actor", "", "").Block("typosquat", time.Unix(3, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestBlockedAssignmentsLeaveRequired(t *testing.T) {
 	t.Parallel()
 	in := fixture(t, `{"enforcement":"enforce"}`)
 	in.Assignments = append(in.Assignments, Assignment{Entry: entry(t, "evil.pack", "1.0.0", ""), Required: true})
-	blockedCatalog, _ := entry(t, "blocked.required", "1.0.0", "").Block("")
+	blockedCatalog, _ := entry(t, "blocked.required", "1.0.0", "").Block("", time.Unix(3, 0))
 	in.Assignments = append(in.Assignments, Assignment{Entry: blockedCatalog, Required: true})
 	p := Compile(in)
 	for _, r := range p.Required {

@@ -105,7 +105,7 @@ type User struct {
 }
 
 // UserParams carries a users row. For NewUser a zero ID gets a fresh one, a
-// zero CreatedAt becomes now, and the user starts active.
+// CreatedAt is the caller's clock reading, and the user starts active.
 type UserParams struct {
 	ID           domain.ID
 	Email        string
@@ -128,9 +128,6 @@ func NewUser(p UserParams) (User, error) {
 	}
 	if u.id.IsZero() {
 		u.id = domain.NewID()
-	}
-	if u.createdAt.IsZero() {
-		u.createdAt = domain.Now()
 	}
 	if u.updatedAt.IsZero() {
 		u.updatedAt = u.createdAt
@@ -160,7 +157,7 @@ func RehydrateUser(p UserParams) User {
 }
 
 // UserPatch is a PATCH: nil fields stay. A new password is validated and
-// hashed by the caller first. At is the update time (now when zero).
+// hashed by the caller first. At is the update time, from the caller's clock.
 type UserPatch struct {
 	Email        *string
 	DisplayName  *string
@@ -187,9 +184,6 @@ func (u User) WithChanges(p UserPatch) (User, error) {
 		next.isActive = *p.IsActive
 	}
 	next.updatedAt = p.At.UTC()
-	if p.At.IsZero() {
-		next.updatedAt = domain.Now()
-	}
 	return next, nil
 }
 

@@ -36,7 +36,7 @@ type Endpoint struct {
 }
 
 // EndpointParams carries a webhooks row. For NewEndpoint a zero ID gets a
-// fresh one, a zero CreatedAt becomes now, and IsEnabled nil means enabled.
+// fresh one, CreatedAt is the caller's clock reading, and IsEnabled nil means enabled.
 type EndpointParams struct {
 	ID             domain.ID
 	URL            string
@@ -75,9 +75,6 @@ func newEndpoint(p EndpointParams, stored Endpoint) (Endpoint, error) {
 	}
 	if e.id.IsZero() {
 		e.id = domain.NewID()
-	}
-	if e.createdAt.IsZero() {
-		e.createdAt = domain.Now()
 	}
 	if e.updatedAt.IsZero() {
 		e.updatedAt = e.createdAt
@@ -129,7 +126,7 @@ func RehydrateEndpoint(p EndpointParams) Endpoint {
 }
 
 // EndpointPatch is a PATCH: nil fields stay. Enabling clears the reason a
-// worker disabled the endpoint for. At is the update time (now when zero).
+// worker disabled the endpoint for. At is the update time, from the caller's clock.
 type EndpointPatch struct {
 	URL         *string
 	Description *string
@@ -154,9 +151,6 @@ func (e Endpoint) WithChanges(p EndpointPatch) (Endpoint, error) {
 		params.IsEnabled = p.IsEnabled
 	}
 	params.UpdatedAt = p.At
-	if p.At.IsZero() {
-		params.UpdatedAt = domain.Now()
-	}
 	return newEndpoint(params, e)
 }
 

@@ -49,17 +49,8 @@ func (uc CreateWebhook) Execute(ctx context.Context, actor audit.Actor, in NewWe
 		if err := uc.Hooks.Create(ctx, e); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.WebhookCreated, Actor: actor,
-			TargetType: audit.TargetWebhook, TargetID: e.ID(), Details: map[string]any{"after": hookDetails(e)}})
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.WebhookCreated, Actor: actor,
+			TargetType: audit.TargetWebhook, TargetID: e.ID(), Details: map[string]any{"after": webhookDetails(e)}})
 	})
 	return e, err
-}
-
-// hookDetails never includes the secret: audit rows are delivered to webhooks.
-func hookDetails(e webhook.Endpoint) map[string]any {
-	types := make([]string, 0, len(e.EventTypes()))
-	for _, t := range e.EventTypes() {
-		types = append(types, string(t))
-	}
-	return map[string]any{"url": e.RedactedURL(), "description": e.Description(), "event_types": types, "is_enabled": e.IsEnabled()}
 }

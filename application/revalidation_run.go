@@ -26,11 +26,11 @@ const (
 	RevalidationSkipped RevalidationOutcome = "skipped"
 )
 
-// RevalidateExtension downloads a pinned catalog entry's VSIX, verifies it
+// RevalidateCatalogEntry downloads a pinned catalog entry's VSIX, verifies it
 // against sha256_checksum and stores the content digest agents are compared
 // with. A mismatch blocks the entry and is audited (and so reaches the
 // webhooks); the pinned checksum itself is never rewritten.
-type RevalidateExtension struct {
+type RevalidateCatalogEntry struct {
 	Tx       Transactor
 	Catalog  RevalidationCatalog
 	Packages PackageFetcher
@@ -43,10 +43,10 @@ type RevalidateExtension struct {
 // same package changes nothing and audits nothing new. Errors: unavailable
 // for download failures worth retrying; invalid for packages that will not
 // get better (refused host, too large, unsafe zip); internal.
-func (uc RevalidateExtension) Execute(ctx context.Context, req RevalidationRequest) (_ RevalidationOutcome, err error) {
-	ctx, obs := observe(ctx, "RevalidateExtension")
+func (uc RevalidateCatalogEntry) Execute(ctx context.Context, req RevalidationRequest) (_ RevalidationOutcome, err error) {
+	ctx, obs := observe(ctx, "RevalidateCatalogEntry")
 	defer obs.end(&err)
-	entry, err := uc.Catalog.Get(ctx, req.ExtensionID)
+	entry, err := uc.Catalog.Get(ctx, req.EntryID)
 	if domain.CodeOf(err) == domain.CodeNotFound {
 		return RevalidationSkipped, nil
 	}
@@ -92,7 +92,7 @@ type revision struct {
 
 // block blocks the entry after a checksum mismatch, unless it is blocked already
 // (by an earlier run or an admin: nothing new to say).
-func (uc RevalidateExtension) block(ctx context.Context, req RevalidationRequest, checked extension.Entry, actual string) (RevalidationOutcome, error) {
+func (uc RevalidateCatalogEntry) block(ctx context.Context, req RevalidationRequest, checked extension.Entry, actual string) (RevalidationOutcome, error) {
 	return uc.update(ctx, req, checked, RevalidationMismatch, func(current extension.Entry, now time.Time) (revision, error) {
 		if current.IsBlocked() {
 			return revision{entry: current}, nil
@@ -111,7 +111,7 @@ func (uc RevalidateExtension) block(ctx context.Context, req RevalidationRequest
 // record stores the verified package's content digest. Only a new digest is
 // audited: a daily audit row per entry saying "still the same" would bury
 // real events.
-func (uc RevalidateExtension) record(ctx context.Context, req RevalidationRequest, checked extension.Entry, digest string) (RevalidationOutcome, error) {
+func (uc RevalidateCatalogEntry) record(ctx context.Context, req RevalidationRequest, checked extension.Entry, digest string) (RevalidationOutcome, error) {
 	return uc.update(ctx, req, checked, RevalidationVerified, func(current extension.Entry, now time.Time) (revision, error) {
 		updated, err := current.RecordRevalidation(digest, now)
 		if err != nil || updated.ContentSHA256() == current.ContentSHA256() {
@@ -128,7 +128,7 @@ func (uc RevalidateExtension) record(ctx context.Context, req RevalidationReques
 // update revises the locked, current entry if its pin is still the one the
 // package was checked against, audits the news in the same transaction, and
 // tells every API instance when policies changed.
-func (uc RevalidateExtension) update(ctx context.Context, req RevalidationRequest, checked extension.Entry, outcome RevalidationOutcome,
+func (uc RevalidateCatalogEntry) update(ctx context.Context, req RevalidationRequest, checked extension.Entry, outcome RevalidationOutcome,
 	revise func(current extension.Entry, now time.Time) (revision, error)) (RevalidationOutcome, error) {
 	var rev revision
 	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
@@ -158,7 +158,7 @@ func (uc RevalidateExtension) update(ctx context.Context, req RevalidationReques
 	return outcome, nil
 }
 
-func (uc RevalidateExtension) appendEvent(ctx context.Context, req RevalidationRequest, e extension.Entry,
+func (uc RevalidateCatalogEntry) appendEvent(ctx context.Context, req RevalidationRequest, e extension.Entry,
 	t audit.EventType, details map[string]any) error {
 	actor := req.RequestedBy
 	if actor.Type == "" {

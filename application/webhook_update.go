@@ -41,9 +41,9 @@ func (uc UpdateWebhook) Execute(ctx context.Context, actor audit.Actor, id domai
 		if err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.WebhookUpdated, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.WebhookUpdated, Actor: actor,
 			TargetType: audit.TargetWebhook, TargetID: id,
-			Details: map[string]any{"before": hookDetails(before), "after": hookDetails(next)}})
+			Details: map[string]any{"before": webhookDetails(before), "after": webhookDetails(next)}})
 	})
 	return next, err
 }

@@ -42,7 +42,7 @@ func (uc UpdateGroup) Execute(ctx context.Context, actor audit.Actor, id domain.
 		if err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.GroupUpdated, Actor: actor, GroupID: id,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.GroupUpdated, Actor: actor, GroupID: id,
 			TargetType: audit.TargetGroup, TargetID: id,
 			Details: map[string]any{"before": groupDetails(before), "after": groupDetails(next)}})
 	})

@@ -27,7 +27,7 @@ func (uc DeleteWebhook) Execute(ctx context.Context, actor audit.Actor, id domai
 		if err := uc.Hooks.Delete(ctx, id, uc.Clock.Now()); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.WebhookDeleted, Actor: actor,
-			TargetType: audit.TargetWebhook, TargetID: id, Details: map[string]any{"before": hookDetails(e)}})
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.WebhookDeleted, Actor: actor,
+			TargetType: audit.TargetWebhook, TargetID: id, Details: map[string]any{"before": webhookDetails(e)}})
 	})
 }

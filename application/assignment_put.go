@@ -53,7 +53,7 @@ func (uc PutAssignment) Execute(ctx context.Context, actor audit.Actor, groupID,
 		if existed {
 			details["before"] = map[string]any{"is_required": before.IsRequired}
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.AssignmentSet, Actor: actor, GroupID: groupID,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.AssignmentSet, Actor: actor, GroupID: groupID,
 			TargetType: audit.TargetAssignment, TargetID: a.ID, Details: details})
 	})
 	if err == nil {

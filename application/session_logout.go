@@ -28,7 +28,7 @@ func (uc Logout) Execute(ctx context.Context, p Principal) (err error) {
 		if err := uc.Sessions.Revoke(ctx, p.SessionID, uc.Clock.Now()); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.UserLogout, Actor: p.Actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.UserLogout, Actor: p.Actor,
 			TargetType: audit.TargetUser, TargetID: p.Actor.ID, Details: map[string]any{"session_id": p.SessionID.String()}})
 	})
 }

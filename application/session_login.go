@@ -212,7 +212,7 @@ func (uc *Login) recordFailure(ctx context.Context, u user.User, email string, c
 		reason = "user deactivated"
 	}
 	err := uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.UserLoginFailed, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.UserLoginFailed, Actor: actor,
 			TargetType: audit.TargetUser, TargetID: u.ID(),
 			Details: map[string]any{"email": truncateText(strings.TrimSpace(email), user.MaxEmailLength), "reason": reason}})
 	})
@@ -248,7 +248,7 @@ func (uc *Login) open(ctx context.Context, u user.User, client audit.Actor) (Log
 		if err := uc.Sessions.Create(ctx, s); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.UserLogin, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.UserLogin, Actor: actor,
 			TargetType: audit.TargetUser, TargetID: u.ID(),
 			Details: map[string]any{"session_id": s.ID.String(), "expires_at": s.ExpiresAt.Format(time.RFC3339)}})
 	})

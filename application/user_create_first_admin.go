@@ -15,6 +15,7 @@ type CreateFirstAdmin struct {
 	Users  UserRepository
 	Hasher PasswordHasher
 	Audit  AuditLog
+	Clock  Clock
 }
 
 // Execute returns whether it created the admin.
@@ -28,7 +29,9 @@ func (uc CreateFirstAdmin) Execute(ctx context.Context, email, password string) 
 	if err != nil {
 		return false, err
 	}
-	admin, err := user.NewUser(user.UserParams{Email: email, PasswordHash: hash, DisplayName: "Administrator", Role: string(user.RoleAdmin)})
+	now := uc.Clock.Now()
+	admin, err := user.NewUser(user.UserParams{Email: email, PasswordHash: hash, DisplayName: "Administrator",
+		Role: string(user.RoleAdmin), CreatedAt: now})
 	if err != nil {
 		return false, err
 	}
@@ -42,7 +45,7 @@ func (uc CreateFirstAdmin) Execute(ctx context.Context, email, password string) 
 			return err
 		}
 		ev, err := audit.NewEvent(audit.EventParams{Type: audit.UserCreated, Actor: audit.SystemActor(),
-			TargetType: audit.TargetUser, TargetID: admin.ID(),
+			TargetType: audit.TargetUser, TargetID: admin.ID(), CreatedAt: now,
 			Details: map[string]any{"email": admin.Email(), "role": string(admin.Role()), "reason": "first admin from EXTGUARD_ADMIN_EMAIL"}})
 		if err != nil {
 			return err

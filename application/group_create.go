@@ -2,7 +2,6 @@ package application
 
 import (
 	"context"
-	"encoding/json"
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
@@ -42,18 +41,11 @@ func (uc CreateGroup) Execute(ctx context.Context, actor audit.Actor, in NewGrou
 		if err := uc.Groups.Create(ctx, g); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.GroupCreated, Actor: actor, GroupID: g.ID(),
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.GroupCreated, Actor: actor, GroupID: g.ID(),
 			TargetType: audit.TargetGroup, TargetID: g.ID(), Details: map[string]any{"after": groupDetails(g)}})
 	})
 	if err == nil {
 		notifyGroups(ctx, uc.Invalidator, g.ID())
 	}
 	return g, err
-}
-
-func groupDetails(g group.Group) map[string]any {
-	var settings map[string]any
-	b, _ := json.Marshal(g.Settings())
-	_ = json.Unmarshal(b, &settings)
-	return map[string]any{"name": g.Name(), "description": g.Description(), "settings": settings}
 }

@@ -77,7 +77,7 @@ func (uc UpdateUser) Execute(ctx context.Context, actor audit.Actor, id domain.I
 			}
 			details["sessions_ended"] = n
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.UserUpdated, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.UserUpdated, Actor: actor,
 			TargetType: audit.TargetUser, TargetID: id, Details: details})
 	})
 	return next, err

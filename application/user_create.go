@@ -51,14 +51,9 @@ func (uc CreateUser) Execute(ctx context.Context, actor audit.Actor, in NewUserI
 		if err := uc.Users.Create(ctx, u); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.UserCreated, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.UserCreated, Actor: actor,
 			TargetType: audit.TargetUser, TargetID: u.ID(),
 			Details: map[string]any{"after": userDetails(u)}})
 	})
 	return u, err
-}
-
-// userDetails is what an audit row says about a user: never the hash.
-func userDetails(u user.User) map[string]any {
-	return map[string]any{"email": u.Email(), "display_name": u.DisplayName(), "role": string(u.Role()), "is_active": u.IsActive()}
 }

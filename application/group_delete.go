@@ -31,7 +31,6 @@ func (uc DeleteGroup) Execute(ctx context.Context, actor audit.Actor, id domain.
 	defer obs.end(&err)
 	var revoked []domain.ID
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		revoked = nil // a retried transaction starts over
 		g, err := uc.Groups.Get(ctx, id)
 		if err != nil {
 			return err
@@ -50,7 +49,7 @@ func (uc DeleteGroup) Execute(ctx context.Context, actor audit.Actor, id domain.
 		if revoked, err = uc.revokeKeys(ctx, id, now); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.GroupDeleted, Actor: actor, GroupID: id,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.GroupDeleted, Actor: actor, GroupID: id,
 			TargetType: audit.TargetGroup, TargetID: id,
 			Details: map[string]any{"before": groupDetails(g), "api_keys_revoked": len(revoked)}})
 	})

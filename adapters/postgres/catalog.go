@@ -12,7 +12,7 @@ import (
 	"github.com/extguard/extguard/domain/extension"
 )
 
-// CatalogRepository stores the extension catalog.
+// CatalogRepository stores the catalog (table extensions).
 type CatalogRepository struct{ db *bun.DB }
 
 var _ application.CatalogRepository = (*CatalogRepository)(nil)
@@ -22,23 +22,23 @@ func NewCatalogRepository(db *bun.DB) *CatalogRepository { return &CatalogReposi
 
 // Create inserts e; an extension id already in the catalog is a conflict.
 func (r *CatalogRepository) Create(ctx context.Context, e extension.Entry) error {
-	_, err := conn(ctx, r.db).NewInsert().Model(extensionRowFrom(e)).ExcludeColumn("deleted_at").Exec(ctx)
+	_, err := conn(ctx, r.db).NewInsert().Model(catalogEntryRowFrom(e)).ExcludeColumn("deleted_at").Exec(ctx)
 	return translate(err, "catalog entry for this extension id")
 }
 
 // Get reads an entry that is not deleted.
 func (r *CatalogRepository) Get(ctx context.Context, id domain.ID) (extension.Entry, error) {
-	return getByID(ctx, r.db, id, "catalog entry", infallible((*extensionRow).toDomain))
+	return getByID(ctx, r.db, id, "catalog entry", infallible((*catalogEntryRow).toDomain))
 }
 
 // Update changes the locked entry with change (see updateByID).
 func (r *CatalogRepository) Update(ctx context.Context, id domain.ID, change func(extension.Entry) (extension.Entry, error)) (extension.Entry, error) {
-	return updateByID(ctx, r.db, id, "catalog entry", infallible((*extensionRow).toDomain), change, r.store)
+	return updateByID(ctx, r.db, id, "catalog entry", infallible((*catalogEntryRow).toDomain), change, r.store)
 }
 
 // store writes every column but created_at.
 func (r *CatalogRepository) store(ctx context.Context, e extension.Entry) error {
-	res, err := conn(ctx, r.db).NewUpdate().Model(extensionRowFrom(e)).ExcludeColumn("id", "created_at", "deleted_at").WherePK().Exec(ctx)
+	res, err := conn(ctx, r.db).NewUpdate().Model(catalogEntryRowFrom(e)).ExcludeColumn("id", "created_at", "deleted_at").WherePK().Exec(ctx)
 	if IsUniqueViolation(err) {
 		return domain.Conflict("catalog entry for this extension id already exists")
 	}
@@ -49,7 +49,7 @@ func (r *CatalogRepository) store(ctx context.Context, e extension.Entry) error 
 // has no soft delete), answering the groups that had it.
 func (r *CatalogRepository) Delete(ctx context.Context, id domain.ID, at time.Time) ([]domain.ID, error) {
 	db := conn(ctx, r.db)
-	if err := softDelete[extensionRow](ctx, db, id, at, "catalog entry"); err != nil {
+	if err := softDelete[catalogEntryRow](ctx, db, id, at, "catalog entry"); err != nil {
 		return nil, err
 	}
 	var groups []uuid.UUID
@@ -63,7 +63,7 @@ func (r *CatalogRepository) Delete(ctx context.Context, id domain.ID, at time.Ti
 
 // List pages entries by id.
 func (r *CatalogRepository) List(ctx context.Context, f application.CatalogFilter, page application.PageRequest) (application.Page[extension.Entry], error) {
-	q := conn(ctx, r.db).NewSelect().Model((*extensionRow)(nil))
+	q := conn(ctx, r.db).NewSelect().Model((*catalogEntryRow)(nil))
 	if f.ExtensionID != "" {
 		q = q.Where("extension_id = ?", f.ExtensionID.String())
 	}
@@ -73,5 +73,5 @@ func (r *CatalogRepository) List(ctx context.Context, f application.CatalogFilte
 	if f.IsBlocked != nil {
 		q = q.Where("is_blocked = ?", *f.IsBlocked)
 	}
-	return listByID(ctx, q, "id", page, func(r *extensionRow) uuid.UUID { return r.ID }, infallible((*extensionRow).toDomain))
+	return listByID(ctx, q, "id", page, func(r *catalogEntryRow) uuid.UUID { return r.ID }, infallible((*catalogEntryRow).toDomain))
 }

@@ -12,6 +12,7 @@ type RemoveAssignment struct {
 	Tx          Transactor
 	Assignments AssignmentRepository
 	Audit       AuditLog
+	Clock       Clock
 	Invalidator PolicyInvalidator
 }
 
@@ -28,7 +29,7 @@ func (uc RemoveAssignment) Execute(ctx context.Context, actor audit.Actor, group
 		if err := uc.Assignments.Delete(ctx, groupID, entryID); err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.AssignmentRemoved, Actor: actor, GroupID: groupID,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.AssignmentRemoved, Actor: actor, GroupID: groupID,
 			TargetType: audit.TargetAssignment, TargetID: a.ID,
 			Details: map[string]any{"extension_id": a.Entry.ExtensionID().String(), "before": map[string]any{"is_required": a.IsRequired}}})
 	})

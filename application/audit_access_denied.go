@@ -11,6 +11,7 @@ import (
 type RecordAccessDenied struct {
 	Tx    Transactor
 	Audit AuditLog
+	Clock Clock
 }
 
 // Execute records that actor (with role) was refused permission on route.
@@ -18,7 +19,7 @@ func (uc RecordAccessDenied) Execute(ctx context.Context, actor audit.Actor, rol
 	ctx, obs := observe(ctx, "RecordAccessDenied")
 	defer obs.end(&err)
 	return uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.AccessDenied, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.AccessDenied, Actor: actor,
 			Details: map[string]any{"role": role, "method": method, "route": route, "required_permission": permission}})
 	})
 }

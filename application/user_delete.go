@@ -39,7 +39,7 @@ func (uc DeleteUser) Execute(ctx context.Context, actor audit.Actor, id domain.I
 		if err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.UserDeleted, Actor: actor,
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.UserDeleted, Actor: actor,
 			TargetType: audit.TargetUser, TargetID: id, Details: map[string]any{"before": userDetails(u), "sessions_ended": n}})
 	})
 }

@@ -37,7 +37,7 @@ func (uc DecommissionAgent) Execute(ctx context.Context, actor audit.Actor, id d
 		if err != nil {
 			return err
 		}
-		return appendEvent(ctx, uc.Audit, audit.EventParams{Type: audit.AgentDecommissioned, Actor: actor, GroupID: a.GroupID(),
+		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.AgentDecommissioned, Actor: actor, GroupID: a.GroupID(),
 			TargetType: audit.TargetAgent, TargetID: id,
 			Details: map[string]any{"machine_id": a.MachineID(), "display_name": a.DisplayName(),
 				"before": map[string]any{"status": string(a.Status())}, "after": map[string]any{"status": string(next.Status())}}})
