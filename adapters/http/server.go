@@ -6,11 +6,13 @@ package httpapi
 import (
 	"log/slog"
 	"net/netip"
+	"strings"
 	"time"
 
 	gojson "github.com/goccy/go-json"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/valyala/fasthttp"
 )
 
 // MaxBodyBytes is the body limit of the agent contract (1 MiB).
@@ -73,6 +75,7 @@ func NewApp(cfg ServerConfig, log *slog.Logger, modules ...Module) *fiber.App {
 		EnableTrustedProxyCheck: len(proxies) > 0,
 		TrustedProxies:          proxies,
 	})
+	quietParseErrors(app)
 	// Instrument wraps recover so a panicking request still ends its span,
 	// counts as a 500 and writes its log line.
 	app.Use(Instrument(log, cfg.SpansRecorded))
@@ -88,3 +91,26 @@ func NewApp(cfg ServerConfig, log *slog.Logger, modules ...Module) *fiber.App {
 	app.Use(noRoute(newAllowIndex(app)))
 	return app
 }
+
+// quietParseErrors keeps fasthttp's parse errors out of the answer: their
+// text quotes the request's raw head and body (Authorization, passwords,
+// headers a proxy added), and fiber sends that text as the 400's detail.
+// Fiber's own mapping (431, 408, 413, ...) still sees the wrapped error.
+func quietParseErrors(app *fiber.App) {
+	inner := app.Server().ErrorHandler
+	app.Server().ErrorHandler = func(ctx *fasthttp.RequestCtx, err error) {
+		if !strings.Contains(err.Error(), "timeout") {
+			err = unparsableRequest{err}
+		}
+		inner(ctx, err)
+	}
+}
+
+// unparsableRequest is a parse error with a message that quotes nothing.
+type unparsableRequest struct{ err error }
+
+func (e unparsableRequest) Error() string {
+	return "the request is not valid HTTP (a header holds a character HTTP does not allow, or the head is malformed)"
+}
+
+func (e unparsableRequest) Unwrap() error { return e.err }

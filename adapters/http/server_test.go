@@ -354,3 +354,25 @@ func installTracing(t *testing.T, tp trace.TracerProvider) {
 		otel.SetTextMapPropagator(prevProp)
 	})
 }
+
+// A request head fasthttp cannot parse (here a NUL in a header) is a 400
+// whose detail names no part of the request: fasthttp's own message quotes
+// the whole head and body, Authorization and password included, and a
+// proxy in front may have added headers of its own to it.
+func TestAnUnparsableHeadIsRefusedWithoutEchoingIt(t *testing.T) {
+	addr := serve(t, testApp(DefaultServerConfig()))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	body := `{"password":"body-marker"}`
+	fmt.Fprintf(c, "POST /echo HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer head-marker\r\nUser-Agent: a\x00b\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
+	answer, _ := io.ReadAll(c)
+	if !strings.HasPrefix(string(answer), "HTTP/1.1 400") {
+		t.Fatalf("answer %q, want 400", answer)
+	}
+	if strings.Contains(string(answer), "marker") || strings.Contains(string(answer), "buffer size") {
+		t.Fatalf("the 400 echoes the request: %q", answer)
+	}
+}
