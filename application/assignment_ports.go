@@ -20,7 +20,8 @@ type Assignment struct {
 
 // AssignmentRepository stores group assignments (group_extensions).
 type AssignmentRepository interface {
-	// Get returns one assignment. Errors: not_found.
+	// Get returns one assignment, its row locked until the caller's transaction
+	// ends (PUT and DELETE decide from it). Errors: not_found.
 	Get(ctx context.Context, groupID, entryID domain.ID) (Assignment, error)
 	// Put inserts or updates the assignment, answering whether it was new.
 	Put(ctx context.Context, a Assignment) (created bool, err error)

@@ -1,4 +1,4 @@
--- The schema we were given (shared/seed/database-schema.md), with the keys and
+-- The schema extguard was designed against (migrations/schema_expected_test.go), with the keys and
 -- indexes the agent and admin paths need. Every seed table and column is here
 -- with the seed's type; columns we add are marked "added".
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures the CPU an idle `extguard all` uses: builds bin/extguard, starts it
-# on a database of its own (extguard_idle_cpu, dropped afterwards) and a
+# on a database of its own (extguard_idle_cpu_<pid>, dropped afterwards) and a
 # private redis-server on a free port, lets it settle, then reads the
 # process's user+system time from /proc/<pid>/stat over DURATION seconds.
 # Fails when it is above MAX_PERCENT of one core.
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-60}
 SETTLE=${SETTLE:-10}
 MAX_PERCENT=${MAX_PERCENT:-0.5}
-DB=extguard_idle_cpu
+DB=extguard_idle_cpu_$$
 PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
 
 tmp=$(mktemp -d)

@@ -42,10 +42,13 @@ func (r *AssignmentRepository) view(ctx context.Context) *bun.SelectQuery {
 		Join("JOIN extensions AS e ON e.id = ge.extension_id AND e.deleted_at IS NULL")
 }
 
-// Get reads one assignment of a live catalog entry.
+// Get reads one assignment of a live catalog entry, its row locked until the
+// caller's transaction ends: PUT and DELETE decide from it (nothing to change,
+// the audit row's before), so a concurrent PUT must wait for this one.
 func (r *AssignmentRepository) Get(ctx context.Context, groupID, entryID domain.ID) (application.Assignment, error) {
 	var v assignmentView
-	err := r.view(ctx).Where("ge.group_id = ?", uid(groupID)).Where("ge.extension_id = ?", uid(entryID)).Scan(ctx, &v)
+	err := r.view(ctx).Where("ge.group_id = ?", uid(groupID)).Where("ge.extension_id = ?", uid(entryID)).
+		For("NO KEY UPDATE OF ge").Scan(ctx, &v)
 	if err != nil {
 		return application.Assignment{}, translate(err, "assignment")
 	}
