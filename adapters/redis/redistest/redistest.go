@@ -35,6 +35,7 @@ func Binary() string {
 var (
 	once     sync.Once
 	addr     string
+	runID    string // the started server's INFO run_id, so Flush can prove it is ours
 	startErr error
 )
 
@@ -47,7 +48,11 @@ func URL(t testing.TB) string {
 // Addr returns host:port of this test binary's private server.
 func Addr(t testing.TB) string {
 	t.Helper()
-	once.Do(func() { addr, startErr = start() })
+	once.Do(func() {
+		if addr, startErr = start(); startErr == nil {
+			runID, startErr = serverRunID(addr)
+		}
+	})
 	if startErr != nil {
 		t.Fatalf("redistest: a redis-server binary is required for these tests (%s): %v", Binary(), startErr)
 	}
@@ -67,6 +72,39 @@ func Client(t testing.TB) *redis.Client {
 func Options(t testing.TB) *redis.Options {
 	t.Helper()
 	return &redis.Options{Addr: Addr(t)}
+}
+
+// Flush empties this test binary's own server, for tests that need a clean
+// queue. It refuses any other server: the run_id it reads first must be the
+// one the server answered when this binary started it, so a developer's
+// Redis can never be flushed by a test, whatever address reaches it.
+func Flush(t testing.TB) {
+	t.Helper()
+	a := Addr(t)
+	id, err := serverRunID(a)
+	if err != nil || id != runID {
+		t.Fatalf("redistest: refusing to flush %s: run_id %q is not the server this test binary started (%q): %v", a, id, runID, err)
+	}
+	c := redis.NewClient(&redis.Options{Addr: a})
+	defer c.Close()
+	if err := c.FlushDB(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func serverRunID(a string) (string, error) {
+	c := redis.NewClient(&redis.Options{Addr: a})
+	defer c.Close()
+	info, err := c.Info(context.Background(), "server").Result()
+	if err != nil {
+		return "", err
+	}
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "run_id:"); ok {
+			return v, nil
+		}
+	}
+	return "", fmt.Errorf("no run_id in INFO server")
 }
 
 // start launches redis-server on a free port. A port picked by the kernel can
