@@ -68,6 +68,7 @@ type Application struct {
 	GroupCompliance   GroupCompliance
 	FleetCompliance   FleetCompliance
 	ViewGroupPolicy   ViewGroupPolicy
+	ExportGroupPolicy ExportGroupPolicy
 	ListAuditLog      ListAuditLog
 
 	CreateWebhook         CreateWebhook
@@ -222,6 +223,7 @@ func (app *Application) assembleFleet(d Deps) {
 	app.GroupCompliance = GroupCompliance{Groups: d.Groups, Compliance: d.Compliance}
 	app.FleetCompliance = FleetCompliance{Compliance: d.Compliance}
 	app.ViewGroupPolicy = ViewGroupPolicy{Inputs: d.PolicyInputs}
+	app.ExportGroupPolicy = ExportGroupPolicy{Groups: d.Groups, View: app.ViewGroupPolicy}
 	app.ListAuditLog = ListAuditLog{Audit: d.AuditReader}
 }
 

@@ -21,3 +21,32 @@ func (uc ViewGroupPolicy) Execute(ctx context.Context, groupID domain.ID) (_ pol
 	}
 	return policy.Compile(in), nil
 }
+
+// ExportGroupPolicy is a group's compiled policy with the group's name, for
+// the editors' native exports, which name the group they were made for.
+type ExportGroupPolicy struct {
+	Groups GroupRepository
+	View   ViewGroupPolicy
+}
+
+// GroupPolicyExport is what a native export is rendered from.
+type GroupPolicyExport struct {
+	GroupName string
+	Policy    policy.Policy
+}
+
+// Execute answers the group's name and compiled policy. Errors: not_found
+// (group).
+func (uc ExportGroupPolicy) Execute(ctx context.Context, groupID domain.ID) (_ GroupPolicyExport, err error) {
+	ctx, obs := observe(ctx, "ExportGroupPolicy")
+	defer obs.end(&err)
+	g, err := uc.Groups.Get(ctx, groupID)
+	if err != nil {
+		return GroupPolicyExport{}, err
+	}
+	p, err := uc.View.Execute(ctx, groupID)
+	if err != nil {
+		return GroupPolicyExport{}, err
+	}
+	return GroupPolicyExport{GroupName: g.Name(), Policy: p}, nil
+}

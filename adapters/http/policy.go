@@ -39,15 +39,12 @@ func (a *Admin) vscodePolicy(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		g, err := a.uc.GetGroup.Execute(c.UserContext(), id)
+		ex, err := a.uc.ExportGroupPolicy.Execute(c.UserContext(), id)
 		if err != nil {
 			return err
 		}
-		p, err := a.uc.ViewGroupPolicy.Execute(c.UserContext(), id)
-		if err != nil {
-			return err
-		}
-		r := vscodepolicy.Render(p, g.Name(), format)
+		p := ex.Policy
+		r := vscodepolicy.Render(p, ex.GroupName, format)
 		c.Set(fiber.HeaderContentType, r.ContentType)
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+r.Filename+`"`)
 		c.Set(fiber.HeaderETag, p.ETag)
