@@ -28,11 +28,34 @@ const (
 	EditorCodeServer     Editor = "code-server"
 	EditorVSCodeServer   Editor = "vscode-server"
 	EditorUnknown        Editor = "unknown" // an extensions folder the agent could not attribute
+
+	// The rest of the family and the forks' remote servers (docs/agent-editors.md).
+	EditorDevin          Editor = "devin" // Windsurf's new name
+	EditorTrae           Editor = "trae"
+	EditorPositron       Editor = "positron"
+	EditorKiro           Editor = "kiro"
+	EditorAntigravity    Editor = "antigravity"
+	EditorVSCodiumServer Editor = "vscodium-server"
+	EditorCursorServer   Editor = "cursor-server"
+	EditorWindsurfServer Editor = "windsurf-server"
+	EditorTraeServer     Editor = "trae-server"
+	EditorKiroServer     Editor = "kiro-server"
 )
 
 // Editors lists every editor an agent may report.
 var Editors = []Editor{EditorVSCode, EditorVSCodeInsiders, EditorVSCodium, EditorCursor,
-	EditorWindsurf, EditorCodeServer, EditorVSCodeServer, EditorUnknown}
+	EditorWindsurf, EditorCodeServer, EditorVSCodeServer, EditorUnknown,
+	EditorDevin, EditorTrae, EditorPositron, EditorKiro, EditorAntigravity,
+	EditorVSCodiumServer, EditorCursorServer, EditorWindsurfServer, EditorTraeServer, EditorKiroServer}
+
+// EditorNames is Editors as strings, for messages and schemas.
+func EditorNames() []string {
+	out := make([]string, len(Editors))
+	for i, e := range Editors {
+		out[i] = string(e)
+	}
+	return out
+}
 
 // ParseEditor accepts one of Editors, in any case.
 func ParseEditor(s string) (Editor, error) {
@@ -43,7 +66,7 @@ func ParseEditor(s string) (Editor, error) {
 		}
 	}
 	return "", domain.Invalid("invalid editor", domain.FieldError{Field: "editor",
-		Message: "must be one of vscode, vscode-insiders, vscodium, cursor, windsurf, code-server, vscode-server, unknown"})
+		Message: "must be one of " + strings.Join(EditorNames(), ", ")})
 }
 
 const (

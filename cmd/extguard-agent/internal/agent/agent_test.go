@@ -21,6 +21,7 @@ import (
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce/enforcetest"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/tempdir"
 	"github.com/extguard/extguard/protocol/agentv1"
 )
 
@@ -32,7 +33,7 @@ type home struct {
 }
 
 func newHome(t *testing.T) *home {
-	h := &home{t: t, dir: t.TempDir()}
+	h := &home{t: t, dir: tempdir.New(t)}
 	h.install(".vscode/extensions", "ms-python", "python", "2024.2.1")
 	h.install(".cursor/extensions", "evil", "pack", "0.0.3")
 	h.install(".cursor/extensions", "esbenp", "prettier-vscode", "10.1.0")
@@ -96,7 +97,7 @@ func installedRows(r agentv1.Report) []discovery.Item {
 }
 
 func TestOnceEnrollsReportsTheInventoryAndExitsByVerdict(t *testing.T) {
-	srv, h, stateDir := newFakeServer(t), newHome(t), filepath.Join(t.TempDir(), "state")
+	srv, h, stateDir := newFakeServer(t), newHome(t), filepath.Join(tempdir.New(t), "state")
 
 	var out strings.Builder
 	o := options(srv, h, stateDir)
@@ -128,7 +129,7 @@ func TestOnceEnrollsReportsTheInventoryAndExitsByVerdict(t *testing.T) {
 
 	// The machine is cleaned up and the group's policy changes: the second run keeps its enrollment,
 	// asks for the policy conditionally, and is compliant.
-	if err := os.RemoveAll(filepath.Join(h.extDir(".cursor"), "evil.pack-0.0.3")); err != nil {
+	if err := tempdir.RemoveAll(filepath.Join(h.extDir(".cursor"), "evil.pack-0.0.3")); err != nil {
 		t.Fatal(err)
 	}
 	srv.set(func(f *fakeServer) { f.etag = `"p-2"` })
@@ -178,7 +179,7 @@ func assertPrivateState(t *testing.T, dir string) {
 
 func TestOnceWithTheWrongKeyFailsWithoutRetrying(t *testing.T) {
 	srv, h := newFakeServer(t), newHome(t)
-	o := options(srv, h, t.TempDir())
+	o := options(srv, h, tempdir.New(t))
 	o.Key = "not-the-key"
 	code, err := run(t, o)
 	if code != agent.ExitRejected || err == nil || !strings.Contains(err.Error(), "refused the API key") {
@@ -192,7 +193,7 @@ func TestOnceWithTheWrongKeyFailsWithoutRetrying(t *testing.T) {
 func TestLoopStopsWhenTheAgentIsDecommissioned(t *testing.T) {
 	srv, h := newFakeServer(t), newHome(t)
 	srv.set(func(f *fakeServer) { f.heartbeatFail = 403 })
-	o := options(srv, h, t.TempDir())
+	o := options(srv, h, tempdir.New(t))
 	o.Once = false
 	code, err := run(t, o)
 	if code != agent.ExitRejected || err == nil || !strings.Contains(err.Error(), "decommissioned") {
@@ -204,7 +205,7 @@ func TestLoopStopsWhenTheAgentIsDecommissioned(t *testing.T) {
 }
 
 func TestQueuedReportIsDeliveredWhenTheServerReturns(t *testing.T) {
-	srv, h, stateDir := newFakeServer(t), newHome(t), t.TempDir()
+	srv, h, stateDir := newFakeServer(t), newHome(t), tempdir.New(t)
 	srv.set(func(f *fakeServer) { f.down = true })
 	if code, err := run(t, options(srv, h, stateDir)); code != agent.ExitError || err == nil {
 		t.Fatalf("server down: exit %d, %v; want 1", code, err)
@@ -230,7 +231,7 @@ func TestQueuedReportIsDeliveredWhenTheServerReturns(t *testing.T) {
 func TestLoopBacksOffWhileTheServerIsDownAndReportsChanges(t *testing.T) {
 	srv, h := newFakeServer(t), newHome(t)
 	srv.set(func(f *fakeServer) { f.down = true })
-	o := options(srv, h, t.TempDir())
+	o := options(srv, h, tempdir.New(t))
 	o.Once = false
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -280,7 +281,7 @@ func enforcingSetup(t *testing.T, vsix []byte, approvedSHA256 string) (*fakeServ
 		DownloadURL: srv.URL() + "/vsix/required.vsix", SHA256: approvedSHA256}
 	srv.set(func(f *fakeServer) { f.enforcement, f.vsix, f.verdict = "enforce", vsix, blockEvilPack(required) })
 	cli := enforcetest.StandIn(t, map[string]string{"code": h.extDir(".vscode"), "cursor": h.extDir(".cursor")})
-	return srv, h, cli, options(srv, h, t.TempDir())
+	return srv, h, cli, options(srv, h, tempdir.New(t))
 }
 
 func sha256Hex(b []byte) string {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/tempdir"
 )
 
 // forkLayouts is docs/agent-editors.md's table, written out again so that a row dropped or
@@ -137,7 +138,7 @@ func TestParseExtensionsDir(t *testing.T) {
 }
 
 func TestUserHomes(t *testing.T) {
-	root := t.TempDir()
+	root := tempdir.New(t)
 	for _, d := range []string{"home/alice", "home/bob", "root", "Users/carol", "Users/Shared", "Users/Public", "Users/Default"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			t.Fatal(err)
