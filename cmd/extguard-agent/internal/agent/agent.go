@@ -31,10 +31,12 @@ type agent struct {
 	policy     agentv1.Policy // ETag "" until one was received
 	interval   time.Duration  // heartbeat interval the server asked for
 
-	fingerprint string
-	insts       []discovery.Installation
-	inventory   []discovery.Item
-	warned      map[string]bool
+	scope        discovery.Scope
+	fingerprint  string
+	insts        []discovery.Installation
+	inventory    []discovery.Item
+	nativePolicy agentv1.InstalledNativePolicy
+	warned       map[string]bool
 
 	reportNeeded bool
 	lastReportAt time.Time                   // when the last report was queued
@@ -94,6 +96,8 @@ func newAgent(o Options) (*agent, error) {
 	if a.enforcer == nil {
 		a.enforcer = enforce.New(o.Logger)
 	}
+	a.enforcer.OwnHome = o.Home
+	a.scope = discovery.Scope{Homes: append([]string{o.Home}, o.OtherHomes...), ExtensionsDirs: o.ExtensionsDirs, GOOS: o.GOOS}
 	a.loadState()
 	return a, nil
 }

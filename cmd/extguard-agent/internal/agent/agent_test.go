@@ -21,6 +21,7 @@ import (
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce/enforcetest"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/nativepolicy"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/tempdir"
 	"github.com/extguard/extguard/protocol/agentv1"
 )
@@ -76,6 +77,7 @@ func options(srv *fakeServer, h *home, stateDir string) agent.Options {
 		Server: srv.URL(), Key: testKey, Once: true, StateDir: stateDir, Home: h.dir, GOOS: "linux",
 		Version: "test", Identity: noPlatformID, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 80 * time.Millisecond, PollInterval: 50 * time.Millisecond,
+		NativePolicy: nativepolicy.Sources{Root: filepath.Join(h.dir, "machine-root")}, // not this machine's /etc
 	}
 }
 
@@ -359,4 +361,52 @@ func TestEnforceOffMakesNoEditorCalls(t *testing.T) {
 	if n := len(srv.snapshot().reports); n != 1 || code != agent.ExitNonCompliant || err != nil {
 		t.Fatalf("%d reports, exit %d, %v; want 1 report and exit 3", n, code, err)
 	}
+}
+
+// TestReportCarriesTheInstalledNativePolicy: absent, then installed (the report says so with its
+// digests), then changed by the administrator (a new report, though no extension changed).
+func TestReportCarriesTheInstalledNativePolicy(t *testing.T) {
+	srv, h := newFakeServer(t), newHome(t)
+	o := options(srv, h, filepath.Join(tempdir.New(t), "state"))
+	o.Once = false
+	policyFile := filepath.Join(o.NativePolicy.Root, "etc", "vscode", "policy.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); _, _ = agent.Run(ctx, o) }()
+	waitFor := func(what string, ok func(agentv1.InstalledNativePolicy) bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if rs := srv.snapshot().reports; len(rs) > 0 && rs[len(rs)-1].NativePolicy != nil && ok(*rs[len(rs)-1].NativePolicy) {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("no report with %s; reports: %+v", what, srv.snapshot().reports)
+	}
+	waitFor("no policy", func(np agentv1.InstalledNativePolicy) bool { return !np.Present && np.Source == policyFile })
+	if err := os.MkdirAll(filepath.Dir(policyFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"AllowedExtensions": "{\"*\":false}"}`
+	if err := os.WriteFile(policyFile, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	value := sha256.Sum256([]byte(`{"*":false}`))
+	waitFor("the installed policy", func(np agentv1.InstalledNativePolicy) bool {
+		return np.Present && np.AllowedExtensionsSHA256 == hex.EncodeToString(value[:])
+	})
+	n := len(srv.snapshot().reports)
+	if err := os.WriteFile(policyFile, []byte(`{"AllowedExtensions": "{\"*\":true}"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the changed policy", func(np agentv1.InstalledNativePolicy) bool {
+		return np.Present && np.AllowedExtensionsSHA256 != hex.EncodeToString(value[:])
+	})
+	if len(srv.snapshot().reports) <= n {
+		t.Error("a changed policy must be reported")
+	}
+	cancel()
+	<-done
 }

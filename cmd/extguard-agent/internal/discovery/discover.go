@@ -62,13 +62,14 @@ type Item struct {
 // deterministic: by editor, extensions folder, then profile ("default" first). The error is non-nil
 // only when home itself cannot be used.
 func Discover(home, goos string, opts Options) ([]Installation, error) {
-	if err := usableHome(home); err != nil {
+	if err := CheckHome(home); err != nil {
 		return nil, err
 	}
 	return DiscoverScope(Scope{Homes: []string{home}, GOOS: goos}, opts), nil
 }
 
-func usableHome(home string) error {
+// CheckHome says why home cannot be searched, or nil.
+func CheckHome(home string) error {
 	if home == "" {
 		return errors.New("discovery: no home directory")
 	}
