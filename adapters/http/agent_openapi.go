@@ -52,6 +52,7 @@ func agentShapes() []shape {
 		{name: "PolicyBlocked", typ: typeOf[agentv1.BlockedPattern](), hints: jsonObject{"pattern_type": oneOfValues(patternTypeNames...)}},
 		{name: "AgentReport", open: true, typ: typeOf[agentv1.Report](), request: true, required: []string{"reported_at", "extensions"},
 			hints: jsonObject{"extensions": jsonObject{"maxItems": 5000}}},
+		{name: "AgentReportNativePolicy", open: true, typ: typeOf[agentv1.InstalledNativePolicy](), request: true, required: []string{"present"}},
 		{name: "AgentReportItem", open: true, typ: typeOf[agentv1.ReportedExtension](), request: true, required: []string{"extension_id", "installed", "editor"},
 			hints: jsonObject{"editor": editor}},
 		{name: "AgentVerdict", typ: typeOf[agentv1.Verdict]()},
