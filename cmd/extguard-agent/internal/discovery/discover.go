@@ -299,7 +299,7 @@ func attachDigests(insts []Installation, lim contentdigest.Limits) {
 	for range min(runtime.NumCPU(), len(dirs)) {
 		wg.Go(func() {
 			for i := range work {
-				sum, err := contentdigest.Compute(os.DirFS(dirs[i]), lim)
+				sum, err := stableDigest(dirs[i], lim)
 				results[i] = result{sum, err}
 			}
 		})
