@@ -43,3 +43,17 @@ func TestInvalidNativePolicyNamesTheField(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryEditorTheAgentFindsIsAccepted: the editors and remote servers added with the wider
+// family (docs/agent-editors.md) are valid report editors.
+func TestEveryEditorTheAgentFindsIsAccepted(t *testing.T) {
+	for _, e := range []string{"vscode", "vscode-insiders", "vscodium", "cursor", "windsurf", "devin", "trae", "positron", "kiro",
+		"antigravity", "code-server", "vscode-server", "vscodium-server", "cursor-server", "windsurf-server", "trae-server", "kiro-server"} {
+		if _, err := report.ParseEditor(e); err != nil {
+			t.Errorf("%s: %v", e, err)
+		}
+	}
+	if _, err := report.ParseEditor("notepad"); err == nil {
+		t.Error("an unknown editor must be refused")
+	}
+}
