@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/agent"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/nativepolicy"
 )
 
 var version = "dev"
@@ -143,6 +145,16 @@ func inventory(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	_ = tw.Flush()
+	// What the editor itself will enforce, on stderr so that stdout stays the table scripts read.
+	np := nativepolicy.Read(runtime.GOOS, nativepolicy.Sources{})
+	switch {
+	case np.Error != "":
+		fmt.Fprintf(stderr, "installed editor policy: %s: %s\n", np.Source, np.Error)
+	case np.Present:
+		fmt.Fprintf(stderr, "installed editor policy: %s (AllowedExtensions sha256 %s)\n", np.Source, cmp.Or(np.AllowedExtensionsSHA256, "none"))
+	default:
+		fmt.Fprintf(stderr, "installed editor policy: none (%s)\n", np.Source)
+	}
 	return 0
 }
 
