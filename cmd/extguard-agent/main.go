@@ -20,6 +20,7 @@ import (
 
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/agent"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/nativepolicy"
 )
 
@@ -146,7 +147,8 @@ func inventory(args []string, stdout, stderr io.Writer) int {
 	}
 	_ = tw.Flush()
 	// What the editor itself will enforce, on stderr so that stdout stays the table scripts read.
-	np := nativepolicy.Read(runtime.GOOS, nativepolicy.Sources{})
+	user, _ := identity.UserName()
+	np := nativepolicy.Read(runtime.GOOS, nativepolicy.Sources{User: user})
 	switch {
 	case np.Error != "":
 		fmt.Fprintf(stderr, "installed editor policy: %s: %s\n", np.Source, np.Error)

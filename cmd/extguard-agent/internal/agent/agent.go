@@ -13,6 +13,7 @@ import (
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/state"
 	"github.com/extguard/extguard/protocol/agentv1"
 )
@@ -97,6 +98,9 @@ func newAgent(o Options) (*agent, error) {
 		a.enforcer = enforce.New(o.Logger)
 	}
 	a.enforcer.OwnHome = o.Home
+	if a.o.NativePolicy.User == "" {
+		a.o.NativePolicy.User, _ = identity.UserName() // only macOS reads it; without it, device policy only
+	}
 	a.scope = discovery.Scope{Homes: append([]string{o.Home}, o.OtherHomes...), ExtensionsDirs: o.ExtensionsDirs, GOOS: o.GOOS}
 	a.loadState()
 	return a, nil

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/extguard/extguard/protocol/agentv1"
 	"howett.net/plist"
@@ -23,9 +24,10 @@ import (
 const (
 	// LinuxPolicyFile is where VS Code reads machine policy on Linux.
 	LinuxPolicyFile = "/etc/vscode/policy.json"
-	// DarwinPolicyFile is the managed preferences macOS writes for a configuration profile of the
-	// com.microsoft.VSCode domain (the per-user copies under <user>/ are not read).
+	// DarwinPolicyFile is the managed preferences macOS writes for a device configuration profile of
+	// the com.microsoft.VSCode domain; a user profile's go to darwinManagedDir/<user>/.
 	DarwinPolicyFile = "/Library/Managed Preferences/com.microsoft.VSCode.plist"
+	darwinManagedDir = "/Library/Managed Preferences"
 	// WindowsPolicyKey is the Group Policy key under HKEY_LOCAL_MACHINE (then HKEY_CURRENT_USER).
 	WindowsPolicyKey = `SOFTWARE\Policies\Microsoft\VSCode`
 
@@ -44,6 +46,7 @@ type RegistryReader func(key, value string) (text, where string, ok bool, err er
 type Sources struct {
 	Root     string         // prefix of the policy file paths; "" is "/" (tests use a temporary folder)
 	Registry RegistryReader // nil: this machine's registry (an error off Windows)
+	User     string         // macOS: the user whose managed preferences count when the device has none
 }
 
 // Read reports the policy installed for goos ("linux", "darwin", "windows"; other unixes use the
@@ -57,10 +60,22 @@ func Read(goos string, s Sources) agentv1.InstalledNativePolicy {
 		}
 		return fromRegistry(reg)
 	case "darwin":
-		return fromFile(filepath.Join(rootOf(s), filepath.FromSlash(DarwinPolicyFile)), valueFromPlist)
+		device := fromFile(filepath.Join(rootOf(s), filepath.FromSlash(DarwinPolicyFile)), valueFromPlist)
+		if device.Present || device.Error != "" || s.User == "" || !isPlainName(s.User) {
+			return device
+		}
+		if user := fromFile(filepath.Join(rootOf(s), filepath.FromSlash(darwinManagedDir), s.User, filepath.Base(DarwinPolicyFile)), valueFromPlist); user.Present || user.Error != "" {
+			return user
+		}
+		return device
 	default:
 		return fromFile(filepath.Join(rootOf(s), filepath.FromSlash(LinuxPolicyFile)), valueFromJSON)
 	}
+}
+
+// isPlainName keeps a user name from leading out of the managed preferences folder.
+func isPlainName(s string) bool {
+	return s != "." && s != ".." && !strings.ContainsAny(s, `/\`)
 }
 
 func rootOf(s Sources) string {

@@ -154,3 +154,24 @@ func TestWindowsRegistryReader(t *testing.T) {
 		t.Fatalf("error: %+v", got)
 	}
 }
+
+func TestMacOSUserManagedPreferences(t *testing.T) {
+	root := tempdir.New(t)
+	write(t, root, "Library/Managed Preferences/alice/com.microsoft.VSCode.plist", []byte(xmlPlist))
+	got := nativepolicy.Read("darwin", nativepolicy.Sources{Root: root, User: "alice"})
+	if !got.Present || got.AllowedExtensionsSHA256 != sum(value) || !strings.HasSuffix(got.Source, filepath.Join("alice", "com.microsoft.VSCode.plist")) {
+		t.Fatalf("user profile: %+v", got)
+	}
+	if got := nativepolicy.Read("darwin", nativepolicy.Sources{Root: root, User: "bob"}); got.Present {
+		t.Fatalf("another user's profile: %+v", got)
+	}
+	if got := nativepolicy.Read("darwin", nativepolicy.Sources{Root: root, User: "../Managed Preferences/alice"}); got.Present {
+		t.Fatalf("a user name must not reach other folders: %+v", got)
+	}
+	// The device's profile wins.
+	device, _ := plist.Marshal(map[string]any{"AllowedExtensions": `{"*":true}`}, plist.BinaryFormat)
+	write(t, root, "Library/Managed Preferences/com.microsoft.VSCode.plist", device)
+	if got := nativepolicy.Read("darwin", nativepolicy.Sources{Root: root, User: "alice"}); got.AllowedExtensionsSHA256 != sum(`{"*":true}`) {
+		t.Fatalf("device profile: %+v", got)
+	}
+}
