@@ -42,7 +42,8 @@ func NewNativePolicy(p NativePolicyParams) (NativePolicy, error) {
 	fe.CheckText("source", n.source)
 	n.errText = strings.TrimSpace(p.Error)
 	if len(n.errText) > maxNativePolicyError {
-		n.errText = n.errText[:maxNativePolicyError] // the agent's own words: kept, bounded
+		// The agent's own words (a path, an OS error): kept, bounded, cut between characters.
+		n.errText = strings.ToValidUTF8(n.errText[:maxNativePolicyError], "")
 	}
 	fe.CheckText("error", n.errText)
 	n.sha256 = nativeDigest(&fe, "sha256", p.SHA256, p.Present)

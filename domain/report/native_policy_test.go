@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/report"
@@ -26,6 +27,18 @@ func TestReportKeepsTheInstalledNativePolicy(t *testing.T) {
 		t.Fatal(err)
 	} else if _, ok := r.NativePolicy(); ok {
 		t.Error("an agent that said nothing must not get a native policy")
+	}
+}
+
+func TestLongNativePolicyErrorIsCutBetweenCharacters(t *testing.T) {
+	now := time.Now()
+	r, err := report.NewReport(report.ReportParams{ReportedAt: now, NativePolicy: &report.NativePolicyParams{
+		Source: "/etc/vscode/policy.json", Error: "x" + strings.Repeat("é", 600)}}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := r.NativePolicy(); len(n.Error()) > 512 || len(n.Error()) < 500 || !utf8.ValidString(n.Error()) {
+		t.Fatalf("error kept as %d bytes, valid %v", len(n.Error()), utf8.ValidString(n.Error()))
 	}
 }
 
