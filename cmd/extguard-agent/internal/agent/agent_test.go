@@ -410,3 +410,27 @@ func TestReportCarriesTheInstalledNativePolicy(t *testing.T) {
 	cancel()
 	<-done
 }
+
+// TestReportCoversOtherHomesAndConfiguredFolders: a service on a shared machine reports every
+// user's editors and the configured extensions folders, not only its own home's.
+func TestReportCoversOtherHomesAndConfiguredFolders(t *testing.T) {
+	srv, h, other := newFakeServer(t), newHome(t), newHome(t)
+	other.install(".kiro/extensions", "pub", "only-bob", "1.0.0")
+	portable := &home{t: t, dir: tempdir.New(t)}
+	portable.install("data/extensions", "pub", "portable", "2.0.0")
+	o := options(srv, h, filepath.Join(tempdir.New(t), "state"))
+	o.OtherHomes = []string{other.dir}
+	o.ExtensionsDirs = []discovery.ExtensionsDir{{Editor: "positron", Dir: filepath.Join(portable.dir, "data", "extensions")}}
+	if _, err := run(t, o); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, r := range installedRows(srv.snapshot().reports[0]) {
+		got[r.Editor+" "+r.ExtensionID] = true
+	}
+	for _, want := range []string{"kiro pub.only-bob", "positron pub.portable", "vscode ms-python.python", "cursor evil.pack"} {
+		if !got[want] {
+			t.Errorf("report lacks %s: %v", want, got)
+		}
+	}
+}
