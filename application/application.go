@@ -50,11 +50,12 @@ type Application struct {
 	RemoveAssignment RemoveAssignment
 	ListAssignments  ListAssignments
 
-	CreateBlocklistEntry CreateBlocklistEntry
-	UpdateBlocklistEntry UpdateBlocklistEntry
-	DeleteBlocklistEntry DeleteBlocklistEntry
-	GetBlocklistEntry    GetBlocklistEntry
-	ListBlocklist        ListBlocklist
+	CreateBlocklistEntry   CreateBlocklistEntry
+	UpdateBlocklistEntry   UpdateBlocklistEntry
+	DeleteBlocklistEntry   DeleteBlocklistEntry
+	GetBlocklistEntry      GetBlocklistEntry
+	ListBlocklist          ListBlocklist
+	PreviewBlocklistImpact PreviewBlocklistImpact
 
 	CreateAPIKey CreateAPIKey
 	ListAPIKeys  ListAPIKeys
@@ -208,6 +209,7 @@ func (app *Application) assemblePolicy(d Deps) {
 	app.DeleteBlocklistEntry = DeleteBlocklistEntry{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv}
 	app.GetBlocklistEntry = GetBlocklistEntry{Blocklist: d.Blocklist}
 	app.ListBlocklist = ListBlocklist{Blocklist: d.Blocklist}
+	app.PreviewBlocklistImpact = PreviewBlocklistImpact{Impact: BlockImpact{Installations: d.Installations}}
 
 	app.CreateAPIKey = CreateAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock}
 	app.ListAPIKeys = ListAPIKeys{Groups: d.Groups, Keys: d.APIKeys}
