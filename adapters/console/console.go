@@ -51,7 +51,6 @@ type page struct {
 // cross-site check before anything changes state, then sign-in.
 func (k *Console) Register(app *fiber.App) {
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(Prefix+"/", fiber.StatusFound) })
-	app.Get(Prefix, func(c *fiber.Ctx) error { return c.Redirect(Prefix+"/", fiber.StatusFound) })
 	grp := app.Group(Prefix, securityHeaders, refuseCrossSite)
 	sub, _ := fs.Sub(assetFS, "assets")
 	grp.Use("/assets", filesystem.New(filesystem.Config{Root: http.FS(sub), MaxAge: 3600}))

@@ -25,9 +25,10 @@ type view struct {
 	Title   string
 	Nav     string // the menu entry to highlight
 	Session *session
-	Error   string              // a message above the page
-	Fields  map[string]string   // field errors by field name, beside the inputs
+	Error   string            // a message above the page
+	Fields  map[string]string // field errors by field name, beside the inputs
 	Data    any
+	Self    string // this page's address, for htmx to refresh it
 }
 
 // Role is the signed-in role, "" on the login page.
@@ -100,6 +101,7 @@ func (p *pages) render(c *fiber.Ctx, status int, name string, v view) error {
 	if !ok {
 		return fiber.NewError(fiber.StatusInternalServerError, "no page "+name)
 	}
+	v.Self = string(c.Request().URI().RequestURI())
 	var buf bytes.Buffer
 	tmpl := "layout.html"
 	if c.Get("HX-Request") != "" && t.Lookup("fragment") != nil {
