@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
 	httpapi "github.com/extguard/extguard/adapters/http"
@@ -51,7 +52,8 @@ type page struct {
 // cross-site check before anything changes state, then sign-in.
 func (k *Console) Register(app *fiber.App) {
 	app.Get("/", func(c *fiber.Ctx) error { return c.Redirect(Prefix+"/", fiber.StatusFound) })
-	grp := app.Group(Prefix, securityHeaders, refuseCrossSite)
+	// Pages and assets go out compressed: a list page is mostly repeated markup.
+	grp := app.Group(Prefix, securityHeaders, refuseCrossSite, compress.New())
 	sub, _ := fs.Sub(assetFS, "assets")
 	grp.Use("/assets", filesystem.New(filesystem.Config{Root: http.FS(sub), MaxAge: 3600}))
 	grp.Get("/login", k.loginForm)

@@ -36,14 +36,17 @@ const testPassword = "correct horse battery staple"
 // env is the console and the admin API on one app, real PostgreSQL and
 // Redis, as the server mounts them.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	app *fiber.App
 	db  *bun.DB
 	uc  *application.Application
 	ip  string // this env's client address (X-Forwarded-For from the trusted test peer)
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newBenchEnv(t) }
+
+// newBenchEnv is newEnv for benchmarks too.
+func newBenchEnv(t testing.TB) *env {
 	t.Helper()
 	db := pgtest.DB(t)
 	rdb := goredis.NewClient(redistest.Options(t))
@@ -153,7 +156,7 @@ func (b *browser) do(method, path string, form url.Values, headers ...string) an
 var hiddenCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // csrf is the token in a page's forms.
-func csrf(t *testing.T, page answer) string {
+func csrf(t testing.TB, page answer) string {
 	t.Helper()
 	m := hiddenCSRF.FindStringSubmatch(page.body)
 	if m == nil {
