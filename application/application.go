@@ -68,6 +68,7 @@ type Application struct {
 	FindInstallations FindInstallations
 	GroupCompliance   GroupCompliance
 	FleetCompliance   FleetCompliance
+	ComplianceByGroup ComplianceByGroup
 	ViewGroupPolicy   ViewGroupPolicy
 	ExportGroupPolicy ExportGroupPolicy
 	ListAuditLog      ListAuditLog
@@ -224,6 +225,7 @@ func (app *Application) assembleFleet(d Deps) {
 	app.FindInstallations = FindInstallations{Installations: d.Installations}
 	app.GroupCompliance = GroupCompliance{Groups: d.Groups, Compliance: d.Compliance}
 	app.FleetCompliance = FleetCompliance{Compliance: d.Compliance}
+	app.ComplianceByGroup = ComplianceByGroup{Compliance: d.Compliance}
 	app.ViewGroupPolicy = ViewGroupPolicy{Inputs: d.PolicyInputs}
 	app.ExportGroupPolicy = ExportGroupPolicy{Groups: d.Groups, View: app.ViewGroupPolicy}
 	app.ListAuditLog = ListAuditLog{Audit: d.AuditReader}

@@ -22,6 +22,10 @@ import (
 // of the contract (people paste them into tickets).
 const Prefix = "/console"
 
+// assets are the console's static files: console.css and console.js (ours) and
+// htmx.min.js, htmx 2.0.11 (licence 0BSD), byte for byte the dist/htmx.min.js
+// of `npm pack htmx.org@2.0.11` (see docs/console.md to update it).
+//
 //go:embed assets
 var assetFS embed.FS
 

@@ -31,12 +31,20 @@ type overviewData struct {
 }
 
 type groupShare struct {
-	Group   group.Group
-	Summary application.ComplianceSummary
+	GroupID   domain.ID
+	Name      string
+	Agents    int
+	Compliant int
 }
 
+// overview is the fleet's summary and every group's compliant share: two
+// use cases, whatever the number of groups.
 func (k *Console) overview(c *fiber.Ctx, s *session) error {
 	fleet, err := k.uc.FleetCompliance.Execute(c.UserContext())
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	shares, err := k.uc.ComplianceByGroup.Execute(c.UserContext())
 	if err != nil {
 		return k.fail(c, s, err)
 	}
@@ -44,13 +52,14 @@ func (k *Console) overview(c *fiber.Ctx, s *session) error {
 	if err != nil {
 		return k.fail(c, s, err)
 	}
+	byGroup := make(map[domain.ID]application.ComplianceShare, len(shares))
+	for _, sh := range shares {
+		byGroup[sh.GroupID] = sh
+	}
 	d := overviewData{Fleet: fleet}
 	for _, g := range groups {
-		sum, err := k.uc.GroupCompliance.Execute(c.UserContext(), g.ID())
-		if err != nil {
-			return k.fail(c, s, err)
-		}
-		d.Groups = append(d.Groups, groupShare{Group: g, Summary: sum})
+		sh := byGroup[g.ID()]
+		d.Groups = append(d.Groups, groupShare{GroupID: g.ID(), Name: g.Name(), Agents: sh.Agents, Compliant: sh.Compliant})
 	}
 	return k.show(c, s, "overview", "Overview", d)
 }

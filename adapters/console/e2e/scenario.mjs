@@ -86,8 +86,11 @@ try {
   await page.fill('input[name="password"]', ADMIN.password);
   await page.click('button[type="submit"]');
   await page.waitForURL(BASE + "/console/");
+  const overview = await page.locator("main").innerText();
+  assert.match(overview, /engineering\s+2\s+2\s+100%/);
+  assert.match(overview, /contractors\s+1\s+1\s+100%/);
   await visit("overview");
-  step("signed in");
+  step("signed in; the overview shows each group's compliant share");
 
   await visit("groups", "/console/groups");
   assert.ok(await page.getByRole("link", { name: "engineering" }).isVisible());
