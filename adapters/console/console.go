@@ -88,6 +88,7 @@ func (k *Console) routes() []page {
 		{fiber.MethodGet, "/audit", httpapi.PermReadAudit, k.auditLog},
 		{fiber.MethodGet, "/extensions", read, k.extensions},
 		{fiber.MethodGet, "/webhooks", read, k.webhooks},
+		{fiber.MethodGet, "/webhooks/:id", httpapi.PermReadWebhookDeliveries, k.webhookDeliveries},
 		{fiber.MethodGet, "/users", httpapi.PermReadUsers, k.users},
 	}
 }

@@ -147,3 +147,23 @@ func TestRootRedirectsToTheConsole(t *testing.T) {
 		t.Fatalf("/: %d %s", a.status, a.header.Get("Location"))
 	}
 }
+
+func TestWebhookDeliveriesPage(t *testing.T) {
+	e := newEnv(t)
+	h, err := e.uc.CreateWebhook.Execute(context.Background(), audit.SystemActor(), application.NewWebhookInput{
+		URL: "https://siem.example.com/hook", Description: "siem"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	auditor, _ := e.signIn(user.RoleAuditor)
+	if a := auditor.do("GET", "/console/webhooks", nil); !strings.Contains(a.body, `href="/console/webhooks/`+h.ID().String()+`"`) {
+		t.Fatalf("no link to the deliveries: %.1000s", a.body)
+	}
+	if a := auditor.do("GET", "/console/webhooks/"+h.ID().String(), nil); a.status != http.StatusOK || !strings.Contains(a.body, "Webhook deliveries") {
+		t.Fatalf("deliveries: %d", a.status)
+	}
+	viewer, _ := e.signIn(user.RoleViewer)
+	if a := viewer.do("GET", "/console/webhooks/"+h.ID().String(), nil); a.status != http.StatusForbidden {
+		t.Fatalf("viewer reads deliveries: %d", a.status)
+	}
+}

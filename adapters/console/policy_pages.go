@@ -13,6 +13,7 @@ import (
 	"github.com/extguard/extguard/domain/audit"
 	"github.com/extguard/extguard/domain/blocklist"
 	"github.com/extguard/extguard/domain/group"
+	"github.com/extguard/extguard/domain/webhook"
 )
 
 func (k *Console) groups(c *fiber.Ctx, s *session) error {
@@ -226,6 +227,34 @@ func (k *Console) webhooks(c *fiber.Ctx, s *session) error {
 		return k.fail(c, s, err)
 	}
 	return k.show(c, s, "webhooks", "Webhooks", listingOf(c, p))
+}
+
+type deliveriesData struct {
+	Hook webhook.Endpoint
+	List listing[application.DeliveryView]
+}
+
+// webhookDeliveries is one webhook's deliveries with every attempt.
+func (k *Console) webhookDeliveries(c *fiber.Ctx, s *session) error {
+	id, err := pathID(c)
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	q := form{c: c}
+	page := q.page()
+	if err := q.err(); err != nil {
+		return k.fail(c, s, err)
+	}
+	h, err := k.uc.GetWebhook.Execute(c.UserContext(), id)
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	p, err := k.uc.ListWebhookDeliveries.Execute(c.UserContext(), id, page)
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	return k.pages.render(c, fiber.StatusOK, "webhook", view{Title: "Webhook deliveries", Nav: "webhooks", Session: s,
+		Data: deliveriesData{Hook: h, List: listingOf(c, p)}})
 }
 
 func (k *Console) users(c *fiber.Ctx, s *session) error {
