@@ -71,12 +71,13 @@ type agentsData struct {
 	GroupID  string
 	Status   string
 	Platform string
+	Search   string
 	Statuses []agent.Status
 }
 
 func (k *Console) agents(c *fiber.Ctx, s *session) error {
 	q := form{c: c}
-	f := application.AgentFilter{GroupID: q.id("group_id"), Platform: q.str("platform")}
+	f := application.AgentFilter{GroupID: q.id("group_id"), Platform: q.str("platform"), Search: q.str("q")}
 	if st := q.str("status"); st != "" {
 		v, err := agent.ParseStatus(st)
 		q.fe.Include("", err)
@@ -95,7 +96,7 @@ func (k *Console) agents(c *fiber.Ctx, s *session) error {
 		return k.fail(c, s, err)
 	}
 	return k.show(c, s, "agents", "Agents", agentsData{List: listingOf(c, p), Names: names, Groups: groups,
-		GroupID: q.str("group_id"), Status: q.str("status"), Platform: q.str("platform"),
+		GroupID: q.str("group_id"), Status: q.str("status"), Platform: q.str("platform"), Search: q.str("q"),
 		Statuses: []agent.Status{agent.StatusActive, agent.StatusStale, agent.StatusOffline, agent.StatusDecommissioned}})
 }
 

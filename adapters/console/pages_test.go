@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -167,3 +168,40 @@ func TestWebhookDeliveriesPage(t *testing.T) {
 		t.Fatalf("viewer reads deliveries: %d", a.status)
 	}
 }
+
+// enroll enrolls an agent named name in group g through the use case.
+func (e *env) enroll(g domain.ID, name, machine string) {
+	e.t.Helper()
+	ctx := context.Background()
+	k, _, err := e.uc.CreateAPIKey.Execute(ctx, audit.SystemActor(), user.RoleAdmin, g, "fleet-"+name, []string{"agent"}, nil)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := e.uc.EnrollAgent.Execute(ctx, k, application.EnrollInput{MachineID: machine, UserHash: strings.Repeat("ab", 32),
+		DisplayName: name, Platform: "linux-x64", AgentVersion: "1.0.0"}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+func TestAgentsSearchByNameOrMachineID(t *testing.T) {
+	e := newEnv(t)
+	g := e.group("search")
+	e.enroll(g, "Alice-Laptop", "m-alice")
+	e.enroll(g, "bob_desktop", "m-bob")
+	e.enroll(g, "carol", "m-50%")
+	b, _ := e.signIn(user.RoleViewer)
+	for q, want := range map[string][]string{"alice": {"Alice-Laptop"}, "m-bob": {"bob_desktop"}, "_": {"bob_desktop"},
+		"%": {}, "m-50%": {"carol"}, "nobody": {}} {
+		a := b.do("GET", "/console/agents?group_id="+g.String()+"&q="+url.QueryEscape(q), nil)
+		if a.status != http.StatusOK {
+			t.Fatalf("q=%s: %d", q, a.status)
+		}
+		for _, name := range []string{"Alice-Laptop", "bob_desktop", "carol"} {
+			shown := strings.Contains(a.body, ">"+name+"</a>")
+			if shown != slices.Contains(want, name) {
+				t.Errorf("q=%q: %s shown %v", q, name, shown)
+			}
+		}
+	}
+}
+
