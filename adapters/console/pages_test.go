@@ -204,4 +204,3 @@ func TestAgentsSearchByNameOrMachineID(t *testing.T) {
 		}
 	}
 }
-
