@@ -10,7 +10,7 @@ PKGS     := ./...
 # tests the binaries exactly as they are built here.
 BIN      ?= bin
 
-.PHONY: build build-agents run test test-agent-windows test-race lint generate wire-check bench fmt clean
+.PHONY: build build-agents run test test-agent-windows test-console test-race lint generate wire-check bench fmt clean
 
 build: ## bin/extguard and bin/extguard-agent
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/extguard ./cmd/extguard
@@ -32,6 +32,9 @@ test: ## every test, against the local PostgreSQL and Redis
 
 test-agent-windows: ## the agent's tests built for windows/amd64, run under Wine (scripts/wine-test.sh)
 	scripts/wine-test.sh
+
+test-console: ## the admin console in Chromium (Playwright) against a real extguard all; needs node and /usr/bin/chromium
+	./scripts/test-console.sh
 
 test-race:
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)

@@ -34,6 +34,9 @@ type AgentFilter struct {
 	GroupID  domain.ID
 	Status   agent.Status
 	Platform string
+	// Search finds agents whose display name contains it (any case) or
+	// whose machine id is it; "" finds all.
+	Search string
 }
 
 // InventoryItem is one installed extension of one agent, now.

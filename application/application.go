@@ -50,11 +50,12 @@ type Application struct {
 	RemoveAssignment RemoveAssignment
 	ListAssignments  ListAssignments
 
-	CreateBlocklistEntry CreateBlocklistEntry
-	UpdateBlocklistEntry UpdateBlocklistEntry
-	DeleteBlocklistEntry DeleteBlocklistEntry
-	GetBlocklistEntry    GetBlocklistEntry
-	ListBlocklist        ListBlocklist
+	CreateBlocklistEntry   CreateBlocklistEntry
+	UpdateBlocklistEntry   UpdateBlocklistEntry
+	DeleteBlocklistEntry   DeleteBlocklistEntry
+	GetBlocklistEntry      GetBlocklistEntry
+	ListBlocklist          ListBlocklist
+	PreviewBlocklistImpact PreviewBlocklistImpact
 
 	CreateAPIKey CreateAPIKey
 	ListAPIKeys  ListAPIKeys
@@ -67,6 +68,7 @@ type Application struct {
 	FindInstallations FindInstallations
 	GroupCompliance   GroupCompliance
 	FleetCompliance   FleetCompliance
+	ComplianceByGroup ComplianceByGroup
 	ViewGroupPolicy   ViewGroupPolicy
 	ExportGroupPolicy ExportGroupPolicy
 	ListAuditLog      ListAuditLog
@@ -208,6 +210,7 @@ func (app *Application) assemblePolicy(d Deps) {
 	app.DeleteBlocklistEntry = DeleteBlocklistEntry{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv}
 	app.GetBlocklistEntry = GetBlocklistEntry{Blocklist: d.Blocklist}
 	app.ListBlocklist = ListBlocklist{Blocklist: d.Blocklist}
+	app.PreviewBlocklistImpact = PreviewBlocklistImpact{Impact: BlockImpact{Installations: d.Installations}}
 
 	app.CreateAPIKey = CreateAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock}
 	app.ListAPIKeys = ListAPIKeys{Groups: d.Groups, Keys: d.APIKeys}
@@ -222,6 +225,7 @@ func (app *Application) assembleFleet(d Deps) {
 	app.FindInstallations = FindInstallations{Installations: d.Installations}
 	app.GroupCompliance = GroupCompliance{Groups: d.Groups, Compliance: d.Compliance}
 	app.FleetCompliance = FleetCompliance{Compliance: d.Compliance}
+	app.ComplianceByGroup = ComplianceByGroup{Compliance: d.Compliance}
 	app.ViewGroupPolicy = ViewGroupPolicy{Inputs: d.PolicyInputs}
 	app.ExportGroupPolicy = ExportGroupPolicy{Groups: d.Groups, View: app.ViewGroupPolicy}
 	app.ListAuditLog = ListAuditLog{Audit: d.AuditReader}

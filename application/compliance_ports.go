@@ -12,6 +12,16 @@ type ComplianceReader interface {
 	// Summary aggregates over groupID's agents, or every agent when groupID
 	// is NilID, listing at most top offending extensions.
 	Summary(ctx context.Context, groupID domain.ID, top int) (ComplianceSummary, error)
+	// Shares counts, per group in one pass, the agents that are not
+	// decommissioned and those of them whose newest verdict is compliant.
+	Shares(ctx context.Context) ([]ComplianceShare, error)
+}
+
+// ComplianceShare is one group's compliant share: Compliant of Agents.
+type ComplianceShare struct {
+	GroupID   domain.ID
+	Agents    int
+	Compliant int
 }
 
 // ComplianceSummary is the compliance of a group (or the fleet) now.

@@ -16,6 +16,11 @@ type InstallationReader interface {
 	// Find pages installations matching f, ordered by extension id, agent id
 	// and editor. Errors: invalid (cursor).
 	Find(ctx context.Context, f InstallationFilter, page PageRequest) (Page[Installation], error)
+	// Impact counts the enrolled agents (not decommissioned or deleted)
+	// that have an extension of sel installed, per group with the group's
+	// enforcement, and lists the first sample of them by agent id, each
+	// with its first matching extension by id.
+	Impact(ctx context.Context, sel ImpactSelector, sample int) ([]GroupImpact, []ImpactedAgent, error)
 }
 
 // InstallationFilter selects installations by exact ids or by publisher;

@@ -79,3 +79,8 @@ func actorOf(c *fiber.Ctx, p application.Principal) audit.Actor {
 
 // actor is actorOf for the authenticated caller.
 func actor(c *fiber.Ctx) audit.Actor { return actorOf(c, principal(c)) }
+
+// RequestActor is the audit actor of a request made by p, with the client
+// address as the API reads it (trusted proxies), for the other modules on
+// the app (the console).
+func RequestActor(c *fiber.Ctx, p application.Principal) audit.Actor { return actorOf(c, p) }

@@ -282,3 +282,6 @@ func withRetryAfter(c *fiber.Ctx, err error) error {
 	}
 	return err
 }
+
+// WithRetryAfter is withRetryAfter for the other modules on the app.
+func WithRetryAfter(c *fiber.Ctx, err error) error { return withRetryAfter(c, err) }

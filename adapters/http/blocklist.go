@@ -14,6 +14,11 @@ func (a *Admin) blocklistRoutes() []route {
 		{Method: fiber.MethodGet, Path: "/api/v1/blocklist", Permission: PermRead, Tag: "blocklist", Summary: "List the blocklist", List: true,
 			Query: []param{{Name: "pattern_type", Type: "string", Enum: []string{"exact", "publisher", "glob", "regex"}}, boolParam("is_active", "")}, Status: fiber.StatusOK, Response: "BlocklistPage", handle: a.listBlocklist},
 		{Method: fiber.MethodPost, Path: "/api/v1/blocklist", Permission: PermEditPolicy, Tag: "blocklist", Summary: "Add a blocklist entry", Body: "BlocklistCreate", Status: fiber.StatusCreated, Response: "BlocklistEntry", handle: a.createBlocklistEntry},
+		// A POST only because the body is an entry; it reads, so it needs
+		// what reading the blocklist and installations needs, and writes nothing.
+		{Method: fiber.MethodPost, Path: "/api/v1/blocklist/impact", Permission: PermRead, Tag: "blocklist",
+			Summary: "What a blocklist entry would block now, per group and enforcement (writes nothing; read permission)",
+			Body:    "BlocklistCreate", Status: fiber.StatusOK, Response: "BlocklistImpact", handle: a.previewBlocklistImpact},
 		{Method: fiber.MethodGet, Path: "/api/v1/blocklist/{id}", Permission: PermRead, Tag: "blocklist", Summary: "Read a blocklist entry", Status: fiber.StatusOK, Response: "BlocklistEntry", handle: a.getBlocklistEntry},
 		{Method: fiber.MethodPatch, Path: "/api/v1/blocklist/{id}", Permission: PermEditPolicy, Tag: "blocklist", Summary: "Change a blocklist entry", Body: "BlocklistPatch", Status: fiber.StatusOK, Response: "BlocklistEntry", handle: a.updateBlocklistEntry},
 		{Method: fiber.MethodDelete, Path: "/api/v1/blocklist/{id}", Permission: PermEditPolicy, Tag: "blocklist", Summary: "Delete a blocklist entry", Status: fiber.StatusNoContent, handle: a.deleteBlocklistEntry},
@@ -58,6 +63,16 @@ func (a *Admin) createBlocklistEntry(c *fiber.Ctx) error {
 	e, err := a.uc.CreateBlocklistEntry.Execute(c.UserContext(), actor(c), application.NewBlocklistInput{PatternType: in.PatternType,
 		Pattern: in.Pattern, Reason: in.Reason, IsActive: in.IsActive})
 	return respond(c, e, err, blocklistDocOf)
+}
+
+func (a *Admin) previewBlocklistImpact(c *fiber.Ctx) error {
+	var in blocklistCreateRequest
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	im, err := a.uc.PreviewBlocklistImpact.Execute(c.UserContext(), application.NewBlocklistInput{PatternType: in.PatternType,
+		Pattern: in.Pattern, Reason: in.Reason, IsActive: in.IsActive})
+	return respond(c, im, err, impactDocOf)
 }
 
 func (a *Admin) getBlocklistEntry(c *fiber.Ctx) error {

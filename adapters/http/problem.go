@@ -103,3 +103,8 @@ func WriteProblem(c *fiber.Ctx, p Problem) error {
 	}
 	return c.Send(body)
 }
+
+// ProblemOf is the problem an error answers as: the same status and field
+// errors for every adapter on the app (the console shows them beside its
+// form fields).
+func ProblemOf(err error) Problem { return toProblem(err) }

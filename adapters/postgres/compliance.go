@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/extguard/extguard/application"
@@ -129,4 +130,29 @@ func kindRank(k string) int {
 		}
 	}
 	return len(policy.Kinds)
+}
+
+// Shares counts every group's agents and compliant verdicts in one pass:
+// agents through their (group_id, status) index, each joined to its one
+// verdict row (decommissioned agents and their verdicts left out).
+func (r *ComplianceReader) Shares(ctx context.Context) ([]application.ComplianceShare, error) {
+	var rows []struct {
+		GroupID   uuid.UUID `bun:"group_id,type:uuid"`
+		Agents    int       `bun:"agents"`
+		Compliant int       `bun:"compliant"`
+	}
+	err := conn(ctx, r.db).NewRaw(`
+SELECT a.group_id, count(*) AS agents, count(*) FILTER (WHERE v.compliant) AS compliant
+FROM agents a
+LEFT JOIN agent_verdicts v ON v.agent_id = a.id AND v.group_id = a.group_id
+WHERE a.deleted_at IS NULL AND a.status <> 'decommissioned'
+GROUP BY a.group_id`).Scan(ctx, &rows)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]application.ComplianceShare, len(rows))
+	for i, row := range rows {
+		out[i] = application.ComplianceShare{GroupID: domain.ID(row.GroupID), Agents: row.Agents, Compliant: row.Compliant}
+	}
+	return out, nil
 }

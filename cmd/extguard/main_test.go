@@ -67,6 +67,16 @@ func TestAllServesReadyOnADatabaseThatDidNotExist(t *testing.T) {
 	if status != http.StatusOK || !strings.Contains(body, `"ready":true`) {
 		t.Fatalf("readyz %d %s\nlogs:\n%s", status, body, logs.String())
 	}
+	// The console is mounted: / leads to its login page.
+	resp, err := http.Get("http://" + addr + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/console/login" || !strings.Contains(string(page), `name="password"`) {
+		t.Fatalf("/ answered %d at %s", resp.StatusCode, resp.Request.URL)
+	}
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}

@@ -93,9 +93,9 @@ func provideHealth(tel *telemetry.Telemetry, checks serverReadiness) *httpapi.He
 type httpModule = httpapi.Module
 
 // provideModules lists the route modules the server mounts.
-func provideModules(health *httpapi.Health, agent agentRoutes, admin adminRoutes) []httpapi.Module {
+func provideModules(health *httpapi.Health, agent agentRoutes, admin adminRoutes, cons consoleRoutes) []httpapi.Module {
 	mods := []httpapi.Module{health}
-	for _, m := range []httpapi.Module{agent, admin} {
+	for _, m := range []httpapi.Module{agent, admin, cons} {
 		if m != nil {
 			mods = append(mods, m)
 		}

@@ -129,7 +129,8 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	}
 	mainAgentRoutes := provideAgentRoutes(applicationApplication)
 	mainAdminRoutes := provideAdminRoutes(applicationApplication, log)
-	v := provideModules(health, mainAgentRoutes, mainAdminRoutes)
+	mainConsoleRoutes := provideConsoleRoutes(applicationApplication, log)
+	v := provideModules(health, mainAgentRoutes, mainAdminRoutes, mainConsoleRoutes)
 	app := provideApp(cfg, log, tel, v)
 	mainAgentRunners := provideAgentRunners(bus, rateLimiter, heartbeatBuffer, apiKeyUsageRecorder, apiKeyCache)
 	v2 := provideServerRunners(mainAgentRunners)

@@ -26,6 +26,6 @@ var postgresSet = wire.NewSet(
 // (appSet), the HTTP modules and the background work.
 var serverSet = wire.NewSet(
 	infraSet, appSet,
-	provideServerReadiness, provideHealth, provideModules, provideApp, provideAgentRoutes, provideAdminRoutes,
+	provideServerReadiness, provideHealth, provideModules, provideApp, provideAgentRoutes, provideAdminRoutes, provideConsoleRoutes,
 	provideServerRunners, provideServerGauges,
 )

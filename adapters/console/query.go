@@ -1,0 +1,81 @@
+package console
+
+import (
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+)
+
+// form reads query or form values, collecting every bad one, as the API
+// does, so one answer names every mistake.
+type form struct {
+	c  *fiber.Ctx
+	fe domain.FieldErrors
+}
+
+func (f *form) str(name string) string { return f.c.Query(name) }
+
+func (f *form) id(name string) domain.ID {
+	v := f.c.Query(name)
+	if v == "" {
+		return domain.NilID
+	}
+	id, err := domain.ParseID(v)
+	if err != nil {
+		f.fe.Add(name, "is not a UUID")
+	}
+	return id
+}
+
+func (f *form) page() application.PageRequest {
+	p, err := application.NewPageRequest(0, f.c.Query("cursor"))
+	f.fe.Include("", err)
+	return p
+}
+
+func (f *form) err() error { return f.fe.Err("invalid query") }
+
+// pathID is the :id of the address.
+func pathID(c *fiber.Ctx) (domain.ID, error) {
+	id, err := domain.ParseID(c.Params("id"))
+	if err != nil {
+		return domain.NilID, domain.NotFound("no such page")
+	}
+	return id, nil
+}
+
+// listing is one page of a list and the address of the next one (the same
+// query with the page's cursor), "" on the last page.
+type listing[T any] struct {
+	Items []T
+	Next  string
+}
+
+func listingOf[T any](c *fiber.Ctx, p application.Page[T]) listing[T] {
+	l := listing[T]{Items: p.Items}
+	if p.NextCursor != "" {
+		q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+		q.Set("cursor", p.NextCursor)
+		l.Next = c.Path() + "?" + q.Encode()
+	}
+	return l
+}
+
+// time reads an RFC 3339 time or a date (the date picker's form).
+func (f *form) time(name string) time.Time {
+	v := f.c.Query(name)
+	if v == "" {
+		return time.Time{}
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t
+		}
+	}
+	f.fe.Add(name, "is not a date or an RFC 3339 time")
+	return time.Time{}
+}

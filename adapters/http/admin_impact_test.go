@@ -1,0 +1,147 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/user"
+)
+
+// impactFleet is a small fleet written straight into the tables: an enforce
+// group of 10 agents, 3 of which have an extension of publisher installed
+// (one of them two), and an audit group of 22 agents that all have it, plus
+// a decommissioned agent that has it and must not count.
+type impactFleet struct {
+	publisher        string
+	enforce, audit   string // group ids
+	enforceName      string
+	enforceHit       []string // agent ids, in the enforce group, that have it
+	decommissionedID string
+}
+
+func seedImpactFleet(e *adminEnv) impactFleet {
+	e.t.Helper()
+	f := impactFleet{publisher: strings.ToLower(uniqueName("evil")), enforce: domain.NewID().String(), audit: domain.NewID().String()}
+	f.enforceName = uniqueName("enforced")
+	e.exec(`INSERT INTO groups (id, name, settings) VALUES (?, ?, '{"enforcement":"enforce","mode":"blocklist"}'), (?, ?, '{}')`,
+		f.enforce, f.enforceName, f.audit, uniqueName("audited"))
+	agent := func(group string, n int, status string) string {
+		id := domain.NewID().String()
+		e.exec(`INSERT INTO agents (id, group_id, machine_id, display_name, status) VALUES (?, ?, ?, ?, ?)`,
+			id, group, "m-"+id[24:], fmt.Sprintf("dev %d", n), status)
+		e.exec(`INSERT INTO installations (agent_id, editor, extension_id, group_id, installed_version, reported_at)
+			VALUES (?, 'vscode', 'ms-python.python', ?, '2024.1.0', now())`, id, group)
+		return id
+	}
+	install := func(agentID, group, ext, version string) {
+		e.exec(`INSERT INTO installations (agent_id, editor, extension_id, group_id, installed_version, reported_at)
+			VALUES (?, 'vscode', ?, ?, ?, now())`, agentID, ext, group, version)
+	}
+	for i := range 10 {
+		id := agent(f.enforce, i, "active")
+		if i < 3 {
+			f.enforceHit = append(f.enforceHit, id)
+			install(id, f.enforce, f.publisher+".miner", "1.0.0")
+		}
+		if i == 0 {
+			install(id, f.enforce, f.publisher+".stealer", "2.0.0")
+		}
+	}
+	for i := range 22 {
+		install(agent(f.audit, i, []string{"active", "stale", "offline"}[i%3]), f.audit, f.publisher+".miner", "1.0.1")
+	}
+	f.decommissionedID = agent(f.enforce, 99, "decommissioned")
+	install(f.decommissionedID, f.enforce, f.publisher+".miner", "1.0.0")
+	return f
+}
+
+func TestBlocklistImpactCountsPerGroupAndEnforcement(t *testing.T) {
+	e := newAdminEnv(t)
+	f := seedImpactFleet(e)
+	entries, audits := e.count(`SELECT count(*) FROM blocklist`), e.count(`SELECT count(*) FROM audit_log`)
+	for _, body := range []string{
+		`{"pattern_type":"publisher","pattern":"` + f.publisher + `","reason":"malware"}`,
+		`{"pattern_type":"glob","pattern":"` + f.publisher + `.*"}`,
+		`{"pattern_type":"regex","pattern":"` + f.publisher + `\\.(miner|stealer)"}`,
+	} {
+		a := e.as(user.RoleViewer, "POST", "/api/v1/blocklist/impact", body) // read permission: every role
+		if a.status != 200 {
+			t.Fatalf("%s: %d %s", body, a.status, a.body)
+		}
+		im := a.json(t)
+		if im["agents"].(float64) != 25 || im["enforce"].(float64) != 3 || im["audit"].(float64) != 22 {
+			t.Fatalf("%s: totals %v", body, im)
+		}
+		groups := im["groups"].([]any)
+		if len(groups) != 2 {
+			t.Fatalf("%s: groups %v", body, groups)
+		}
+		first, second := groups[0].(map[string]any), groups[1].(map[string]any)
+		if first["group_id"] != f.audit || first["enforcement"] != "audit" || first["agents"].(float64) != 22 ||
+			second["group_id"] != f.enforce || second["group_name"] != f.enforceName || second["enforcement"] != "enforce" || second["agents"].(float64) != 3 {
+			t.Fatalf("%s: groups %v", body, groups)
+		}
+		sample := im["sample"].([]any)
+		if len(sample) != 20 {
+			t.Fatalf("%s: %d agents listed, want the first 20", body, len(sample))
+		}
+		var ids []string
+		for _, s := range sample {
+			s := s.(map[string]any)
+			ids = append(ids, s["agent_id"].(string))
+			if s["agent_id"] == f.decommissionedID {
+				t.Fatal("a decommissioned agent is listed")
+			}
+			if s["agent_id"] == f.enforceHit[0] && (s["extension_id"] != f.publisher+".miner" || s["version"] != "1.0.0" ||
+				s["enforcement"] != "enforce" || s["machine_id"] == "" || s["display_name"] != "dev 0") {
+				t.Fatalf("the agent with two matches: %v", s)
+			}
+		}
+		if !slices.IsSorted(ids) || !slices.Contains(ids, f.enforceHit[0]) {
+			t.Fatalf("sample not the first agents by id: %v", ids)
+		}
+	}
+	if e.count(`SELECT count(*) FROM blocklist`) != entries || e.count(`SELECT count(*) FROM audit_log`) != audits {
+		t.Fatal("the impact preview wrote something")
+	}
+
+	// An inactive entry blocks nothing; an exact id counts only its holders.
+	if im := e.must(200, "POST", "/api/v1/blocklist/impact", `{"pattern_type":"publisher","pattern":"`+f.publisher+`","is_active":false}`); im["agents"].(float64) != 0 ||
+		len(im["groups"].([]any)) != 0 || len(im["sample"].([]any)) != 0 {
+		t.Fatalf("inactive entry: %v", im)
+	}
+	if im := e.must(200, "POST", "/api/v1/blocklist/impact", `{"pattern_type":"exact","pattern":"`+f.publisher+`.stealer"}`); im["agents"].(float64) != 1 ||
+		im["enforce"].(float64) != 1 || im["sample"].([]any)[0].(map[string]any)["version"] != "2.0.0" {
+		t.Fatalf("exact: %v", im)
+	}
+	if im := e.must(200, "POST", "/api/v1/blocklist/impact", `{"pattern_type":"glob","pattern":"nothing-has-this-*"}`); im["agents"].(float64) != 0 {
+		t.Fatalf("a glob matching nothing: %v", im)
+	}
+}
+
+func TestBlocklistImpactValidatesAsCreate(t *testing.T) {
+	e := newAdminEnv(t)
+	for body, field := range map[string]string{
+		`{"pattern_type":"regex","pattern":"a)|(b"}`:                                            "pattern",
+		`{"pattern_type":"shell","pattern":"a.b"}`:                                              "pattern_type",
+		`{"pattern_type":"exact","pattern":"not an id"}`:                                        "pattern",
+		`{"pattern_type":"exact","pattern":"a.b","reason":"` + strings.Repeat("x", 1001) + `"}`: "reason",
+	} {
+		a := e.as(user.RoleViewer, "POST", "/api/v1/blocklist/impact", body)
+		if a.status != 400 || !slices.Contains(problemFields(t, a), field) {
+			t.Errorf("%.60s: %d %v, want 400 naming %s", body, a.status, a.body, field)
+		}
+		if c := e.as(user.RoleAdmin, "POST", "/api/v1/blocklist", body); c.status != 400 {
+			t.Errorf("%.60s: create answers %d, the preview 400", body, c.status)
+		}
+	}
+	if a := e.as(user.RoleViewer, "POST", "/api/v1/blocklist/impact", `{"pattern_type":"exact","pattern":"a.b","extra":1}`); a.status != 400 {
+		t.Errorf("unknown field: %d", a.status)
+	}
+	if a := e.call("POST", "/api/v1/blocklist/impact", "", `{"pattern_type":"exact","pattern":"a.b"}`); a.status != 401 {
+		t.Errorf("anonymous: %d", a.status)
+	}
+}
