@@ -190,7 +190,8 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	}
 	bus := redis.NewBus(client, log)
 	policyInvalidator := provideWorkerPolicyInvalidator(policyInputs, bus)
-	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator)
+	partitions := postgres.NewPartitions(db)
+	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, partitions)
 	outbox := postgres.NewOutbox(db)
 	mainWorkerRunners := provideWorkerRunners(cfg, log, mainQueueRedis, queue, useCases, txRunner, outbox)
 	fleetGauges := postgres.NewFleetGauges(db)
