@@ -37,9 +37,9 @@ type Config struct {
 	ReportRetention   time.Duration
 	AuditRetention    time.Duration
 	DeliveryRetention time.Duration
-	LogLevel             string
-	LogFormat            string
-	ServiceInstanceID    string
+	LogLevel          string
+	LogFormat         string
+	ServiceInstanceID string
 }
 
 // DefaultMarketplaceHosts are the hosts VSIX packages may come from.
