@@ -62,6 +62,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	agentCache := provideAgentCache(agentRepository, bus)
 	fleetReader := postgres.NewFleetReader(db)
 	installationReader := postgres.NewInstallationReader(db)
+	historyReader := postgres.NewHistoryReader(db)
 	complianceReader := postgres.NewComplianceReader(db)
 	auditReader := postgres.NewAuditReader(db)
 	policyInputs := postgres.NewPolicyInputs(db)
@@ -100,6 +101,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		AgentCache:          agentCache,
 		Fleet:               fleetReader,
 		Installations:       installationReader,
+		History:             historyReader,
 		Compliance:          complianceReader,
 		AuditReader:         auditReader,
 		PolicyInputs:        policyInputs,
