@@ -223,7 +223,7 @@ func (app *Application) assembleFleet(d Deps) {
 	app.DecommissionAgent = DecommissionAgent{Tx: d.Tx, Agents: d.Agents, Audit: d.Audit, Clock: d.Clocks.Precise, Cache: d.AgentCache}
 	app.ListReports = ListReports{Fleet: d.Fleet}
 	app.FindInstallations = FindInstallations{Installations: d.Installations}
-	app.InventoryAt = InventoryAt{History: d.History}
+	app.InventoryAt = InventoryAt{History: d.History, Clock: d.Clocks.Precise}
 	app.FindExposure = FindExposure{History: d.History, Clock: d.Clocks.Precise}
 	app.GroupCompliance = GroupCompliance{Groups: d.Groups, Compliance: d.Compliance}
 	app.FleetCompliance = FleetCompliance{Compliance: d.Compliance}

@@ -9,17 +9,18 @@ import (
 )
 
 // InventoryAt answers "what did this machine have installed then", for
-// incident response. The instant is required: now is GET /agents/{id}.
-type InventoryAt struct{ History HistoryReader }
+// incident response, from the history; at zero is now.
+type InventoryAt struct {
+	History HistoryReader
+	Clock   Clock
+}
 
-// Execute answers one page. Errors: invalid (at missing, cursor),
-// not_found.
+// Execute answers one page. Errors: invalid (cursor), not_found.
 func (uc InventoryAt) Execute(ctx context.Context, agentID domain.ID, at time.Time, page PageRequest) (_ Page[HistoricItem], err error) {
 	ctx, obs := observe(ctx, "InventoryAt")
 	defer obs.end(&err)
 	if at.IsZero() {
-		return Page[HistoricItem]{}, domain.Invalid("invalid query parameters",
-			domain.FieldError{Field: "at", Message: "is required: the instant, in RFC 3339"})
+		at = uc.Clock.Now()
 	}
 	return uc.History.InventoryAt(ctx, agentID, at, page)
 }

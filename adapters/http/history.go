@@ -15,7 +15,7 @@ func (a *Admin) historyRoutes() []route {
 	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/agents/{id}/inventory", Permission: PermRead, Tag: "investigation",
 			Summary: "An agent's inventory as it was at an instant", List: true,
-			Query:  []param{timeParam("at", "the instant (RFC 3339), required")},
+			Query:  []param{timeParam("at", "the instant (RFC 3339); now when absent")},
 			Status: fiber.StatusOK, Response: "HistoricInventoryPage", handle: a.inventoryAt},
 		{Method: fiber.MethodGet, Path: "/api/v1/exposure", Permission: PermRead, Tag: "investigation",
 			Summary: "Every agent that had an extension installed at any moment of a window (give exactly one of extension_id, publisher)", List: true,

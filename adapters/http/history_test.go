@@ -50,8 +50,11 @@ func TestTimeTravelInventoryAtAndExposure(t *testing.T) {
 		t.Fatalf("exposure: %v", got)
 	}
 	e.must(404, "GET", "/api/v1/agents/"+domain.NewID().String()+"/inventory?at="+at, "")
+	// Without at: now, after the removal.
+	if items := e.must(200, "GET", "/api/v1/agents/"+agentID+"/inventory", "")["items"].([]any); len(items) != 0 {
+		t.Fatalf("inventory now: %v", items)
+	}
 	for path, field := range map[string]string{
-		"/api/v1/agents/" + agentID + "/inventory":              "at",
 		"/api/v1/agents/" + agentID + "/inventory?at=yesterday": "at",
 		"/api/v1/exposure": "extension_id",
 		"/api/v1/exposure?extension_id=a.b&publisher=a":                     "extension_id",

@@ -24,7 +24,7 @@ func TestHistoryAnswersInventoryAtAndExposure(t *testing.T) {
 	t0 := time.Now().Add(-2 * time.Hour).UTC().Truncate(time.Second)
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	ext := "evil-" + domain.NewID().String()[:8] + ".pack"
-	base := item("golang.go", "0.41.0")
+	base := item("go-tt.go", "0.41.0")
 	store(t, ctx, s, storedReport(t, victim, at(0), base), storedReport(t, clean, at(0), base))
 	store(t, ctx, s, storedReport(t, victim, at(10), base, item(ext, "1.4.2")))
 	store(t, ctx, s, storedReport(t, victim, at(20), base, item(ext, "1.4.3")))
@@ -48,10 +48,10 @@ func TestHistoryAnswersInventoryAtAndExposure(t *testing.T) {
 		return out
 	}
 	for m, want := range map[int]map[string]string{
-		-1: {}, 0: {"golang.go": "0.41.0"}, 15: {"golang.go": "0.41.0", ext: "1.4.2"},
-		26: {"golang.go": "0.41.0", ext: "1.4.3"}, 31: {"golang.go": "0.41.0"},
+		-1: {}, 0: {"go-tt.go": "0.41.0"}, 15: {"go-tt.go": "0.41.0", ext: "1.4.2"},
+		26: {"go-tt.go": "0.41.0", ext: "1.4.3"}, 31: {"go-tt.go": "0.41.0"},
 	} {
-		if got := inv(m); len(got) != len(want) || got[ext] != want[ext] || got["golang.go"] != want["golang.go"] {
+		if got := inv(m); len(got) != len(want) || got[ext] != want[ext] || got["go-tt.go"] != want["go-tt.go"] {
 			t.Errorf("inventory at t+%dm: %v, want %v", m, got, want)
 		}
 	}

@@ -69,8 +69,8 @@ func TestReportHistoryRecordsOnlyChanges(t *testing.T) {
 	at := func(m int) time.Time { return t0.Add(time.Duration(m) * time.Minute) }
 	digest := func(c string) string { return c + strings.Repeat("0", 62) }
 	py := item("ms-python.python", "1.0.0")
-	goExt := item("golang.go", "0.41.0")
-	cursorGo := report.ItemParams{ExtensionID: "golang.go", Installed: true, Version: "0.41.0", Editor: "cursor"}
+	goExt := item("go-tt.go", "0.41.0")
+	cursorGo := report.ItemParams{ExtensionID: "go-tt.go", Installed: true, Version: "0.41.0", Editor: "cursor"}
 
 	store(t, ctx, s, storedReport(t, a, at(0), py, goExt, cursorGo))
 	if got := history(t, ctx, a.ID()); len(got) != 3 {
@@ -102,13 +102,13 @@ func TestReportHistoryRecordsOnlyChanges(t *testing.T) {
 		extension string
 		state     string
 	}{
-		{at(0), "cursor", "golang.go", "0.41.0/"},
-		{at(0), "vscode", "golang.go", "0.41.0/"},
+		{at(0), "cursor", "go-tt.go", "0.41.0/"},
+		{at(0), "vscode", "go-tt.go", "0.41.0/"},
 		{at(0), "vscode", "ms-python.python", "1.0.0/"},
-		{at(2), "vscode", "golang.go", "0.41.0/" + digest("ab")},
-		{at(3), "cursor", "golang.go", "-"},
+		{at(2), "vscode", "go-tt.go", "0.41.0/" + digest("ab")},
+		{at(3), "cursor", "go-tt.go", "-"},
 		{at(3), "vscode", "esbenp.prettier-vscode", "10.1.0/"},
-		{at(3), "vscode", "golang.go", "-"},
+		{at(3), "vscode", "go-tt.go", "-"},
 		{at(3), "vscode", "ms-python.python", "1.1.0/"},
 	}
 	if len(got) != len(want) {
