@@ -78,53 +78,62 @@ type exposureRow struct {
 	StillInstalled bool      `bun:"still_installed"`
 }
 
-// Exposure walks the extension's (or publisher's) history in (extension,
-// agent, editor, time) order, the order of reports_exposure_idx and
-// reports_publisher_exposure_idx, so the window function that pairs each
-// row with the next of its key and the aggregation per agent both stream,
-// and a page stops reading once it has its agents. An installation
-// overlaps the window when it began by until and ended (the next row of its
-// key) after since, or had not ended by until.
+// Exposure walks the extension's (or publisher's) agents in (extension,
+// agent) order with a loose index scan of reports_exposure_idx (or
+// reports_publisher_exposure_idx): one index probe finds the next agent
+// after the cursor, and only that agent's rows of the extension are read
+// to pair each row with the next of its key (a window function) and keep
+// the installations overlapping the window: begun by until and ended (the
+// next row of its key) after since, or not ended by until. The recursive
+// scan is pulled row by row through nested loops (every join is LATERAL),
+// which keep its order, so a page stops once it has its agents; an ORDER
+// BY would make PostgreSQL read every agent first, and so would a hash join
+// with agents, which OFFSET 0 keeps the planner from choosing. (A
+// single windowed scan of the extension's whole history was planned as a
+// bitmap scan and a sort of every row: 110 ms for an extension on 6,000
+// agents.)
 func (r *HistoryReader) Exposure(ctx context.Context, f application.ExposureFilter, page application.PageRequest) (application.Page[application.Exposure], error) {
-	match, args := "r.extension_id = ?", []any{f.ExtensionID}
+	match, key := "r.extension_id = ?0", f.ExtensionID
 	if f.Publisher != "" {
-		match, args = "split_part(r.extension_id, '.', 1) = ?", []any{f.Publisher}
+		match, key = "split_part(r.extension_id, '.', 1) = ?0", f.Publisher
 	}
-	args = append(args, f.Until)
-	after := ""
+	afterExt, afterAgent := "", uuid.Nil
 	if page.Cursor != "" {
-		var ext string
-		var agentID uuid.UUID
-		if err := decodeCursor(page.Cursor, &ext, &agentID); err != nil {
+		if err := decodeCursor(page.Cursor, &afterExt, &afterAgent); err != nil {
 			return application.Page[application.Exposure]{}, err
 		}
-		after, args = "AND (r.extension_id, r.agent_id) > (?, ?)", append(args, ext, agentID)
 	}
 	version := ""
-	args = append(args, f.Since)
 	if f.Version != "" {
-		version, args = "AND installed_version = ?", append(args, f.Version)
+		version = "AND installed_version = ?5"
 	}
-	args = append(args, f.Until, page.Limit+1)
 	var rows []exposureRow
 	err := conn(ctx, r.db).NewRaw(`
-WITH h AS (
-    SELECT r.extension_id, r.agent_id, r.editor, r.installed, r.installed_version, r.reported_at,
-           lead(r.reported_at) OVER (PARTITION BY r.extension_id, r.agent_id, r.editor ORDER BY r.reported_at, r.id) AS ended_at
-    FROM reports r
-    WHERE `+match+` AND r.reported_at <= ? `+after+`
-), spans AS (
-    SELECT * FROM h WHERE installed AND (ended_at IS NULL OR ended_at > ?) `+version+`
-), page AS (
-    SELECT extension_id, agent_id,
-           array_agg(DISTINCT installed_version) FILTER (WHERE installed_version IS NOT NULL) AS versions,
-           array_agg(DISTINCT editor) AS editors, min(reported_at) AS first_seen,
-           max(coalesce(ended_at, ?)) AS last_seen, bool_or(ended_at IS NULL) AS still_installed
-    FROM spans GROUP BY extension_id, agent_id ORDER BY extension_id, agent_id LIMIT ?
+WITH RECURSIVE k AS (
+    (SELECT r.extension_id, r.agent_id FROM reports r
+     WHERE `+match+` AND (r.extension_id, r.agent_id) > (?1, ?2::uuid)
+     ORDER BY r.extension_id, r.agent_id LIMIT 1)
+    UNION ALL
+    SELECT n.extension_id, n.agent_id FROM k, LATERAL (
+        SELECT r.extension_id, r.agent_id FROM reports r
+        WHERE `+match+` AND (r.extension_id, r.agent_id) > (k.extension_id, k.agent_id)
+        ORDER BY r.extension_id, r.agent_id LIMIT 1) n
 )
-SELECT p.*, a.group_id, a.machine_id, a.display_name
-FROM page p JOIN agents a ON a.id = p.agent_id
-ORDER BY p.extension_id, p.agent_id`, args...).Scan(ctx, &rows)
+SELECT k.extension_id, k.agent_id, e.versions, e.editors, e.first_seen, e.last_seen, e.still_installed,
+       a.group_id, a.machine_id, a.display_name
+FROM k
+CROSS JOIN LATERAL (
+    SELECT array_agg(DISTINCT installed_version) FILTER (WHERE installed_version IS NOT NULL) AS versions,
+           array_agg(DISTINCT editor) AS editors, min(reported_at) AS first_seen,
+           max(coalesce(ended_at, ?3)) AS last_seen, bool_or(ended_at IS NULL) AS still_installed
+    FROM (SELECT installed, installed_version, editor, reported_at,
+                 lead(reported_at) OVER (PARTITION BY editor ORDER BY reported_at, id) AS ended_at
+          FROM reports WHERE extension_id = k.extension_id AND agent_id = k.agent_id AND reported_at <= ?3) h
+    WHERE installed AND (ended_at IS NULL OR ended_at > ?4) `+version+`
+    HAVING count(*) > 0
+) e
+CROSS JOIN LATERAL (SELECT group_id, machine_id, display_name FROM agents WHERE id = k.agent_id OFFSET 0) a
+LIMIT ?6`, key, afterExt, afterAgent, f.Until, f.Since, f.Version, page.Limit+1).Scan(ctx, &rows)
 	if err != nil {
 		return application.Page[application.Exposure]{}, translate(err, "exposure")
 	}
