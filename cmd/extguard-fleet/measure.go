@@ -37,7 +37,7 @@ func sample(ctx context.Context, o options) snapshot {
 	}
 	s.pgCPU = postgresCPU()
 	if conn, err := pgx.Connect(ctx, o.databaseURL); err == nil {
-		_ = conn.QueryRow(ctx, `SELECT pg_database_size(current_database()), pg_total_relation_size('reports')`).Scan(&s.dbSize, &s.reportsSize)
+		_ = conn.QueryRow(ctx, `SELECT pg_database_size(current_database()), (SELECT sum(pg_total_relation_size(relid))::bigint FROM pg_partition_tree('reports'))`).Scan(&s.dbSize, &s.reportsSize)
 		_ = conn.Close(ctx)
 	}
 	s.readMetrics(o.server)
