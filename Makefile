@@ -10,7 +10,7 @@ PKGS     := ./...
 # tests the binaries exactly as they are built here.
 BIN      ?= bin
 
-.PHONY: build build-agents run test test-race lint generate wire-check bench fmt clean
+.PHONY: build build-agents run test test-agent-windows test-race lint generate wire-check bench fmt clean
 
 build: ## bin/extguard and bin/extguard-agent
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/extguard ./cmd/extguard
@@ -29,6 +29,9 @@ run: build ## migrations + API + workers on the local PostgreSQL and Redis
 
 test: ## every test, against the local PostgreSQL and Redis
 	$(GO) test -count=1 -timeout 10m $(PKGS)
+
+test-agent-windows: ## the agent's tests built for windows/amd64, run under Wine (scripts/wine-test.sh)
+	scripts/wine-test.sh
 
 test-race:
 	$(GO) test -race -count=1 -timeout 15m $(PKGS)

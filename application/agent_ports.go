@@ -47,10 +47,21 @@ type InventoryItem struct {
 
 // AgentVerdict is the stored verdict of an agent's newest report.
 type AgentVerdict struct {
-	ReportedAt time.Time
-	PolicyETag string
-	Compliant  bool
-	Violations []VerdictViolation
+	ReportedAt   time.Time
+	PolicyETag   string
+	Compliant    bool
+	Violations   []VerdictViolation
+	NativePolicy *InstalledNativePolicy // nil when that report said nothing of it
+}
+
+// InstalledNativePolicy is the editor policy installed on the agent's machine, as its newest
+// report described it (report.NativePolicy).
+type InstalledNativePolicy struct {
+	Present                 bool
+	Source                  string
+	SHA256                  string
+	AllowedExtensionsSHA256 string
+	Error                   string
 }
 
 // VerdictViolation is one violation in a stored verdict.

@@ -119,6 +119,7 @@ func adminShapes() []shape {
 		{name: "AgentDetail", typ: typeOf[agentDetailDoc](), hints: jsonObject{"status": oneOfValues("active", "stale", "offline", "decommissioned")}},
 		{name: "InventoryItem", typ: typeOf[inventoryDoc]()},
 		{name: "StoredVerdict", typ: typeOf[verdictViewDoc]()},
+		{name: "InstalledNativePolicy", typ: typeOf[nativePolicyDoc]()},
 		{name: "Violation", typ: typeOf[application.VerdictViolation](), hints: jsonObject{"kind": oneOfValues(violationKinds...)}},
 		{name: "Report", typ: typeOf[reportDoc]()},
 		{name: "ReportPage", typ: typeOf[pageDoc[reportDoc]]()},

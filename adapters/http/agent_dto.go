@@ -46,7 +46,12 @@ func reportParams(r agentv1.Report) report.ReportParams {
 		items[i] = report.ItemParams{ExtensionID: it.ExtensionID, Installed: it.Installed, Version: it.Version,
 			SHA256: it.SHA256, Editor: it.Editor}
 	}
-	return report.ReportParams{ReportedAt: r.ReportedAt, PolicyETag: r.PolicyETag, Items: items}
+	p := report.ReportParams{ReportedAt: r.ReportedAt, PolicyETag: r.PolicyETag, Items: items}
+	if n := r.NativePolicy; n != nil {
+		p.NativePolicy = &report.NativePolicyParams{Present: n.Present, Source: n.Source, SHA256: n.SHA256,
+			AllowedExtensionsSHA256: n.AllowedExtensionsSHA256, Error: n.Error}
+	}
+	return p
 }
 
 func verdictResponse(v policy.Verdict) agentv1.Verdict {

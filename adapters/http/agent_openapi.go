@@ -1,6 +1,9 @@
 package httpapi
 
-import "github.com/extguard/extguard/protocol/agentv1"
+import (
+	"github.com/extguard/extguard/domain/report"
+	"github.com/extguard/extguard/protocol/agentv1"
+)
 
 // The agent protocol (package protocol/agentv1) in the same OpenAPI
 // document as the admin API, so one document describes every /api/v1 route.
@@ -36,7 +39,7 @@ func agentOperation(id, summary string, params []jsonObject, body string, succes
 // of protocol/agentv1.
 // The compiled policy is one shape for the agent and the admin API.
 func agentShapes() []shape {
-	editor := oneOfValues("vscode", "vscode-insiders", "vscodium", "cursor", "windsurf", "code-server", "vscode-server", "unknown")
+	editor := oneOfValues(report.EditorNames()...)
 	modes := jsonObject{"mode": oneOfValues("allowlist", "blocklist"), "enforcement": oneOfValues("audit", "enforce")}
 	return []shape{
 		{name: "AgentEnrollRequest", open: true, typ: typeOf[agentv1.EnrollRequest](), request: true, required: []string{"machine_id"}},
@@ -49,6 +52,7 @@ func agentShapes() []shape {
 		{name: "PolicyBlocked", typ: typeOf[agentv1.BlockedPattern](), hints: jsonObject{"pattern_type": oneOfValues(patternTypeNames...)}},
 		{name: "AgentReport", open: true, typ: typeOf[agentv1.Report](), request: true, required: []string{"reported_at", "extensions"},
 			hints: jsonObject{"extensions": jsonObject{"maxItems": 5000}}},
+		{name: "AgentReportNativePolicy", open: true, typ: typeOf[agentv1.InstalledNativePolicy](), request: true, required: []string{"present"}},
 		{name: "AgentReportItem", open: true, typ: typeOf[agentv1.ReportedExtension](), request: true, required: []string{"extension_id", "installed", "editor"},
 			hints: jsonObject{"editor": editor}},
 		{name: "AgentVerdict", typ: typeOf[agentv1.Verdict]()},

@@ -38,7 +38,14 @@ func (a *Admin) listAgents(c *fiber.Ctx) error {
 func (a *Admin) getAgent(c *fiber.Ctx) error {
 	return withID(c, "id", func(id domain.ID) error {
 		d, err := a.uc.GetAgent.Execute(c.UserContext(), id)
-		return respond(c, d, err, agentDetailDocOf)
+		if err != nil {
+			return err
+		}
+		doc := agentDetailDocOf(d)
+		if doc.NativePolicy, err = a.nativePolicyDoc(c, d); err != nil {
+			return err
+		}
+		return c.JSON(doc)
 	})
 }
 
@@ -86,8 +93,9 @@ type verdictViewDoc struct {
 
 type agentDetailDoc struct {
 	agentDoc
-	Inventory []inventoryDoc  `json:"inventory"`
-	Verdict   *verdictViewDoc `json:"verdict"`
+	Inventory    []inventoryDoc   `json:"inventory"`
+	Verdict      *verdictViewDoc  `json:"verdict"`
+	NativePolicy *nativePolicyDoc `json:"native_policy"` // null until a report describes it
 }
 
 func agentDetailDocOf(d application.AgentDetail) agentDetailDoc {

@@ -64,9 +64,10 @@ func (r *FleetReader) Verdict(ctx context.Context, agentID domain.ID) (applicati
 		PolicyETag string          `bun:"policy_etag"`
 		Compliant  bool            `bun:"compliant"`
 		Violations json.RawMessage `bun:"violations,type:jsonb"`
+		Native     json.RawMessage `bun:"native_policy,type:jsonb"`
 	}
 	err := conn(ctx, r.db).NewSelect().TableExpr("agent_verdicts").
-		Column("reported_at", "policy_etag", "compliant", "violations").Where("agent_id = ?", uid(agentID)).Scan(ctx, &row)
+		Column("reported_at", "policy_etag", "compliant", "violations", "native_policy").Where("agent_id = ?", uid(agentID)).Scan(ctx, &row)
 	if domain.CodeOf(translate(err, "verdict")) == domain.CodeNotFound {
 		return application.AgentVerdict{}, false, nil
 	}
@@ -77,6 +78,9 @@ func (r *FleetReader) Verdict(ctx context.Context, agentID domain.ID) (applicati
 		Violations: []application.VerdictViolation{}}
 	if err := json.Unmarshal(row.Violations, &v.Violations); err != nil {
 		return application.AgentVerdict{}, false, domain.Internal("stored verdict of agent " + agentID.String() + " does not decode")
+	}
+	if v.NativePolicy, err = nativePolicyOf(row.Native); err != nil {
+		return application.AgentVerdict{}, false, domain.Internal("stored native policy of agent " + agentID.String() + " does not decode")
 	}
 	return v, true, nil
 }

@@ -127,14 +127,15 @@ func storeVerdicts(ctx context.Context, tx pgx.Tx, batch []application.StoredRep
 // history (see docs/history-and-retention.md).
 const verdictsSQL = `
 INSERT INTO agent_verdicts AS av (agent_id, group_id, reported_at, policy_etag, compliant, violations, updated_at,
-    inventory_sha256, previous_inventory_sha256)
-SELECT agent_id, group_id, reported_at, policy_etag, compliant, violations::jsonb, now(), inventory, NULL
-FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::bool[], $6::text[], $7::text[])
-     AS t(agent_id, group_id, reported_at, policy_etag, compliant, violations, inventory)
+    inventory_sha256, previous_inventory_sha256, native_policy)
+SELECT agent_id, group_id, reported_at, policy_etag, compliant, violations::jsonb, now(), inventory, NULL, native_policy::jsonb
+FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[], $4::text[], $5::bool[], $6::text[], $7::text[], $8::text[])
+     AS t(agent_id, group_id, reported_at, policy_etag, compliant, violations, inventory, native_policy)
 ON CONFLICT (agent_id) DO UPDATE SET group_id = EXCLUDED.group_id, reported_at = EXCLUDED.reported_at,
     policy_etag = EXCLUDED.policy_etag, compliant = EXCLUDED.compliant,
     violations = EXCLUDED.violations, updated_at = EXCLUDED.updated_at,
-    inventory_sha256 = EXCLUDED.inventory_sha256, previous_inventory_sha256 = av.inventory_sha256
+    inventory_sha256 = EXCLUDED.inventory_sha256, previous_inventory_sha256 = av.inventory_sha256,
+    native_policy = EXCLUDED.native_policy
 WHERE av.reported_at <= EXCLUDED.reported_at
 RETURNING av.agent_id, av.previous_inventory_sha256 IS DISTINCT FROM av.inventory_sha256`
 
@@ -250,15 +251,15 @@ func verdictArgs(batch []application.StoredReport, indexes []int) []any {
 	n := len(indexes)
 	agents, groups := make([][16]byte, 0, n), make([][16]byte, 0, n)
 	at, etags, violations := make([]time.Time, 0, n), make([]string, 0, n), make([]string, 0, n)
-	compliant, inventories := make([]bool, 0, n), make([]string, 0, n)
+	compliant, inventories, natives := make([]bool, 0, n), make([]string, 0, n), make([]*string, 0, n)
 	for _, idx := range indexes {
 		r := batch[idx]
 		agents, groups = append(agents, r.AgentID), append(groups, r.GroupID)
 		at, etags = append(at, r.Report.ReportedAt()), append(etags, r.PolicyETag)
 		compliant, violations = append(compliant, r.Verdict.Compliant), append(violations, violationsJSON(r.Verdict.Violations))
-		inventories = append(inventories, inventoryFingerprint(r))
+		inventories, natives = append(inventories, inventoryFingerprint(r)), append(natives, nativePolicyJSON(r.Report))
 	}
-	return []any{agents, groups, at, etags, compliant, violations, inventories}
+	return []any{agents, groups, at, etags, compliant, violations, inventories, natives}
 }
 
 // changeArgs are inventoryChangesSQL's arrays: the changed reports, then

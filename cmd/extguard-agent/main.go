@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/agent"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/nativepolicy"
 )
 
 var version = "dev"
@@ -26,8 +29,10 @@ var version = "dev"
 const usage = `usage: extguard-agent <command> [flags]   (extguard-agent <command> --help for its flags)
 
 commands:
-  inventory [--home DIR] [--json]   print the extensions found on this machine (no server needed)
+  inventory [--home DIR] [--json] [--extensions-dir [EDITOR=]DIR ...] [--all-users] [--config FILE]
+                                    print the extensions found on this machine (no server needed)
   run --server URL --key KEY [--once] [--enforce=auto|off] [--state-dir DIR] [--home DIR]
+      [--extensions-dir [EDITOR=]DIR ...] [--all-users] [--config FILE]
                                     enroll, then heartbeat, sync the policy, report and enforce;
                                     --server and --key default to EXTGUARD_SERVER and EXTGUARD_KEY
   version                           print the version
@@ -46,7 +51,7 @@ exit codes (the same for run --once and the run loop):
 `
 
 const (
-	inventoryUsage = "usage: extguard-agent inventory [--home DIR] [--json]\n\nPrint the extensions found on this machine, with content digests (no server needed).\n\n"
+	inventoryUsage = "usage: extguard-agent inventory [--home DIR] [--json] [--extensions-dir [EDITOR=]DIR ...] [--all-users] [--config FILE]\n\nPrint the extensions found on this machine, with content digests (no server needed).\n\n"
 	runUsage       = "usage: extguard-agent run --server URL --key KEY [flags]\n\nEnroll, then heartbeat, sync the policy, report and enforce; with --once a single pass that\nprints the verdict.\n\n"
 	versionUsage   = "usage: extguard-agent version\n\nPrint the version.\n"
 )
@@ -108,24 +113,22 @@ func parseFlags(fs *flag.FlagSet, args []string, help string, stdout, stderr io.
 
 func inventory(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("inventory", flag.ContinueOnError)
-	home := fs.String("home", "", "home directory to search (default: the user's)")
+	var sf scopeFlags
+	sf.register(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
 	if code, ok := parseFlags(fs, args, inventoryUsage, stdout, stderr); !ok {
 		return code
 	}
-	if *home == "" {
-		h, err := os.UserHomeDir()
-		if err != nil {
-			fmt.Fprintf(stderr, "extguard-agent: no home directory: %v\n", err)
-			return 1
-		}
-		*home = h
+	m, err := sf.resolve(os.Getenv)
+	if err == nil {
+		err = discovery.CheckHome(m.home)
 	}
-	insts, err := discovery.Discover(*home, runtime.GOOS, discovery.Options{ComputeDigests: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "extguard-agent: %v\n", err)
 		return 1
 	}
+	insts := discovery.DiscoverScope(discovery.Scope{Homes: append([]string{m.home}, m.otherHomes...), ExtensionsDirs: m.dirs},
+		discovery.Options{ComputeDigests: true})
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -143,6 +146,17 @@ func inventory(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	_ = tw.Flush()
+	// What the editor itself will enforce, on stderr so that stdout stays the table scripts read.
+	user, _ := identity.UserName()
+	np := nativepolicy.Read(runtime.GOOS, nativepolicy.Sources{User: user})
+	switch {
+	case np.Error != "":
+		fmt.Fprintf(stderr, "installed editor policy: %s: %s\n", np.Source, np.Error)
+	case np.Present:
+		fmt.Fprintf(stderr, "installed editor policy: %s (AllowedExtensions sha256 %s)\n", np.Source, cmp.Or(np.AllowedExtensionsSHA256, "none"))
+	default:
+		fmt.Fprintf(stderr, "installed editor policy: none (%s)\n", np.Source)
+	}
 	return 0
 }
 
@@ -155,13 +169,20 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.Once, "once", false, "one pass: print the verdict, then exit 0 when compliant, 3 when not")
 	fs.StringVar(&o.Enforce, "enforce", agent.EnforceAuto, "auto: enforce when the policy says so; off: audit only")
 	fs.StringVar(&o.StateDir, "state-dir", "", "where enrollment and queued reports are kept (default: per OS)")
-	fs.StringVar(&o.Home, "home", "", "home directory to search for editors (default: the user's)")
+	var sf scopeFlags
+	sf.register(fs)
 	if code, ok := parseFlags(fs, args, runUsage, stdout, stderr); !ok {
 		if code == 0 {
 			fmt.Fprint(stdout, exitCodes)
 		}
 		return code
 	}
+	m, err := sf.resolve(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "extguard-agent run: %v\n", err)
+		return agent.ExitError
+	}
+	o.Home, o.OtherHomes, o.ExtensionsDirs = m.home, m.otherHomes, m.dirs
 	// The key is read from the environment after parsing so that it never appears in usage output.
 	if o.Server == "" {
 		o.Server = os.Getenv("EXTGUARD_SERVER")

@@ -28,11 +28,34 @@ const (
 	EditorCodeServer     Editor = "code-server"
 	EditorVSCodeServer   Editor = "vscode-server"
 	EditorUnknown        Editor = "unknown" // an extensions folder the agent could not attribute
+
+	// The rest of the family and the forks' remote servers (docs/agent-editors.md).
+	EditorDevin          Editor = "devin" // Windsurf's new name
+	EditorTrae           Editor = "trae"
+	EditorPositron       Editor = "positron"
+	EditorKiro           Editor = "kiro"
+	EditorAntigravity    Editor = "antigravity"
+	EditorVSCodiumServer Editor = "vscodium-server"
+	EditorCursorServer   Editor = "cursor-server"
+	EditorWindsurfServer Editor = "windsurf-server"
+	EditorTraeServer     Editor = "trae-server"
+	EditorKiroServer     Editor = "kiro-server"
 )
 
 // Editors lists every editor an agent may report.
 var Editors = []Editor{EditorVSCode, EditorVSCodeInsiders, EditorVSCodium, EditorCursor,
-	EditorWindsurf, EditorCodeServer, EditorVSCodeServer, EditorUnknown}
+	EditorWindsurf, EditorCodeServer, EditorVSCodeServer, EditorUnknown,
+	EditorDevin, EditorTrae, EditorPositron, EditorKiro, EditorAntigravity,
+	EditorVSCodiumServer, EditorCursorServer, EditorWindsurfServer, EditorTraeServer, EditorKiroServer}
+
+// EditorNames is Editors as strings, for messages and schemas.
+func EditorNames() []string {
+	out := make([]string, len(Editors))
+	for i, e := range Editors {
+		out[i] = string(e)
+	}
+	return out
+}
 
 // ParseEditor accepts one of Editors, in any case.
 func ParseEditor(s string) (Editor, error) {
@@ -43,7 +66,7 @@ func ParseEditor(s string) (Editor, error) {
 		}
 	}
 	return "", domain.Invalid("invalid editor", domain.FieldError{Field: "editor",
-		Message: "must be one of vscode, vscode-insiders, vscodium, cursor, windsurf, code-server, vscode-server, unknown"})
+		Message: "must be one of " + strings.Join(EditorNames(), ", ")})
 }
 
 const (
@@ -130,16 +153,18 @@ func (i Item) Editor() Editor                     { return i.editor }
 
 // Report is a machine's full inventory at ReportedAt.
 type Report struct {
-	reportedAt time.Time
-	policyETag string
-	items      []Item
+	reportedAt   time.Time
+	policyETag   string
+	items        []Item
+	nativePolicy *NativePolicy // nil when the agent did not say (agents before 2026-12)
 }
 
 // ReportParams is a report as the agent sent it.
 type ReportParams struct {
-	ReportedAt time.Time
-	PolicyETag string
-	Items      []ItemParams
+	ReportedAt   time.Time
+	PolicyETag   string
+	Items        []ItemParams
+	NativePolicy *NativePolicyParams
 }
 
 // NewReport validates a report received at now. Errors name fields like
@@ -158,10 +183,16 @@ func NewReport(p ReportParams, now time.Time) (Report, error) {
 	}
 	fe.CheckText("policy_etag", etag)
 	items := checkItems(&fe, p.Items)
+	var native *NativePolicy
+	if p.NativePolicy != nil {
+		n, err := NewNativePolicy(*p.NativePolicy)
+		fe.Include("native_policy", err)
+		native = &n
+	}
 	if err := fe.Err("invalid report"); err != nil {
 		return Report{}, err
 	}
-	return Report{reportedAt: p.ReportedAt.UTC(), policyETag: etag, items: items}, nil
+	return Report{reportedAt: p.ReportedAt.UTC(), policyETag: etag, items: items, nativePolicy: native}, nil
 }
 
 func checkReportedAt(fe *domain.FieldErrors, at, now time.Time) {
@@ -220,6 +251,14 @@ func RehydrateReport(reportedAt time.Time, policyETag string, items []Item) Repo
 
 func (r Report) ReportedAt() time.Time { return r.reportedAt }
 func (r Report) PolicyETag() string    { return r.policyETag }
+
+// NativePolicy is the installed editor policy the agent reported; ok is false when it said nothing.
+func (r Report) NativePolicy() (n NativePolicy, ok bool) {
+	if r.nativePolicy == nil {
+		return NativePolicy{}, false
+	}
+	return *r.nativePolicy, true
+}
 
 // Items returns a copy, so callers cannot change a validated report.
 func (r Report) Items() []Item { return append([]Item(nil), r.items...) }

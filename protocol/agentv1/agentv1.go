@@ -99,6 +99,23 @@ type Report struct {
 	ReportedAt time.Time           `json:"reported_at"`
 	PolicyETag string              `json:"policy_etag"` // the policy the agent held
 	Extensions []ReportedExtension `json:"extensions"`
+	// NativePolicy is the editor policy installed on the machine; absent from agents older than
+	// 2026-12 (and the server then keeps nothing), never an error when missing.
+	NativePolicy *InstalledNativePolicy `json:"native_policy,omitempty"`
+}
+
+// InstalledNativePolicy is what the agent found of the editors' own policy (VS Code's
+// AllowedExtensions, delivered by MDM, Group Policy or /etc/vscode/policy.json) on its machine.
+// Present is false when nothing is installed; Error says why the agent could not tell (then the
+// digests are empty). SHA256 is of the installed file's bytes (the registry value's UTF-8 text on
+// Windows); AllowedExtensionsSHA256 is of the AllowedExtensions value's text alone, the same in every
+// format, so it can be compared with the group's export (GET /api/v1/groups/{id}/policy/vscode).
+type InstalledNativePolicy struct {
+	Present                 bool   `json:"present"`
+	Source                  string `json:"source"` // the file or registry key looked at
+	SHA256                  string `json:"sha256,omitempty"`
+	AllowedExtensionsSHA256 string `json:"allowed_extensions_sha256,omitempty"`
+	Error                   string `json:"error,omitempty"`
 }
 
 // ReportedExtension is one extension in one editor. Installed false records
@@ -108,7 +125,7 @@ type ReportedExtension struct {
 	Installed   bool   `json:"installed"`
 	Version     string `json:"version,omitempty"`
 	SHA256      string `json:"sha256,omitempty"` // content digest of the installed folder
-	Editor      string `json:"editor"`           // vscode, vscode-insiders, vscodium, cursor, windsurf, code-server, vscode-server, unknown
+	Editor      string `json:"editor"`           // vscode, vscode-insiders, vscodium, cursor, windsurf, code-server, vscode-server, unknown; since 2026-12 also devin, trae, positron, kiro, antigravity, vscodium-server, cursor-server, windsurf-server, trae-server, kiro-server
 }
 
 // Verdict is the server's judgement of a report.

@@ -60,6 +60,18 @@
 // (ActionInstall, from DownloadURL, checked against SHA256) and reports
 // again, so the server sees the machine as it now is.
 //
+// # Installed native policy
+//
+// Since 2026-12 a report may carry NativePolicy: whether the editors' own
+// AllowedExtensions policy is installed on the machine (Linux
+// /etc/vscode/policy.json, macOS "/Library/Managed
+// Preferences/com.microsoft.VSCode.plist", Windows
+// HKLM\SOFTWARE\Policies\Microsoft\VSCode) and its SHA-256 digests. The
+// field is optional and additive: older agents omit it, older servers
+// ignore it. The server keeps the newest report's value per agent and shows
+// it on GET /api/v1/agents/{id}, with whether AllowedExtensionsSHA256 equals
+// the digest of the group's current export.
+//
 // # Errors
 //
 // Every error is application/problem+json (RFC 9457), decoded as Problem;

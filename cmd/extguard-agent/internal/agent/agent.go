@@ -13,6 +13,7 @@ import (
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/state"
 	"github.com/extguard/extguard/protocol/agentv1"
 )
@@ -31,10 +32,12 @@ type agent struct {
 	policy     agentv1.Policy // ETag "" until one was received
 	interval   time.Duration  // heartbeat interval the server asked for
 
-	fingerprint string
-	insts       []discovery.Installation
-	inventory   []discovery.Item
-	warned      map[string]bool
+	scope        discovery.Scope
+	fingerprint  string
+	insts        []discovery.Installation
+	inventory    []discovery.Item
+	nativePolicy agentv1.InstalledNativePolicy
+	warned       map[string]bool
 
 	reportNeeded bool
 	lastReportAt time.Time                   // when the last report was queued
@@ -94,6 +97,11 @@ func newAgent(o Options) (*agent, error) {
 	if a.enforcer == nil {
 		a.enforcer = enforce.New(o.Logger)
 	}
+	a.enforcer.OwnHome = o.Home
+	if a.o.NativePolicy.User == "" {
+		a.o.NativePolicy.User, _ = identity.UserName() // only macOS reads it; without it, device policy only
+	}
+	a.scope = discovery.Scope{Homes: append([]string{o.Home}, o.OtherHomes...), ExtensionsDirs: o.ExtensionsDirs, GOOS: o.GOOS}
 	a.loadState()
 	return a, nil
 }

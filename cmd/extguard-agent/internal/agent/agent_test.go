@@ -21,6 +21,8 @@ import (
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce/enforcetest"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/nativepolicy"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/tempdir"
 	"github.com/extguard/extguard/protocol/agentv1"
 )
 
@@ -32,7 +34,7 @@ type home struct {
 }
 
 func newHome(t *testing.T) *home {
-	h := &home{t: t, dir: t.TempDir()}
+	h := &home{t: t, dir: tempdir.New(t)}
 	h.install(".vscode/extensions", "ms-python", "python", "2024.2.1")
 	h.install(".cursor/extensions", "evil", "pack", "0.0.3")
 	h.install(".cursor/extensions", "esbenp", "prettier-vscode", "10.1.0")
@@ -75,6 +77,7 @@ func options(srv *fakeServer, h *home, stateDir string) agent.Options {
 		Server: srv.URL(), Key: testKey, Once: true, StateDir: stateDir, Home: h.dir, GOOS: "linux",
 		Version: "test", Identity: noPlatformID, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 80 * time.Millisecond, PollInterval: 50 * time.Millisecond,
+		NativePolicy: nativepolicy.Sources{Root: filepath.Join(h.dir, "machine-root")}, // not this machine's /etc
 	}
 }
 
@@ -96,7 +99,7 @@ func installedRows(r agentv1.Report) []discovery.Item {
 }
 
 func TestOnceEnrollsReportsTheInventoryAndExitsByVerdict(t *testing.T) {
-	srv, h, stateDir := newFakeServer(t), newHome(t), filepath.Join(t.TempDir(), "state")
+	srv, h, stateDir := newFakeServer(t), newHome(t), filepath.Join(tempdir.New(t), "state")
 
 	var out strings.Builder
 	o := options(srv, h, stateDir)
@@ -128,7 +131,7 @@ func TestOnceEnrollsReportsTheInventoryAndExitsByVerdict(t *testing.T) {
 
 	// The machine is cleaned up and the group's policy changes: the second run keeps its enrollment,
 	// asks for the policy conditionally, and is compliant.
-	if err := os.RemoveAll(filepath.Join(h.extDir(".cursor"), "evil.pack-0.0.3")); err != nil {
+	if err := tempdir.RemoveAll(filepath.Join(h.extDir(".cursor"), "evil.pack-0.0.3")); err != nil {
 		t.Fatal(err)
 	}
 	srv.set(func(f *fakeServer) { f.etag = `"p-2"` })
@@ -178,7 +181,7 @@ func assertPrivateState(t *testing.T, dir string) {
 
 func TestOnceWithTheWrongKeyFailsWithoutRetrying(t *testing.T) {
 	srv, h := newFakeServer(t), newHome(t)
-	o := options(srv, h, t.TempDir())
+	o := options(srv, h, tempdir.New(t))
 	o.Key = "not-the-key"
 	code, err := run(t, o)
 	if code != agent.ExitRejected || err == nil || !strings.Contains(err.Error(), "refused the API key") {
@@ -192,7 +195,7 @@ func TestOnceWithTheWrongKeyFailsWithoutRetrying(t *testing.T) {
 func TestLoopStopsWhenTheAgentIsDecommissioned(t *testing.T) {
 	srv, h := newFakeServer(t), newHome(t)
 	srv.set(func(f *fakeServer) { f.heartbeatFail = 403 })
-	o := options(srv, h, t.TempDir())
+	o := options(srv, h, tempdir.New(t))
 	o.Once = false
 	code, err := run(t, o)
 	if code != agent.ExitRejected || err == nil || !strings.Contains(err.Error(), "decommissioned") {
@@ -204,7 +207,7 @@ func TestLoopStopsWhenTheAgentIsDecommissioned(t *testing.T) {
 }
 
 func TestQueuedReportIsDeliveredWhenTheServerReturns(t *testing.T) {
-	srv, h, stateDir := newFakeServer(t), newHome(t), t.TempDir()
+	srv, h, stateDir := newFakeServer(t), newHome(t), tempdir.New(t)
 	srv.set(func(f *fakeServer) { f.down = true })
 	if code, err := run(t, options(srv, h, stateDir)); code != agent.ExitError || err == nil {
 		t.Fatalf("server down: exit %d, %v; want 1", code, err)
@@ -230,7 +233,7 @@ func TestQueuedReportIsDeliveredWhenTheServerReturns(t *testing.T) {
 func TestLoopBacksOffWhileTheServerIsDownAndReportsChanges(t *testing.T) {
 	srv, h := newFakeServer(t), newHome(t)
 	srv.set(func(f *fakeServer) { f.down = true })
-	o := options(srv, h, t.TempDir())
+	o := options(srv, h, tempdir.New(t))
 	o.Once = false
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -280,7 +283,7 @@ func enforcingSetup(t *testing.T, vsix []byte, approvedSHA256 string) (*fakeServ
 		DownloadURL: srv.URL() + "/vsix/required.vsix", SHA256: approvedSHA256}
 	srv.set(func(f *fakeServer) { f.enforcement, f.vsix, f.verdict = "enforce", vsix, blockEvilPack(required) })
 	cli := enforcetest.StandIn(t, map[string]string{"code": h.extDir(".vscode"), "cursor": h.extDir(".cursor")})
-	return srv, h, cli, options(srv, h, t.TempDir())
+	return srv, h, cli, options(srv, h, tempdir.New(t))
 }
 
 func sha256Hex(b []byte) string {
@@ -357,5 +360,77 @@ func TestEnforceOffMakesNoEditorCalls(t *testing.T) {
 	}
 	if n := len(srv.snapshot().reports); n != 1 || code != agent.ExitNonCompliant || err != nil {
 		t.Fatalf("%d reports, exit %d, %v; want 1 report and exit 3", n, code, err)
+	}
+}
+
+// TestReportCarriesTheInstalledNativePolicy: absent, then installed (the report says so with its
+// digests), then changed by the administrator (a new report, though no extension changed).
+func TestReportCarriesTheInstalledNativePolicy(t *testing.T) {
+	srv, h := newFakeServer(t), newHome(t)
+	o := options(srv, h, filepath.Join(tempdir.New(t), "state"))
+	o.Once = false
+	policyFile := filepath.Join(o.NativePolicy.Root, "etc", "vscode", "policy.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); _, _ = agent.Run(ctx, o) }()
+	waitFor := func(what string, ok func(agentv1.InstalledNativePolicy) bool) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for time.Now().Before(deadline) {
+			if rs := srv.snapshot().reports; len(rs) > 0 && rs[len(rs)-1].NativePolicy != nil && ok(*rs[len(rs)-1].NativePolicy) {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("no report with %s; reports: %+v", what, srv.snapshot().reports)
+	}
+	waitFor("no policy", func(np agentv1.InstalledNativePolicy) bool { return !np.Present && np.Source == policyFile })
+	if err := os.MkdirAll(filepath.Dir(policyFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"AllowedExtensions": "{\"*\":false}"}`
+	if err := os.WriteFile(policyFile, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	value := sha256.Sum256([]byte(`{"*":false}`))
+	waitFor("the installed policy", func(np agentv1.InstalledNativePolicy) bool {
+		return np.Present && np.AllowedExtensionsSHA256 == hex.EncodeToString(value[:])
+	})
+	n := len(srv.snapshot().reports)
+	if err := os.WriteFile(policyFile, []byte(`{"AllowedExtensions": "{\"*\":true}"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("the changed policy", func(np agentv1.InstalledNativePolicy) bool {
+		return np.Present && np.AllowedExtensionsSHA256 != hex.EncodeToString(value[:])
+	})
+	if len(srv.snapshot().reports) <= n {
+		t.Error("a changed policy must be reported")
+	}
+	cancel()
+	<-done
+}
+
+// TestReportCoversOtherHomesAndConfiguredFolders: a service on a shared machine reports every
+// user's editors and the configured extensions folders, not only its own home's.
+func TestReportCoversOtherHomesAndConfiguredFolders(t *testing.T) {
+	srv, h, other := newFakeServer(t), newHome(t), newHome(t)
+	other.install(".kiro/extensions", "pub", "only-bob", "1.0.0")
+	portable := &home{t: t, dir: tempdir.New(t)}
+	portable.install("data/extensions", "pub", "portable", "2.0.0")
+	o := options(srv, h, filepath.Join(tempdir.New(t), "state"))
+	o.OtherHomes = []string{other.dir}
+	o.ExtensionsDirs = []discovery.ExtensionsDir{{Editor: "positron", Dir: filepath.Join(portable.dir, "data", "extensions")}}
+	if _, err := run(t, o); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, r := range installedRows(srv.snapshot().reports[0]) {
+		got[r.Editor+" "+r.ExtensionID] = true
+	}
+	for _, want := range []string{"kiro pub.only-bob", "positron pub.portable", "vscode ms-python.python", "cursor evil.pack"} {
+		if !got[want] {
+			t.Errorf("report lacks %s: %v", want, got)
+		}
 	}
 }

@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/identity"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/nativepolicy"
 )
 
 // Exit codes of `extguard-agent run`, the same with --once and in the loop (which retries what
@@ -35,11 +37,17 @@ type Options struct {
 	Server   string
 	Key      string
 	Once     bool
-	Enforce  string    // EnforceAuto (default) or EnforceOff
-	StateDir string    // default: the OS's per-user state directory
-	Home     string    // whose editors to look at; default: the user's home
-	Version  string    // the agent's version, sent to the server
-	Out      io.Writer // --once: the verdict is printed here (nil: nowhere)
+	Enforce  string // EnforceAuto (default) or EnforceOff
+	StateDir string // default: the OS's per-user state directory
+	Home     string // whose editors to look at; default: the user's home
+	// OtherHomes are more users' homes to inventory (a service on a shared machine); their
+	// extensions are reported but never changed, since the editor commands would run as this
+	// agent's user, not as theirs.
+	OtherHomes     []string
+	ExtensionsDirs []discovery.ExtensionsDir // portable installs, --extensions-dir, VSCODE_EXTENSIONS
+	NativePolicy   nativepolicy.Sources      // where the installed editor policy is read; default: this machine
+	Version        string                    // the agent's version, sent to the server
+	Out            io.Writer                 // --once: the verdict is printed here (nil: nowhere)
 
 	Logger     *slog.Logger
 	HTTPClient *http.Client      // for the agent API

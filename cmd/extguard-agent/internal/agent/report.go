@@ -10,20 +10,28 @@ import (
 
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/client"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/nativepolicy"
 	"github.com/extguard/extguard/protocol/agentv1"
 )
 
 // refreshInventory runs discovery when the editors' folders changed (or always with full, which also
 // recomputes every content digest) and marks a report as needed when the inventory differs.
 func (a *agent) refreshInventory(full bool) error {
-	fp := discovery.Fingerprint(a.o.Home, a.o.GOOS)
+	// The installed editor policy is one small file or registry value: read at every poll.
+	if np := nativepolicy.Read(a.o.GOOS, a.o.NativePolicy); np != a.nativePolicy {
+		a.nativePolicy, a.reportNeeded = np, true
+		if np.Error != "" {
+			a.log.Warn("installed editor policy", "source", np.Source, "error", np.Error)
+		}
+	}
+	fp := discovery.FingerprintScope(a.scope)
 	if !full && a.insts != nil && fp == a.fingerprint {
 		return nil
 	}
-	insts, err := discovery.Discover(a.o.Home, a.o.GOOS, discovery.Options{ComputeDigests: true})
-	if err != nil {
-		return err
+	if err := discovery.CheckHome(a.o.Home); err != nil {
+		return err // the agent's own home must be usable; the others may come and go
 	}
+	insts := discovery.DiscoverScope(a.scope, discovery.Options{ComputeDigests: true})
 	a.fingerprint, a.insts = fp, insts
 	inv := discovery.Inventory(insts)
 	if full || !slices.Equal(inv, a.inventory) {
@@ -83,7 +91,8 @@ func (a *agent) buildReport(now time.Time) agentv1.Report {
 			rows = append(rows, r)
 		}
 	}
-	return agentv1.Report{ReportedAt: now.UTC().Truncate(time.Second), PolicyETag: a.policy.ETag, Extensions: rows}
+	np := a.nativePolicy
+	return agentv1.Report{ReportedAt: now.UTC().Truncate(time.Second), PolicyETag: a.policy.ETag, Extensions: rows, NativePolicy: &np}
 }
 
 func rowKey(editor, id string) string { return editor + "\x00" + strings.ToLower(id) }

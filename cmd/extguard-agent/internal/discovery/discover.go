@@ -1,9 +1,9 @@
-// Package discovery finds every installation of a VS Code-family editor under a home directory (VS
-// Code, Insiders, VSCodium, Cursor, Windsurf, code-server, the remote VS Code Server) with each
+// Package discovery finds every installation of a VS Code-family editor under home directories and
+// in configured extensions folders (the editors and servers of docs/agent-editors.md) with each
 // profile's installed extensions, as the editor itself would resolve them, and their content digests.
 //
-// It reads only the editors' own files and never consults the environment, so the result depends on
-// (home, goos) alone. Problems with one editor's files become warnings on that installation; an
+// It reads only the editors' own files, never writes, and never consults the environment, so the
+// result depends on its Scope alone. Problems with one editor's files become warnings on that installation; an
 // unreadable state file never hides what is on disk (discovery then lists the folder's extensions).
 package discovery
 
@@ -27,6 +27,8 @@ type Installation struct {
 	Editor        string      `json:"editor"`
 	Profile       string      `json:"profile"`
 	ExtensionsDir string      `json:"extensions_dir"`
+	Home          string      `json:"home,omitempty"`       // the home it was found in; "" for a configured folder
+	Configured    bool        `json:"configured,omitempty"` // a configured folder: its command line needs --extensions-dir
 	Extensions    []Extension `json:"extensions"`
 	Warnings      []string    `json:"warnings,omitempty"`
 }
@@ -60,20 +62,34 @@ type Item struct {
 // deterministic: by editor, extensions folder, then profile ("default" first). The error is non-nil
 // only when home itself cannot be used.
 func Discover(home, goos string, opts Options) ([]Installation, error) {
+	if err := CheckHome(home); err != nil {
+		return nil, err
+	}
+	return DiscoverScope(Scope{Homes: []string{home}, GOOS: goos}, opts), nil
+}
+
+// CheckHome says why home cannot be searched, or nil.
+func CheckHome(home string) error {
 	if home == "" {
-		return nil, errors.New("discovery: no home directory")
+		return errors.New("discovery: no home directory")
 	}
 	if st, err := os.Stat(home); err != nil {
-		return nil, fmt.Errorf("discovery: home directory: %w", err)
+		return fmt.Errorf("discovery: home directory: %w", err)
 	} else if !st.IsDir() {
-		return nil, fmt.Errorf("discovery: home directory %s is not a directory", home)
+		return fmt.Errorf("discovery: home directory %s is not a directory", home)
 	}
-	if goos == "" {
-		goos = runtime.GOOS
+	return nil
+}
+
+// DiscoverScope is Discover over several homes and configured extensions folders; a home or folder
+// that does not exist simply holds no installation.
+func DiscoverScope(s Scope, opts Options) []Installation {
+	if s.GOOS == "" {
+		s.GOOS = runtime.GOOS
 	}
 	var insts []Installation
-	for _, loc := range editorLocations(goos) {
-		insts = append(insts, discoverLocation(home, loc)...)
+	for _, r := range s.roots() {
+		insts = append(insts, discoverLocation(r)...)
 	}
 	for i := range insts {
 		slices.SortFunc(insts[i].Extensions, func(a, b Extension) int {
@@ -90,7 +106,7 @@ func Discover(home, goos string, opts Options) ([]Installation, error) {
 	if opts.ComputeDigests {
 		attachDigests(insts, opts.DigestLimits)
 	}
-	return insts, nil
+	return insts
 }
 
 func compareProfiles(a, b string) int {
@@ -114,8 +130,8 @@ func isDir(p string) bool {
 
 // discoverLocation returns the default profile's installation and one per non-default profile
 // that has its own extensions.json. Profiles that share the default profile's extensions have none.
-func discoverLocation(home string, loc editorLocation) []Installation {
-	extDir := hostPath(home, loc.extensionsDir)
+func discoverLocation(r root) []Installation {
+	extDir := r.extDir
 	if !isDir(extDir) {
 		return nil
 	}
@@ -133,11 +149,16 @@ func discoverLocation(home string, loc editorLocation) []Installation {
 		}
 	}
 
-	insts := []Installation{resolveInstallation(loc.editor, defaultProfileName, extDir, filepath.Join(extDir, extensionsJSONName), obsolete, shared)}
-	if loc.userDataDir == "" {
+	newInst := func(profile, listing string) Installation {
+		in := resolveInstallation(r.editor, profile, extDir, listing, obsolete, shared)
+		in.Home, in.Configured = r.home, r.configured
+		return in
+	}
+	insts := []Installation{newInst(defaultProfileName, filepath.Join(extDir, extensionsJSONName))}
+	if r.userDataDir == "" {
 		return insts
 	}
-	userData := hostPath(home, loc.userDataDir)
+	userData := r.userDataDir
 	profilesDir := filepath.Join(userData, filepath.FromSlash(profilesSubdir))
 	entries, err := os.ReadDir(profilesDir)
 	if err != nil {
@@ -167,7 +188,7 @@ func discoverLocation(home string, loc editorLocation) []Installation {
 		if name == "" {
 			name = e.Name()
 		}
-		insts = append(insts, resolveInstallation(loc.editor, name, extDir, listing, obsolete, shared))
+		insts = append(insts, newInst(name, listing))
 	}
 	return insts
 }
@@ -278,7 +299,7 @@ func attachDigests(insts []Installation, lim contentdigest.Limits) {
 	for range min(runtime.NumCPU(), len(dirs)) {
 		wg.Go(func() {
 			for i := range work {
-				sum, err := contentdigest.Compute(os.DirFS(dirs[i]), lim)
+				sum, err := stableDigest(dirs[i], lim)
 				results[i] = result{sum, err}
 			}
 		})

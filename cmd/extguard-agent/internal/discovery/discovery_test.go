@@ -9,6 +9,7 @@ import (
 
 	"github.com/extguard/extguard/adapters/contentdigest"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/tempdir"
 )
 
 type row struct{ editor, profile, ids string }
@@ -335,11 +336,11 @@ func TestDigestFailureIsAWarning(t *testing.T) {
 }
 
 func TestDiscoverHome(t *testing.T) {
-	insts, err := discovery.Discover(t.TempDir(), "linux", discovery.Options{ComputeDigests: true})
+	insts, err := discovery.Discover(tempdir.New(t), "linux", discovery.Options{ComputeDigests: true})
 	if err != nil || len(insts) != 0 {
 		t.Fatalf("empty home: %v %v", insts, err)
 	}
-	if _, err := discovery.Discover(filepath.Join(t.TempDir(), "nope"), "linux", discovery.Options{}); err == nil {
+	if _, err := discovery.Discover(filepath.Join(tempdir.New(t), "nope"), "linux", discovery.Options{}); err == nil {
 		t.Fatal("missing home: want an error")
 	}
 	if _, err := discovery.Discover("", "linux", discovery.Options{}); err == nil {

@@ -18,8 +18,13 @@ import (
 // Edits deeper inside an extension's files do not change it; the agent's periodic full report
 // catches those through the content digest.
 func Fingerprint(home, goos string) string {
-	if goos == "" {
-		goos = runtime.GOOS
+	return FingerprintScope(Scope{Homes: []string{home}, GOOS: goos})
+}
+
+// FingerprintScope is Fingerprint over DiscoverScope's folders.
+func FingerprintScope(s Scope) string {
+	if s.GOOS == "" {
+		s.GOOS = runtime.GOOS
 	}
 	h := sha256.New()
 	stat := func(p string) {
@@ -29,8 +34,8 @@ func Fingerprint(home, goos string) string {
 			fmt.Fprintf(h, "%s\x00-\x00", p)
 		}
 	}
-	for _, loc := range editorLocations(goos) {
-		extDir := hostPath(home, loc.extensionsDir)
+	for _, r := range s.roots() {
+		extDir := r.extDir
 		stat(extDir)
 		entries, _ := os.ReadDir(extDir)
 		for _, e := range entries {
@@ -38,10 +43,10 @@ func Fingerprint(home, goos string) string {
 		}
 		stat(filepath.Join(extDir, extensionsJSONName))
 		stat(filepath.Join(extDir, obsoleteName))
-		if loc.userDataDir == "" {
+		if r.userDataDir == "" {
 			continue
 		}
-		profilesDir := filepath.Join(hostPath(home, loc.userDataDir), filepath.FromSlash(profilesSubdir))
+		profilesDir := filepath.Join(r.userDataDir, filepath.FromSlash(profilesSubdir))
 		stat(profilesDir)
 		profiles, _ := os.ReadDir(profilesDir)
 		for _, e := range profiles {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/tempdir"
 )
 
 // fixture builds editor folders under a fake home, shaped like what the editors write.
@@ -16,7 +18,7 @@ type fixture struct {
 }
 
 func newFixture(t testing.TB) *fixture {
-	return &fixture{t: t, home: t.TempDir()}
+	return &fixture{t: t, home: tempdir.New(t)}
 }
 
 func (f *fixture) path(slashRel string) string {

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -25,9 +26,14 @@ var (
 	ErrNoCLI = errors.New("editor has no extension command line")
 	// ErrChecksumMismatch: the downloaded VSIX is not the package the policy approved.
 	ErrChecksumMismatch = errors.New("VSIX SHA-256 does not match the policy")
+	// ErrOtherUser: the installation is in another user's home; the editor's command line would run
+	// as this agent's user and leave files that user owns in theirs.
+	ErrOtherUser = errors.New("installation belongs to another user; run the agent as that user to enforce")
 )
 
-// editorCLI is each editor's command line, as the editors install it on PATH.
+// editorCLI is each editor's command line, as the editors install it on PATH (docs/agent-editors.md
+// has the sources). Editors without one (remote servers, Devin until its command line is known)
+// are reported and never changed.
 var editorCLI = map[string]string{
 	"vscode":          "code",
 	"vscode-insiders": "code-insiders",
@@ -35,6 +41,10 @@ var editorCLI = map[string]string{
 	"cursor":          "cursor",
 	"windsurf":        "windsurf",
 	"code-server":     "code-server",
+	"trae":            "trae",
+	"positron":        "positron",
+	"kiro":            "kiro",
+	"antigravity":     "antigravity",
 }
 
 // CLIFor names editor's command line; ok is false for editors without one.
@@ -55,6 +65,7 @@ type Enforcer struct {
 	CLITimeout   time.Duration // per editor command
 	MaxVSIXBytes int64
 	Log          *slog.Logger
+	OwnHome      string // the agent's user's home; installations found in other homes are left alone
 }
 
 // New returns an Enforcer that runs real commands found on PATH.
@@ -140,7 +151,7 @@ func (e *Enforcer) uninstall(ctx context.Context, id string, insts []discovery.I
 				args = append(args, "--profile", in.Profile)
 			}
 			out = append(out, Outcome{Action: agentv1.ActionUninstall, ExtensionID: x.ID, Version: x.Version,
-				Editor: in.Editor, Profile: in.Profile, Err: e.runCLI(ctx, in.Editor, args)})
+				Editor: in.Editor, Profile: in.Profile, Err: e.runCLIFor(ctx, in, args)})
 		}
 	}
 	return out
@@ -148,9 +159,11 @@ func (e *Enforcer) uninstall(ctx context.Context, id string, insts []discovery.I
 
 // install puts the approved VSIX into every editor found on this machine that lacks it at the
 // action's version (--force replaces another version). The package is downloaded and verified once.
+// Each editor gets it in one extensions folder: the agent's own default one, else a configured one;
+// other users' homes are left to their own agents.
 func (e *Enforcer) install(ctx context.Context, a agentv1.Action, insts []discovery.Installation) []Outcome {
-	editors := editorsLacking(a, insts)
-	if len(editors) == 0 {
+	targets := e.installTargets(a, insts)
+	if len(targets) == 0 {
 		return nil
 	}
 	outcome := func(editor string, err error) Outcome {
@@ -160,25 +173,24 @@ func (e *Enforcer) install(ctx context.Context, a agentv1.Action, insts []discov
 	vsix, cleanup, err := e.downloadVerified(ctx, a)
 	var out []Outcome
 	if err != nil {
-		for _, ed := range editors {
-			out = append(out, outcome(ed, err))
+		for _, in := range targets {
+			out = append(out, outcome(in.Editor, err))
 		}
 		return out
 	}
 	defer cleanup()
-	for _, ed := range editors {
-		out = append(out, outcome(ed, e.runCLI(ctx, ed, []string{"--install-extension", vsix, "--force"})))
+	for _, in := range targets {
+		out = append(out, outcome(in.Editor, e.runCLIFor(ctx, in, []string{"--install-extension", vsix, "--force"})))
 	}
 	return out
 }
 
-func editorsLacking(a agentv1.Action, insts []discovery.Installation) []string {
+// installTargets picks, for each editor whose default profiles all lack the action's extension, the
+// default-profile installation to install into.
+func (e *Enforcer) installTargets(a agentv1.Action, insts []discovery.Installation) []discovery.Installation {
 	has := map[string]bool{}
-	var editors []string
+	var targets []discovery.Installation
 	for _, in := range insts {
-		if !slices.Contains(editors, in.Editor) {
-			editors = append(editors, in.Editor)
-		}
 		if in.Profile != discovery.DefaultProfile {
 			continue
 		}
@@ -187,8 +199,35 @@ func editorsLacking(a agentv1.Action, insts []discovery.Installation) []string {
 				has[in.Editor] = true
 			}
 		}
+		if e.otherUsers(in) {
+			continue
+		}
+		i := slices.IndexFunc(targets, func(t discovery.Installation) bool { return t.Editor == in.Editor })
+		switch {
+		case i < 0:
+			targets = append(targets, in)
+		case targets[i].Configured && !in.Configured:
+			targets[i] = in
+		}
 	}
-	return slices.DeleteFunc(editors, func(ed string) bool { return has[ed] })
+	return slices.DeleteFunc(targets, func(in discovery.Installation) bool { return has[in.Editor] })
+}
+
+// otherUsers: the installation is in a home other than the agent's own.
+func (e *Enforcer) otherUsers(in discovery.Installation) bool {
+	return in.Home != "" && e.OwnHome != "" && filepath.Clean(in.Home) != filepath.Clean(e.OwnHome)
+}
+
+// runCLIFor runs the installation's editor command line on its extensions folder: a configured
+// folder is named with --extensions-dir, as the editor itself was told.
+func (e *Enforcer) runCLIFor(ctx context.Context, in discovery.Installation, args []string) error {
+	if e.otherUsers(in) {
+		return fmt.Errorf("%s in %s: %w", in.Editor, in.Home, ErrOtherUser)
+	}
+	if in.Configured {
+		args = append([]string{"--extensions-dir", in.ExtensionsDir}, args...)
+	}
+	return e.runCLI(ctx, in.Editor, args)
 }
 
 // runCLI runs editor's command line with args, bounded by CLITimeout.
@@ -205,7 +244,7 @@ func (e *Enforcer) runCLI(ctx context.Context, editor string, args []string) err
 	defer cancel()
 	out, err := e.RunCommand(ctx, path, args)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w%s", program, args[0], err, lastLine(out))
+		return fmt.Errorf("%s %s: %w%s", program, strings.Join(args, " "), err, lastLine(out))
 	}
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/enforce/enforcetest"
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/tempdir"
 	"github.com/extguard/extguard/protocol/agentv1"
 )
 
@@ -43,11 +44,11 @@ func sha(b []byte) string {
 }
 
 func TestUninstallRunsTheEditorsOwnCommandLine(t *testing.T) {
-	extDir := t.TempDir()
+	extDir := tempdir.New(t)
 	if err := os.MkdirAll(filepath.Join(extDir, "evil.pack-0.0.3"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cli := enforcetest.StandIn(t, map[string]string{"code": extDir, "cursor": t.TempDir()})
+	cli := enforcetest.StandIn(t, map[string]string{"code": extDir, "cursor": tempdir.New(t)})
 	insts := []discovery.Installation{
 		installation("cursor", "default", ext("evil.pack", "0.0.3")),
 		installation("vscode", "default", ext("evil.pack", "0.0.3"), ext("ms-python.python", "2024.2.1")),
@@ -75,7 +76,7 @@ func TestUninstallRunsTheEditorsOwnCommandLine(t *testing.T) {
 }
 
 func TestInstallUsesOnlyAVSIXWithTheApprovedChecksum(t *testing.T) {
-	cli := enforcetest.StandIn(t, map[string]string{"code": t.TempDir()})
+	cli := enforcetest.StandIn(t, map[string]string{"code": tempdir.New(t)})
 	vsix := []byte("PK\x03\x04 pretend this is ms-python.python 2024.2.1")
 	action := agentv1.Action{Action: "install", ExtensionID: "ms-python.python", Version: "2024.2.1",
 		DownloadURL: vsixServer(t, vsix), SHA256: strings.ToUpper(sha(vsix))}
@@ -103,8 +104,8 @@ func TestInstallUsesOnlyAVSIXWithTheApprovedChecksum(t *testing.T) {
 }
 
 func TestVSIXWithAWrongChecksumIsRefusedAndReported(t *testing.T) {
-	cli := enforcetest.StandIn(t, map[string]string{"code": t.TempDir(), "cursor": t.TempDir()})
-	tmp := t.TempDir()
+	cli := enforcetest.StandIn(t, map[string]string{"code": tempdir.New(t), "cursor": tempdir.New(t)})
+	tmp := tempdir.New(t)
 	e := enforce.New(quiet)
 	e.TempDir = tmp
 	action := agentv1.Action{Action: "install", ExtensionID: "ms-python.python", Version: "2024.2.1",

@@ -1,0 +1,5 @@
+//go:build !windows
+
+package nativepolicy
+
+func hostRegistry(string, string) (string, string, bool, error) { return "", "", false, ErrNoRegistry }

@@ -1,0 +1,1 @@
+ALTER TABLE agent_verdicts DROP COLUMN IF EXISTS native_policy;
