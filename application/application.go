@@ -66,6 +66,8 @@ type Application struct {
 	DecommissionAgent DecommissionAgent
 	ListReports       ListReports
 	FindInstallations FindInstallations
+	InventoryAt       InventoryAt
+	FindExposure      FindExposure
 	GroupCompliance   GroupCompliance
 	FleetCompliance   FleetCompliance
 	ComplianceByGroup ComplianceByGroup
@@ -120,6 +122,7 @@ type Deps struct {
 	AgentCache    AgentCacheInvalidator
 	Fleet         FleetReader
 	Installations InstallationReader
+	History       HistoryReader
 	Compliance    ComplianceReader
 	AuditReader   AuditReader
 	PolicyInputs  PolicyInputs
@@ -223,6 +226,8 @@ func (app *Application) assembleFleet(d Deps) {
 	app.DecommissionAgent = DecommissionAgent{Tx: d.Tx, Agents: d.Agents, Audit: d.Audit, Clock: d.Clocks.Precise, Cache: d.AgentCache}
 	app.ListReports = ListReports{Fleet: d.Fleet}
 	app.FindInstallations = FindInstallations{Installations: d.Installations}
+	app.InventoryAt = InventoryAt{History: d.History, Clock: d.Clocks.Precise}
+	app.FindExposure = FindExposure{History: d.History, Clock: d.Clocks.Precise}
 	app.GroupCompliance = GroupCompliance{Groups: d.Groups, Compliance: d.Compliance}
 	app.FleetCompliance = FleetCompliance{Compliance: d.Compliance}
 	app.ComplianceByGroup = ComplianceByGroup{Compliance: d.Compliance}

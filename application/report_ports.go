@@ -48,12 +48,15 @@ type StoredReport struct {
 
 // ReportStore writes reports in batches.
 type ReportStore interface {
-	// StoreReports writes a batch in one transaction: every item of every
-	// report into the report history (one row per item, time-ordered ids,
-	// with a batched statement or COPY, never a statement per row), and for
-	// each agent whose report is at least as new as the stored one, its
-	// current inventory (replaced by the report's installed items) and its
-	// verdict. Older reports are kept in history only. Reports of one agent
-	// in one batch are allowed. Errors: unavailable, internal.
+	// StoreReports writes a batch in one transaction. For each agent whose
+	// report is at least as new as the stored one: its verdict, and when its
+	// inventory differs from the stored one, its current inventory (replaced
+	// by the report's installed items) and one history row per extension and
+	// editor that appeared, changed version or digest, or disappeared
+	// (installed = false); an agent's first report records its whole
+	// inventory, a repeat writes no history. A report older than the stored
+	// one is superseded and changes nothing. Reports of one agent in one
+	// batch are applied in their order. Batched statements, never a
+	// statement per row. Errors: unavailable, internal.
 	StoreReports(ctx context.Context, batch []StoredReport) error
 }

@@ -25,6 +25,7 @@ type UseCases struct {
 	SweepRevalid   application.SweepRevalidation
 	Revalidate     application.RevalidateCatalogEntry
 	DeliverWebhook application.DeliverWebhook
+	Retention      application.ApplyRetention
 	// DeliveryOrigins (optional) links each delivery's span to the change
 	// that wrote the delivery, across the outbox.
 	DeliveryOrigins DeliveryOrigins
@@ -56,6 +57,7 @@ func (h *Handlers) Mux() *asynq.ServeMux {
 	mux.HandleFunc(TypeRevalidationScan, h.revalidationSweep)
 	mux.HandleFunc(TypeRevalidate, h.revalidate)
 	mux.HandleFunc(TypeDeliverWebhook, h.deliver)
+	mux.HandleFunc(TypeRetention, h.retention)
 	return mux
 }
 
@@ -71,6 +73,18 @@ func (h *Handlers) staleScan(ctx context.Context, t *asynq.Task) error {
 		h.log.InfoContext(ctx, "stale scan", "stale", res.Stale, "offline", res.Offline)
 	}
 	return nil
+}
+
+func (h *Handlers) retention(ctx context.Context, t *asynq.Task) error {
+	if _, err := decode[periodicPayload](t); err != nil {
+		return err
+	}
+	res, err := h.uc.Retention.Execute(ctx)
+	if len(res.Created)+len(res.Dropped)+len(res.Pinned) > 0 || res.Deliveries > 0 || err != nil {
+		h.log.InfoContext(ctx, "history retention", "created", res.Created, "dropped", len(res.Dropped),
+			"rows", res.Rows, "deliveries", res.Deliveries, "pinned", len(res.Pinned), "error", err)
+	}
+	return err
 }
 
 func (h *Handlers) revalidationSweep(ctx context.Context, t *asynq.Task) error {

@@ -21,7 +21,13 @@ const (
 	TypeRevalidationScan = "extensions:revalidation_sweep"
 	TypeRevalidate       = "extensions:revalidate"
 	TypeDeliverWebhook   = "webhooks:deliver"
+	TypeRetention        = "history:retention"
 )
+
+// RetentionPeriod is how often partitions are created ahead and retention
+// applied: hourly is plenty for monthly partitions and cheap (a few catalog
+// reads when nothing is due).
+const RetentionPeriod = time.Hour
 
 // Queues, and their weights on the server: webhook deliveries first, they
 // are what people wait for.
@@ -41,6 +47,7 @@ var taskOptions = map[string][]asynq.Option{
 	TypeRevalidationScan: {asynq.Queue(QueueDefault), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(3)},
 	TypeRevalidate:       {asynq.Queue(QueueDefault), asynq.Timeout(5 * time.Minute), asynq.MaxRetry(3)},
 	TypeDeliverWebhook:   {asynq.Queue(QueueWebhooks), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(3)},
+	TypeRetention:        {asynq.Queue(QueueDefault), asynq.Timeout(30 * time.Minute), asynq.MaxRetry(1)},
 }
 
 // periodicPayload names the period a periodic task belongs to; its task id

@@ -32,9 +32,14 @@ type Config struct {
 	RevalidateInterval   time.Duration
 	HeartbeatFlushPeriod time.Duration
 	SessionTTL           time.Duration
-	LogLevel             string
-	LogFormat            string
-	ServiceInstanceID    string
+	// Retention of the history tables (0 keeps forever); see
+	// docs/history-and-retention.md.
+	ReportRetention   time.Duration
+	AuditRetention    time.Duration
+	DeliveryRetention time.Duration
+	LogLevel          string
+	LogFormat         string
+	ServiceInstanceID string
 }
 
 // DefaultMarketplaceHosts are the hosts VSIX packages may come from.
@@ -58,6 +63,9 @@ func Load(getenv func(string) string) (Config, error) {
 		RevalidateInterval:   r.duration("EXTGUARD_REVALIDATE_INTERVAL", 24*time.Hour, time.Minute),
 		HeartbeatFlushPeriod: r.duration("EXTGUARD_HEARTBEAT_FLUSH_INTERVAL", 2*time.Second, 100*time.Millisecond),
 		SessionTTL:           r.duration("EXTGUARD_SESSION_TTL", 12*time.Hour, time.Minute),
+		ReportRetention:      r.retention("EXTGUARD_REPORT_RETENTION", DefaultReportRetention),
+		AuditRetention:       r.retention("EXTGUARD_AUDIT_RETENTION", DefaultAuditRetention),
+		DeliveryRetention:    r.retention("EXTGUARD_DELIVERY_RETENTION", DefaultDeliveryRetention),
 		LogLevel:             r.oneOf("EXTGUARD_LOG_LEVEL", "info", "debug", "info", "warn", "error"),
 		LogFormat:            r.oneOf("EXTGUARD_LOG_FORMAT", "json", "json", "text"),
 		ServiceInstanceID:    r.str("EXTGUARD_INSTANCE_ID", ""),
@@ -146,6 +154,43 @@ func (r *reader) duration(name string, def, min time.Duration) time.Duration {
 	}
 	if d < min {
 		r.fail(name, "%s is below the minimum of %s", d, min)
+	}
+	return d
+}
+
+// Default retentions: a year and a month of inventory history (a yearly
+// audit and the incident that led to it), two years of audit log (common
+// compliance regimes ask for one), 30 days of finished webhook deliveries
+// (the SIEM has the events; the deliveries only show that it got them).
+const (
+	DefaultReportRetention   = 400 * 24 * time.Hour
+	DefaultAuditRetention    = 730 * 24 * time.Hour
+	DefaultDeliveryRetention = 30 * 24 * time.Hour
+)
+
+// retention reads a retention: a Go duration or a number of days ("400d");
+// 0 keeps forever; anything else below a day is refused as a likely typo
+// ("90m" for "90d").
+func (r *reader) retention(name string, def time.Duration) time.Duration {
+	v := strings.TrimSpace(r.str(name, ""))
+	if v == "" {
+		return def
+	}
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			r.fail(name, "%q is not a number of days such as 400d", v)
+			return def
+		}
+		return time.Duration(n) * 24 * time.Hour
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		r.fail(name, "%q is not a retention such as 400d or 9600h (0 keeps forever)", v)
+		return def
+	}
+	if d != 0 && d < 24*time.Hour {
+		r.fail(name, "%s is below a day; use 0 to keep forever", d)
 	}
 	return d
 }

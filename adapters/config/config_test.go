@@ -73,3 +73,20 @@ func TestListenAddressesAreCheckedAtConfigurationTime(t *testing.T) {
 		}
 	}
 }
+
+func TestRetentionsTakeDaysDurationsAndZero(t *testing.T) {
+	cfg, err := Load(env(nil))
+	if err != nil || cfg.ReportRetention != 400*24*time.Hour || cfg.AuditRetention != 730*24*time.Hour ||
+		cfg.DeliveryRetention != 30*24*time.Hour {
+		t.Fatalf("default retentions %v %v %v (%v)", cfg.ReportRetention, cfg.AuditRetention, cfg.DeliveryRetention, err)
+	}
+	cfg, err = Load(env(map[string]string{"EXTGUARD_REPORT_RETENTION": "90d", "EXTGUARD_AUDIT_RETENTION": "0",
+		"EXTGUARD_DELIVERY_RETENTION": "168h"}))
+	if err != nil || cfg.ReportRetention != 90*24*time.Hour || cfg.AuditRetention != 0 || cfg.DeliveryRetention != 7*24*time.Hour {
+		t.Fatalf("retentions %v %v %v (%v)", cfg.ReportRetention, cfg.AuditRetention, cfg.DeliveryRetention, err)
+	}
+	_, err = Load(env(map[string]string{"EXTGUARD_REPORT_RETENTION": "90m", "EXTGUARD_AUDIT_RETENTION": "a year"}))
+	if err == nil || !strings.Contains(err.Error(), "EXTGUARD_REPORT_RETENTION") || !strings.Contains(err.Error(), "EXTGUARD_AUDIT_RETENTION") {
+		t.Fatalf("want both named: %v", err)
+	}
+}

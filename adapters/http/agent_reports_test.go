@@ -44,8 +44,10 @@ func TestReportIsStoredAndAnsweredWithTheVerdict(t *testing.T) {
 		if acts := v["actions"].([]any); len(acts) != tc.wantActions {
 			t.Fatalf("actions %v, want %d", acts, tc.wantActions)
 		}
-		if n := e.countRows(`SELECT count(*) FROM reports WHERE agent_id = ? AND client_ip IS NOT NULL AND user_hash <> ''`, id); n != 3 {
-			t.Fatalf("%d report rows, want 3 (one per item, with client ip and user hash)", n)
+		// History records changes: the first report's two installed
+		// extensions; old.thing was never installed, so its removal is none.
+		if n := e.countRows(`SELECT count(*) FROM reports WHERE agent_id = ? AND client_ip IS NOT NULL AND user_hash <> ''`, id); n != 2 {
+			t.Fatalf("%d report rows, want 2 (one per installed item, with client ip and user hash)", n)
 		}
 		if n := e.countRows(`SELECT count(*) FROM installations WHERE agent_id = ?`, id); n != 2 {
 			t.Fatalf("%d installations, want the 2 installed", n)
@@ -134,8 +136,16 @@ func TestConcurrentReportsOfOneAgentKeepTheNewestInventory(t *testing.T) {
 		_ = e.db.NewRaw(`SELECT extension_id, reported_at FROM installations WHERE agent_id = ?`, id).Scan(context.Background(), &rows)
 		t.Fatalf("the inventory is not the newest report's: %+v (t0 %v)", rows, t0)
 	}
-	if n := e.countRows(`SELECT count(*) FROM reports WHERE agent_id = ?`, id); n != 2 {
-		t.Fatalf("history holds %d rows, want both reports", n)
+	// The history ends in the newest inventory whichever report committed
+	// first: a.new installed once, and a.old either never recorded (the
+	// older report came second and was superseded) or installed then removed.
+	if n := e.countRows(`SELECT count(*) FROM reports WHERE agent_id = ? AND extension_id = 'a.new' AND installed`, id); n != 1 {
+		t.Fatalf("history holds a.new %d times, want once", n)
+	}
+	old := e.countRows(`SELECT count(*) FROM reports WHERE agent_id = ? AND extension_id = 'a.old'`, id)
+	removed := e.countRows(`SELECT count(*) FROM reports WHERE agent_id = ? AND extension_id = 'a.old' AND NOT installed`, id)
+	if old != 0 && (old != 2 || removed != 1) {
+		t.Fatalf("history holds a.old %d times (%d removals), want 0, or an install and its removal", old, removed)
 	}
 }
 

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"github.com/prometheus/client_golang/prometheus"
 	"time"
 
 	"github.com/google/uuid"
@@ -30,6 +31,7 @@ func NewHeartbeatStore(db *bun.DB) *HeartbeatStore { return &HeartbeatStore{db: 
 // their agents, so a flush waited for batches in flight and, as they then
 // waited for rows it held, deadlocked with them under load.
 func (s *HeartbeatStore) ApplyHeartbeats(ctx context.Context, updates []application.HeartbeatUpdate) ([]application.RevivedAgent, error) {
+	defer observeFlush(time.Now())
 	n := len(updates)
 	ids := make([]uuid.UUID, n)
 	hbs := make([]time.Time, n)
@@ -83,3 +85,18 @@ func orEpoch(t time.Time) time.Time {
 	}
 	return t
 }
+
+// heartbeatFlushDuration is how long each flush's statement takes: it must
+// stay well within EXTGUARD_HEARTBEAT_FLUSH_INTERVAL at fleet scale (the
+// fleet simulator, cmd/extguard-fleet, prints it).
+var heartbeatFlushDuration = func() prometheus.Histogram {
+	h := prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "extguard_heartbeat_flush_duration_seconds",
+		Help:    "Duration of each coalesced heartbeat flush to PostgreSQL",
+		Buckets: []float64{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5},
+	})
+	prometheus.MustRegister(h)
+	return h
+}()
+
+func observeFlush(start time.Time) { heartbeatFlushDuration.Observe(time.Since(start).Seconds()) }

@@ -1,12 +1,9 @@
 package postgres
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"net/netip"
@@ -24,10 +21,10 @@ import (
 	"github.com/extguard/extguard/domain/report"
 )
 
-// ReportStore writes batches of reports: the history with COPY, then the
-// current inventory and the verdict of each agent's newest report with one
-// statement, all in one transaction. It talks to pgx directly because COPY
-// is not part of database/sql.
+// ReportStore writes batches of reports: each agent's verdict, and for the
+// agents whose inventory changed, the current inventory and the history
+// rows of what changed, in one transaction. It talks to pgx directly for
+// its batched statements.
 type ReportStore struct {
 	db *bun.DB
 	// statements counts round trips to PostgreSQL (for the load report).
@@ -46,8 +43,8 @@ func (s *ReportStore) CountStatements(fn func(n int)) { s.statements = fn }
 var reportColumns = []string{"id", "agent_id", "group_id", "extension_id", "user_hash", "installed",
 	"installed_version", "extension_sha256", "client_ip", "reported_at", "editor", "received_at"}
 
-// ReportHistoryColumns are the reports columns a batch's COPY writes, in
-// its order: the load run's raw COPY yardstick writes the same ones.
+// ReportHistoryColumns are the reports columns a history row has, in the
+// order the load run's raw COPY yardstick writes them.
 func ReportHistoryColumns() []string { return slices.Clone(reportColumns) }
 
 // StoreReports writes the batch; a deadlock or serialization failure with
@@ -60,6 +57,10 @@ func (s *ReportStore) StoreReports(ctx context.Context, batch []application.Stor
 	return translate(err, "report")
 }
 
+// storeOnce applies the batch in rounds: round k holds the k-th oldest
+// report of every agent in the batch, so each report is compared with the
+// state its predecessor left (an agent's two reports in one batch both
+// reach the history). Nearly every batch is a single round.
 func (s *ReportStore) storeOnce(ctx context.Context, batch []application.StoredReport) error {
 	sqlConn, err := s.db.DB.Conn(ctx)
 	if err != nil {
@@ -68,41 +69,39 @@ func (s *ReportStore) storeOnce(ctx context.Context, batch []application.StoredR
 	defer sqlConn.Close()
 	return sqlConn.Raw(func(dc any) error {
 		return pgx.BeginFunc(ctx, pgxConn(dc).Conn(), func(tx pgx.Tx) error {
-			if _, err := tx.Conn().PgConn().CopyFrom(ctx, bytes.NewReader(historyRows(batch)), copyReportsSQL); err != nil {
-				return err
+			n := 2 // BEGIN, COMMIT
+			for _, round := range reportRounds(batch) {
+				changed, err := storeVerdicts(ctx, tx, batch, round)
+				if err != nil {
+					return err
+				}
+				n++
+				if len(changed) == 0 {
+					continue
+				}
+				if _, err := tx.Exec(ctx, inventoryChangesSQL, changeArgs(batch, changed)...); err != nil {
+					return err
+				}
+				n++
 			}
-			newest := newestPerAgent(batch)
-			changed, err := storeVerdicts(ctx, tx, batch, newest)
-			if err != nil {
-				return err
-			}
-			if len(changed) == 0 {
-				s.statements(4) // BEGIN, COPY, verdicts, COMMIT
-				return nil
-			}
-			winners, items := inventoryArgs(batch, changed)
-			// Two statements, one round trip.
-			b := &pgx.Batch{}
-			b.Queue(installationsSQL, items...)
-			b.Queue(vanishedSQL, winners, items[0], items[1], items[2])
-			s.statements(6)
-			return tx.SendBatch(ctx, b).Close()
+			s.statements(n)
+			return nil
 		})
 	})
 }
 
-// storeVerdicts upserts each agent's newest verdict and returns the
-// batch's reports that won (no newer report was stored) and changed the
-// agent's inventory: only those need current-state writes. In a fleet's
-// steady state inventories repeat, the list is empty, and the batch costs
-// the COPY and this one statement.
-func storeVerdicts(ctx context.Context, tx pgx.Tx, batch []application.StoredReport, newest []int) ([]int, error) {
-	rows, err := tx.Query(ctx, verdictsSQL, verdictArgs(batch, newest)...)
+// storeVerdicts upserts each agent's verdict (the round holds one report
+// per agent) and returns the reports that won (no newer report was stored)
+// and changed the agent's inventory: only those write current state and
+// history. In a fleet's steady state inventories repeat, the list is
+// empty, and the round costs this one statement.
+func storeVerdicts(ctx context.Context, tx pgx.Tx, batch []application.StoredReport, round []int) ([]int, error) {
+	rows, err := tx.Query(ctx, verdictsSQL, verdictArgs(batch, round)...)
 	if err != nil {
 		return nil, err
 	}
-	byAgent := make(map[domain.ID]int, len(newest))
-	for _, i := range newest {
+	byAgent := make(map[domain.ID]int, len(round))
+	for _, i := range round {
 		byAgent[batch[i].AgentID] = i
 	}
 	var changed []int
@@ -117,47 +116,15 @@ func storeVerdicts(ctx context.Context, tx pgx.Tx, batch []application.StoredRep
 	return changed, err
 }
 
-// copyReportsSQL receives historyRows.
-var copyReportsSQL = "COPY reports (" + strings.Join(reportColumns, ", ") + ") FROM STDIN (FORMAT binary)"
-
-// historyRows is every item of every report, one row each in reportColumns'
-// order, with UUIDv7 ids (time-ordered keys keep the primary-key index
-// appending at its end), as binary COPY data.
-func historyRows(batch []application.StoredReport) []byte {
-	n := 0
-	for _, r := range batch {
-		n += r.Report.Len()
-	}
-	ids := newRowIDs(n)
-	out := newCopyBuffer(n * 300)
-	for _, r := range batch {
-		ip, _ := netip.ParseAddr(r.ClientIP)
-		for it := range r.Report.All() {
-			out.row(len(reportColumns))
-			out.uuid(ids[0])
-			ids = ids[1:]
-			out.uuid(r.AgentID)
-			out.uuid(r.GroupID)
-			out.text(it.ExtensionID().String())
-			out.text(r.UserHash)
-			out.boolean(it.Installed())
-			out.textOrNull(it.Version())
-			out.textOrNull(it.SHA256())
-			out.inet(ip)
-			out.timestamptz(r.Report.ReportedAt())
-			out.text(string(it.Editor()))
-			out.timestamptz(r.ReceivedAt)
-		}
-	}
-	return out.bytes()
-}
-
 // verdictsSQL stores each agent's verdict only when its report is at least
 // as new as the stored one, and returns the agents it stored, with whether
 // their inventory's fingerprint differs from the one it replaced. It runs
-// before the inventory statements, so that the row locks it takes (waiting
-// for a concurrent batch of the same agent to commit) come before their
-// snapshot: they then see whatever the other batch wrote.
+// before the inventory statement, so that the row locks it takes (waiting
+// for a concurrent batch of the same agent to commit) come before that
+// statement's snapshot: it then sees whatever the other batch wrote. A
+// report older than the stored one returns nothing: the agent has since
+// reported a newer state, so the older one is superseded and writes no
+// history (see docs/history-and-retention.md).
 const verdictsSQL = `
 INSERT INTO agent_verdicts AS av (agent_id, group_id, reported_at, policy_etag, compliant, violations, updated_at,
     inventory_sha256, previous_inventory_sha256, native_policy)
@@ -172,36 +139,60 @@ ON CONFLICT (agent_id) DO UPDATE SET group_id = EXCLUDED.group_id, reported_at =
 WHERE av.reported_at <= EXCLUDED.reported_at
 RETURNING av.agent_id, av.previous_inventory_sha256 IS DISTINCT FROM av.inventory_sha256`
 
-// installationsSQL writes the changed inventories' installed items that
-// differ from what is stored: new rows are inserted, changed ones updated,
-// unchanged ones left as they are. The comparison lives in ON CONFLICT ...
-// WHERE, so each row is found through the primary key, the conflict
-// arbiter, whatever the table's statistics say; an earlier NOT EXISTS probe
-// let a planner with stale statistics scan the group index instead and
-// spend ~2 ms per row. installations.reported_at is therefore when the
-// agent first reported the row in its current state; the time of the
-// agent's newest report is agent_verdicts.reported_at. These agents'
-// verdict rows are locked by this transaction, so no other batch writes
-// their rows meanwhile.
-const installationsSQL = `
-INSERT INTO installations AS c (agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
-SELECT i.agent_id, i.editor, i.extension_id, i.group_id, i.installed_version, i.extension_sha256, i.reported_at
-FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
-     AS i(agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
-ON CONFLICT (agent_id, editor, extension_id) DO UPDATE SET group_id = EXCLUDED.group_id,
-    installed_version = EXCLUDED.installed_version, extension_sha256 = EXCLUDED.extension_sha256,
-    reported_at = EXCLUDED.reported_at
-WHERE (c.group_id, c.installed_version, c.extension_sha256)
-      IS DISTINCT FROM (EXCLUDED.group_id, EXCLUDED.installed_version, EXCLUDED.extension_sha256)`
-
-// vanishedSQL deletes the changed agents' ($1) rows their report no longer
-// lists. NOT IN over the reports' keys is planned as a hashed subplan: one
-// pass over each agent's rows (an index range scan), whatever the batch size.
-const vanishedSQL = `
-DELETE FROM installations x
-WHERE x.agent_id = ANY($1::uuid[])
-  AND (x.agent_id, x.editor, x.extension_id) NOT IN (
-      SELECT agent_id, editor, extension_id FROM unnest($2::uuid[], $3::text[], $4::text[]) AS k(agent_id, editor, extension_id))`
+// inventoryChangesSQL compares the changed agents' reports ($1-$6, one
+// per agent) and their installed items ($7-$11) with the stored current
+// inventory, set-based in one statement: it upserts the installations that
+// appeared or changed, deletes the ones that vanished, and writes one
+// history row per extension that appeared or changed version or digest
+// (installed) or disappeared (installed = false, with the version it had).
+// The CTEs share one snapshot, so "old" is the inventory before this
+// statement. The upsert's comparison lives in ON CONFLICT ... WHERE, so
+// each row is found through the primary key, the conflict arbiter, whatever
+// the table's statistics say; an earlier NOT EXISTS probe let a planner
+// with stale statistics scan the group index instead and spend ~2 ms per
+// row. installations.reported_at is therefore when the agent first
+// reported the row in its current state; the time of the agent's newest
+// report is agent_verdicts.reported_at. A group change alone rewrites
+// installations.group_id but is no history row (the group is not part of
+// what an agent has installed). These agents' verdict rows are locked by
+// this transaction, so no other batch writes their rows meanwhile.
+var inventoryChangesSQL = `
+WITH w AS (
+    SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::inet[], $5::timestamptz[], $6::timestamptz[])
+        AS w(agent_id, group_id, user_hash, client_ip, reported_at, received_at)
+), i AS (
+    SELECT * FROM unnest($7::uuid[], $8::text[], $9::text[], $10::text[], $11::text[])
+        AS i(agent_id, editor, extension_id, installed_version, extension_sha256)
+), old AS (
+    SELECT c.agent_id, c.editor, c.extension_id, c.installed_version, c.extension_sha256
+    FROM installations c WHERE c.agent_id = ANY($1::uuid[])
+), up AS (
+    INSERT INTO installations AS c (agent_id, editor, extension_id, group_id, installed_version, extension_sha256, reported_at)
+    SELECT i.agent_id, i.editor, i.extension_id, w.group_id, i.installed_version, i.extension_sha256, w.reported_at
+    FROM i JOIN w USING (agent_id)
+    ON CONFLICT (agent_id, editor, extension_id) DO UPDATE SET group_id = EXCLUDED.group_id,
+        installed_version = EXCLUDED.installed_version, extension_sha256 = EXCLUDED.extension_sha256,
+        reported_at = EXCLUDED.reported_at
+    WHERE (c.group_id, c.installed_version, c.extension_sha256)
+          IS DISTINCT FROM (EXCLUDED.group_id, EXCLUDED.installed_version, EXCLUDED.extension_sha256)
+    RETURNING c.agent_id, c.editor, c.extension_id, c.installed_version, c.extension_sha256
+), gone AS (
+    DELETE FROM installations x
+    WHERE x.agent_id = ANY($1::uuid[])
+      AND (x.agent_id, x.editor, x.extension_id) NOT IN (SELECT agent_id, editor, extension_id FROM i)
+    RETURNING x.agent_id, x.editor, x.extension_id, x.installed_version, x.extension_sha256
+), changes AS (
+    SELECT up.agent_id, up.editor, up.extension_id, true AS installed, up.installed_version, up.extension_sha256
+    FROM up LEFT JOIN old ON (old.agent_id, old.editor, old.extension_id) = (up.agent_id, up.editor, up.extension_id)
+    WHERE old.agent_id IS NULL
+       OR (old.installed_version, old.extension_sha256) IS DISTINCT FROM (up.installed_version, up.extension_sha256)
+    UNION ALL
+    SELECT agent_id, editor, extension_id, false, installed_version, extension_sha256 FROM gone
+)
+INSERT INTO reports (` + strings.Join(reportColumns, ", ") + `)
+SELECT ` + sqlUUIDv7 + `, ch.agent_id, w.group_id, ch.extension_id, w.user_hash, ch.installed, ch.installed_version,
+       ch.extension_sha256, w.client_ip, w.reported_at, ch.editor, w.received_at
+FROM changes ch JOIN w USING (agent_id)`
 
 type violationDoc struct {
 	ExtensionID string   `json:"extension_id"`
@@ -225,26 +216,34 @@ func violationsJSON(vs []policy.Violation) string {
 	return string(b)
 }
 
-// newestPerAgent is the index of each agent's newest report in the batch
-// (ties: the later received), sorted by agent id so concurrent batches lock
+// reportRounds splits the batch so that each round holds at most one
+// report per agent: round k is every agent's k-th oldest report (ties: the
+// later received), each round sorted by agent id so concurrent batches lock
 // verdict rows in one order.
-func newestPerAgent(batch []application.StoredReport) []int {
-	newest := map[domain.ID]int{}
+func reportRounds(batch []application.StoredReport) [][]int {
+	byAgent := map[domain.ID][]int{}
 	for i, r := range batch {
-		j, seen := newest[r.AgentID]
-		if !seen || !r.Report.ReportedAt().Before(batch[j].Report.ReportedAt()) {
-			newest[r.AgentID] = i
+		byAgent[r.AgentID] = append(byAgent[r.AgentID], i)
+	}
+	var rounds [][]int
+	for _, idx := range byAgent {
+		sort.SliceStable(idx, func(a, b int) bool {
+			return batch[idx[a]].Report.ReportedAt().Before(batch[idx[b]].Report.ReportedAt())
+		})
+		for k, i := range idx {
+			if k == len(rounds) {
+				rounds = append(rounds, nil)
+			}
+			rounds[k] = append(rounds[k], i)
 		}
 	}
-	order := make([]int, 0, len(newest))
-	for _, i := range newest {
-		order = append(order, i)
+	for _, round := range rounds {
+		sort.Slice(round, func(a, b int) bool {
+			x, y := batch[round[a]].AgentID, batch[round[b]].AgentID
+			return string(x[:]) < string(y[:])
+		})
 	}
-	sort.Slice(order, func(a, b int) bool {
-		x, y := batch[order[a]].AgentID, batch[order[b]].AgentID
-		return string(x[:]) < string(y[:])
-	})
-	return order
+	return rounds
 }
 
 // verdictArgs are verdictsSQL's arrays for the reports at indexes.
@@ -263,26 +262,41 @@ func verdictArgs(batch []application.StoredReport, indexes []int) []any {
 	return []any{agents, groups, at, etags, compliant, violations, inventories, natives}
 }
 
-// inventoryArgs are the changed agents' ids and installationsSQL's arrays
-// of their installed items.
-func inventoryArgs(batch []application.StoredReport, indexes []int) (winners [][16]byte, items []any) {
+// changeArgs are inventoryChangesSQL's arrays: the changed reports, then
+// their installed items.
+func changeArgs(batch []application.StoredReport, indexes []int) []any {
 	var (
-		agent, group    [][16]byte
+		agents, groups  [][16]byte
+		users           []string
+		ips             []*string
+		at, received    []time.Time
+		itemAgent       [][16]byte
 		editor, ext     []string
 		version, digest []*string
-		at              []time.Time
 	)
 	for _, idx := range indexes {
 		r := batch[idx]
-		winners = append(winners, r.AgentID)
+		agents, groups, users = append(agents, r.AgentID), append(groups, r.GroupID), append(users, r.UserHash)
+		ips = append(ips, parsedIP(r.ClientIP))
+		at, received = append(at, r.Report.ReportedAt()), append(received, r.ReceivedAt)
 		for _, it := range r.Report.InstalledItems() {
-			agent, group = append(agent, r.AgentID), append(group, r.GroupID)
+			itemAgent = append(itemAgent, r.AgentID)
 			editor, ext = append(editor, string(it.Editor())), append(ext, it.ExtensionID().String())
 			version, digest = append(version, strPtr(it.Version())), append(digest, strPtr(it.SHA256()))
-			at = append(at, r.Report.ReportedAt())
 		}
 	}
-	return winners, []any{agent, editor, ext, group, version, digest, at}
+	return []any{agents, groups, users, ips, at, received, itemAgent, editor, ext, version, digest}
+}
+
+// parsedIP is the client address as PostgreSQL's inet reads it, or NULL
+// when it is unknown or unparseable (it is never a reason to lose a report).
+func parsedIP(s string) *string {
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		return nil
+	}
+	out := ip.Unmap().String()
+	return &out
 }
 
 // inventoryFingerprint identifies what a report's current-state rows would
@@ -331,22 +345,4 @@ func strPtr(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-// newRowIDs returns n UUIDv7 (RFC 9562) ids from one read of randomness:
-// 48 bits of Unix milliseconds, then random bits with version and variant.
-func newRowIDs(n int) [][16]byte {
-	ids := make([][16]byte, n)
-	random := make([]byte, 10*n)
-	_, _ = rand.Read(random) // crypto/rand.Read never fails (Go 1.24+)
-	var ts [8]byte
-	binary.BigEndian.PutUint64(ts[:], uint64(time.Now().UnixMilli()))
-	for i := range ids {
-		id := &ids[i]
-		copy(id[0:6], ts[2:8])
-		copy(id[6:16], random[10*i:10*i+10])
-		id[6] = 0x70 | (id[6] & 0x0f)
-		id[8] = 0x80 | (id[8] & 0x3f)
-	}
-	return ids
 }

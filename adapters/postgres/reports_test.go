@@ -84,7 +84,7 @@ func TestReportStoreKeepsHistoryAndNewestInventory(t *testing.T) {
 	if got := inventory(t, ctx, a.ID()); len(got) != 1 || got["ms-python.python"] != "2.0.0" {
 		t.Fatalf("inventory after the batch: %v", got)
 	}
-	// An older report later: history only.
+	// An older report later: superseded, it changes nothing.
 	if err := store.StoreReports(ctx, []application.StoredReport{storedReport(t, a, t0, item("evil.pack", "0.0.1"))}); err != nil {
 		t.Fatal(err)
 	}
@@ -129,12 +129,15 @@ func TestReportStoreKeepsHistoryAndNewestInventory(t *testing.T) {
 	if err := db.NewRaw(`SELECT count(*), max(host(client_ip)) FROM reports WHERE agent_id = ?`, a.ID().String()).Scan(ctx, &history, &ip); err != nil {
 		t.Fatal(err)
 	}
-	if history != 10 || ip != "192.0.2.9" {
-		t.Fatalf("history rows %d ip %q, want 10 and 192.0.2.9", history, ip)
+	// Changes only: python 1.0.0 and evil.pack appear; python 2.0.0 and evil.pack
+	// gone; python gone and golang.go 0.41.0; golang.go 0.42.0 and prettier; the
+	// repeat and the older report write nothing.
+	if history != 8 || ip != "192.0.2.9" {
+		t.Fatalf("history rows %d ip %q, want 8 and 192.0.2.9", history, ip)
 	}
 	var version int
-	if err := db.NewRaw(`SELECT count(*) FROM reports WHERE agent_id = ? AND substr(id::text, 15, 1) = '7'`, a.ID().String()).Scan(ctx, &version); err != nil || version != 10 {
-		t.Fatalf("UUIDv7 ids: %d of 10 (%v)", version, err)
+	if err := db.NewRaw(`SELECT count(*) FROM reports WHERE agent_id = ? AND substr(id::text, 15, 1) = '7'`, a.ID().String()).Scan(ctx, &version); err != nil || version != 8 {
+		t.Fatalf("UUIDv7 ids: %d of 8 (%v)", version, err)
 	}
 	if got := inventory(t, ctx, other.ID()); got["esbenp.prettier-vscode"] != "10.1.0" {
 		t.Fatalf("other agent: %v", got)
@@ -286,9 +289,19 @@ func TestReportHistoryRowsReadBackColumnByColumn(t *testing.T) {
 		// An agent per case: ids made in the same millisecond do not sort
 		// by batch, so the rows are told apart by agent.
 		a := enrolled(t, ctx, gid, "m-binary-copy-"+strconv.Itoa(i))
+		// The first report installs two extensions; the second removes one.
+		// Its history is the two installs and the removal (with the version
+		// and digest that disappeared); the removal's row carries its own report's
+		// time and address (both reports share them here).
+		first := storedReport(t, a, at, report.ItemParams{ExtensionID: "Pub.Name", Installed: true, Version: "1.2.3", SHA256: digest, Editor: "cursor"},
+			report.ItemParams{ExtensionID: "gone.ext", Installed: true, Version: "0.1.0", Editor: "vscode"})
 		r := storedReport(t, a, at, report.ItemParams{ExtensionID: "Pub.Name", Installed: true, Version: "1.2.3", SHA256: digest, Editor: "cursor"},
 			report.ItemParams{ExtensionID: "gone.ext", Installed: false, Editor: "vscode"})
 		r.ClientIP, r.ReceivedAt = c.ip, received
+		first.ClientIP, first.ReceivedAt = c.ip, received
+		if err := store.StoreReports(ctx, []application.StoredReport{first}); err != nil {
+			t.Fatal(err)
+		}
 		if err := store.StoreReports(ctx, []application.StoredReport{r}); err != nil {
 			t.Fatal(err)
 		}
@@ -307,7 +320,7 @@ func TestReportHistoryRowsReadBackColumnByColumn(t *testing.T) {
 		}
 		if err := db.NewRaw(`SELECT agent_id::text, group_id::text, extension_id, user_hash, installed, installed_version,
 			extension_sha256, host(client_ip) AS ip, reported_at, editor, received_at FROM reports
-			WHERE agent_id = ?`, a.ID().String()).Scan(ctx, &rows); err != nil {
+			WHERE agent_id = ? AND (extension_id = 'pub.name' OR NOT installed)`, a.ID().String()).Scan(ctx, &rows); err != nil {
 			t.Fatal(err)
 		}
 		if len(rows) != 2 {
@@ -321,7 +334,7 @@ func TestReportHistoryRowsReadBackColumnByColumn(t *testing.T) {
 			gone.SHA256 == nil || *gone.SHA256 != digest || gone.Editor != "cursor" {
 			t.Errorf("installed row: %+v", gone)
 		}
-		if kept.Installed || kept.Version != nil || kept.SHA256 != nil || kept.Editor != "vscode" {
+		if kept.Installed || kept.Version == nil || *kept.Version != "0.1.0" || kept.SHA256 != nil || kept.Editor != "vscode" {
 			t.Errorf("removed row: %+v", kept)
 		}
 		for _, row := range rows {

@@ -39,6 +39,7 @@ var appSet = wire.NewSet(
 	wire.Bind(new(application.WebhookRepository), new(*postgres.WebhookRepository)),
 	wire.Bind(new(application.AgentRepository), new(*postgres.AgentRepository)),
 	wire.Bind(new(application.FleetReader), new(*postgres.FleetReader)),
+	wire.Bind(new(application.HistoryReader), new(*postgres.HistoryReader)),
 	wire.Bind(new(application.InstallationReader), new(*postgres.InstallationReader)),
 	wire.Bind(new(application.ComplianceReader), new(*postgres.ComplianceReader)),
 	wire.Bind(new(application.AuditReader), new(*postgres.AuditReader)),

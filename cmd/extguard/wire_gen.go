@@ -62,6 +62,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	agentCache := provideAgentCache(agentRepository, bus)
 	fleetReader := postgres.NewFleetReader(db)
 	installationReader := postgres.NewInstallationReader(db)
+	historyReader := postgres.NewHistoryReader(db)
 	complianceReader := postgres.NewComplianceReader(db)
 	auditReader := postgres.NewAuditReader(db)
 	policyInputs := postgres.NewPolicyInputs(db)
@@ -100,6 +101,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		AgentCache:          agentCache,
 		Fleet:               fleetReader,
 		Installations:       installationReader,
+		History:             historyReader,
 		Compliance:          complianceReader,
 		AuditReader:         auditReader,
 		PolicyInputs:        policyInputs,
@@ -191,7 +193,8 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	}
 	bus := redis.NewBus(client, log)
 	policyInvalidator := provideWorkerPolicyInvalidator(policyInputs, bus)
-	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator)
+	partitions := postgres.NewPartitions(db)
+	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, partitions)
 	outbox := postgres.NewOutbox(db)
 	mainWorkerRunners := provideWorkerRunners(cfg, log, mainQueueRedis, queue, useCases, txRunner, outbox)
 	fleetGauges := postgres.NewFleetGauges(db)

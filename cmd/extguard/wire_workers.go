@@ -62,7 +62,7 @@ func provideWorkerPolicyInvalidator(inputs *postgres.PolicyInputs, bus *redis.Bu
 
 func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *postgres.AuditLog,
 	liveness *postgres.AgentLiveness, catalog *postgres.RevalidationCatalog, deliveries *postgres.Deliveries,
-	queue *workers.Queue, policies application.PolicyInvalidator) workers.UseCases {
+	queue *workers.Queue, policies application.PolicyInvalidator, partitions *postgres.Partitions) workers.UseCases {
 	clock := application.SystemClock{}
 	fetcher := marketplace.NewFetcher(marketplace.FetcherConfig{
 		AllowedHosts: cfg.MarketplaceHosts, AllowPrivate: cfg.OutboundAllowPrivate})
@@ -77,6 +77,8 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 			Audit: auditLog, Clock: clock, MaxAttempts: webhook.MaxAttempts,
 			Backoff: func(attempt int) time.Duration { return webhook.NextAttempt(attempt, nil) }},
 		DeliveryOrigins: deliveries,
+		Retention: application.ApplyRetention{Tx: tx, Partitions: partitions, Audit: auditLog, Clock: clock,
+			Policy: application.RetentionPolicy{Reports: cfg.ReportRetention, Audit: cfg.AuditRetention, Deliveries: cfg.DeliveryRetention}},
 	}
 }
 
@@ -90,6 +92,7 @@ func provideWorkerRunners(cfg config.Config, log *slog.Logger, rdb queueRedis, q
 		workers.NewScheduler(queue, []workers.Periodic{
 			{Type: workers.TypeStaleScan, Period: cfg.StaleScanInterval},
 			{Type: workers.TypeRevalidationScan, Period: cfg.RevalidateInterval},
+			{Type: workers.TypeRetention, Period: workers.RetentionPeriod},
 		}, log),
 		workers.NewRelay(relay, workers.RelayConfig{}, log),
 	}

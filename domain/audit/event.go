@@ -62,6 +62,10 @@ const (
 	WebhookTest     EventType = "webhook.test" // sent to one endpoint on request, to check it receives and verifies
 
 	AccessDenied EventType = "access.denied"
+
+	// HistoryRetained: retention removed a month of history (a dropped
+	// partition of reports or audit_log, or finished webhook deliveries).
+	HistoryRetained EventType = "history.retained"
 )
 
 // EventTypes lists every audited event type, for filters and validation.
@@ -75,6 +79,7 @@ var EventTypes = []EventType{
 	AgentEnrolled, AgentReenrolled, AgentDecommissioned, AgentRefused, AgentStatusChanged,
 	WebhookCreated, WebhookUpdated, WebhookDeleted, WebhookDisabled, WebhookTest,
 	AccessDenied,
+	HistoryRetained,
 }
 
 // ParseEventType accepts a known event type (for filters and webhook
@@ -117,6 +122,7 @@ const (
 	TargetAPIKey     = "api_key"
 	TargetAgent      = "agent"
 	TargetWebhook    = "webhook"
+	TargetHistory    = "history" // a table of history; target_id is NULL
 )
 
 // Actor is who caused an event and from where; handlers build it once per

@@ -13,6 +13,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/uptrace/bun"
@@ -124,7 +125,16 @@ func create(ctx context.Context) (string, string, error) {
 		pgx.Identifier{name}.Sanitize(), pgx.Identifier{tpl}.Sanitize())); err != nil {
 		return "", "", err
 	}
-	return name, withDatabase(ServerURL(), name), nil
+	dsn := withDatabase(ServerURL(), name)
+	// The template is kept across runs, maybe for months: give the clone the
+	// history partitions of today, as the worker's retention task would.
+	db, err := postgres.Open(ctx, dsn, postgres.DefaultPool())
+	if err != nil {
+		return "", "", err
+	}
+	_, err = postgres.NewPartitions(db).CreateAhead(ctx, time.Now(), 2)
+	_ = db.Close()
+	return name, dsn, err
 }
 
 func ensureTemplate(ctx context.Context, admin *pgx.Conn, tpl string) error {

@@ -1,0 +1,122 @@
+package postgres_test
+
+import (
+	"context"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/extguard/extguard/adapters/postgres"
+	"github.com/extguard/extguard/adapters/postgres/pgtest"
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+)
+
+// failingAudit refuses every audit row: retention must then remove nothing.
+type failingAudit struct{}
+
+func (failingAudit) Append(context.Context, audit.Event) error {
+	return domain.Unavailable("audit log down")
+}
+
+func partitionExists(t *testing.T, ctx context.Context, name string) bool {
+	t.Helper()
+	var ok bool
+	if err := pgtest.DB(t).NewRaw(`SELECT to_regclass(?) IS NOT NULL`, name).Scan(ctx, &ok); err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// Retention drops whole expired month partitions, each drop audited with
+// what it removed, after deleting finished deliveries that would pin audit
+// rows; a partition whose audit rows a pending delivery still references is
+// kept; partitions of the months ahead are created; an audit failure
+// removes nothing.
+func TestRetentionDropsExpiredPartitionsAndAuditsThem(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	a := enrolled(t, ctx, newGroup(t, ctx), "m-retention")
+	webhook := domain.NewID()
+	// Months long past: February (droppable once its delivery is gone) and
+	// March (a pending delivery pins its audit row).
+	if _, err := db.ExecContext(ctx, `
+SELECT extguard_create_month_partition(t, m) FROM unnest(ARRAY['reports', 'audit_log']) t,
+    unnest(ARRAY[timestamptz '2026-02-10Z', timestamptz '2026-03-10Z']) m;
+INSERT INTO reports (id, agent_id, group_id, extension_id, installed, reported_at)
+SELECT extguard_uuidv7_floor(timestamptz '2026-02-10Z' + g * interval '1 s'), ?, ?, 'old.ext', true, timestamptz '2026-02-10Z'
+FROM generate_series(1, 3) g;
+INSERT INTO audit_log (id, event_type, actor_type, created_at) VALUES
+    (extguard_uuidv7_floor('2026-02-11Z'), 'group.created', 'system', '2026-02-11Z'),
+    (extguard_uuidv7_floor('2026-02-12Z'), 'group.updated', 'system', '2026-02-12Z'),
+    (extguard_uuidv7_floor('2026-03-11Z'), 'group.updated', 'system', '2026-03-11Z');
+INSERT INTO webhooks (id, url, secret, is_enabled) VALUES (?, 'https://siem.example/retention', 'whsec_x', false);
+INSERT INTO webhook_deliveries (webhook_id, audit_id, status, delivered_at, created_at) VALUES
+    (?, extguard_uuidv7_floor('2026-02-11Z'), 'delivered', '2026-02-11Z', '2026-02-11Z'),
+    (?, extguard_uuidv7_floor('2026-03-11Z'), 'pending', NULL, '2026-03-11Z');
+INSERT INTO webhook_attempts (delivery_id, attempt, status_code)
+SELECT id, 1, 200 FROM webhook_deliveries WHERE audit_id = extguard_uuidv7_floor('2026-02-11Z');`,
+		a.ID().String(), a.GroupID().String(), webhook.String(), webhook.String(), webhook.String()); err != nil {
+		t.Fatal(err)
+	}
+	policy := application.RetentionPolicy{Reports: 90 * 24 * time.Hour, Audit: 90 * 24 * time.Hour, Deliveries: 30 * 24 * time.Hour}
+	uc := application.ApplyRetention{Tx: postgres.NewTxRunner(db), Partitions: postgres.NewPartitions(db),
+		Audit: failingAudit{}, Clock: application.SystemClock{}, Policy: policy}
+
+	if _, err := uc.Execute(ctx); err == nil {
+		t.Fatal("retention without an audit log succeeded")
+	}
+	var deliveries int
+	if err := db.NewRaw(`SELECT count(*) FROM webhook_deliveries WHERE webhook_id = ?`, webhook.String()).Scan(ctx, &deliveries); err != nil || deliveries != 2 {
+		t.Fatalf("deliveries after a failed audit: %d (%v), want 2", deliveries, err)
+	}
+	if !partitionExists(t, ctx, "reports_p202602") || !partitionExists(t, ctx, "audit_log_p202602") {
+		t.Fatal("a partition was dropped without its audit row")
+	}
+
+	uc.Audit = postgres.NewAuditLog(db)
+	res, err := uc.Execute(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"reports_p202602": false, "audit_log_p202602": false, "reports_p202603": false,
+		"audit_log_p202603": true, "reports_legacy_low": true} {
+		if got := partitionExists(t, ctx, name); got != want {
+			t.Errorf("%s exists: %v, want %v", name, got, want)
+		}
+	}
+	ahead := time.Now().UTC().AddDate(0, 2, 0).Format("200601")
+	if !partitionExists(t, ctx, "reports_p"+ahead) || !partitionExists(t, ctx, "audit_log_p"+ahead) {
+		t.Errorf("the partitions of %s were not created ahead (%v)", ahead, res.Created)
+	}
+	if len(res.Pinned) != 1 || res.Pinned[0].Name != "audit_log_p202603" || res.Deliveries != 1 || res.Rows != 5 {
+		t.Errorf("result %+v: want audit_log_p202603 pinned, 1 delivery, 5 rows (3 reports, 2 audit)", res)
+	}
+	var audited []struct {
+		Table string `bun:"tbl"`
+		Rows  int    `bun:"rows"`
+	}
+	if err := db.NewRaw(`SELECT details->>'table' AS tbl, (details->>'rows')::int AS rows FROM audit_log
+		WHERE event_type = 'history.retained' ORDER BY tbl`).Scan(ctx, &audited); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"audit_log:2", "reports:0", "reports:3", "webhook_deliveries:1"}
+	got := []string{}
+	for _, r := range audited {
+		got = append(got, r.Table+":"+strconv.Itoa(r.Rows))
+	}
+	if sliceString(got) != sliceString(want) {
+		t.Errorf("audited removals %v, want %v", got, want)
+	}
+	var attempts int
+	if err := db.NewRaw(`SELECT count(*) FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+		WHERE d.webhook_id = ?`, webhook.String()).Scan(ctx, &attempts); err != nil || attempts != 0 {
+		t.Errorf("attempts of removed deliveries: %d (%v)", attempts, err)
+	}
+	// Existing queries still read the partitioned tables.
+	if _, err := postgres.NewAuditReader(db).List(ctx, application.AuditFilter{EventType: audit.HistoryRetained},
+		application.PageRequest{Limit: 10}); err != nil {
+		t.Fatal(err)
+	}
+}

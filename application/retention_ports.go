@@ -1,0 +1,56 @@
+package application
+
+import (
+	"context"
+	"time"
+)
+
+// RetentionPolicy is how long each kind of history is kept; 0 keeps it
+// forever.
+type RetentionPolicy struct {
+	Reports    time.Duration // reports (inventory history)
+	Audit      time.Duration // audit_log
+	Deliveries time.Duration // finished webhook deliveries and their attempts
+}
+
+// HistoryTable names a table partitioned by month.
+type HistoryTable string
+
+const (
+	HistoryReports HistoryTable = "reports"
+	HistoryAudit   HistoryTable = "audit_log"
+)
+
+// HistoryTables are the partitioned tables, in the order retention visits
+// them.
+var HistoryTables = []HistoryTable{HistoryReports, HistoryAudit}
+
+// HistoryPartition is one month of one table: the rows written from From
+// (inclusive) to To (exclusive).
+type HistoryPartition struct {
+	Table    HistoryTable
+	Name     string
+	From, To time.Time
+}
+
+// HistoryPartitions manages the monthly partitions of the history tables.
+type HistoryPartitions interface {
+	// CreateAhead makes sure every table has the partitions of the month of
+	// now and of the months after it, up to months ahead; it answers the
+	// names it created. Errors: unavailable, internal.
+	CreateAhead(ctx context.Context, now time.Time, months int) ([]string, error)
+	// Expired lists table's month partitions whose every row was written
+	// before cutoff (To <= cutoff), oldest first. Errors: unavailable,
+	// internal.
+	Expired(ctx context.Context, table HistoryTable, cutoff time.Time) ([]HistoryPartition, error)
+	// Drop removes the partition whole inside ctx's transaction and answers
+	// how many rows it held. Errors: conflict (rows of it are still
+	// referenced: audit rows whose webhook deliveries are kept),
+	// unavailable, internal.
+	Drop(ctx context.Context, p HistoryPartition) (rows int64, err error)
+	// DeleteFinishedDeliveries deletes up to limit delivered or failed
+	// webhook deliveries that finished before cutoff, with their attempts,
+	// inside ctx's transaction, and answers how many deliveries it removed.
+	// Errors: unavailable, internal.
+	DeleteFinishedDeliveries(ctx context.Context, cutoff time.Time, limit int) (int64, error)
+}

@@ -1,0 +1,102 @@
+// Command extguard-fleet simulates a fleet of agents against a running
+// extguard server (`extguard all`) and prints what the run cost the server:
+// see cmd/extguard-load/README.md, "Fleet simulator".
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"time"
+)
+
+type options struct {
+	server, adminEmail, adminPassword, databaseURL string
+	serverPID                                      int
+	fleet, extensions, distinct, workers           int
+	heartbeat                                      int // seconds, the group's interval
+	duration, incidentAfter, enrollTimeout         time.Duration
+	timeScale, changesPerDay, incidentShare        float64
+	enrollRate                                     int
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.server, "server", "http://127.0.0.1:8080", "base URL of the running extguard")
+	flag.StringVar(&o.adminEmail, "admin-email", os.Getenv("EXTGUARD_ADMIN_EMAIL"), "admin to log in as (creates the group, key and block)")
+	flag.StringVar(&o.adminPassword, "admin-password", os.Getenv("EXTGUARD_ADMIN_PASSWORD"), "its password")
+	flag.StringVar(&o.databaseURL, "database-url", "postgres://postgres@127.0.0.1:5432/extguard?sslmode=disable", "the server's database, for its growth")
+	flag.IntVar(&o.serverPID, "server-pid", 0, "pid of the extguard process, for its CPU and RSS from /proc (0: not measured)")
+	flag.IntVar(&o.fleet, "fleet", 10000, "agents to simulate")
+	flag.IntVar(&o.extensions, "extensions", 50, "extensions per agent")
+	flag.IntVar(&o.distinct, "distinct", 2000, "distinct extension ids across the fleet")
+	flag.IntVar(&o.workers, "workers", 256, "concurrent requests at most")
+	flag.IntVar(&o.heartbeat, "heartbeat", 60, "the group's heartbeat interval, seconds (agents add ±10% jitter)")
+	flag.IntVar(&o.enrollRate, "enroll-rate", 500, "enrollments per second")
+	flag.DurationVar(&o.duration, "duration", 5*time.Minute, "steady-state run after enrollment")
+	flag.DurationVar(&o.incidentAfter, "incident-after", 2*time.Minute, "when, into the steady state, the admin blocks the incident extension (0: no incident)")
+	flag.DurationVar(&o.enrollTimeout, "enroll-timeout", 30*time.Minute, "give up enrolling after this")
+	flag.Float64Var(&o.timeScale, "time-scale", 1, "simulated seconds per real second for the 6-hour full reports and the daily changes (heartbeats keep real time)")
+	flag.Float64Var(&o.changesPerDay, "changes-per-day", 2, "inventory changes per agent per simulated day")
+	flag.Float64Var(&o.incidentShare, "incident-share", 0.3, "share of agents that have the incident extension")
+	flag.Parse()
+	if o.adminEmail == "" || o.adminPassword == "" || o.fleet < 1 || o.timeScale <= 0 {
+		fmt.Fprintln(os.Stderr, "extguard-fleet: -admin-email and -admin-password (or EXTGUARD_ADMIN_EMAIL/PASSWORD) are required; -fleet >= 1, -time-scale > 0")
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "extguard-fleet:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, o options) error {
+	c := newClient(o.server, o.workers)
+	admin, err := setUp(ctx, c, o)
+	if err != nil {
+		return err
+	}
+	f := newFleet(o, c, admin)
+	fmt.Printf("fleet of %d agents × %d extensions, group %s, heartbeat %ds, time scale %gx, %g changes/agent/day, incident %s on %.0f%%\n",
+		o.fleet, o.extensions, admin.groupID, o.heartbeat, o.timeScale, o.changesPerDay, f.incidentID, 100*o.incidentShare)
+	start := time.Now()
+	if err := f.enroll(ctx); err != nil {
+		return err
+	}
+	fmt.Printf("enrolled %d agents in %s (%d errors)\n", o.fleet, time.Since(start).Round(time.Millisecond), c.errors("enroll"))
+	c.reset() // the steady state's figures only
+	before := sample(ctx, o)
+	f.start(ctx)
+	steady := time.Now()
+	var toZero time.Duration
+	var blocked bool
+	deadline := time.After(o.duration)
+	var incident <-chan time.Time
+	if o.incidentAfter > 0 {
+		incident = time.After(o.incidentAfter)
+	}
+	mid := before
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-deadline:
+			done = true
+		case <-incident:
+			mid = sample(ctx, o) // the steady state before the incident
+			toZero, blocked = f.runIncident(ctx), true
+		}
+	}
+	after := sample(ctx, o)
+	f.stop()
+	elapsed := time.Since(steady)
+	if !blocked {
+		mid = after
+	}
+	report(o, c, before, mid, after, elapsed, toZero, blocked)
+	return nil
+}

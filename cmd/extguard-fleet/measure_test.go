@@ -1,0 +1,44 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// The flush and stale-scan figures come from the server's Prometheus text;
+// the stale scan's labels carry the OpenTelemetry scope and the outcome.
+func TestReadMetricsTakesTheFlushAndStaleScanHistograms(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(`# HELP extguard_heartbeat_flush_duration_seconds x
+extguard_heartbeat_flush_duration_seconds_bucket{le="0.01"} 3
+extguard_heartbeat_flush_duration_seconds_bucket{le="0.025"} 5
+extguard_heartbeat_flush_duration_seconds_bucket{le="0.05"} 5
+extguard_heartbeat_flush_duration_seconds_bucket{le="+Inf"} 5
+extguard_heartbeat_flush_duration_seconds_sum 0.06
+extguard_heartbeat_flush_duration_seconds_count 5
+extguard_task_duration_seconds_sum{otel_scope_name="w",outcome="ok",type="agents:stale_scan"} 0.3
+extguard_task_duration_seconds_count{otel_scope_name="w",outcome="ok",type="agents:stale_scan"} 2
+extguard_task_duration_seconds_sum{otel_scope_name="w",outcome="error",type="agents:stale_scan"} 0.1
+extguard_task_duration_seconds_count{otel_scope_name="w",outcome="error",type="agents:stale_scan"} 1
+extguard_task_duration_seconds_sum{otel_scope_name="w",outcome="ok",type="history:retention"} 9
+`))
+	}))
+	defer srv.Close()
+	var s snapshot
+	s.readMetrics(srv.URL)
+	if s.flushCount != 5 || s.flushSum != 0.06 || s.flushMax != 0.025 || s.staleCount != 3 || s.staleSum != 0.4 {
+		t.Fatalf("%+v", s)
+	}
+}
+
+// Blocked extensions leave the inventory and are reported as removed.
+func TestUninstallMovesMatchesToRemoved(t *testing.T) {
+	s := &simAgent{exts: []ext{{"a.b", "1"}, {"evil.x", "2"}, {"c.d", "3"}}}
+	if !s.uninstall(func(id string) bool { return id == "evil.x" }) || len(s.exts) != 2 || len(s.removed) != 1 || s.removed[0].id != "evil.x" {
+		t.Fatalf("%+v", s)
+	}
+	if s.uninstall(func(id string) bool { return id == "none.y" }) {
+		t.Fatal("nothing matched, yet something was removed")
+	}
+}
