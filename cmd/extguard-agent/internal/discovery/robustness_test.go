@@ -281,3 +281,28 @@ func TestDiscoveryNeverWritesIntoEditorFolders(t *testing.T) {
 		t.Errorf("%d entries before, %d after", len(before), len(after))
 	}
 }
+
+// TestUnreportableExtensionsAreWarnings: an extension whose package.json (or extensions.json) gives
+// an id or version the server refuses would make it refuse the whole report, so anyone able to
+// write into a home the agent reads could hide the machine's inventory from the server. Such an
+// extension becomes a warning, with its values quoted; the others are still reported.
+func TestUnreportableExtensionsAreWarnings(t *testing.T) {
+	f := newFixture(t)
+	vs := ".vscode/extensions"
+	f.ext(vs, "pub", "good", "1.0.0", "")
+	f.ext(vs, "pub", "under_score", "1.0.0", "")
+	f.ext(vs, "pub", "spaced", "1.0 beta", "")
+	escaped := f.ext(vs, "pub", "escaped", "1.0.0", "")
+	f.writeJSON(vs+"/"+escaped+"/package.json", map[string]string{"publisher": "pub", "name": "escaped", "version": "1.0.0\x1b]0;pwned\a"})
+	insts, err := discovery.Discover(f.home, "linux", discovery.Options{ComputeDigests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summarize(insts); !slices.Equal(got, []row{{"vscode", "default", "pub.good@1.0.0"}}) {
+		t.Fatalf("got %+v, warnings %q", got, insts[0].Warnings)
+	}
+	if !hasWarning(insts[0], `"pub.under_score"`, "cannot be reported") || !hasWarning(insts[0], `"1.0 beta"`) ||
+		!hasWarning(insts[0], `"1.0.0\x1b]0;pwned\a"`) {
+		t.Errorf("warnings %q", insts[0].Warnings)
+	}
+}
