@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -95,7 +96,10 @@ func TestInventoryTableEscapesWhatHomesHold(t *testing.T) {
 	home := tempdir.New(t)
 	ext := filepath.Join(home, ".vscode", "extensions")
 	writeExtension(t, ext, "pub.alpha", "1.0.0")
-	userData := filepath.Join(home, ".config", "Code", "User")
+	userData := filepath.Join(home, map[string]string{"darwin": "Library/Application Support", "windows": "AppData/Roaming"}[runtime.GOOS], "Code", "User")
+	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" {
+		userData = filepath.Join(home, ".config", "Code", "User")
+	}
 	for rel, body := range map[string]string{
 		"profiles/p1/extensions.json": `[{"identifier":{"id":"pub.alpha"},"version":"1.0.0","relativeLocation":"pub.alpha-1.0.0"}]`,
 		"globalStorage/storage.json":  `{"userDataProfiles":[{"location":"p1","name":"work\u001b]0;pwned\u0007\tx"}]}`,
