@@ -27,7 +27,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-"$WINE" wineboot --init >/dev/null 2>&1
+# One persistent wineserver, detached from every output: a wineserver that a test binary starts
+# inherits that binary's stdout and stays up while other packages' binaries use it, so go test
+# waits on the pipe for a minute and fails the package ("Test I/O incomplete ... after exiting").
+wineserver -p </dev/null >/dev/null 2>&1
+"$WINE" wineboot --init </dev/null >/dev/null 2>&1
 system32="$WINEPREFIX/drive_c/windows/system32"
 if [[ ! -e $system32/bcryptprimitives.dll ]]; then
   go run ./scripts/wineprng "$system32/bcryptprimitives.dll"

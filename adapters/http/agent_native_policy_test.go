@@ -62,6 +62,13 @@ func TestAgentDetailShowsTheInstalledNativePolicy(t *testing.T) {
 	if a := report(`{"present":true,"source":"x","sha256":"nothex"}`); a.status != 400 || !strings.Contains(string(a.body), "native_policy.sha256") {
 		t.Fatalf("invalid native policy: %d %s", a.status, a.body)
 	}
+	// Wrong shapes and text the server cannot show: problem+json 400, nothing kept.
+	for _, bad := range []string{`"present"`, `[]`, `{"present":"yes"}`, `{"present":true,"source":"a\u0007b"}`,
+		`{"present":true,"allowed_extensions_sha256":"` + strings.Repeat("a", 63) + `"}`} {
+		if a := report(bad); a.status != 400 || !strings.HasPrefix(a.header.Get("Content-Type"), "application/problem+json") {
+			t.Fatalf("native_policy %s: %d %s", bad, a.status, a.body)
+		}
+	}
 	if detail()["present"] != false {
 		t.Fatalf("an invalid report changed the stored policy: %v", detail())
 	}

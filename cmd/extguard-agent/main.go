@@ -15,8 +15,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strconv"
+	"strings"
 	"syscall"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/agent"
 	"github.com/extguard/extguard/cmd/extguard-agent/internal/discovery"
@@ -139,10 +142,10 @@ func inventory(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(tw, "EDITOR\tPROFILE\tEXTENSION\tVERSION\tCONTENT SHA-256")
 	for _, in := range insts {
 		for _, e := range in.Extensions {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", in.Editor, in.Profile, e.ID, e.Version, e.ContentSHA256)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", in.Editor, shown(in.Profile), e.ID, e.Version, e.ContentSHA256)
 		}
 		for _, w := range in.Warnings {
-			fmt.Fprintf(stderr, "warning: %s: %s\n", in.Editor, w)
+			fmt.Fprintf(stderr, "warning: %s: %s\n", in.Editor, shown(w))
 		}
 	}
 	_ = tw.Flush()
@@ -209,4 +212,15 @@ func runAgent(args []string, stdout, stderr io.Writer) int {
 		o.Logger.Error("extguard-agent stopped", "error", err)
 	}
 	return code
+}
+
+// shown keeps what comes from files in users' homes (profile names, folder names in warnings) from
+// driving the terminal of whoever runs inventory (root, with --all-users): anything unprintable,
+// a tab included (it would shift the table), is written as a Go escape.
+func shown(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -86,5 +87,36 @@ func TestBadScopeIsRefused(t *testing.T) {
 		if code := run(args, &stdout, &stderr); code != 1 || stderr.Len() == 0 {
 			t.Errorf("%q: exit %d, stderr %q", args, code, stderr.String())
 		}
+	}
+}
+
+// TestInventoryTableEscapesWhatHomesHold: a profile name from a user's storage.json reaches the
+// terminal of whoever runs inventory; its control characters (and a tab) are escaped.
+func TestInventoryTableEscapesWhatHomesHold(t *testing.T) {
+	home := tempdir.New(t)
+	ext := filepath.Join(home, ".vscode", "extensions")
+	writeExtension(t, ext, "pub.alpha", "1.0.0")
+	userData := filepath.Join(home, map[string]string{"darwin": "Library/Application Support", "windows": "AppData/Roaming"}[runtime.GOOS], "Code", "User")
+	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" {
+		userData = filepath.Join(home, ".config", "Code", "User")
+	}
+	for rel, body := range map[string]string{
+		"profiles/p1/extensions.json": `[{"identifier":{"id":"pub.alpha"},"version":"1.0.0","relativeLocation":"pub.alpha-1.0.0"}]`,
+		"globalStorage/storage.json":  `{"userDataProfiles":[{"location":"p1","name":"work\u001b]0;pwned\u0007\tx"}]}`,
+	} {
+		p := filepath.Join(userData, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stdout, stderr strings.Builder
+	if code := run([]string{"inventory", "--home", home}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if strings.ContainsAny(stdout.String()+stderr.String(), "\x1b\a") || !strings.Contains(stdout.String(), `work\x1b]0;pwned\a\tx`) {
+		t.Fatalf("stdout %q\nstderr %q", stdout.String(), stderr.String())
 	}
 }

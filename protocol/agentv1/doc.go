@@ -72,6 +72,10 @@
 // it on GET /api/v1/agents/{id}, with whether AllowedExtensionsSHA256 equals
 // the digest of the group's current export.
 //
+// Since 2026-12 ReportedExtension.Editor also takes the names listed on
+// it. A server from before refuses a report naming one of them, so servers
+// are upgraded before agents.
+//
 // # Errors
 //
 // Every error is application/problem+json (RFC 9457), decoded as Problem;

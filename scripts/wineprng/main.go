@@ -3,7 +3,7 @@
 // it. The file is a PE32+ DLL with no code: its one export forwards ProcessPrng to
 // advapi32.SystemFunction036 (RtlGenRandom), which takes the same (buffer, length) and answers TRUE
 // in the low byte as the runtime expects. Newer Wine ships the DLL itself, and then this is not
-// needed. Used by scripts/wine-exec.sh:
+// needed. Used by scripts/wine-test.sh:
 //
 //	go run ./scripts/wineprng "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
 package main

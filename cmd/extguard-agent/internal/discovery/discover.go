@@ -92,6 +92,9 @@ func DiscoverScope(s Scope, opts Options) []Installation {
 		insts = append(insts, discoverLocation(r)...)
 	}
 	for i := range insts {
+		dropUnreportable(&insts[i])
+	}
+	for i := range insts {
 		slices.SortFunc(insts[i].Extensions, func(a, b Extension) int {
 			return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(a.Version, b.Version), cmp.Compare(a.Dir, b.Dir))
 		})

@@ -36,6 +36,24 @@ func symlinkOrSkip(t *testing.T, target, link string) {
 	}
 }
 
+// discoverWithin is Discover on a Linux-shaped home, failing the test when it takes longer than
+// limit (why names what would have made it hang).
+func discoverWithin(t *testing.T, home string, limit time.Duration, why string) []discovery.Installation {
+	t.Helper()
+	done := make(chan []discovery.Installation, 1)
+	go func() {
+		insts, _ := discovery.Discover(home, "linux", discovery.Options{ComputeDigests: true})
+		done <- insts
+	}()
+	select {
+	case insts := <-done:
+		return insts
+	case <-time.After(limit):
+		t.Fatalf("discovery did not finish: %s", why)
+		return nil
+	}
+}
+
 // TestSymlinkedFoldersAndLoops: an extension folder linked from elsewhere is found with the digest
 // of its content; links inside it (one back to its parent, one to itself) are not followed; a loop
 // in the extensions folder and a dangling link are passed over. No hang, no crash.
@@ -56,17 +74,7 @@ func TestSymlinkedFoldersAndLoops(t *testing.T) {
 	symlinkOrSkip(t, f.path(vs), f.path(vs+"/parent"))
 	symlinkOrSkip(t, f.path("nowhere"), f.path(vs+"/dangling"))
 
-	done := make(chan []discovery.Installation)
-	go func() {
-		insts, _ := discovery.Discover(f.home, "linux", discovery.Options{ComputeDigests: true})
-		done <- insts
-	}()
-	var insts []discovery.Installation
-	select {
-	case insts = <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("discovery did not finish: a link loop was followed")
-	}
+	insts := discoverWithin(t, f.home, 20*time.Second, "a link loop was followed")
 	if got := summarize(insts); !slices.Equal(got, []row{{"vscode", "default", "pub.linked@1.0.0,pub.plain@2.0.0"}}) {
 		t.Fatalf("got %+v", got)
 	}
@@ -271,5 +279,30 @@ func TestDiscoveryNeverWritesIntoEditorFolders(t *testing.T) {
 	}
 	if len(after) != len(before) {
 		t.Errorf("%d entries before, %d after", len(before), len(after))
+	}
+}
+
+// TestUnreportableExtensionsAreWarnings: an extension whose package.json (or extensions.json) gives
+// an id or version the server refuses would make it refuse the whole report, so anyone able to
+// write into a home the agent reads could hide the machine's inventory from the server. Such an
+// extension becomes a warning, with its values quoted; the others are still reported.
+func TestUnreportableExtensionsAreWarnings(t *testing.T) {
+	f := newFixture(t)
+	vs := ".vscode/extensions"
+	f.ext(vs, "pub", "good", "1.0.0", "")
+	f.ext(vs, "pub", "under_score", "1.0.0", "")
+	f.ext(vs, "pub", "spaced", "1.0 beta", "")
+	escaped := f.ext(vs, "pub", "escaped", "1.0.0", "")
+	f.writeJSON(vs+"/"+escaped+"/package.json", map[string]string{"publisher": "pub", "name": "escaped", "version": "1.0.0\x1b]0;pwned\a"})
+	insts, err := discovery.Discover(f.home, "linux", discovery.Options{ComputeDigests: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summarize(insts); !slices.Equal(got, []row{{"vscode", "default", "pub.good@1.0.0"}}) {
+		t.Fatalf("got %+v, warnings %q", got, insts[0].Warnings)
+	}
+	if !hasWarning(insts[0], `"pub.under_score"`, "cannot be reported") || !hasWarning(insts[0], `"1.0 beta"`) ||
+		!hasWarning(insts[0], `"1.0.0\x1b]0;pwned\a"`) {
+		t.Errorf("warnings %q", insts[0].Warnings)
 	}
 }

@@ -191,16 +191,14 @@ func (e *Enforcer) installTargets(a agentv1.Action, insts []discovery.Installati
 	has := map[string]bool{}
 	var targets []discovery.Installation
 	for _, in := range insts {
-		if in.Profile != discovery.DefaultProfile {
+		// Another user's copy is no copy for this user: it must not stop the install here.
+		if in.Profile != discovery.DefaultProfile || e.otherUsers(in) {
 			continue
 		}
 		for _, x := range in.Extensions {
 			if strings.EqualFold(x.ID, a.ExtensionID) && (a.Version == "" || x.Version == a.Version) {
 				has[in.Editor] = true
 			}
-		}
-		if e.otherUsers(in) {
-			continue
 		}
 		i := slices.IndexFunc(targets, func(t discovery.Installation) bool { return t.Editor == in.Editor })
 		switch {

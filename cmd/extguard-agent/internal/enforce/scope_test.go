@@ -71,9 +71,10 @@ func TestConfiguredFoldersAndOtherUsersHomes(t *testing.T) {
 	}
 
 	// An install goes into the agent's own default folder rather than the configured one, and never
-	// into another user's home.
+	// into another user's home; another user's copy (here bob's Code) does not count as this user's.
 	*calls = nil
 	insts[0].Extensions, insts[2].Extensions = nil, nil
+	insts = append(insts, at(installation("vscode", "default", ext("good.ext", "1.0.0")), other, filepath.Join(other, ".vscode", "extensions"), false))
 	insts[3].Editor = "vscodium"
 	vsix := []byte("PK\x03\x04 good.ext")
 	out = e.Apply(context.Background(), []agentv1.Action{{Action: "install", ExtensionID: "good.ext", Version: "1.0.0",

@@ -2,6 +2,7 @@ package nativepolicy
 
 import (
 	"errors"
+	"fmt"
 
 	"golang.org/x/sys/windows/registry"
 )
@@ -18,6 +19,12 @@ func hostRegistry(key, value string) (string, string, bool, error) {
 		}
 		if err != nil {
 			return "", hive.name + key, false, err
+		}
+		// GetStringValue grows its buffer to whatever the value holds: ask the size first, so a
+		// runaway value costs an error, not the agent's memory (UTF-16: two bytes a character).
+		if n, _, err := k.GetValue(value, nil); err == nil && n > 2*maxPolicyBytes {
+			k.Close()
+			return "", hive.name + key, false, fmt.Errorf("%s%s %s: over %d bytes", hive.name, key, value, maxPolicyBytes)
 		}
 		s, _, err := k.GetStringValue(value)
 		k.Close()

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/extguard/extguard/adapters/vscodepolicy"
@@ -43,6 +44,19 @@ func TestHostRegistry(t *testing.T) {
 	got = nativepolicy.Read("windows", nativepolicy.Sources{})
 	if !got.Present || got.AllowedExtensionsSHA256 != sum(value) || got.Source != `HKLM\SOFTWARE\Policies\Microsoft\VSCode` {
 		t.Fatalf("machine policy: %+v", got)
+	}
+}
+
+// TestHugeRegistryValueIsRefused: the value's size is asked before it is read, so a runaway value
+// is an error in the report, not megabytes in the agent.
+func TestHugeRegistryValueIsRefused(t *testing.T) {
+	if got := nativepolicy.Read("windows", nativepolicy.Sources{}); got.Present {
+		t.Skipf("a policy is already installed on this machine: %+v", got)
+	}
+	setPolicy(t, registry.CURRENT_USER, strings.Repeat("x", 1<<20+1))
+	got := nativepolicy.Read("windows", nativepolicy.Sources{})
+	if got.Present || !strings.Contains(got.Error, "over") || got.Source != `HKCU\SOFTWARE\Policies\Microsoft\VSCode` {
+		t.Fatalf("%+v", got)
 	}
 }
 
