@@ -28,6 +28,7 @@ type UseCases struct {
 	// DeliveryOrigins (optional) links each delivery's span to the change
 	// that wrote the delivery, across the outbox.
 	DeliveryOrigins DeliveryOrigins
+	ExpireGrants    application.ExpireGrants
 }
 
 // DeliveryOrigins finds the trace context stored with a delivery.
@@ -56,6 +57,7 @@ func (h *Handlers) Mux() *asynq.ServeMux {
 	mux.HandleFunc(TypeRevalidationScan, h.revalidationSweep)
 	mux.HandleFunc(TypeRevalidate, h.revalidate)
 	mux.HandleFunc(TypeDeliverWebhook, h.deliver)
+	mux.HandleFunc(TypeExpiryScan, h.expiryScan)
 	return mux
 }
 
@@ -69,6 +71,22 @@ func (h *Handlers) staleScan(ctx context.Context, t *asynq.Task) error {
 	}
 	if res.Stale+res.Offline > 0 {
 		h.log.InfoContext(ctx, "stale scan", "stale", res.Stale, "offline", res.Offline)
+	}
+	return nil
+}
+
+// expiryScan ends what has expired; a missed period is caught up by the
+// next, since what is due is read from PostgreSQL.
+func (h *Handlers) expiryScan(ctx context.Context, t *asynq.Task) error {
+	if _, err := decode[periodicPayload](t); err != nil {
+		return err
+	}
+	ended, err := h.uc.ExpireGrants.Execute(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ended) > 0 {
+		h.log.InfoContext(ctx, "expiry scan", "ended", len(ended))
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ const (
 	TypeRevalidationScan = "extensions:revalidation_sweep"
 	TypeRevalidate       = "extensions:revalidate"
 	TypeDeliverWebhook   = "webhooks:deliver"
+	TypeExpiryScan       = "requests:expiry_scan" // ends expired exceptions and time-limited assignments
 )
 
 // Queues, and their weights on the server: webhook deliveries first, they
@@ -41,6 +42,7 @@ var taskOptions = map[string][]asynq.Option{
 	TypeRevalidationScan: {asynq.Queue(QueueDefault), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(3)},
 	TypeRevalidate:       {asynq.Queue(QueueDefault), asynq.Timeout(5 * time.Minute), asynq.MaxRetry(3)},
 	TypeDeliverWebhook:   {asynq.Queue(QueueWebhooks), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(3)},
+	TypeExpiryScan:       {asynq.Queue(QueueDefault), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(1)},
 }
 
 // periodicPayload names the period a periodic task belongs to; its task id

@@ -62,7 +62,8 @@ func provideWorkerPolicyInvalidator(inputs *postgres.PolicyInputs, bus *redis.Bu
 
 func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *postgres.AuditLog,
 	liveness *postgres.AgentLiveness, catalog *postgres.RevalidationCatalog, deliveries *postgres.Deliveries,
-	queue *workers.Queue, policies application.PolicyInvalidator) workers.UseCases {
+	queue *workers.Queue, policies application.PolicyInvalidator, exceptions *postgres.ExceptionRepository,
+	bus *redis.Bus) workers.UseCases {
 	clock := application.SystemClock{}
 	fetcher := marketplace.NewFetcher(marketplace.FetcherConfig{
 		AllowedHosts: cfg.MarketplaceHosts, AllowPrivate: cfg.OutboundAllowPrivate})
@@ -77,6 +78,8 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 			Audit: auditLog, Clock: clock, MaxAttempts: webhook.MaxAttempts,
 			Backoff: func(attempt int) time.Duration { return webhook.NextAttempt(attempt, nil) }},
 		DeliveryOrigins: deliveries,
+		ExpireGrants: application.ExpireGrants{Tx: tx, Exceptions: exceptions, Audit: auditLog, Clock: clock,
+			Invalidator: policies, ExceptionBus: redis.NewExceptionOverlay(exceptions, bus)},
 	}
 }
 
@@ -90,6 +93,7 @@ func provideWorkerRunners(cfg config.Config, log *slog.Logger, rdb queueRedis, q
 		workers.NewScheduler(queue, []workers.Periodic{
 			{Type: workers.TypeStaleScan, Period: cfg.StaleScanInterval},
 			{Type: workers.TypeRevalidationScan, Period: cfg.RevalidateInterval},
+			{Type: workers.TypeExpiryScan, Period: cfg.ExpiryScanInterval},
 		}, log),
 		workers.NewRelay(relay, workers.RelayConfig{}, log),
 	}

@@ -62,6 +62,11 @@ const (
 	WebhookTest     EventType = "webhook.test" // sent to one endpoint on request, to check it receives and verifies
 
 	AccessDenied EventType = "access.denied"
+
+	ExtensionRequestCreated  EventType = "extension_request.created"
+	ExtensionRequestApproved EventType = "extension_request.approved"
+	ExtensionRequestDenied   EventType = "extension_request.denied"
+	ExtensionRequestExpired  EventType = "extension_request.expired" // its exception or assignment ended
 )
 
 // EventTypes lists every audited event type, for filters and validation.
@@ -75,6 +80,7 @@ var EventTypes = []EventType{
 	AgentEnrolled, AgentReenrolled, AgentDecommissioned, AgentRefused, AgentStatusChanged,
 	WebhookCreated, WebhookUpdated, WebhookDeleted, WebhookDisabled, WebhookTest,
 	AccessDenied,
+	ExtensionRequestCreated, ExtensionRequestApproved, ExtensionRequestDenied, ExtensionRequestExpired,
 }
 
 // ParseEventType accepts a known event type (for filters and webhook
@@ -117,6 +123,7 @@ const (
 	TargetAPIKey     = "api_key"
 	TargetAgent      = "agent"
 	TargetWebhook    = "webhook"
+	TargetRequest    = "extension_request"
 )
 
 // Actor is who caused an event and from where; handlers build it once per
