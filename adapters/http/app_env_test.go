@@ -25,6 +25,8 @@ func testDeps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.Ra
 	keys, agents := redis.NewAPIKeyCache(keyRepo, bus), redis.NewAgentCache(agentRepo, bus)
 	policies := redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus)
 	clock := application.SystemClock{}
+	exceptionRepo := postgres.NewExceptionRepository(db)
+	overlay := redis.NewExceptionOverlay(exceptionRepo, bus)
 	return application.Deps{
 		Tx: postgres.NewTxRunner(db), Audit: postgres.NewAuditLog(db), Clocks: application.Clocks{Precise: clock, Coarse: clock},
 		Hasher: password.NewArgon2id(password.Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}),
@@ -43,5 +45,7 @@ func testDeps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.Ra
 		AgentLimiter:      limiter, AgentLimits: application.DefaultAgentRateLimits(),
 		RevalidationCatalog: postgres.NewRevalidationCatalog(db), RevalidationQueue: workers.NewQueue(rdb),
 		Outbox: postgres.NewOutbox(db), DeliveryLog: postgres.NewDeliveries(db),
+		Requests: postgres.NewRequestRepository(db), ExceptionStore: exceptionRepo, Exceptions: overlay,
+		ExceptionBus: overlay, RequestLimit: application.DefaultRequestLimit(),
 	}
 }
