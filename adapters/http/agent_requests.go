@@ -15,19 +15,26 @@ const agentRequestsPageSize = 100
 func (h *AgentAPI) requestRoutes() []route {
 	post, get := fiber.MethodPost, fiber.MethodGet
 	cursor := jsonObject{"name": "cursor", "in": "query", "schema": schemaOfType("string"), "description": "next_cursor of the previous page"}
+	create := "Request an extension (the pending request for it is answered, 200, when there is one)"
+	list := "This agent's requests and their answers"
 	return []route{
-		{Method: post, Path: agentv1.PathRequests, Permission: PermAgentKey, Tag: "agent", Status: fiber.StatusCreated,
-			Summary: "Request an extension (the pending request for it is answered, 200, when there is one)", handle: h.createRequest,
-			operation: agentOperation("agent_request_create", "Request an extension (the pending request for it is answered, 200, when there is one)",
-				[]jsonObject{agentIDHeader}, "AgentExtensionRequest", map[int]string{200: "AgentRequest", 201: "AgentRequest"}, 400, 401, 403, 413, 429)},
-		{Method: get, Path: agentv1.PathRequests, Permission: PermAgentKey, Tag: "agent", Status: fiber.StatusOK,
-			Summary: "This agent's requests and their answers", handle: h.listRequests,
-			operation: agentOperation("agent_request_list", "This agent's requests and their answers",
-				[]jsonObject{agentIDHeader, cursor}, "", map[int]string{200: "AgentRequestList"}, 400, 401, 403, 429)},
+		agentRow(post, agentv1.PathRequests, create, fiber.StatusCreated, h.agentCreateRequest,
+			agentOperation("agent_request_create", create, []jsonObject{agentIDHeader}, "AgentExtensionRequest",
+				map[int]string{200: "AgentRequest", 201: "AgentRequest"}, 400, 401, 403, 413, 429)),
+		agentRow(get, agentv1.PathRequests, list, fiber.StatusOK, h.agentListRequests,
+			agentOperation("agent_request_list", list, []jsonObject{agentIDHeader, cursor}, "",
+				map[int]string{200: "AgentRequestList"}, 400, 401, 403, 429)),
 	}
 }
 
-func (h *AgentAPI) createRequest(c *fiber.Ctx) error {
+// agentRow is an agent-protocol row of the route table; the handler sets
+// the status, as the protocol's alternatives (201 or 200) need.
+func agentRow(method, path, summary string, status int, handle fiber.Handler, operation jsonObject) route {
+	return route{Method: method, Path: path, Permission: PermAgentKey, Tag: "agent", Summary: summary,
+		Status: status, handle: handle, operation: operation}
+}
+
+func (h *AgentAPI) agentCreateRequest(c *fiber.Ctx) error {
 	ctx, cancel := boundedAgentContext(c)
 	defer cancel()
 	a, err := h.authorizeAgent(ctx, c)
@@ -50,7 +57,7 @@ func (h *AgentAPI) createRequest(c *fiber.Ctx) error {
 	return c.Status(status).JSON(requestAnswer(r))
 }
 
-func (h *AgentAPI) listRequests(c *fiber.Ctx) error {
+func (h *AgentAPI) agentListRequests(c *fiber.Ctx) error {
 	ctx, cancel := boundedAgentContext(c)
 	defer cancel()
 	a, err := h.authorizeAgent(ctx, c)
