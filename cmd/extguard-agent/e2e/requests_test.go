@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -78,9 +79,12 @@ func waitFor(t *testing.T, what string, timeout time.Duration, ok func() bool) {
 func TestRequestApprovedUntilItExpires(t *testing.T) {
 	bin := makeBuild(t)
 	hooks := &hookRecorder{}
-	receiver := httptest.NewServer(hooks)
+	receiver := httptest.NewTLSServer(hooks) // webhooks are https only
 	t.Cleanup(receiver.Close)
-	base := startServer(t, bin, "EXTGUARD_EXPIRY_SCAN_INTERVAL=1s", "EXTGUARD_OUTBOUND_ALLOW_PRIVATE=true")
+	caFile := filepath.Join(t.TempDir(), "receiver.pem")
+	must(t, os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: receiver.Certificate().Raw}), 0o644))
+	base := startServer(t, bin, "EXTGUARD_EXPIRY_SCAN_INTERVAL=1s", "EXTGUARD_OUTBOUND_ALLOW_PRIVATE=true",
+		"SSL_CERT_FILE="+caFile) // the server trusts the receiver's certificate, and only it
 	token := login(t, base)
 
 	call(t, base, token, "POST", "/api/v1/webhooks", `{"url":"`+receiver.URL+`/hook","event_types":["extension_request.created",`+
@@ -129,7 +133,7 @@ func TestRequestApprovedUntilItExpires(t *testing.T) {
 	var other struct {
 		AgentID string `json:"agent_id"`
 	}
-	agentCall(t, base, key.Key, "", "/api/v1/agent/enroll", `{"machine_id":"other-machine","user_hash":"","platform":"linux-x64"}`, 201, &other)
+	agentCall(t, base, key.Key, "", "/api/v1/agent/enroll", `{"machine_id":"other-machine","user_hash":"`+strings.Repeat("ab", 32)+`","platform":"linux-x64","agent_version":"1.0.0"}`, 201, &other)
 	var verdict struct {
 		Compliant bool
 		Actions   []struct {
