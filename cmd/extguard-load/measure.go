@@ -63,7 +63,8 @@ func saturationPhases(s *server, f fleet, o options, agentC *client) (heartbeatB
 		return request{method: "POST", path: "/api/v1/agent/heartbeat", key: f.key, agent: f.agents[(w*7919+i)%n]}
 	}
 	policy304 := func(w, i int) request {
-		return request{method: "GET", path: "/api/v1/agent/policy", key: f.key, agent: f.agents[(w*7919+i)%n], ifNoneMatch: f.etag}
+		k := (w*7919 + i) % n
+		return request{method: "GET", path: "/api/v1/agent/policy", key: f.key, agent: f.agents[k], ifNoneMatch: f.etags[k]}
 	}
 	// The yardstick gets the same request as a heartbeat (headers included),
 	// so the ratio is about what the server does with it.
