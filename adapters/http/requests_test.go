@@ -267,4 +267,10 @@ SELECT gen_random_uuid(), ?, ?, 'a.n' || i, 'r', 'denied', now() - interval '1 h
 	if again := e.ask(key, me, `{"extension_id":"a.first","reason":"r"}`); again.status != 200 {
 		t.Fatalf("the pending one over the limit: %d %s", again.status, again.body)
 	}
+	if a := e.call("GET", "/api/v1/agent/requests?cursor=garbage", key, me, nil); a.status != 400 {
+		t.Fatalf("a cursor the list did not hand out: %d %s", a.status, a.body)
+	}
+	if a := e.call("GET", "/api/v1/agent/requests", key, me, nil); a.status != 200 || strings.Count(string(a.body), `"extension_id"`) != 20 {
+		t.Fatalf("the agent's list: %d %s", a.status, a.body)
+	}
 }
