@@ -76,6 +76,12 @@ func TestExceptionOverlay(t *testing.T) {
 	if n := store.reads.Load(); n != 1 {
 		t.Fatalf("%d reads of the source, want the one snapshot", n)
 	}
+	// The group's policy changes: the excepted agent's ETag changes too.
+	changed := group
+	changed.Policy.ETag, changed.GeneratedAt = `"p-changed"`, now.Add(time.Second)
+	if again, _ := o.Apply(ctx, excepted, changed); again.Policy.ETag == mine.Policy.ETag || again.Policy.ETag == changed.Policy.ETag {
+		t.Fatalf("after the group's change: %s (was %s)", again.Policy.ETag, mine.Policy.ETag)
+	}
 	now = now.Add(time.Minute) // the exception's expiry
 	if after, _ := o.Apply(ctx, excepted, group); after.Policy.ETag != group.Policy.ETag {
 		t.Fatal("an expired exception still applies")
