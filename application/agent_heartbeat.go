@@ -18,6 +18,7 @@ type HeartbeatAnswer struct {
 // from the compiled-policy cache.
 type RecordHeartbeat struct {
 	Policies   CompiledPolicies
+	Exceptions AgentExceptions // nil: the group's policy alone
 	Heartbeats *HeartbeatBuffer
 	Clock      Clock
 }
@@ -39,7 +40,7 @@ func (uc RecordHeartbeat) Execute(ctx context.Context, a agent.Agent, agentVersi
 		}
 		agentVersion = a.AgentVersion() // as the domain normalised it
 	}
-	cp, err := groupPolicy(ctx, uc.Policies, a)
+	cp, err := agentPolicy(ctx, uc.Policies, uc.Exceptions, a)
 	if err != nil {
 		return HeartbeatAnswer{}, err
 	}

@@ -82,6 +82,13 @@ type Application struct {
 	ListWebhooks          ListWebhooks
 	ListWebhookDeliveries ListWebhookDeliveries
 	SendTestWebhook       SendTestWebhook
+
+	// Extension requests (request_*.go): the agent's two, the admins' three.
+	CreateRequest     CreateRequest
+	ListAgentRequests ListAgentRequests
+	ListRequests      ListRequests
+	ApproveRequest    ApproveRequest
+	DenyRequest       DenyRequest
 }
 
 // Clocks are the two clocks the use cases read: Precise where the order of
@@ -143,6 +150,12 @@ type Deps struct {
 	RevalidationQueue   RevalidationQueue
 	Outbox              Outbox
 	DeliveryLog         DeliveryLog
+
+	Requests       RequestRepository
+	ExceptionStore ExceptionRepository
+	Exceptions     AgentExceptions
+	ExceptionBus   ExceptionInvalidator
+	RequestLimit   RequestLimit
 }
 
 // New builds every use case from d.
@@ -158,6 +171,7 @@ func New(d Deps) (*Application, error) {
 	app.assemblePolicy(d)
 	app.assembleFleet(d)
 	app.assembleWebhooks(d)
+	app.assembleRequests(d)
 	return app, nil
 }
 
@@ -168,9 +182,9 @@ func (app *Application) assembleAgentAPI(d Deps) {
 		d.Tx, d.Audit, clock, d.Log)
 	app.EnrollAgent = EnrollAgent{Tx: d.Tx, Agents: d.Agents, Audit: d.Audit, Clock: clock, Policies: d.Policies,
 		Invalidator: d.AgentCache}
-	app.RecordHeartbeat = RecordHeartbeat{Policies: d.Policies, Heartbeats: d.Heartbeats, Clock: clock}
-	app.SyncPolicy = SyncPolicy{Policies: d.Policies, Heartbeats: d.Heartbeats, Clock: clock}
-	app.SubmitReport = SubmitReport{Policies: d.Policies, Batcher: d.Reports, Clock: clock}
+	app.RecordHeartbeat = RecordHeartbeat{Policies: d.Policies, Exceptions: d.Exceptions, Heartbeats: d.Heartbeats, Clock: clock}
+	app.SyncPolicy = SyncPolicy{Policies: d.Policies, Exceptions: d.Exceptions, Heartbeats: d.Heartbeats, Clock: clock}
+	app.SubmitReport = SubmitReport{Policies: d.Policies, Exceptions: d.Exceptions, Batcher: d.Reports, Clock: clock}
 }
 
 func (app *Application) assemblePeople(d Deps) {

@@ -11,6 +11,7 @@ import (
 // agent already holds the ETag; that is a sync too.
 type SyncPolicy struct {
 	Policies   CompiledPolicies
+	Exceptions AgentExceptions // nil: the group's policy alone
 	Heartbeats *HeartbeatBuffer
 	Clock      Clock
 }
@@ -19,7 +20,7 @@ type SyncPolicy struct {
 func (uc SyncPolicy) Execute(ctx context.Context, a agent.Agent) (_ CompiledPolicy, err error) {
 	ctx, obs := observe(ctx, "SyncPolicy")
 	defer obs.end(&err)
-	cp, err := groupPolicy(ctx, uc.Policies, a)
+	cp, err := agentPolicy(ctx, uc.Policies, uc.Exceptions, a)
 	if err != nil {
 		return CompiledPolicy{}, err
 	}

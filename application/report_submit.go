@@ -12,9 +12,10 @@ import (
 // group's compiled policy and stores it through the group-commit batcher:
 // the answer comes only after the batch holding the report has committed.
 type SubmitReport struct {
-	Policies CompiledPolicies
-	Batcher  *ReportBatcher
-	Clock    Clock
+	Policies   CompiledPolicies
+	Exceptions AgentExceptions // nil: the group's policy alone
+	Batcher    *ReportBatcher
+	Clock      Clock
 }
 
 // Execute returns the verdict for the inventory. Errors: invalid (fields;
@@ -29,7 +30,7 @@ func (uc SubmitReport) Execute(ctx context.Context, a agent.Agent, p report.Repo
 	if err != nil {
 		return policy.Verdict{}, err
 	}
-	cp, err := groupPolicy(ctx, uc.Policies, a)
+	cp, err := agentPolicy(ctx, uc.Policies, uc.Exceptions, a)
 	if err != nil {
 		return policy.Verdict{}, err
 	}

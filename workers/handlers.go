@@ -29,6 +29,7 @@ type UseCases struct {
 	// DeliveryOrigins (optional) links each delivery's span to the change
 	// that wrote the delivery, across the outbox.
 	DeliveryOrigins DeliveryOrigins
+	ExpireGrants    application.ExpireGrants
 }
 
 // DeliveryOrigins finds the trace context stored with a delivery.
@@ -58,6 +59,7 @@ func (h *Handlers) Mux() *asynq.ServeMux {
 	mux.HandleFunc(TypeRevalidate, h.revalidate)
 	mux.HandleFunc(TypeDeliverWebhook, h.deliver)
 	mux.HandleFunc(TypeRetention, h.retention)
+	mux.HandleFunc(TypeExpiryScan, h.expiryScan)
 	return mux
 }
 
@@ -85,6 +87,22 @@ func (h *Handlers) retention(ctx context.Context, t *asynq.Task) error {
 			"rows", res.Rows, "deliveries", res.Deliveries, "pinned", len(res.Pinned), "error", err)
 	}
 	return err
+}
+
+// expiryScan ends what has expired; a missed period is caught up by the
+// next, since what is due is read from PostgreSQL.
+func (h *Handlers) expiryScan(ctx context.Context, t *asynq.Task) error {
+	if _, err := decode[periodicPayload](t); err != nil {
+		return err
+	}
+	ended, err := h.uc.ExpireGrants.Execute(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ended) > 0 {
+		h.log.InfoContext(ctx, "expiry scan", "ended", len(ended))
+	}
+	return nil
 }
 
 func (h *Handlers) revalidationSweep(ctx context.Context, t *asynq.Task) error {

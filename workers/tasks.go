@@ -22,6 +22,7 @@ const (
 	TypeRevalidate       = "extensions:revalidate"
 	TypeDeliverWebhook   = "webhooks:deliver"
 	TypeRetention        = "history:retention"
+	TypeExpiryScan       = "requests:expiry_scan" // ends expired exceptions and time-limited assignments
 )
 
 // RetentionPeriod is how often partitions are created ahead and retention
@@ -48,6 +49,7 @@ var taskOptions = map[string][]asynq.Option{
 	TypeRevalidate:       {asynq.Queue(QueueDefault), asynq.Timeout(5 * time.Minute), asynq.MaxRetry(3)},
 	TypeDeliverWebhook:   {asynq.Queue(QueueWebhooks), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(3)},
 	TypeRetention:        {asynq.Queue(QueueDefault), asynq.Timeout(30 * time.Minute), asynq.MaxRetry(1)},
+	TypeExpiryScan:       {asynq.Queue(QueueDefault), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(1)},
 }
 
 // periodicPayload names the period a periodic task belongs to; its task id

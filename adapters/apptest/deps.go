@@ -29,6 +29,8 @@ func Deps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.RateLi
 	keys, agents := redis.NewAPIKeyCache(keyRepo, bus), redis.NewAgentCache(agentRepo, bus)
 	policies := redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus)
 	clock := application.SystemClock{}
+	exceptionRepo := postgres.NewExceptionRepository(db)
+	overlay := redis.NewExceptionOverlay(exceptionRepo, bus)
 	return application.Deps{
 		Tx: postgres.NewTxRunner(db), Audit: postgres.NewAuditLog(db), Clocks: application.Clocks{Precise: clock, Coarse: clock},
 		Hasher: password.NewArgon2id(password.Params{MemoryKiB: 1024, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}),
@@ -47,5 +49,7 @@ func Deps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.RateLi
 		AgentLimiter:      limiter, AgentLimits: application.DefaultAgentRateLimits(),
 		RevalidationCatalog: postgres.NewRevalidationCatalog(db), RevalidationQueue: workers.NewQueue(rdb),
 		Outbox: postgres.NewOutbox(db), DeliveryLog: postgres.NewDeliveries(db),
+		Requests: postgres.NewRequestRepository(db), ExceptionStore: exceptionRepo, Exceptions: overlay,
+		ExceptionBus: overlay, RequestLimit: application.DefaultRequestLimit(),
 	}
 }

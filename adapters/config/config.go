@@ -30,6 +30,7 @@ type Config struct {
 	MarketplaceHosts     []string
 	StaleScanInterval    time.Duration
 	RevalidateInterval   time.Duration
+	ExpiryScanInterval   time.Duration // how often expired exceptions and time-limited assignments end
 	HeartbeatFlushPeriod time.Duration
 	SessionTTL           time.Duration
 	// Retention of the history tables (0 keeps forever); see
@@ -61,6 +62,7 @@ func Load(getenv func(string) string) (Config, error) {
 		MarketplaceHosts:     r.list("EXTGUARD_MARKETPLACE_HOSTS", DefaultMarketplaceHosts),
 		StaleScanInterval:    r.duration("EXTGUARD_STALE_SCAN_INTERVAL", time.Minute, time.Second),
 		RevalidateInterval:   r.duration("EXTGUARD_REVALIDATE_INTERVAL", 24*time.Hour, time.Minute),
+		ExpiryScanInterval:   r.duration("EXTGUARD_EXPIRY_SCAN_INTERVAL", 30*time.Second, time.Second),
 		HeartbeatFlushPeriod: r.duration("EXTGUARD_HEARTBEAT_FLUSH_INTERVAL", 2*time.Second, 100*time.Millisecond),
 		SessionTTL:           r.duration("EXTGUARD_SESSION_TTL", 12*time.Hour, time.Minute),
 		ReportRetention:      r.retention("EXTGUARD_REPORT_RETENTION", DefaultReportRetention),

@@ -39,6 +39,10 @@ func sampleBody(schema string) string {
 		return `{"name":"ci","scopes":["agent"]}`
 	case "WebhookCreate":
 		return `{"url":"https://hooks.example.com/` + u + `"}`
+	case "ExtensionRequestApproval":
+		return `{"scope":"agent"}`
+	case "ExtensionRequestDenial":
+		return `{"note":"not needed"}`
 	case "":
 		return ""
 	}

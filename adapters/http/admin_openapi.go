@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,7 +56,7 @@ func (a *Admin) OpenAPI() map[string]any {
 		}
 		item[strings.ToLower(r.Method)] = op
 	}
-	schemas := buildSchemas(append(adminShapes(), agentShapes()...))
+	schemas := buildSchemas(slices.Concat(adminShapes(), agentShapes(), requestShapes()))
 	return jsonObject{
 		"openapi": "3.1.0",
 		"info": jsonObject{"title": "extguard API", "version": "1.0.0",

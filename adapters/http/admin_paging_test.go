@@ -39,6 +39,9 @@ func TestEveryListRefusesACursorItDidNotHandOut(t *testing.T) {
 		if !ok || !slices.ContainsFunc(get.Parameters, func(p struct{ Name string }) bool { return p.Name == "cursor" }) {
 			continue
 		}
+		if strings.HasPrefix(path, "/api/v1/agent/") { // an agent key's; TestRequestLimitPerAgent checks its cursor
+			continue
+		}
 		lists++
 		for prefix, id := range ids {
 			path = strings.Replace(path, prefix, strings.Replace(prefix, "{id}", id, 1), 1)

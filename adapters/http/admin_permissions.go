@@ -17,6 +17,9 @@ const (
 	// PermEditPolicy changes groups, catalog, assignments, blocklist and API
 	// keys: admins and editors.
 	PermEditPolicy Permission = "edit_policy"
+	// PermAnswerRequests reads the extension-request queue and approves or
+	// denies requests (an approval changes policy): admins and editors.
+	PermAnswerRequests Permission = "answer_requests"
 	// PermDecommissionAgents decommissions agents: admins.
 	PermDecommissionAgents Permission = "decommission_agents"
 	// PermReadAudit reads the audit log: admins and auditors.
@@ -50,7 +53,7 @@ func (p Permission) Allows(r user.Role) bool {
 		return true
 	case PermRead:
 		return r.CanRead()
-	case PermEditPolicy:
+	case PermEditPolicy, PermAnswerRequests:
 		return r.CanEditPolicy()
 	case PermDecommissionAgents:
 		return r.CanDecommissionAgents()

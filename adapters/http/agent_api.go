@@ -82,7 +82,7 @@ func (h *AgentAPI) routes() []route {
 		return route{Method: method, Path: path, Permission: PermAgentKey, Tag: "agent", Summary: summary,
 			Status: fiber.StatusOK, handle: handle, operation: operation}
 	}
-	return []route{
+	return append([]route{
 		row(post, agentv1.PathEnroll, "Enroll a machine (idempotent per group and machine_id)", h.enroll,
 			agentOperation("agent_enroll", "Enroll a machine (idempotent per group and machine_id)",
 				nil, "AgentEnrollRequest", map[int]string{200: "AgentEnrollment", 201: "AgentEnrollment"}, 400, 401, 403, 413, 429)),
@@ -96,7 +96,7 @@ func (h *AgentAPI) routes() []route {
 		row(post, agentv1.PathReports, "Report the full inventory; answers the verdict", h.report,
 			agentOperation("agent_reports", "Report the full inventory; answers the verdict",
 				[]jsonObject{agentIDHeader}, "AgentReport", map[int]string{200: "AgentVerdict"}, 400, 401, 403, 413, 429)),
-	}
+	}, h.requestRoutes()...)
 }
 
 // agentContext is the use cases' context for heartbeats and policy syncs:

@@ -24,8 +24,8 @@ func TestOneRouteTableForBothAPIs(t *testing.T) {
 			adminRows = append(adminRows, key)
 		}
 	}
-	if len(agentRows) != 4 {
-		t.Fatalf("agent rows %v, want the protocol's 4 routes", agentRows)
+	if len(agentRows) != 6 {
+		t.Fatalf("agent rows %v, want the protocol's 6 routes", agentRows)
 	}
 	mounted := func(m Module) []string {
 		var out []string

@@ -38,6 +38,9 @@ commands:
       [--extensions-dir [EDITOR=]DIR ...] [--all-users] [--config FILE]
                                     enroll, then heartbeat, sync the policy, report and enforce;
                                     --server and --key default to EXTGUARD_SERVER and EXTGUARD_KEY
+  request <publisher.name> [--version V] --reason "..."
+                                    ask for an extension the policy does not allow
+  requests                          list this machine's requests and their answers
   version                           print the version
 ` + exitCodes
 
@@ -81,6 +84,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return inventory(args[1:], stdout, stderr)
 	case "run":
 		return runAgent(args[1:], stdout, stderr)
+	case "request":
+		return requestExtension(args[1:], stdout, stderr)
+	case "requests":
+		return listRequests(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "extguard-agent: unknown command %q\n\n%s", args[0], usage)
 		return agent.ExitUsage

@@ -63,9 +63,13 @@ type options struct {
 	gather      time.Duration
 	telemetry   bool
 	onlySat     bool
-	onlyReports bool
-	timeline    bool
-	writeCosts  bool
+	exceptShare float64
+	// databaseName is the run's own database (dropped and created again):
+	// several people sharing one PostgreSQL give each run its own.
+	databaseName string
+	onlyReports  bool
+	timeline     bool
+	writeCosts   bool
 
 	spansRecorded bool // what -telemetry's setup says, handed to the server as extguard serve does
 }
@@ -83,6 +87,8 @@ func main() {
 	flag.BoolVar(&o.onlyReports, "reports-only", false, "skip the heartbeat and policy phases (quick checks of the reports' figures)")
 	flag.BoolVar(&o.timeline, "timeline", false, "print the fixed-rate phase second by second (latency, and the report batches' commits)")
 	flag.BoolVar(&o.writeCosts, "write-costs", false, "only measure what the reports table's foreign keys and secondary indexes cost a raw COPY (no requests)")
+	flag.StringVar(&o.databaseName, "database", "extguard_load", "the run's own database (dropped and created again)")
+	flag.Float64Var(&o.exceptShare, "exception-share", 0, "share of the agents (0-1) given an exception, as approved extension requests do; their heartbeats and 304s are measured with the rest")
 	flag.IntVar(&o.rounds, "rounds", 8, "slices the minimal, heartbeat and policy phases are interleaved in")
 	flag.DurationVar(&o.duration, "duration", 20*time.Second, "length of the fixed-rate report phase (the bar is 60s)")
 	flag.IntVar(&o.rate, "rate", 1000, "reports per second in the fixed-rate phase")
@@ -177,11 +183,12 @@ type server struct {
 	minimalURL string
 	defaultURL string // the same route on fiber's default config, for reference
 	createKey  application.CreateAPIKey
+	exceptions *redis.ExceptionOverlay
 	stop       func()
 }
 
 func run(ctx context.Context, o options) error {
-	dsn, err := freshDatabase(ctx, o.databaseURL, "extguard_load")
+	dsn, err := freshDatabase(ctx, o.databaseURL, o.databaseName)
 	if err != nil {
 		return err
 	}
@@ -199,6 +206,13 @@ func run(ctx context.Context, o options) error {
 	f, err := seed(ctx, s, o)
 	if err != nil {
 		return err
+	}
+	n, err := grantExceptions(ctx, s, &f, o.exceptShare)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Printf("%d of %d agents carry an exception (their own ETag)\n\n", n, len(f.agents))
 	}
 	return measure(ctx, s, f, o)
 }
@@ -277,6 +291,7 @@ func start(ctx context.Context, dsn string, o options) (*server, error) {
 	// in a fleet whose agents stay within their limits.
 	limits := application.AgentRateLimits{PerKey: 1 << 30, PerAgent: 1 << 30, Window: time.Minute}
 	agents := redis.NewAgentCache(agentRepo, bus)
+	s.exceptions = redis.NewExceptionOverlay(postgres.NewExceptionRepository(db), bus)
 	// Only the agent API and key creation are exercised: the admin API's
 	// ports stay nil, and logging in is never asked for (the hasher is
 	// there because the login use case is built with its dummy hash).
@@ -287,6 +302,7 @@ func start(ctx context.Context, dsn string, o options) (*server, error) {
 		Policies: redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus),
 		APIKeys:  keyRepo, APIKeyLookup: keys, APIKeyUsage: usage,
 		AgentLimiter: s.limiter, AgentLimits: limits, Heartbeats: s.heartbeats, Reports: s.batcher,
+		Exceptions: s.exceptions, ExceptionBus: s.exceptions,
 	})
 	if err != nil {
 		return nil, err
@@ -363,6 +379,7 @@ type fleet struct {
 	key    string
 	agents []string
 	etag   string
+	etags  []string // each agent's, f.etag unless it carries an exception
 }
 
 func seed(ctx context.Context, s *server, o options) (fleet, error) {

@@ -31,6 +31,7 @@ var agentSet = wire.NewSet(
 	provideAPIKeyCache,
 	provideAgentCache,
 	providePolicyCache,
+	provideExceptionOverlay,
 	provideHeartbeatBuffer,
 	provideReportBatcher,
 	provideAgentRunners,
@@ -53,6 +54,10 @@ func provideAgentCache(agents *postgres.AgentRepository, bus *redis.Bus) *redis.
 
 func providePolicyCache(inputs *postgres.PolicyInputs, bus *redis.Bus) *redis.PolicyCache {
 	return redis.NewPolicyCache(inputs, bus)
+}
+
+func provideExceptionOverlay(exceptions *postgres.ExceptionRepository, bus *redis.Bus) *redis.ExceptionOverlay {
+	return redis.NewExceptionOverlay(exceptions, bus)
 }
 
 // provideHeartbeatBuffer coalesces heartbeats, flushed every

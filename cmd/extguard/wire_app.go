@@ -24,6 +24,7 @@ var appSet = wire.NewSet(
 	wire.FieldsOf(new(*application.Application), "CreateFirstAdmin"),
 	application.SystemClocks,
 	application.DefaultAgentRateLimits,
+	application.DefaultRequestLimit,
 	providePasswordHasher, provideSessionTTL, provideTargetGuard, provideRevalidationQueue,
 	wire.InterfaceValue(new(application.WebhookSecrets), webhook.Secrets{}),
 
@@ -49,6 +50,10 @@ var appSet = wire.NewSet(
 	wire.Bind(new(application.RevalidationCatalog), new(*postgres.RevalidationCatalog)),
 	wire.Bind(new(application.Outbox), new(*postgres.Outbox)),
 	wire.Bind(new(application.DeliveryLog), new(*postgres.Deliveries)),
+	wire.Bind(new(application.RequestRepository), new(*postgres.RequestRepository)),
+	wire.Bind(new(application.ExceptionRepository), new(*postgres.ExceptionRepository)),
+	wire.Bind(new(application.AgentExceptions), new(*redis.ExceptionOverlay)),
+	wire.Bind(new(application.ExceptionInvalidator), new(*redis.ExceptionOverlay)),
 
 	wire.Bind(new(application.LoginLimiter), new(*redis.RateLimiter)),
 	wire.Bind(new(application.RateLimiter), new(*redis.RateLimiter)),

@@ -79,6 +79,10 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	revalidationQueue := provideRevalidationQueue(client)
 	outbox := postgres.NewOutbox(db)
 	deliveries := postgres.NewDeliveries(db)
+	requestRepository := postgres.NewRequestRepository(db)
+	exceptionRepository := postgres.NewExceptionRepository(db)
+	exceptionOverlay := provideExceptionOverlay(exceptionRepository, bus)
+	requestLimit := application.DefaultRequestLimit()
 	deps := application.Deps{
 		Tx:                  txRunner,
 		Audit:               auditLog,
@@ -119,6 +123,11 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		RevalidationQueue:   revalidationQueue,
 		Outbox:              outbox,
 		DeliveryLog:         deliveries,
+		Requests:            requestRepository,
+		ExceptionStore:      exceptionRepository,
+		Exceptions:          exceptionOverlay,
+		ExceptionBus:        exceptionOverlay,
+		RequestLimit:        requestLimit,
 	}
 	applicationApplication, err := application.New(deps)
 	if err != nil {
@@ -194,7 +203,8 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	bus := redis.NewBus(client, log)
 	policyInvalidator := provideWorkerPolicyInvalidator(policyInputs, bus)
 	partitions := postgres.NewPartitions(db)
-	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, partitions)
+	exceptionRepository := postgres.NewExceptionRepository(db)
+	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, partitions, exceptionRepository, bus)
 	outbox := postgres.NewOutbox(db)
 	mainWorkerRunners := provideWorkerRunners(cfg, log, mainQueueRedis, queue, useCases, txRunner, outbox)
 	fleetGauges := postgres.NewFleetGauges(db)

@@ -20,6 +20,7 @@ var postgresSet = wire.NewSet(
 	postgres.NewFleetReader, postgres.NewInstallationReader, postgres.NewComplianceReader, postgres.NewAuditReader,
 	postgres.NewPolicyInputs, postgres.NewRevalidationCatalog, postgres.NewOutbox, postgres.NewDeliveries,
 	postgres.NewFleetGauges, postgres.NewPartitions, postgres.NewHistoryReader,
+	postgres.NewRequestRepository, postgres.NewExceptionRepository,
 )
 
 // serverSet is the API process: the application assembled on its adapters

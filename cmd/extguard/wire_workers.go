@@ -62,7 +62,8 @@ func provideWorkerPolicyInvalidator(inputs *postgres.PolicyInputs, bus *redis.Bu
 
 func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *postgres.AuditLog,
 	liveness *postgres.AgentLiveness, catalog *postgres.RevalidationCatalog, deliveries *postgres.Deliveries,
-	queue *workers.Queue, policies application.PolicyInvalidator, partitions *postgres.Partitions) workers.UseCases {
+	queue *workers.Queue, policies application.PolicyInvalidator, partitions *postgres.Partitions,
+	exceptions *postgres.ExceptionRepository, bus *redis.Bus) workers.UseCases {
 	clock := application.SystemClock{}
 	fetcher := marketplace.NewFetcher(marketplace.FetcherConfig{
 		AllowedHosts: cfg.MarketplaceHosts, AllowPrivate: cfg.OutboundAllowPrivate})
@@ -79,6 +80,8 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 		DeliveryOrigins: deliveries,
 		Retention: application.ApplyRetention{Tx: tx, Partitions: partitions, Audit: auditLog, Clock: clock,
 			Policy: application.RetentionPolicy{Reports: cfg.ReportRetention, Audit: cfg.AuditRetention, Deliveries: cfg.DeliveryRetention}},
+		ExpireGrants: application.ExpireGrants{Tx: tx, Exceptions: exceptions, Audit: auditLog, Clock: clock,
+			Invalidator: policies, ExceptionBus: redis.NewExceptionOverlay(exceptions, bus)},
 	}
 }
 
@@ -93,6 +96,7 @@ func provideWorkerRunners(cfg config.Config, log *slog.Logger, rdb queueRedis, q
 			{Type: workers.TypeStaleScan, Period: cfg.StaleScanInterval},
 			{Type: workers.TypeRevalidationScan, Period: cfg.RevalidateInterval},
 			{Type: workers.TypeRetention, Period: workers.RetentionPeriod},
+			{Type: workers.TypeExpiryScan, Period: cfg.ExpiryScanInterval},
 		}, log),
 		workers.NewRelay(relay, workers.RelayConfig{}, log),
 	}

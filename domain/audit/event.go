@@ -65,7 +65,11 @@ const (
 
 	// HistoryRetained: retention removed a month of history (a dropped
 	// partition of reports or audit_log, or finished webhook deliveries).
-	HistoryRetained EventType = "history.retained"
+	HistoryRetained          EventType = "history.retained"
+	ExtensionRequestCreated  EventType = "extension_request.created"
+	ExtensionRequestApproved EventType = "extension_request.approved"
+	ExtensionRequestDenied   EventType = "extension_request.denied"
+	ExtensionRequestExpired  EventType = "extension_request.expired" // its exception or assignment ended
 )
 
 // EventTypes lists every audited event type, for filters and validation.
@@ -80,6 +84,7 @@ var EventTypes = []EventType{
 	WebhookCreated, WebhookUpdated, WebhookDeleted, WebhookDisabled, WebhookTest,
 	AccessDenied,
 	HistoryRetained,
+	ExtensionRequestCreated, ExtensionRequestApproved, ExtensionRequestDenied, ExtensionRequestExpired,
 }
 
 // ParseEventType accepts a known event type (for filters and webhook
@@ -123,6 +128,7 @@ const (
 	TargetAgent      = "agent"
 	TargetWebhook    = "webhook"
 	TargetHistory    = "history" // a table of history; target_id is NULL
+	TargetRequest    = "extension_request"
 )
 
 // Actor is who caused an event and from where; handlers build it once per

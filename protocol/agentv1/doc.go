@@ -18,6 +18,16 @@
 //	POST /api/v1/agent/heartbeat  HeartbeatRequest  -> HeartbeatAnswer (200); the body may be empty
 //	GET  /api/v1/agent/policy                       -> Policy (200) or 304 without a body
 //	POST /api/v1/agent/reports    Report            -> Verdict (200)
+//	POST /api/v1/agent/requests   ExtensionRequest  -> RequestAnswer (201 new, 200 the pending one)
+//	GET  /api/v1/agent/requests[?cursor=]           -> RequestList (200)
+//
+// The requests calls were added within v1 (see PathRequests): a developer
+// asks for an extension, an editor or admin answers, and an approval for
+// this agent shows as an extra allowed extension in the agent's own policy
+// (whose ETag then differs from its group's) until it expires; the agent
+// learns both at its next heartbeat, as any policy change. Blocked
+// extensions are never approved. New requests are limited per agent
+// (MaxRequestsPerDay, 429 with Retry-After beyond).
 //
 // Enrollment is idempotent per group and machine id: enrolling the same
 // machine again keeps its agent id and updates its fields, and a machine an

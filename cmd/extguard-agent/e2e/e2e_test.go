@@ -145,8 +145,8 @@ func stampedVersion(t *testing.T) string {
 }
 
 // startServer starts `extguard all` on a database that does not exist yet;
-// the process and the database go away with the test.
-func startServer(t *testing.T, bin string) string {
+// the process and the database go away with the test. env adds variables.
+func startServer(t *testing.T, bin string, env ...string) string {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(filepath.Join(bin, "extguard"), "all")
@@ -159,6 +159,7 @@ func startServer(t *testing.T, bin string) string {
 		"EXTGUARD_HEARTBEAT_FLUSH_INTERVAL=200ms",
 		"EXTGUARD_LOG_LEVEL=warn",
 	)
+	cmd.Env = append(cmd.Env, env...)
 	logs := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

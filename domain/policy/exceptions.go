@@ -1,0 +1,66 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+
+	"github.com/extguard/extguard/domain/extension"
+)
+
+// Exception allows one agent an extension its group's policy does not
+// (an approved extension request). Version "" allows any version.
+type Exception struct {
+	ExtensionID extension.ExtensionID
+	Version     string
+}
+
+// Blocks reports the first rule blocking id: blocks win over assignments
+// and exceptions alike, so an approval of a blocked extension is refused.
+func (p Policy) Blocks(id extension.ExtensionID) (BlockRule, bool) {
+	if i := blockedBy(p.compiled(), id); i >= 0 {
+		return p.Blocked[i], true
+	}
+	return BlockRule{}, false
+}
+
+// WithExceptions is one agent's effective policy: the group's plus its
+// exceptions as allowances. An exception never unblocks (a blocked one is
+// left out, as a blocked assignment is), and never overrides what the
+// group already requires or allows (its pin stays). The ETag is derived
+// from the group's and the exceptions that took effect, so it changes when
+// either does; without any it is the group's policy itself.
+func (p Policy) WithExceptions(exceptions []Exception) Policy {
+	matchers := p.compiled()
+	assigned := make(map[extension.ExtensionID]bool, len(p.Required)+len(p.Allowed))
+	for _, r := range p.Required {
+		assigned[r.ExtensionID] = true
+	}
+	for _, a := range p.Allowed {
+		assigned[a.ExtensionID] = true
+	}
+	var added []Allowance
+	for _, e := range exceptions {
+		if e.ExtensionID == "" || assigned[e.ExtensionID] || blockedBy(matchers, e.ExtensionID) >= 0 {
+			continue
+		}
+		assigned[e.ExtensionID] = true
+		added = append(added, Allowance{ExtensionID: e.ExtensionID, Version: e.Version})
+	}
+	if len(added) == 0 {
+		return p
+	}
+	sort.Slice(added, func(i, j int) bool { return added[i].ExtensionID < added[j].ExtensionID })
+	var b strings.Builder
+	b.WriteString(p.ETag)
+	for _, a := range added {
+		b.WriteString("\x00" + a.ExtensionID.String() + "@" + a.Version)
+	}
+	allowed := append(append(make([]Allowance, 0, len(p.Allowed)+len(added)), p.Allowed...), added...)
+	sort.Slice(allowed, func(i, j int) bool { return allowed[i].ExtensionID < allowed[j].ExtensionID })
+	p.Allowed, p.matchers = allowed, matchers
+	sum := sha256.Sum256([]byte(b.String()))
+	p.ETag = `"p-` + hex.EncodeToString(sum[:])[:32] + `"`
+	return p
+}
