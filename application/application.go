@@ -78,6 +78,13 @@ type Application struct {
 	ListWebhooks          ListWebhooks
 	ListWebhookDeliveries ListWebhookDeliveries
 	SendTestWebhook       SendTestWebhook
+
+	CreateThreatFeed CreateThreatFeed
+	DeleteThreatFeed DeleteThreatFeed
+	GetThreatFeed    GetThreatFeed
+	ListThreatFeeds  ListThreatFeeds
+	ImportThreatFeed ImportThreatFeed
+	SuppressAdvisory SuppressAdvisory
 }
 
 // Clocks are the two clocks the use cases read: Precise where the order of
@@ -138,6 +145,9 @@ type Deps struct {
 	RevalidationQueue   RevalidationQueue
 	Outbox              Outbox
 	DeliveryLog         DeliveryLog
+
+	ThreatFeeds ThreatFeedRepository
+	Exposure    ExposureReader
 }
 
 // New builds every use case from d.
@@ -153,6 +163,7 @@ func New(d Deps) (*Application, error) {
 	app.assemblePolicy(d)
 	app.assembleFleet(d)
 	app.assembleWebhooks(d)
+	app.assembleThreatFeeds(d)
 	return app, nil
 }
 
@@ -236,4 +247,21 @@ func (app *Application) assembleWebhooks(d Deps) {
 	app.ListWebhooks = ListWebhooks{Hooks: d.Webhooks}
 	app.ListWebhookDeliveries = ListWebhookDeliveries{Log: d.DeliveryLog}
 	app.SendTestWebhook = SendTestWebhook{Tx: tx, Outbox: d.Outbox, Clock: clock}
+}
+
+func (app *Application) assembleThreatFeeds(d Deps) {
+	tx, log, clock, inv := d.Tx, d.Audit, d.Clocks.Precise, d.Invalidator
+	app.CreateThreatFeed = CreateThreatFeed{Tx: tx, Feeds: d.ThreatFeeds, Guard: d.URLGuard, Audit: log, Clock: clock}
+	app.DeleteThreatFeed = DeleteThreatFeed{Tx: tx, Feeds: d.ThreatFeeds, Audit: log, Clock: clock, Invalidator: inv}
+	app.GetThreatFeed = GetThreatFeed{Feeds: d.ThreatFeeds}
+	app.ListThreatFeeds = ListThreatFeeds{Feeds: d.ThreatFeeds}
+	app.ImportThreatFeed = NewImportThreatFeed(d)
+	app.SuppressAdvisory = SuppressAdvisory{Tx: tx, Feeds: d.ThreatFeeds, Groups: d.Groups, Audit: log, Clock: clock, Invalidator: inv}
+}
+
+// NewImportThreatFeed builds the import use case, which the worker's
+// periodic fetch runs too.
+func NewImportThreatFeed(d Deps) ImportThreatFeed {
+	return ImportThreatFeed{Tx: d.Tx, Feeds: d.ThreatFeeds, Exposure: d.Exposure, Audit: d.Audit, Clock: d.Clocks.Precise,
+		Invalidator: d.Invalidator}
 }

@@ -62,6 +62,13 @@ const (
 	WebhookTest     EventType = "webhook.test" // sent to one endpoint on request, to check it receives and verifies
 
 	AccessDenied EventType = "access.denied"
+
+	ThreatFeedCreated  EventType = "threat_feed.created"
+	ThreatFeedDeleted  EventType = "threat_feed.deleted"
+	ThreatFeedImported EventType = "threat_feed.imported"
+	AdvisoryMatched    EventType = "advisory.matched"    // an import added advisories that installed extensions match
+	AdvisoryLifted     EventType = "advisory.lifted"     // block advisories left their feed
+	AdvisorySuppressed EventType = "advisory.suppressed" // one group no longer applies one advisory
 )
 
 // EventTypes lists every audited event type, for filters and validation.
@@ -75,6 +82,7 @@ var EventTypes = []EventType{
 	AgentEnrolled, AgentReenrolled, AgentDecommissioned, AgentRefused, AgentStatusChanged,
 	WebhookCreated, WebhookUpdated, WebhookDeleted, WebhookDisabled, WebhookTest,
 	AccessDenied,
+	ThreatFeedCreated, ThreatFeedDeleted, ThreatFeedImported, AdvisoryMatched, AdvisoryLifted, AdvisorySuppressed,
 }
 
 // ParseEventType accepts a known event type (for filters and webhook
@@ -117,6 +125,7 @@ const (
 	TargetAPIKey     = "api_key"
 	TargetAgent      = "agent"
 	TargetWebhook    = "webhook"
+	TargetThreatFeed = "threat_feed"
 )
 
 // Actor is who caused an event and from where; handlers build it once per
