@@ -21,7 +21,12 @@ const (
 	TypeRevalidationScan = "extensions:revalidation_sweep"
 	TypeRevalidate       = "extensions:revalidate"
 	TypeDeliverWebhook   = "webhooks:deliver"
+	TypeThreatFeedFetch  = "threat_feeds:fetch"
 )
+
+// ThreatFeedCheckPeriod is how often the worker looks for feeds whose own
+// interval has passed (one query when none is due).
+const ThreatFeedCheckPeriod = time.Minute
 
 // Queues, and their weights on the server: webhook deliveries first, they
 // are what people wait for.
@@ -41,6 +46,7 @@ var taskOptions = map[string][]asynq.Option{
 	TypeRevalidationScan: {asynq.Queue(QueueDefault), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(3)},
 	TypeRevalidate:       {asynq.Queue(QueueDefault), asynq.Timeout(5 * time.Minute), asynq.MaxRetry(3)},
 	TypeDeliverWebhook:   {asynq.Queue(QueueWebhooks), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(3)},
+	TypeThreatFeedFetch:  {asynq.Queue(QueueDefault), asynq.Timeout(5 * time.Minute), asynq.MaxRetry(0)},
 }
 
 // periodicPayload names the period a periodic task belongs to; its task id

@@ -115,7 +115,13 @@ func (r *route) describe() jsonObject {
 	if len(params) > 0 {
 		op["parameters"] = params
 	}
-	if r.Body != "" {
+	switch r.Body {
+	case "":
+	case rawFileBody: // a file as it is, whatever its format
+		file := jsonObject{"schema": schemaOfType("string")}
+		op["requestBody"] = jsonObject{"required": true, "content": jsonObject{"application/octet-stream": file,
+			"text/plain": file, "text/markdown": file, "application/json": jsonObject{"schema": jsonObject{}}}}
+	default:
 		op["requestBody"] = jsonObject{"required": true, "content": jsonObject{"application/json": jsonObject{"schema": ref(r.Body)}}}
 	}
 	op["responses"] = r.responses()

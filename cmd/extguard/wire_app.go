@@ -48,6 +48,8 @@ var appSet = wire.NewSet(
 	wire.Bind(new(application.RevalidationCatalog), new(*postgres.RevalidationCatalog)),
 	wire.Bind(new(application.Outbox), new(*postgres.Outbox)),
 	wire.Bind(new(application.DeliveryLog), new(*postgres.Deliveries)),
+	wire.Bind(new(application.ThreatFeedRepository), new(*postgres.ThreatFeedRepository)),
+	wire.Bind(new(application.ExposureReader), new(*postgres.ExposureReader)),
 
 	wire.Bind(new(application.LoginLimiter), new(*redis.RateLimiter)),
 	wire.Bind(new(application.RateLimiter), new(*redis.RateLimiter)),

@@ -78,6 +78,8 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	revalidationQueue := provideRevalidationQueue(client)
 	outbox := postgres.NewOutbox(db)
 	deliveries := postgres.NewDeliveries(db)
+	threatFeedRepository := postgres.NewThreatFeedRepository(db)
+	exposureReader := postgres.NewExposureReader(db)
 	deps := application.Deps{
 		Tx:                  txRunner,
 		Audit:               auditLog,
@@ -117,6 +119,8 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		RevalidationQueue:   revalidationQueue,
 		Outbox:              outbox,
 		DeliveryLog:         deliveries,
+		ThreatFeeds:         threatFeedRepository,
+		Exposure:            exposureReader,
 	}
 	applicationApplication, err := application.New(deps)
 	if err != nil {
@@ -190,7 +194,9 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	}
 	bus := redis.NewBus(client, log)
 	policyInvalidator := provideWorkerPolicyInvalidator(policyInputs, bus)
-	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator)
+	threatFeedRepository := postgres.NewThreatFeedRepository(db)
+	exposureReader := postgres.NewExposureReader(db)
+	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, threatFeedRepository, exposureReader)
 	outbox := postgres.NewOutbox(db)
 	mainWorkerRunners := provideWorkerRunners(cfg, log, mainQueueRedis, queue, useCases, txRunner, outbox)
 	fleetGauges := postgres.NewFleetGauges(db)

@@ -10,6 +10,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/extguard/extguard/adapters/config"
+	"github.com/extguard/extguard/adapters/feedfetch"
 	"github.com/extguard/extguard/adapters/marketplace"
 	"github.com/extguard/extguard/adapters/outbound"
 	"github.com/extguard/extguard/adapters/postgres"
@@ -62,7 +63,8 @@ func provideWorkerPolicyInvalidator(inputs *postgres.PolicyInputs, bus *redis.Bu
 
 func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *postgres.AuditLog,
 	liveness *postgres.AgentLiveness, catalog *postgres.RevalidationCatalog, deliveries *postgres.Deliveries,
-	queue *workers.Queue, policies application.PolicyInvalidator) workers.UseCases {
+	queue *workers.Queue, policies application.PolicyInvalidator, feeds *postgres.ThreatFeedRepository,
+	exposure *postgres.ExposureReader) workers.UseCases {
 	clock := application.SystemClock{}
 	fetcher := marketplace.NewFetcher(marketplace.FetcherConfig{
 		AllowedHosts: cfg.MarketplaceHosts, AllowPrivate: cfg.OutboundAllowPrivate})
@@ -77,6 +79,10 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 			Audit: auditLog, Clock: clock, MaxAttempts: webhook.MaxAttempts,
 			Backoff: func(attempt int) time.Duration { return webhook.NextAttempt(attempt, nil) }},
 		DeliveryOrigins: deliveries,
+		FetchFeeds: application.FetchThreatFeeds{Feeds: feeds, Clock: clock,
+			Fetcher: feedfetch.New(feedfetch.Config{AllowPrivate: cfg.OutboundAllowPrivate}),
+			Import: application.NewImportThreatFeed(application.Deps{Tx: tx, Audit: auditLog, ThreatFeeds: feeds, Exposure: exposure,
+				Invalidator: policies, Clocks: application.Clocks{Precise: clock, Coarse: clock}})},
 	}
 }
 
@@ -90,6 +96,7 @@ func provideWorkerRunners(cfg config.Config, log *slog.Logger, rdb queueRedis, q
 		workers.NewScheduler(queue, []workers.Periodic{
 			{Type: workers.TypeStaleScan, Period: cfg.StaleScanInterval},
 			{Type: workers.TypeRevalidationScan, Period: cfg.RevalidateInterval},
+			{Type: workers.TypeThreatFeedFetch, Period: workers.ThreatFeedCheckPeriod},
 		}, log),
 		workers.NewRelay(relay, workers.RelayConfig{}, log),
 	}
