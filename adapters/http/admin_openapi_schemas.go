@@ -94,6 +94,7 @@ func adminShapes() []shape {
 		{name: "Assignment", typ: typeOf[assignmentDoc](), hints: jsonObject{"extension_id": jsonObject{"format": "uuid"}}},
 		{name: "AssignmentPage", typ: typeOf[pageDoc[assignmentDoc]]()},
 		{name: "AssignmentPut", typ: typeOf[assignmentPutRequest](), request: true},
+		{name: "ThreatFeedStatus", typ: typeOf[threatFeedStatusDoc]()},
 		{name: "ThreatFeed", typ: typeOf[threatFeedDoc](), hints: threatFeedHints},
 		{name: "ThreatFeedPage", typ: typeOf[pageDoc[threatFeedDoc]]()},
 		{name: "ThreatFeedCreate", typ: typeOf[threatFeedCreateRequest](), request: true, required: []string{"name", "kind", "mode"},

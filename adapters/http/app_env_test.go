@@ -43,5 +43,6 @@ func testDeps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.Ra
 		AgentLimiter:      limiter, AgentLimits: application.DefaultAgentRateLimits(),
 		RevalidationCatalog: postgres.NewRevalidationCatalog(db), RevalidationQueue: workers.NewQueue(rdb),
 		Outbox: postgres.NewOutbox(db), DeliveryLog: postgres.NewDeliveries(db),
+		ThreatFeeds: postgres.NewThreatFeedRepository(db), Exposure: postgres.NewExposureReader(db),
 	}
 }
