@@ -29,8 +29,9 @@ type ImportThreatFeed struct {
 type FeedSource string
 
 const (
-	SourceImport FeedSource = "import" // pushed through the API or the CLI
+	SourceImport FeedSource = "import" // pushed through the API
 	SourceFetch  FeedSource = "fetch"  // fetched by the worker
+	SourceCLI    FeedSource = "cli"    // extguard feeds import
 )
 
 // ImportResult is what an import changed.

@@ -220,3 +220,30 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		cleanup()
 	}, nil
 }
+
+func initFeedImporter(ctx context.Context, cfg config.Config, log *slog.Logger) (*FeedImporter, func(), error) {
+	db, cleanup, err := provideDB(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	txRunner := postgres.NewTxRunner(db)
+	auditLog := postgres.NewAuditLog(db)
+	threatFeedRepository := postgres.NewThreatFeedRepository(db)
+	exposureReader := postgres.NewExposureReader(db)
+	policyInputs := postgres.NewPolicyInputs(db)
+	client, cleanup2, err := provideRedis(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	bus := redis.NewBus(client, log)
+	policyInvalidator := provideWorkerPolicyInvalidator(policyInputs, bus)
+	importThreatFeed := provideFeedImport(txRunner, auditLog, threatFeedRepository, exposureReader, policyInvalidator)
+	feedImporter := &FeedImporter{
+		Import: importThreatFeed,
+	}
+	return feedImporter, func() {
+		cleanup2()
+		cleanup()
+	}, nil
+}

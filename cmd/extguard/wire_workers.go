@@ -81,8 +81,7 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 		DeliveryOrigins: deliveries,
 		FetchFeeds: application.FetchThreatFeeds{Feeds: feeds, Clock: clock,
 			Fetcher: feedfetch.New(feedfetch.Config{AllowPrivate: cfg.OutboundAllowPrivate}),
-			Import: application.NewImportThreatFeed(application.Deps{Tx: tx, Audit: auditLog, ThreatFeeds: feeds, Exposure: exposure,
-				Invalidator: policies, Clocks: application.Clocks{Precise: clock, Coarse: clock}})},
+			Import:  provideFeedImport(tx, auditLog, feeds, exposure, policies)},
 	}
 }
 
@@ -100,4 +99,15 @@ func provideWorkerRunners(cfg config.Config, log *slog.Logger, rdb queueRedis, q
 		}, log),
 		workers.NewRelay(relay, workers.RelayConfig{}, log),
 	}
+}
+
+// feedImportSet is `extguard feeds import`: the import use case on
+// PostgreSQL, publishing invalidations on the agent API's bus.
+var feedImportSet = wire.NewSet(infraSet, postgresSet, redis.NewBus, provideWorkerPolicyInvalidator, provideFeedImport)
+
+func provideFeedImport(tx *postgres.TxRunner, auditLog *postgres.AuditLog, feeds *postgres.ThreatFeedRepository,
+	exposure *postgres.ExposureReader, policies application.PolicyInvalidator) application.ImportThreatFeed {
+	clock := application.SystemClock{}
+	return application.NewImportThreatFeed(application.Deps{Tx: tx, Audit: auditLog, ThreatFeeds: feeds, Exposure: exposure,
+		Invalidator: policies, Clocks: application.Clocks{Precise: clock, Coarse: clock}})
 }
