@@ -85,6 +85,8 @@ type Application struct {
 	ListThreatFeeds  ListThreatFeeds
 	ImportThreatFeed ImportThreatFeed
 	SuppressAdvisory SuppressAdvisory
+
+	ExportSBOM ExportSBOM
 }
 
 // Clocks are the two clocks the use cases read: Precise where the order of
@@ -148,6 +150,7 @@ type Deps struct {
 
 	ThreatFeeds ThreatFeedRepository
 	Exposure    ExposureReader
+	SBOM        SBOMReader
 }
 
 // New builds every use case from d.
@@ -256,6 +259,7 @@ func (app *Application) assembleThreatFeeds(d Deps) {
 	app.GetThreatFeed = GetThreatFeed{Feeds: d.ThreatFeeds}
 	app.ListThreatFeeds = ListThreatFeeds{Feeds: d.ThreatFeeds}
 	app.ImportThreatFeed = NewImportThreatFeed(d)
+	app.ExportSBOM = ExportSBOM{Agents: d.Agents, Groups: d.Groups, Reader: d.SBOM, Clock: clock}
 	app.SuppressAdvisory = SuppressAdvisory{Tx: tx, Feeds: d.ThreatFeeds, Groups: d.Groups, Audit: log, Clock: clock, Invalidator: inv}
 }
 

@@ -136,6 +136,8 @@ func (r *route) responses() jsonObject {
 		text := jsonObject{"schema": schemaOfType("string")}
 		success["content"] = jsonObject{"application/json": jsonObject{"schema": ref("VSCodePolicyFile")},
 			"application/x-apple-aspen-config": text, "text/plain": text}
+	case r.Response == sbomResponse:
+		success["content"] = jsonObject{"application/vnd.cyclonedx+json": jsonObject{"schema": schemaOfType("object")}}
 	case r.Response != "":
 		success["content"] = jsonObject{"application/json": jsonObject{"schema": ref(r.Response)}}
 	}

@@ -156,7 +156,7 @@ func TestThreatFeedBlocksEverywhereAndPagesTheExposure(t *testing.T) {
 	// advisory.matched went through the outbox to the webhook, with counts.
 	var deliveryID string
 	if err := db.NewRaw(`SELECT d.id::text FROM webhook_deliveries d JOIN audit_log a ON a.id = d.audit_id
-		WHERE a.event_type = 'advisory.matched' AND a.target_id = ?`, feedID).Scan(ctx, &deliveryID); err != nil {
+		WHERE a.event_type = 'advisory.matched' AND a.target_id = ? AND d.webhook_id = ?`, feedID, hook["id"]).Scan(ctx, &deliveryID); err != nil {
 		t.Fatal("no delivery of advisory.matched: ", err)
 	}
 	deliver := application.DeliverWebhook{Tx: postgres.NewTxRunner(db), Deliveries: postgres.NewDeliveries(db),

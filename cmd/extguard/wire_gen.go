@@ -80,6 +80,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	deliveries := postgres.NewDeliveries(db)
 	threatFeedRepository := postgres.NewThreatFeedRepository(db)
 	exposureReader := postgres.NewExposureReader(db)
+	sbomReader := postgres.NewSBOMReader(db)
 	deps := application.Deps{
 		Tx:                  txRunner,
 		Audit:               auditLog,
@@ -121,6 +122,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		DeliveryLog:         deliveries,
 		ThreatFeeds:         threatFeedRepository,
 		Exposure:            exposureReader,
+		SBOM:                sbomReader,
 	}
 	applicationApplication, err := application.New(deps)
 	if err != nil {

@@ -19,7 +19,7 @@ var postgresSet = wire.NewSet(
 	postgres.NewAgentRepository, postgres.NewAgentLiveness, postgres.NewHeartbeatStore, postgres.NewReportStore,
 	postgres.NewFleetReader, postgres.NewInstallationReader, postgres.NewComplianceReader, postgres.NewAuditReader,
 	postgres.NewPolicyInputs, postgres.NewRevalidationCatalog, postgres.NewOutbox, postgres.NewDeliveries,
-	postgres.NewFleetGauges, postgres.NewThreatFeedRepository, postgres.NewExposureReader,
+	postgres.NewFleetGauges, postgres.NewThreatFeedRepository, postgres.NewExposureReader, postgres.NewSBOMReader,
 )
 
 // serverSet is the API process: the application assembled on its adapters
