@@ -87,6 +87,8 @@ type Application struct {
 	SuppressAdvisory SuppressAdvisory
 
 	ExportSBOM ExportSBOM
+
+	GetCatalogCapabilities GetCatalogCapabilities
 }
 
 // Clocks are the two clocks the use cases read: Precise where the order of
@@ -151,6 +153,8 @@ type Deps struct {
 	ThreatFeeds ThreatFeedRepository
 	Exposure    ExposureReader
 	SBOM        SBOMReader
+	// Capabilities holds what revalidated packages can do.
+	Capabilities CapabilityStore
 }
 
 // New builds every use case from d.
@@ -259,6 +263,7 @@ func (app *Application) assembleThreatFeeds(d Deps) {
 	app.GetThreatFeed = GetThreatFeed{Feeds: d.ThreatFeeds}
 	app.ListThreatFeeds = ListThreatFeeds{Feeds: d.ThreatFeeds}
 	app.ImportThreatFeed = NewImportThreatFeed(d)
+	app.GetCatalogCapabilities = GetCatalogCapabilities{Catalog: d.Catalog, Capabilities: d.Capabilities}
 	app.ExportSBOM = ExportSBOM{Agents: d.Agents, Groups: d.Groups, Reader: d.SBOM, Clock: clock}
 	app.SuppressAdvisory = SuppressAdvisory{Tx: tx, Feeds: d.ThreatFeeds, Groups: d.Groups, Audit: log, Clock: clock, Invalidator: inv}
 }

@@ -500,6 +500,9 @@ type fetchedPackage struct{ p *packagesInMemory }
 func (f fetchedPackage) SHA256() string                 { return f.p.sha256 }
 func (f fetchedPackage) ContentDigest() (string, error) { return f.p.contentDigest, nil }
 func (fetchedPackage) Close() error                     { return nil }
+func (fetchedPackage) Capabilities() (extension.Capabilities, error) {
+	return extension.Capabilities{}, nil
+}
 
 // agentsInMemory is the AgentRepository; (group, machine_id) is unique as
 // in the database. raceOnce makes the next Insert lose to a concurrent

@@ -7,6 +7,7 @@ import (
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/extension"
 	"github.com/extguard/extguard/domain/group"
 )
 
@@ -94,6 +95,8 @@ func adminShapes() []shape {
 		{name: "Assignment", typ: typeOf[assignmentDoc](), hints: jsonObject{"extension_id": jsonObject{"format": "uuid"}}},
 		{name: "AssignmentPage", typ: typeOf[pageDoc[assignmentDoc]]()},
 		{name: "AssignmentPut", typ: typeOf[assignmentPutRequest](), request: true},
+		{name: "PackageCapabilities", typ: typeOf[extension.Capabilities](), hints: jsonObject{"untrusted_workspaces": oneOfValues("true", "false", "limited")}},
+		{name: "ExtensionCapabilities", typ: typeOf[capabilitiesDoc]()},
 		{name: "ThreatFeedStatus", typ: typeOf[threatFeedStatusDoc]()},
 		{name: "ThreatFeed", typ: typeOf[threatFeedDoc](), hints: threatFeedHints},
 		{name: "ThreatFeedPage", typ: typeOf[pageDoc[threatFeedDoc]]()},

@@ -44,6 +44,6 @@ func testDeps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.Ra
 		RevalidationCatalog: postgres.NewRevalidationCatalog(db), RevalidationQueue: workers.NewQueue(rdb),
 		Outbox: postgres.NewOutbox(db), DeliveryLog: postgres.NewDeliveries(db),
 		ThreatFeeds: postgres.NewThreatFeedRepository(db), Exposure: postgres.NewExposureReader(db),
-		SBOM: postgres.NewSBOMReader(db),
+		SBOM: postgres.NewSBOMReader(db), Capabilities: postgres.NewCapabilityStore(db),
 	}
 }

@@ -51,6 +51,7 @@ var appSet = wire.NewSet(
 	wire.Bind(new(application.ThreatFeedRepository), new(*postgres.ThreatFeedRepository)),
 	wire.Bind(new(application.ExposureReader), new(*postgres.ExposureReader)),
 	wire.Bind(new(application.SBOMReader), new(*postgres.SBOMReader)),
+	wire.Bind(new(application.CapabilityStore), new(*postgres.CapabilityStore)),
 
 	wire.Bind(new(application.LoginLimiter), new(*redis.RateLimiter)),
 	wire.Bind(new(application.RateLimiter), new(*redis.RateLimiter)),

@@ -81,6 +81,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	threatFeedRepository := postgres.NewThreatFeedRepository(db)
 	exposureReader := postgres.NewExposureReader(db)
 	sbomReader := postgres.NewSBOMReader(db)
+	capabilityStore := postgres.NewCapabilityStore(db)
 	deps := application.Deps{
 		Tx:                  txRunner,
 		Audit:               auditLog,
@@ -123,6 +124,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		ThreatFeeds:         threatFeedRepository,
 		Exposure:            exposureReader,
 		SBOM:                sbomReader,
+		Capabilities:        capabilityStore,
 	}
 	applicationApplication, err := application.New(deps)
 	if err != nil {
@@ -198,7 +200,8 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	policyInvalidator := provideWorkerPolicyInvalidator(policyInputs, bus)
 	threatFeedRepository := postgres.NewThreatFeedRepository(db)
 	exposureReader := postgres.NewExposureReader(db)
-	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, threatFeedRepository, exposureReader)
+	capabilityStore := postgres.NewCapabilityStore(db)
+	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, threatFeedRepository, exposureReader, capabilityStore)
 	outbox := postgres.NewOutbox(db)
 	mainWorkerRunners := provideWorkerRunners(cfg, log, mainQueueRedis, queue, useCases, txRunner, outbox)
 	fleetGauges := postgres.NewFleetGauges(db)

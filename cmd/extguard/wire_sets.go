@@ -20,6 +20,7 @@ var postgresSet = wire.NewSet(
 	postgres.NewFleetReader, postgres.NewInstallationReader, postgres.NewComplianceReader, postgres.NewAuditReader,
 	postgres.NewPolicyInputs, postgres.NewRevalidationCatalog, postgres.NewOutbox, postgres.NewDeliveries,
 	postgres.NewFleetGauges, postgres.NewThreatFeedRepository, postgres.NewExposureReader, postgres.NewSBOMReader,
+	postgres.NewCapabilityStore,
 )
 
 // serverSet is the API process: the application assembled on its adapters

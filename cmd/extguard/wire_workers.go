@@ -64,7 +64,7 @@ func provideWorkerPolicyInvalidator(inputs *postgres.PolicyInputs, bus *redis.Bu
 func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *postgres.AuditLog,
 	liveness *postgres.AgentLiveness, catalog *postgres.RevalidationCatalog, deliveries *postgres.Deliveries,
 	queue *workers.Queue, policies application.PolicyInvalidator, feeds *postgres.ThreatFeedRepository,
-	exposure *postgres.ExposureReader) workers.UseCases {
+	exposure *postgres.ExposureReader, capabilities *postgres.CapabilityStore) workers.UseCases {
 	clock := application.SystemClock{}
 	fetcher := marketplace.NewFetcher(marketplace.FetcherConfig{
 		AllowedHosts: cfg.MarketplaceHosts, AllowPrivate: cfg.OutboundAllowPrivate})
@@ -74,7 +74,7 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 		DetectStale:  application.DetectStaleAgents{Tx: tx, Liveness: liveness, Clock: clock},
 		SweepRevalid: application.SweepRevalidation{Catalog: catalog, Queue: queue},
 		Revalidate: application.RevalidateCatalogEntry{Tx: tx, Catalog: catalog, Packages: workers.PackageFetcher{Fetcher: fetcher},
-			Audit: auditLog, Policies: policies, Clock: clock},
+			Audit: auditLog, Policies: policies, Clock: clock, Capabilities: capabilities},
 		DeliverWebhook: application.DeliverWebhook{Tx: tx, Deliveries: deliveries, Sender: workers.WebhookSender{Sender: sender},
 			Audit: auditLog, Clock: clock, MaxAttempts: webhook.MaxAttempts,
 			Backoff: func(attempt int) time.Duration { return webhook.NextAttempt(attempt, nil) }},

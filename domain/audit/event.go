@@ -37,6 +37,9 @@ const (
 	ExtensionDeleted          EventType = "extension.deleted"
 	ExtensionRevalidated      EventType = "extension.revalidated"
 	ExtensionChecksumMismatch EventType = "extension.checksum_mismatch"
+	// ExtensionCapabilitiesChanged: a new pinned version can do what the
+	// previous one could not (a native binary, an always-on activation, ...).
+	ExtensionCapabilitiesChanged EventType = "extension.capabilities_changed"
 
 	AssignmentSet     EventType = "assignment.set"
 	AssignmentRemoved EventType = "assignment.removed"
@@ -76,6 +79,7 @@ var EventTypes = []EventType{
 	UserCreated, UserUpdated, UserDeleted, UserLogin, UserLoginFailed, UserLogout,
 	GroupCreated, GroupUpdated, GroupDeleted,
 	ExtensionCreated, ExtensionUpdated, ExtensionDeleted, ExtensionRevalidated, ExtensionChecksumMismatch,
+	ExtensionCapabilitiesChanged,
 	AssignmentSet, AssignmentRemoved,
 	BlocklistCreated, BlocklistUpdated, BlocklistDeleted,
 	APIKeyCreated, APIKeyRevoked, APIKeyRejected,
