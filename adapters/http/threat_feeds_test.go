@@ -101,8 +101,10 @@ func TestThreatFeedBlocksEverywhereAndPagesTheExposure(t *testing.T) {
 	fs := newFeedServer(t)
 	fs.serve(`{"malicious":["evil.pack","BadPub"],"deprecated":{"old.ext":true},"search":[]}`, `"v1"`)
 	// The API's guard refuses loopback URLs; the test server lives there.
+	name := uniqueName("VS Code")
+	detail := "threat feed " + name + ": malicious"
 	feed := ae.must(201, "POST", "/api/v1/threat-feeds",
-		`{"name":"VS Code","kind":"vscode-control","url":"https://feeds.example.com/marketplace.json","mode":"block"}`)
+		`{"name":"`+name+`","kind":"vscode-control","url":"https://feeds.example.com/marketplace.json","mode":"block"}`)
 	feedID := feed["id"].(string)
 	ae.exec(`UPDATE threat_feeds SET url = ? WHERE id = ?`, fs.URL+"/marketplace.json", feedID)
 	if a := ae.as(user.RoleEditor, "POST", "/api/v1/threat-feeds", `{"name":"x","kind":"extguard","mode":"block"}`); a.status != 403 {
@@ -131,7 +133,7 @@ func TestThreatFeedBlocksEverywhereAndPagesTheExposure(t *testing.T) {
 		m := b.(map[string]any)
 		blocked = append(blocked, m["pattern_type"].(string)+" "+m["pattern"].(string)+": "+m["reason"].(string))
 	}
-	for _, want := range []string{"exact evil.pack: threat feed VS Code: malicious", "publisher badpub: threat feed VS Code: malicious"} {
+	for _, want := range []string{"exact evil.pack: " + detail, "publisher badpub: " + detail} {
 		if !strings.Contains(strings.Join(blocked, "\n"), want) {
 			t.Fatalf("policy blocked %v lacks %q", blocked, want)
 		}
@@ -145,7 +147,7 @@ func TestThreatFeedBlocksEverywhereAndPagesTheExposure(t *testing.T) {
 	if strings.Join(acts, ",") != "uninstall badpub.tool,uninstall evil.pack" {
 		t.Fatalf("actions %v (verdict %v)", acts, v)
 	}
-	if d := v["violations"].([]any)[1].(map[string]any)["detail"]; d != "threat feed VS Code: malicious" {
+	if d := v["violations"].([]any)[1].(map[string]any)["detail"]; d != detail {
 		t.Fatalf("detail %v", d)
 	}
 	st := ae.must(200, "GET", "/api/v1/threat-feeds/"+feedID, "")["status"].(map[string]any)
@@ -190,8 +192,10 @@ func TestThreatFeedBlocksEverywhereAndPagesTheExposure(t *testing.T) {
 			got[a.Pattern+"@"+g.GroupID] = g.Agents
 		}
 	}
-	if payload.Details.Matched != 2 || got["evil.pack"] != 1 || got["evil.pack@"+enforce.String()] != 1 || got["badpub"] != 2 ||
-		got["badpub@"+watch.String()] != 1 {
+	// Counts are fleet-wide (other tests' agents may have the same ids); ours
+	// are one agent per group.
+	if payload.Details.Matched != 2 || got["evil.pack"] < 1 || got["evil.pack@"+enforce.String()] != 1 || got["badpub"] < 2 ||
+		got["badpub@"+watch.String()] != 1 || got["badpub@"+enforce.String()] != 1 || got["evil.pack@"+watch.String()] != 0 {
 		t.Fatalf("advisory.matched payload %s", body)
 	}
 
@@ -226,8 +230,11 @@ func TestThreatFeedBlocksEverywhereAndPagesTheExposure(t *testing.T) {
 		t.Fatalf("a viewer suppressed: %d", a.status)
 	}
 	ae.must(201, "POST", "/api/v1/threat-feeds/"+feedID+"/suppressions", sup)
-	if etag(keyW, agentW) == etagW || etag(keyE, agentE) != etagE {
-		t.Fatal("a suppression changed the wrong group's ETag")
+	// The admin API's instance publishes the invalidation; the agent API's
+	// hears it through Redis, a moment later.
+	within(t, "the suppressing group's ETag changes", func() bool { return etag(keyW, agentW) != etagW })
+	if etag(keyE, agentE) != etagE {
+		t.Fatal("a suppression changed another group's ETag")
 	}
 	if n := ae.count(`SELECT count(*) FROM audit_log WHERE event_type = 'advisory.suppressed' AND group_id = ?`, watch.String()); n != 1 {
 		t.Fatalf("%d advisory.suppressed rows", n)
@@ -242,10 +249,11 @@ func TestThreatFeedBlocksEverywhereAndPagesTheExposure(t *testing.T) {
 	if n := ae.count(`SELECT count(*) FROM audit_log WHERE event_type = 'advisory.lifted' AND target_id = ? AND details->>'lifted' = '1'`, feedID); n != 1 {
 		t.Fatalf("%d advisory.lifted rows", n)
 	}
-	v = report(keyE, agentE, installed("evil.pack", "1.0.0"), installed("badpub.tool", "2.0.0"))
-	if acts := v["actions"].([]any); len(acts) != 1 || acts[0].(map[string]any)["extension_id"] != "badpub.tool" {
-		t.Fatalf("after evil.pack left the feed: %v", v)
-	}
+	within(t, "evil.pack's block is lifted", func() bool {
+		v = report(keyE, agentE, installed("evil.pack", "1.0.0"), installed("badpub.tool", "2.0.0"))
+		acts := v["actions"].([]any)
+		return len(acts) == 1 && acts[0].(map[string]any)["extension_id"] == "badpub.tool"
+	})
 	bad := ae.call("POST", "/api/v1/threat-feeds/"+feedID+"/import", ae.tokens[user.RoleAdmin], `{"malicious":["ok.one","not an id"]}`)
 	if bad.status != 400 || ae.must(200, "GET", "/api/v1/threat-feeds/"+feedID, "")["status"].(map[string]any)["entry_count"] != float64(1) {
 		t.Fatalf("a bad import: %d %s", bad.status, bad.body)
@@ -253,8 +261,17 @@ func TestThreatFeedBlocksEverywhereAndPagesTheExposure(t *testing.T) {
 
 	// Deleting the feed lifts what is left.
 	ae.must(204, "DELETE", "/api/v1/threat-feeds/"+feedID, "")
-	v = report(keyE, agentE, installed("badpub.tool", "2.0.0"))
-	if v["compliant"] != true {
-		t.Fatalf("after the feed was deleted: %v", v)
+	within(t, "deleting the feed lifts its blocks", func() bool {
+		return report(keyE, agentE, installed("badpub.tool", "2.0.0"))["compliant"] == true
+	})
+}
+
+// within polls cond until it holds, failing t after 5 s.
+func within(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within 5 s", what)
+		}
 	}
 }
