@@ -83,6 +83,7 @@ type Application struct {
 	DeleteThreatFeed DeleteThreatFeed
 	GetThreatFeed    GetThreatFeed
 	ListThreatFeeds  ListThreatFeeds
+	ListAdvisories   ListAdvisories
 	ImportThreatFeed ImportThreatFeed
 	SuppressAdvisory SuppressAdvisory
 
@@ -262,6 +263,7 @@ func (app *Application) assembleThreatFeeds(d Deps) {
 	app.DeleteThreatFeed = DeleteThreatFeed{Tx: tx, Feeds: d.ThreatFeeds, Audit: log, Clock: clock, Invalidator: inv}
 	app.GetThreatFeed = GetThreatFeed{Feeds: d.ThreatFeeds}
 	app.ListThreatFeeds = ListThreatFeeds{Feeds: d.ThreatFeeds}
+	app.ListAdvisories = ListAdvisories{Feeds: d.ThreatFeeds}
 	app.ImportThreatFeed = NewImportThreatFeed(d)
 	app.GetCatalogCapabilities = GetCatalogCapabilities{Catalog: d.Catalog, Capabilities: d.Capabilities}
 	app.ExportSBOM = ExportSBOM{Agents: d.Agents, Groups: d.Groups, Reader: d.SBOM, Clock: clock}

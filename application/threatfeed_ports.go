@@ -31,12 +31,22 @@ type ThreatFeedRepository interface {
 	// first seen at at, kept ones keep their first sighting, missing ones
 	// are removed. It answers what was added and removed.
 	ReplaceAdvisories(ctx context.Context, feedID domain.ID, entries []threatfeed.Entry, at time.Time) (AdvisoryChange, error)
+	// ListAdvisories pages the feed's advisories by pattern type and
+	// pattern. Errors: invalid (cursor).
+	ListAdvisories(ctx context.Context, feedID domain.ID, page PageRequest) (Page[Advisory], error)
 	// HasAdvisory reports whether the feed holds an advisory of that key
 	// (pattern type and pattern).
 	HasAdvisory(ctx context.Context, feedID domain.ID, patternType, pattern string) (bool, error)
 	// Suppress records that a group does not apply one advisory.
 	// Errors: conflict (already suppressed).
 	Suppress(ctx context.Context, s AdvisorySuppression) error
+}
+
+// Advisory is one entry of a feed's last good content and when the feed
+// first listed it.
+type Advisory struct {
+	Entry       threatfeed.Entry
+	FirstSeenAt time.Time
 }
 
 // AdvisoryChange is what an import changed in a feed's advisories.

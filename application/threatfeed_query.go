@@ -26,3 +26,16 @@ func (uc ListThreatFeeds) Execute(ctx context.Context, page PageRequest) (_ Page
 	defer obs.end(&err)
 	return uc.Feeds.List(ctx, page)
 }
+
+// ListAdvisories pages one feed's advisories.
+type ListAdvisories struct{ Feeds ThreatFeedRepository }
+
+// Execute answers a page. Errors: not_found (feed), invalid (cursor).
+func (uc ListAdvisories) Execute(ctx context.Context, feedID domain.ID, page PageRequest) (_ Page[Advisory], err error) {
+	ctx, obs := observe(ctx, "ListAdvisories")
+	defer obs.end(&err)
+	if _, err := uc.Feeds.Get(ctx, feedID); err != nil {
+		return Page[Advisory]{}, err
+	}
+	return uc.Feeds.ListAdvisories(ctx, feedID, page)
+}

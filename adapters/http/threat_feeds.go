@@ -22,6 +22,7 @@ func (a *Admin) threatFeedRoutes() []route {
 		{Method: fiber.MethodGet, Path: "/api/v1/threat-feeds", Permission: PermRead, Tag: "threat-feeds", Summary: "List threat feeds", List: true, Status: fiber.StatusOK, Response: "ThreatFeedPage", handle: a.listThreatFeeds},
 		{Method: fiber.MethodPost, Path: "/api/v1/threat-feeds", Permission: PermManageThreatFeeds, Tag: "threat-feeds", Summary: "Add a threat feed", Body: "ThreatFeedCreate", Status: fiber.StatusCreated, Response: "ThreatFeed", handle: a.createThreatFeed},
 		{Method: fiber.MethodGet, Path: "/api/v1/threat-feeds/{id}", Permission: PermRead, Tag: "threat-feeds", Summary: "Read a threat feed and its status", Status: fiber.StatusOK, Response: "ThreatFeed", handle: a.getThreatFeed},
+		{Method: fiber.MethodGet, Path: "/api/v1/threat-feeds/{id}/advisories", Permission: PermRead, Tag: "threat-feeds", Summary: "The feed's advisories (its last good content)", List: true, Status: fiber.StatusOK, Response: "AdvisoryPage", handle: a.listAdvisories},
 		{Method: fiber.MethodDelete, Path: "/api/v1/threat-feeds/{id}", Permission: PermManageThreatFeeds, Tag: "threat-feeds", Summary: "Delete a threat feed, lifting its advisories", Status: fiber.StatusNoContent, handle: a.deleteThreatFeed},
 		{Method: fiber.MethodPost, Path: "/api/v1/threat-feeds/{id}/import", Permission: PermManageThreatFeeds, Tag: "threat-feeds", Summary: "Import a feed's content (the file as the body); all or nothing", Body: rawFileBody, Status: fiber.StatusOK, Response: "ThreatFeedImport", handle: a.importThreatFeed},
 		{Method: fiber.MethodPost, Path: "/api/v1/threat-feeds/{id}/suppressions", Permission: PermEditPolicy, Tag: "threat-feeds", Summary: "Stop one group applying one advisory of the feed", Body: "AdvisorySuppressionCreate", Status: fiber.StatusCreated, Response: "AdvisorySuppression", handle: a.suppressAdvisory},
@@ -68,6 +69,37 @@ type threatFeedImportDoc struct {
 	Removed int           `json:"removed"`
 	Kept    int           `json:"kept"`
 	Matched int           `json:"matched"`
+}
+
+type advisoryDoc struct {
+	PatternType string    `json:"pattern_type"`
+	Pattern     string    `json:"pattern"`
+	Versions    []string  `json:"versions"`
+	Severity    string    `json:"severity"`
+	Reason      string    `json:"reason"`
+	Reference   string    `json:"reference"`
+	FirstSeenAt time.Time `json:"first_seen_at"`
+}
+
+func advisoryDocOf(a application.Advisory) advisoryDoc {
+	versions := a.Entry.Versions
+	if versions == nil {
+		versions = []string{}
+	}
+	return advisoryDoc{PatternType: string(a.Entry.Pattern.Type()), Pattern: a.Entry.Pattern.String(), Versions: versions,
+		Severity: string(a.Entry.Severity), Reason: a.Entry.Reason, Reference: a.Entry.Reference, FirstSeenAt: a.FirstSeenAt.UTC()}
+}
+
+func (a *Admin) listAdvisories(c *fiber.Ctx) error {
+	return withID(c, "id", func(id domain.ID) error {
+		q := query{c: c}
+		page := q.page()
+		if err := q.err(); err != nil {
+			return err
+		}
+		p, err := a.uc.ListAdvisories.Execute(c.UserContext(), id, page)
+		return respond(c, p, err, func(p application.Page[application.Advisory]) pageDoc[advisoryDoc] { return pageOf(p, advisoryDocOf) })
+	})
 }
 
 type suppressionCreateRequest struct {

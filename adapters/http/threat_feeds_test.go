@@ -154,6 +154,13 @@ func TestThreatFeedBlocksEverywhereAndPagesTheExposure(t *testing.T) {
 	if st["entry_count"] != float64(2) || st["last_success_at"] == nil || st["last_error"] != "" {
 		t.Fatalf("status %v", st)
 	}
+	page := ae.as(user.RoleViewer, "GET", "/api/v1/threat-feeds/"+feedID+"/advisories?limit=1", "").json(t)
+	first := page["items"].([]any)[0].(map[string]any)
+	next := ae.as(user.RoleViewer, "GET", "/api/v1/threat-feeds/"+feedID+"/advisories?limit=1&cursor="+page["next_cursor"].(string), "").json(t)
+	second := next["items"].([]any)[0].(map[string]any)
+	if first["pattern"] != "evil.pack" || first["first_seen_at"] == nil || second["pattern"] != "badpub" || next["next_cursor"] != nil {
+		t.Fatalf("advisories %v then %v", page, next)
+	}
 
 	// advisory.matched went through the outbox to the webhook, with counts.
 	var deliveryID string

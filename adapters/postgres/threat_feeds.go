@@ -218,6 +218,24 @@ func sameAdvisory(a, b *advisoryRow) bool {
 	return a.Severity == b.Severity && a.Reason == b.Reason && a.Reference == b.Reference
 }
 
+// ListAdvisories pages the feed's advisories by (pattern_type, pattern),
+// the primary key's order.
+func (r *ThreatFeedRepository) ListAdvisories(ctx context.Context, feedID domain.ID, page application.PageRequest) (application.Page[application.Advisory], error) {
+	q := conn(ctx, r.db).NewSelect().Model((*advisoryRow)(nil)).Where("feed_id = ?", uid(feedID))
+	if page.Cursor != "" {
+		var typ, pattern string
+		if err := decodeCursor(page.Cursor, &typ, &pattern); err != nil {
+			return application.Page[application.Advisory]{}, err
+		}
+		q = q.Where("(pattern_type, pattern) > (?, ?)", typ, pattern)
+	}
+	q = q.OrderExpr("pattern_type, pattern")
+	return scanPage(ctx, q, page.Limit, func(r *advisoryRow) string { return encodeCursor(r.PatternType, r.Pattern) },
+		infallible(func(r *advisoryRow) application.Advisory {
+			return application.Advisory{Entry: r.entry(), FirstSeenAt: r.FirstSeenAt}
+		}))
+}
+
 // HasAdvisory reports whether the feed holds the advisory.
 func (r *ThreatFeedRepository) HasAdvisory(ctx context.Context, feedID domain.ID, patternType, pattern string) (bool, error) {
 	return conn(ctx, r.db).NewSelect().Model((*advisoryRow)(nil)).
