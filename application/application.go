@@ -89,6 +89,17 @@ type Application struct {
 	ListRequests      ListRequests
 	ApproveRequest    ApproveRequest
 	DenyRequest       DenyRequest
+	CreateThreatFeed  CreateThreatFeed
+	DeleteThreatFeed  DeleteThreatFeed
+	GetThreatFeed     GetThreatFeed
+	ListThreatFeeds   ListThreatFeeds
+	ListAdvisories    ListAdvisories
+	ImportThreatFeed  ImportThreatFeed
+	SuppressAdvisory  SuppressAdvisory
+
+	ExportSBOM ExportSBOM
+
+	GetCatalogCapabilities GetCatalogCapabilities
 }
 
 // Clocks are the two clocks the use cases read: Precise where the order of
@@ -156,6 +167,11 @@ type Deps struct {
 	Exceptions     AgentExceptions
 	ExceptionBus   ExceptionInvalidator
 	RequestLimit   RequestLimit
+	ThreatFeeds    ThreatFeedRepository
+	Exposure       ExposureReader
+	SBOM           SBOMReader
+	// Capabilities holds what revalidated packages can do.
+	Capabilities CapabilityStore
 }
 
 // New builds every use case from d.
@@ -172,6 +188,7 @@ func New(d Deps) (*Application, error) {
 	app.assembleFleet(d)
 	app.assembleWebhooks(d)
 	app.assembleRequests(d)
+	app.assembleThreatFeeds(d)
 	return app, nil
 }
 
@@ -259,4 +276,24 @@ func (app *Application) assembleWebhooks(d Deps) {
 	app.ListWebhooks = ListWebhooks{Hooks: d.Webhooks}
 	app.ListWebhookDeliveries = ListWebhookDeliveries{Log: d.DeliveryLog}
 	app.SendTestWebhook = SendTestWebhook{Tx: tx, Outbox: d.Outbox, Clock: clock}
+}
+
+func (app *Application) assembleThreatFeeds(d Deps) {
+	tx, log, clock, inv := d.Tx, d.Audit, d.Clocks.Precise, d.Invalidator
+	app.CreateThreatFeed = CreateThreatFeed{Tx: tx, Feeds: d.ThreatFeeds, Guard: d.URLGuard, Audit: log, Clock: clock}
+	app.DeleteThreatFeed = DeleteThreatFeed{Tx: tx, Feeds: d.ThreatFeeds, Audit: log, Clock: clock, Invalidator: inv}
+	app.GetThreatFeed = GetThreatFeed{Feeds: d.ThreatFeeds}
+	app.ListThreatFeeds = ListThreatFeeds{Feeds: d.ThreatFeeds}
+	app.ListAdvisories = ListAdvisories{Feeds: d.ThreatFeeds}
+	app.ImportThreatFeed = NewImportThreatFeed(d)
+	app.GetCatalogCapabilities = GetCatalogCapabilities{Catalog: d.Catalog, Capabilities: d.Capabilities}
+	app.ExportSBOM = ExportSBOM{Agents: d.Agents, Groups: d.Groups, Reader: d.SBOM, Clock: clock}
+	app.SuppressAdvisory = SuppressAdvisory{Tx: tx, Feeds: d.ThreatFeeds, Groups: d.Groups, Audit: log, Clock: clock, Invalidator: inv}
+}
+
+// NewImportThreatFeed builds the import use case, which the worker's
+// periodic fetch runs too.
+func NewImportThreatFeed(d Deps) ImportThreatFeed {
+	return ImportThreatFeed{Tx: d.Tx, Feeds: d.ThreatFeeds, Exposure: d.Exposure, Audit: d.Audit, Clock: d.Clocks.Precise,
+		Invalidator: d.Invalidator}
 }

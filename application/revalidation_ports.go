@@ -2,6 +2,7 @@ package application
 
 import (
 	"context"
+	"time"
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
@@ -40,7 +41,30 @@ type FetchedPackage interface {
 	// one agents report. Errors: invalid for a package that is not a zip,
 	// escapes its folder, or exceeds the entry or size caps.
 	ContentDigest() (string, error)
+	// Capabilities is what the package can do, from its manifest and files
+	// (extension.Capabilities). Errors: invalid for a package that is not a
+	// zip, escapes its folder, exceeds the caps or whose manifest is not JSON.
+	Capabilities() (extension.Capabilities, error)
 	Close() error
+}
+
+// CapabilityStore keeps the capabilities revalidation last recorded for
+// each catalog entry, with what its version added to the one before.
+type CapabilityStore interface {
+	// Get answers the entry's record; ok false when there is none.
+	Get(ctx context.Context, entryID domain.ID) (_ RecordedCapabilities, ok bool, _ error)
+	// Put stores the entry's record.
+	Put(ctx context.Context, entryID domain.ID, r RecordedCapabilities) error
+}
+
+// RecordedCapabilities is one catalog entry's package capabilities: of
+// Version, and what it added to PreviousVersion's.
+type RecordedCapabilities struct {
+	Version         string
+	Capabilities    extension.Capabilities
+	PreviousVersion string   // "" until the pinned version changes
+	Added           []string // what Version can do that PreviousVersion could not
+	RecordedAt      time.Time
 }
 
 // RevalidationRequest asks for one catalog entry to be revalidated.

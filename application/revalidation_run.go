@@ -37,6 +37,9 @@ type RevalidateCatalogEntry struct {
 	Audit    AuditLog
 	Policies PolicyInvalidator
 	Clock    Clock
+	// Capabilities (optional) records what each verified package can do
+	// and audits what a new version adds (revalidation_capabilities.go).
+	Capabilities CapabilityStore
 }
 
 // Execute revalidates one entry. It is idempotent: a second run finding the
@@ -68,7 +71,11 @@ func (uc RevalidateCatalogEntry) Execute(ctx context.Context, req RevalidationRe
 	if err != nil {
 		return "", err
 	}
-	return uc.record(ctx, req, entry, digest)
+	outcome, err := uc.record(ctx, req, entry, digest)
+	if err != nil || outcome != RevalidationVerified || uc.Capabilities == nil {
+		return outcome, err
+	}
+	return outcome, uc.recordCapabilities(ctx, req, entry, pkg)
 }
 
 func revalidatable(e extension.Entry) bool {

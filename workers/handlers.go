@@ -26,6 +26,7 @@ type UseCases struct {
 	Revalidate     application.RevalidateCatalogEntry
 	DeliverWebhook application.DeliverWebhook
 	Retention      application.ApplyRetention
+	FetchFeeds     application.FetchThreatFeeds
 	// DeliveryOrigins (optional) links each delivery's span to the change
 	// that wrote the delivery, across the outbox.
 	DeliveryOrigins DeliveryOrigins
@@ -60,6 +61,7 @@ func (h *Handlers) Mux() *asynq.ServeMux {
 	mux.HandleFunc(TypeDeliverWebhook, h.deliver)
 	mux.HandleFunc(TypeRetention, h.retention)
 	mux.HandleFunc(TypeExpiryScan, h.expiryScan)
+	mux.HandleFunc(TypeThreatFeedFetch, h.fetchFeeds)
 	return mux
 }
 
@@ -111,6 +113,18 @@ func (h *Handlers) revalidationSweep(ctx context.Context, t *asynq.Task) error {
 	}
 	n, err := h.uc.SweepRevalid.Execute(ctx)
 	h.log.InfoContext(ctx, "revalidation sweep", "queued", n, "error", err)
+	return err
+}
+
+func (h *Handlers) fetchFeeds(ctx context.Context, t *asynq.Task) error {
+	if _, err := decode[periodicPayload](t); err != nil {
+		return err
+	}
+	res, err := h.uc.FetchFeeds.Execute(ctx)
+	if res.Fetched+res.NotModified+res.Failed > 0 || err != nil {
+		h.log.InfoContext(ctx, "threat feeds fetched", "fetched", res.Fetched, "not_modified", res.NotModified,
+			"failed", res.Failed, "error", err)
+	}
 	return err
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/extguard/extguard/adapters/webhook"
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/extension"
 )
 
 // WebhookSender adapts webhook.Sender (signing, SSRF-guarded client, no
@@ -86,4 +87,17 @@ func (f fetchedPackage) ContentDigest() (string, error) {
 		return "", errors.Join(domain.Invalid("package content cannot be digested"), err)
 	}
 	return d, nil
+}
+
+// Capabilities: every failure is final, as for ContentDigest.
+func (f fetchedPackage) Capabilities() (extension.Capabilities, error) {
+	in, err := f.p.Inspect(f.lim)
+	if err != nil {
+		return extension.Capabilities{}, errors.Join(domain.Invalid("package cannot be inspected"), err)
+	}
+	c, err := extension.ParseCapabilities(in.Manifest, in.Executables, in.MoreExecutables)
+	if err != nil {
+		return extension.Capabilities{}, errors.Join(domain.Invalid("package manifest is not JSON"), err)
+	}
+	return c, nil
 }

@@ -23,12 +23,17 @@ const (
 	TypeDeliverWebhook   = "webhooks:deliver"
 	TypeRetention        = "history:retention"
 	TypeExpiryScan       = "requests:expiry_scan" // ends expired exceptions and time-limited assignments
+	TypeThreatFeedFetch  = "threat_feeds:fetch"
 )
 
 // RetentionPeriod is how often partitions are created ahead and retention
 // applied: hourly is plenty for monthly partitions and cheap (a few catalog
 // reads when nothing is due).
 const RetentionPeriod = time.Hour
+
+// ThreatFeedCheckPeriod is how often the worker looks for feeds whose own
+// interval has passed (one query when none is due).
+const ThreatFeedCheckPeriod = time.Minute
 
 // Queues, and their weights on the server: webhook deliveries first, they
 // are what people wait for.
@@ -50,6 +55,7 @@ var taskOptions = map[string][]asynq.Option{
 	TypeDeliverWebhook:   {asynq.Queue(QueueWebhooks), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(3)},
 	TypeRetention:        {asynq.Queue(QueueDefault), asynq.Timeout(30 * time.Minute), asynq.MaxRetry(1)},
 	TypeExpiryScan:       {asynq.Queue(QueueDefault), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(1)},
+	TypeThreatFeedFetch:  {asynq.Queue(QueueDefault), asynq.Timeout(5 * time.Minute), asynq.MaxRetry(0)},
 }
 
 // periodicPayload names the period a periodic task belongs to; its task id

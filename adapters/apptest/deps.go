@@ -51,5 +51,7 @@ func Deps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.RateLi
 		Outbox: postgres.NewOutbox(db), DeliveryLog: postgres.NewDeliveries(db),
 		Requests: postgres.NewRequestRepository(db), ExceptionStore: exceptionRepo, Exceptions: overlay,
 		ExceptionBus: overlay, RequestLimit: application.DefaultRequestLimit(),
+		ThreatFeeds: postgres.NewThreatFeedRepository(db), Exposure: postgres.NewExposureReader(db),
+		SBOM: postgres.NewSBOMReader(db), Capabilities: postgres.NewCapabilityStore(db),
 	}
 }

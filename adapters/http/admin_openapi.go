@@ -116,7 +116,13 @@ func (r *route) describe() jsonObject {
 	if len(params) > 0 {
 		op["parameters"] = params
 	}
-	if r.Body != "" {
+	switch r.Body {
+	case "":
+	case rawFileBody: // a file as it is, whatever its format
+		file := jsonObject{"schema": schemaOfType("string")}
+		op["requestBody"] = jsonObject{"required": true, "content": jsonObject{"application/octet-stream": file,
+			"text/plain": file, "text/markdown": file, "application/json": jsonObject{"schema": jsonObject{}}}}
+	default:
 		op["requestBody"] = jsonObject{"required": true, "content": jsonObject{"application/json": jsonObject{"schema": ref(r.Body)}}}
 	}
 	op["responses"] = r.responses()
@@ -131,6 +137,8 @@ func (r *route) responses() jsonObject {
 		text := jsonObject{"schema": schemaOfType("string")}
 		success["content"] = jsonObject{"application/json": jsonObject{"schema": ref("VSCodePolicyFile")},
 			"application/x-apple-aspen-config": text, "text/plain": text}
+	case r.Response == sbomResponse:
+		success["content"] = jsonObject{"application/vnd.cyclonedx+json": jsonObject{"schema": schemaOfType("object")}}
 	case r.Response != "":
 		success["content"] = jsonObject{"application/json": jsonObject{"schema": ref(r.Response)}}
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/extension"
 	"github.com/extguard/extguard/domain/group"
 )
 
@@ -54,7 +55,7 @@ var (
 	roleNames        = []string{"admin", "editor", "auditor", "viewer"}
 	patternTypeNames = []string{"exact", "publisher", "glob", "regex"}
 	scopeNames       = []string{"agent", "admin", "read"}
-	violationKinds   = []string{"blocked", "version_mismatch", "checksum_mismatch", "unapproved", "required_missing"}
+	violationKinds   = []string{"blocked", "version_mismatch", "checksum_mismatch", "unapproved", "required_missing", "advisory"}
 )
 
 // groupSettings is written by hand: group.Settings has its own MarshalJSON
@@ -94,6 +95,20 @@ func adminShapes() []shape {
 		{name: "Assignment", typ: typeOf[assignmentDoc](), hints: jsonObject{"extension_id": jsonObject{"format": "uuid"}}},
 		{name: "AssignmentPage", typ: typeOf[pageDoc[assignmentDoc]]()},
 		{name: "AssignmentPut", typ: typeOf[assignmentPutRequest](), request: true},
+		{name: "PackageCapabilities", typ: typeOf[extension.Capabilities](), hints: jsonObject{"untrusted_workspaces": oneOfValues("true", "false", "limited")}},
+		{name: "ExtensionCapabilities", typ: typeOf[capabilitiesDoc]()},
+		{name: "ThreatFeedStatus", typ: typeOf[threatFeedStatusDoc]()},
+		{name: "ThreatFeed", typ: typeOf[threatFeedDoc](), hints: threatFeedHints},
+		{name: "ThreatFeedPage", typ: typeOf[pageDoc[threatFeedDoc]]()},
+		{name: "ThreatFeedCreate", typ: typeOf[threatFeedCreateRequest](), request: true, required: []string{"name", "kind", "mode"},
+			hints: threatFeedHints},
+		{name: "ThreatFeedImport", typ: typeOf[threatFeedImportDoc]()},
+		{name: "Advisory", typ: typeOf[advisoryDoc](), hints: jsonObject{"pattern_type": oneOfValues(patternTypeNames...),
+			"severity": oneOfValues("critical", "high", "medium", "low")}},
+		{name: "AdvisoryPage", typ: typeOf[pageDoc[advisoryDoc]]()},
+		{name: "AdvisorySuppression", typ: typeOf[suppressionDoc](), hints: jsonObject{"pattern_type": oneOfValues(patternTypeNames...)}},
+		{name: "AdvisorySuppressionCreate", typ: typeOf[suppressionCreateRequest](), request: true,
+			required: []string{"group_id", "pattern_type", "pattern", "reason"}, hints: jsonObject{"pattern_type": oneOfValues(patternTypeNames...)}},
 		{name: "BlocklistEntry", typ: typeOf[blocklistDoc](), hints: jsonObject{"pattern_type": oneOfValues(patternTypeNames...)}},
 		{name: "BlocklistPage", typ: typeOf[pageDoc[blocklistDoc]]()},
 		{name: "BlocklistCreate", typ: typeOf[blocklistCreateRequest](), request: true, required: []string{"pattern_type", "pattern"},

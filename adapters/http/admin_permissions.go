@@ -33,6 +33,10 @@ const (
 	// metadata (no payloads), and checking that the SIEM received every
 	// event is an auditor's job: admins and auditors.
 	PermReadWebhookDeliveries Permission = "read_webhook_deliveries"
+	// PermManageThreatFeeds creates, deletes and imports threat feeds. A
+	// feed makes the server fetch a URL and blocks extensions in every
+	// group, so it is an integration: admins.
+	PermManageThreatFeeds Permission = "manage_threat_feeds"
 	// PermReadUsers reads users: every role but viewer.
 	PermReadUsers Permission = "read_users"
 	// PermManageUsers creates, changes and deletes users: admins.
@@ -65,6 +69,8 @@ func (p Permission) Allows(r user.Role) bool {
 		return r.CanReadAuditLog() && r.CanManageIntegrations()
 	case PermReadUsers:
 		return r.CanReadUsers()
+	case PermManageThreatFeeds:
+		return r.CanEditPolicy() && r.CanManageIntegrations()
 	}
 	return false
 }

@@ -128,5 +128,5 @@ func routeTable(a *Admin, h *AgentAPI) []route {
 		a.groupRoutes(), a.catalogRoutes(), a.assignmentRoutes(), a.blocklistRoutes(), a.apiKeyRoutes(),
 		a.agentRoutes(), a.reportRoutes(), a.installationRoutes(), a.complianceRoutes(), a.policyRoutes(),
 		a.auditLogRoutes(), a.webhookRoutes(),
-		a.historyRoutes(), a.requestRoutes())
+		a.historyRoutes(), a.requestRoutes(), a.threatFeedRoutes(), a.sbomRoutes(), a.capabilityRoutes())
 }

@@ -36,6 +36,13 @@ func policyDocument(cp application.CompiledPolicy) agentv1.Policy {
 	for i, b := range p.Blocked {
 		out.Blocked[i] = agentv1.BlockedPattern{PatternType: string(b.PatternType), Pattern: b.Pattern, Reason: b.Reason}
 	}
+	// Block advisories of every version are blocks an agent can enforce
+	// offline; those of some versions only reach it as verdicts.
+	for _, a := range p.Advisories {
+		if b, ok := a.AsBlockRule(); ok {
+			out.Blocked = append(out.Blocked, agentv1.BlockedPattern{PatternType: string(b.PatternType), Pattern: b.Pattern, Reason: b.Reason})
+		}
+	}
 	return out
 }
 

@@ -44,6 +44,7 @@ func servedDocument(t testing.TB) (*openapi3.T, routers.Router) {
 		// The macOS profile is XML the validator has no decoder for; its
 		// schema is a string, as for text/plain.
 		openapi3filter.RegisterBodyDecoder("application/x-apple-aspen-config", openapi3filter.RegisteredBodyDecoder("text/plain"))
+		openapi3filter.RegisterBodyDecoder("application/vnd.cyclonedx+json", openapi3filter.RegisteredBodyDecoder("application/json"))
 		log := slog.New(slog.DiscardHandler)
 		app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, httpapi.NewAdmin(&application.Application{}, log))
 		resp, err := app.Test(httptest.NewRequest("GET", "/api/v1/openapi.json", nil), -1)

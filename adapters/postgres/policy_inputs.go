@@ -41,7 +41,10 @@ func (p *PolicyInputs) Load(ctx context.Context, groupID domain.ID) (policy.Comp
 	if in.Blocklist, err = p.activeBlocklist(ctx, db); err != nil {
 		return policy.CompileInput{}, err
 	}
-	in.BlockedCatalog, err = p.blockedCatalog(ctx, db)
+	if in.BlockedCatalog, err = p.blockedCatalog(ctx, db); err != nil {
+		return policy.CompileInput{}, err
+	}
+	in.Advisories, err = p.advisories(ctx, db, groupID)
 	return in, err
 }
 

@@ -34,6 +34,7 @@ commands:
   serve                            the HTTP API (agent and admin), no background work
   worker                           background tasks, the periodic scheduler and the outbox relay
   all                              migrate up, then serve and worker in one process
+  feeds import FEED_ID FILE        apply a threat feed's content from a file (air-gapped sites)
   version                          version, commit and Go version
 
 ` + configurationNote
@@ -65,6 +66,7 @@ EXTGUARD_METRICS_ADDR to serve its /metrics.
 
 migrate up, then serve and worker in one process (what make run starts).
 `,
+	"feeds": feedsHelp,
 	"version": `usage: extguard version
 
 Print the version, commit and Go version.
@@ -129,11 +131,15 @@ func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "-
 type commandLine struct {
 	command, migrate string
 	steps            int
+	feedID, file     string // feeds import
 }
 
 func parseCommandLine(args []string) (commandLine, error) {
 	cl := commandLine{command: args[0], steps: 1}
 	rest := args[1:]
+	if cl.command == "feeds" {
+		return parseFeedsArgs(cl, rest)
+	}
 	if cl.command != "migrate" {
 		if len(rest) > 0 {
 			return cl, fmt.Errorf("%s takes no arguments, got %q", cl.command, rest)
@@ -160,8 +166,11 @@ func parseCommandLine(args []string) (commandLine, error) {
 }
 
 func dispatch(ctx context.Context, cl commandLine, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
-	if cl.command == "migrate" {
+	switch cl.command {
+	case "migrate":
 		return migrateCommand(ctx, cl, cfg, log, stdout)
+	case "feeds":
+		return feedsImport(ctx, cl, cfg, log, stdout)
 	}
 	return runProcess(ctx, cl.command, cfg, log)
 }

@@ -34,3 +34,8 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	wire.Build(workerSet, wire.Struct(new(Worker), "*"))
 	return nil, nil, nil
 }
+
+func initFeedImporter(ctx context.Context, cfg config.Config, log *slog.Logger) (*FeedImporter, func(), error) {
+	wire.Build(feedImportSet, wire.Struct(new(FeedImporter), "*"))
+	return nil, nil, nil
+}

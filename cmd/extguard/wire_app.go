@@ -54,6 +54,10 @@ var appSet = wire.NewSet(
 	wire.Bind(new(application.ExceptionRepository), new(*postgres.ExceptionRepository)),
 	wire.Bind(new(application.AgentExceptions), new(*redis.ExceptionOverlay)),
 	wire.Bind(new(application.ExceptionInvalidator), new(*redis.ExceptionOverlay)),
+	wire.Bind(new(application.ThreatFeedRepository), new(*postgres.ThreatFeedRepository)),
+	wire.Bind(new(application.ExposureReader), new(*postgres.ExposureReader)),
+	wire.Bind(new(application.SBOMReader), new(*postgres.SBOMReader)),
+	wire.Bind(new(application.CapabilityStore), new(*postgres.CapabilityStore)),
 
 	wire.Bind(new(application.LoginLimiter), new(*redis.RateLimiter)),
 	wire.Bind(new(application.RateLimiter), new(*redis.RateLimiter)),

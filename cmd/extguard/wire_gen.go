@@ -83,6 +83,10 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	exceptionRepository := postgres.NewExceptionRepository(db)
 	exceptionOverlay := provideExceptionOverlay(exceptionRepository, bus)
 	requestLimit := application.DefaultRequestLimit()
+	threatFeedRepository := postgres.NewThreatFeedRepository(db)
+	exposureReader := postgres.NewExposureReader(db)
+	sbomReader := postgres.NewSBOMReader(db)
+	capabilityStore := postgres.NewCapabilityStore(db)
 	deps := application.Deps{
 		Tx:                  txRunner,
 		Audit:               auditLog,
@@ -128,6 +132,10 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		Exceptions:          exceptionOverlay,
 		ExceptionBus:        exceptionOverlay,
 		RequestLimit:        requestLimit,
+		ThreatFeeds:         threatFeedRepository,
+		Exposure:            exposureReader,
+		SBOM:                sbomReader,
+		Capabilities:        capabilityStore,
 	}
 	applicationApplication, err := application.New(deps)
 	if err != nil {
@@ -204,7 +212,10 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	policyInvalidator := provideWorkerPolicyInvalidator(policyInputs, bus)
 	partitions := postgres.NewPartitions(db)
 	exceptionRepository := postgres.NewExceptionRepository(db)
-	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, partitions, exceptionRepository, bus)
+	threatFeedRepository := postgres.NewThreatFeedRepository(db)
+	exposureReader := postgres.NewExposureReader(db)
+	capabilityStore := postgres.NewCapabilityStore(db)
+	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, partitions, exceptionRepository, bus, threatFeedRepository, exposureReader, capabilityStore)
 	outbox := postgres.NewOutbox(db)
 	mainWorkerRunners := provideWorkerRunners(cfg, log, mainQueueRedis, queue, useCases, txRunner, outbox)
 	fleetGauges := postgres.NewFleetGauges(db)
@@ -224,6 +235,33 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	return worker, func() {
 		cleanup4()
 		cleanup3()
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
+func initFeedImporter(ctx context.Context, cfg config.Config, log *slog.Logger) (*FeedImporter, func(), error) {
+	db, cleanup, err := provideDB(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	txRunner := postgres.NewTxRunner(db)
+	auditLog := postgres.NewAuditLog(db)
+	threatFeedRepository := postgres.NewThreatFeedRepository(db)
+	exposureReader := postgres.NewExposureReader(db)
+	policyInputs := postgres.NewPolicyInputs(db)
+	client, cleanup2, err := provideRedis(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	bus := redis.NewBus(client, log)
+	policyInvalidator := provideWorkerPolicyInvalidator(policyInputs, bus)
+	importThreatFeed := provideFeedImport(txRunner, auditLog, threatFeedRepository, exposureReader, policyInvalidator)
+	feedImporter := &FeedImporter{
+		Import: importThreatFeed,
+	}
+	return feedImporter, func() {
 		cleanup2()
 		cleanup()
 	}, nil

@@ -21,6 +21,8 @@ var postgresSet = wire.NewSet(
 	postgres.NewPolicyInputs, postgres.NewRevalidationCatalog, postgres.NewOutbox, postgres.NewDeliveries,
 	postgres.NewFleetGauges, postgres.NewPartitions, postgres.NewHistoryReader,
 	postgres.NewRequestRepository, postgres.NewExceptionRepository,
+	postgres.NewThreatFeedRepository, postgres.NewExposureReader, postgres.NewSBOMReader,
+	postgres.NewCapabilityStore,
 )
 
 // serverSet is the API process: the application assembled on its adapters

@@ -10,6 +10,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/extguard/extguard/adapters/config"
+	"github.com/extguard/extguard/adapters/feedfetch"
 	"github.com/extguard/extguard/adapters/marketplace"
 	"github.com/extguard/extguard/adapters/outbound"
 	"github.com/extguard/extguard/adapters/postgres"
@@ -63,7 +64,8 @@ func provideWorkerPolicyInvalidator(inputs *postgres.PolicyInputs, bus *redis.Bu
 func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *postgres.AuditLog,
 	liveness *postgres.AgentLiveness, catalog *postgres.RevalidationCatalog, deliveries *postgres.Deliveries,
 	queue *workers.Queue, policies application.PolicyInvalidator, partitions *postgres.Partitions,
-	exceptions *postgres.ExceptionRepository, bus *redis.Bus) workers.UseCases {
+	exceptions *postgres.ExceptionRepository, bus *redis.Bus, feeds *postgres.ThreatFeedRepository,
+	exposure *postgres.ExposureReader, capabilities *postgres.CapabilityStore) workers.UseCases {
 	clock := application.SystemClock{}
 	fetcher := marketplace.NewFetcher(marketplace.FetcherConfig{
 		AllowedHosts: cfg.MarketplaceHosts, AllowPrivate: cfg.OutboundAllowPrivate})
@@ -73,7 +75,7 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 		DetectStale:  application.DetectStaleAgents{Tx: tx, Liveness: liveness, Clock: clock},
 		SweepRevalid: application.SweepRevalidation{Catalog: catalog, Queue: queue},
 		Revalidate: application.RevalidateCatalogEntry{Tx: tx, Catalog: catalog, Packages: workers.PackageFetcher{Fetcher: fetcher},
-			Audit: auditLog, Policies: policies, Clock: clock},
+			Audit: auditLog, Policies: policies, Clock: clock, Capabilities: capabilities},
 		DeliverWebhook: application.DeliverWebhook{Tx: tx, Deliveries: deliveries, Sender: workers.WebhookSender{Sender: sender},
 			Audit: auditLog, Clock: clock, MaxAttempts: webhook.MaxAttempts,
 			Backoff: func(attempt int) time.Duration { return webhook.NextAttempt(attempt, nil) }},
@@ -82,6 +84,9 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 			Policy: application.RetentionPolicy{Reports: cfg.ReportRetention, Audit: cfg.AuditRetention, Deliveries: cfg.DeliveryRetention}},
 		ExpireGrants: application.ExpireGrants{Tx: tx, Exceptions: exceptions, Audit: auditLog, Clock: clock,
 			Invalidator: policies, ExceptionBus: redis.NewExceptionOverlay(exceptions, bus)},
+		FetchFeeds: application.FetchThreatFeeds{Feeds: feeds, Clock: clock,
+			Fetcher: feedfetch.New(feedfetch.Config{AllowPrivate: cfg.OutboundAllowPrivate}),
+			Import:  provideFeedImport(tx, auditLog, feeds, exposure, policies)},
 	}
 }
 
@@ -97,7 +102,19 @@ func provideWorkerRunners(cfg config.Config, log *slog.Logger, rdb queueRedis, q
 			{Type: workers.TypeRevalidationScan, Period: cfg.RevalidateInterval},
 			{Type: workers.TypeRetention, Period: workers.RetentionPeriod},
 			{Type: workers.TypeExpiryScan, Period: cfg.ExpiryScanInterval},
+			{Type: workers.TypeThreatFeedFetch, Period: workers.ThreatFeedCheckPeriod},
 		}, log),
 		workers.NewRelay(relay, workers.RelayConfig{}, log),
 	}
+}
+
+// feedImportSet is `extguard feeds import`: the import use case on
+// PostgreSQL, publishing invalidations on the agent API's bus.
+var feedImportSet = wire.NewSet(infraSet, postgresSet, redis.NewBus, provideWorkerPolicyInvalidator, provideFeedImport)
+
+func provideFeedImport(tx *postgres.TxRunner, auditLog *postgres.AuditLog, feeds *postgres.ThreatFeedRepository,
+	exposure *postgres.ExposureReader, policies application.PolicyInvalidator) application.ImportThreatFeed {
+	clock := application.SystemClock{}
+	return application.NewImportThreatFeed(application.Deps{Tx: tx, Audit: auditLog, ThreatFeeds: feeds, Exposure: exposure,
+		Invalidator: policies, Clocks: application.Clocks{Precise: clock, Coarse: clock}})
 }

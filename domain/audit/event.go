@@ -37,6 +37,9 @@ const (
 	ExtensionDeleted          EventType = "extension.deleted"
 	ExtensionRevalidated      EventType = "extension.revalidated"
 	ExtensionChecksumMismatch EventType = "extension.checksum_mismatch"
+	// ExtensionCapabilitiesChanged: a new pinned version can do what the
+	// previous one could not (a native binary, an always-on activation, ...).
+	ExtensionCapabilitiesChanged EventType = "extension.capabilities_changed"
 
 	AssignmentSet     EventType = "assignment.set"
 	AssignmentRemoved EventType = "assignment.removed"
@@ -70,6 +73,12 @@ const (
 	ExtensionRequestApproved EventType = "extension_request.approved"
 	ExtensionRequestDenied   EventType = "extension_request.denied"
 	ExtensionRequestExpired  EventType = "extension_request.expired" // its exception or assignment ended
+	ThreatFeedCreated        EventType = "threat_feed.created"
+	ThreatFeedDeleted        EventType = "threat_feed.deleted"
+	ThreatFeedImported       EventType = "threat_feed.imported"
+	AdvisoryMatched          EventType = "advisory.matched"    // an import added advisories that installed extensions match
+	AdvisoryLifted           EventType = "advisory.lifted"     // block advisories left their feed
+	AdvisorySuppressed       EventType = "advisory.suppressed" // one group no longer applies one advisory
 )
 
 // EventTypes lists every audited event type, for filters and validation.
@@ -77,6 +86,7 @@ var EventTypes = []EventType{
 	UserCreated, UserUpdated, UserDeleted, UserLogin, UserLoginFailed, UserLogout,
 	GroupCreated, GroupUpdated, GroupDeleted,
 	ExtensionCreated, ExtensionUpdated, ExtensionDeleted, ExtensionRevalidated, ExtensionChecksumMismatch,
+	ExtensionCapabilitiesChanged,
 	AssignmentSet, AssignmentRemoved,
 	BlocklistCreated, BlocklistUpdated, BlocklistDeleted,
 	APIKeyCreated, APIKeyRevoked, APIKeyRejected,
@@ -85,6 +95,7 @@ var EventTypes = []EventType{
 	AccessDenied,
 	HistoryRetained,
 	ExtensionRequestCreated, ExtensionRequestApproved, ExtensionRequestDenied, ExtensionRequestExpired,
+	ThreatFeedCreated, ThreatFeedDeleted, ThreatFeedImported, AdvisoryMatched, AdvisoryLifted, AdvisorySuppressed,
 }
 
 // ParseEventType accepts a known event type (for filters and webhook
@@ -129,6 +140,7 @@ const (
 	TargetWebhook    = "webhook"
 	TargetHistory    = "history" // a table of history; target_id is NULL
 	TargetRequest    = "extension_request"
+	TargetThreatFeed = "threat_feed"
 )
 
 // Actor is who caused an event and from where; handlers build it once per

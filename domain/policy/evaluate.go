@@ -23,7 +23,7 @@ const (
 )
 
 // Kinds lists every kind in precedence order, the order violations sort in.
-var Kinds = []Kind{KindBlocked, KindVersionMismatch, KindChecksumMismatch, KindUnapproved, KindRequiredMissing}
+var Kinds = []Kind{KindBlocked, KindVersionMismatch, KindChecksumMismatch, KindUnapproved, KindRequiredMissing, KindAdvisory}
 
 func (k Kind) rank() int {
 	for i, known := range Kinds {
@@ -94,6 +94,9 @@ func (p Policy) evaluate(items iter.Seq[report.Item], n int) Verdict {
 		if kind != "" {
 			addViolation(found, it.ExtensionID(), kind, detail, it.Editor())
 		}
+		if r, ok := ix.advisories.find(it.ExtensionID(), it.Version(), false); ok {
+			addViolation(found, it.ExtensionID(), KindAdvisory, r.Describe(), it.Editor())
+		}
 	}
 	for _, r := range p.Required {
 		if !installed[r.ExtensionID] {
@@ -114,7 +117,14 @@ func (p Policy) ExtensionVerdict(item report.Item) (Kind, string) {
 	if !item.Installed() {
 		return "", ""
 	}
-	return p.index().judge(p.Mode, item)
+	ix := p.index()
+	if kind, detail := ix.judge(p.Mode, item); kind != "" {
+		return kind, detail
+	}
+	if r, ok := ix.advisories.find(item.ExtensionID(), item.Version(), false); ok {
+		return KindAdvisory, r.Describe()
+	}
+	return "", ""
 }
 
 type violationKey struct {
@@ -207,10 +217,12 @@ type index struct {
 	matchers []blocklist.Pattern
 	required map[extension.ExtensionID]Requirement
 	allowed  map[extension.ExtensionID]Allowance
+
+	advisories *advisoryIndex
 }
 
 func (p Policy) index() index {
-	ix := index{rules: p.Blocked, matchers: p.compiled(),
+	ix := index{rules: p.Blocked, matchers: p.compiled(), advisories: p.advisories(),
 		required: map[extension.ExtensionID]Requirement{}, allowed: map[extension.ExtensionID]Allowance{}}
 	for _, r := range p.Required {
 		ix.required[r.ExtensionID] = r
@@ -229,6 +241,9 @@ func (ix index) judge(mode group.Mode, it report.Item) (Kind, string) {
 		if m.Matches(id) {
 			return KindBlocked, ix.rules[i].Describe()
 		}
+	}
+	if r, ok := ix.advisories.find(id, it.Version(), true); ok {
+		return KindBlocked, r.Describe()
 	}
 	version, content, assigned := ix.pin(id)
 	if assigned && version != "" && it.Version() != version {

@@ -33,6 +33,9 @@ type CompileInput struct {
 	// BlockedCatalog holds catalog entries with is_blocked set, assigned or
 	// not: a catalog block applies everywhere.
 	BlockedCatalog []extension.Entry
+	// Advisories are the threat feeds' entries, less what the group
+	// suppressed (advisory.go).
+	Advisories []AdvisoryRule
 }
 
 // Requirement is an extension every agent of the group must have.
@@ -76,9 +79,11 @@ type Policy struct {
 	Required           []Requirement
 	Allowed            []Allowance
 	Blocked            []BlockRule
+	Advisories         []AdvisoryRule
 	ETag               string
 
 	matchers []blocklist.Pattern // compiled Blocked, same order
+	advIndex *advisoryIndex      // of Advisories
 }
 
 // catalogBlockReason is shown when an admin blocked a catalog entry without
@@ -97,6 +102,8 @@ func Compile(in CompileInput) Policy {
 	}
 	p.Blocked, p.matchers = compileBlocked(in)
 	p.Required, p.Allowed = compileAssignments(in.Assignments, p.matchers)
+	p.Advisories, p.advIndex = compileAdvisories(in.Advisories)
+	p.Required, p.Allowed = withoutBlockedByAdvisory(p.advIndex, p.Required, p.Allowed)
 	p.ETag = etag(p, in.Settings)
 	return p
 }
@@ -212,6 +219,7 @@ type canonicalPolicy struct {
 	Required           []Requirement
 	Allowed            []Allowance
 	Blocked            []BlockRule
+	Advisories         []AdvisoryRule `json:",omitempty"` // omitted when empty: policies without advisories keep their ETags
 }
 
 // etag is a strong, quoted ETag: "p-" and 32 hex digits (128 bits) of the
@@ -219,7 +227,7 @@ type canonicalPolicy struct {
 // declaration order and the slices are sorted, so equal policies hash equal.
 func etag(p Policy, s group.Settings) string {
 	doc, err := json.Marshal(canonicalPolicy{1, p.GroupID.String(), p.Mode, p.Enforcement,
-		p.HeartbeatIntervalS, s.StaleAfterS(), s.OfflineAfterS(), p.Required, p.Allowed, p.Blocked})
+		p.HeartbeatIntervalS, s.StaleAfterS(), s.OfflineAfterS(), p.Required, p.Allowed, p.Blocked, p.Advisories})
 	if err != nil {
 		panic("policy: canonical form does not encode: " + err.Error()) // only plain strings and ints
 	}
@@ -238,6 +246,7 @@ func Restore(p Policy) (Policy, error) {
 		}
 		p.matchers[i] = m
 	}
+	p.advIndex = p.advisories()
 	return p, nil
 }
 

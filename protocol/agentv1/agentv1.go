@@ -142,6 +142,9 @@ const (
 	KindVersionMismatch  = "version_mismatch"
 	KindChecksumMismatch = "checksum_mismatch"
 	KindUnapproved       = "unapproved"
+	// KindAdvisory: an alert-mode threat feed names the extension; reported,
+	// never acted on (no action follows from it).
+	KindAdvisory = "advisory"
 )
 
 // Violation is one way the inventory breaks the policy.

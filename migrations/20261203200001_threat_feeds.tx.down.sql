@@ -1,0 +1,3 @@
+DROP TABLE advisory_suppressions;
+DROP TABLE feed_advisories;
+DROP TABLE threat_feeds;
