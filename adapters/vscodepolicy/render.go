@@ -7,9 +7,10 @@
 // are extension ids (publisher.name) or publisher names, values are true,
 // false, or an array of the allowed versions ("1.2.3"). In allowlist mode
 // "*": false refuses everything not listed; in blocklist mode "*": true
-// allows everything not refused. What the native form cannot express
-// (glob and regex blocks, checksums, required installs, audit-only mode) is
-// listed in Rendered.Unexpressible and in the README.
+// allows everything not refused, and pinned extensions are listed with
+// their version. What the native form cannot express (glob and regex
+// blocks, checksums, required installs, audit-only mode) is listed in
+// Rendered.Differences (allowed.go says how the editor reads the value).
 //
 // Every value is escaped for the format it is written into, whatever the
 // domain let through (stored rows and cached policies are not re-validated):
@@ -25,14 +26,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 
 	"github.com/extguard/extguard/domain"
-	"github.com/extguard/extguard/domain/blocklist"
-	"github.com/extguard/extguard/domain/group"
 	"github.com/extguard/extguard/domain/policy"
 )
 
@@ -61,50 +59,9 @@ type Rendered struct {
 	Body          []byte
 	ContentType   string
 	Filename      string
-	Value         string   // the AllowedExtensions value (a JSON object as text)
-	Unexpressible []string // rules of the policy the native form leaves out
-}
-
-// AllowedExtensions builds the policy value and lists what it cannot say.
-// Keys are sorted (encoding/json sorts map keys), so the same policy always
-// renders byte for byte the same.
-func AllowedExtensions(p policy.Policy) (string, []string) {
-	rules := map[string]any{}
-	var lost []string
-	if p.Mode == group.ModeAllowlist {
-		rules["*"] = false
-		for _, r := range p.Required {
-			rules[r.ExtensionID.String()] = versions(r.Version)
-			if r.SHA256 != "" || r.ContentSHA256 != "" {
-				lost = append(lost, "checksum of "+quote(r.ExtensionID.String())+" (the editor checks versions, not digests)")
-			}
-		}
-		for _, a := range p.Allowed {
-			rules[a.ExtensionID.String()] = versions(a.Version)
-			if a.ContentSHA256 != "" {
-				lost = append(lost, "checksum of "+quote(a.ExtensionID.String())+" (the editor checks versions, not digests)")
-			}
-		}
-		if len(p.Required) > 0 {
-			lost = append(lost, "required extensions are allowed but not installed by the editor; extguard agents install them")
-		}
-	} else {
-		rules["*"] = true
-	}
-	for _, b := range p.Blocked {
-		switch b.PatternType {
-		case blocklist.PatternExact, blocklist.PatternPublisher:
-			rules[b.Pattern] = false
-		default:
-			lost = append(lost, ascii(string(b.PatternType))+" block "+quote(b.Pattern)+" (the editor matches exact ids and publishers only)")
-		}
-	}
-	if p.Enforcement == group.EnforcementAudit {
-		lost = append(lost, "audit mode: the editor always enforces this policy, while extguard agents only report")
-	}
-	value, _ := json.Marshal(rules)
-	sort.Strings(lost)
-	return ascii(string(value)), lost
+	Value         string       // the AllowedExtensions value (a JSON object as text)
+	Unexpressible []string     // Differences as text: the header and the file's comment
+	Differences   []Difference // every way the editor's verdicts differ from extguard's
 }
 
 // quote names a stored value in an unexpressible rule: in double quotes,
@@ -140,14 +97,6 @@ func ascii(s string) string {
 	return b.String()
 }
 
-// versions is true for an unpinned extension, or the one pinned version.
-func versions(v string) any {
-	if v == "" {
-		return true
-	}
-	return []string{v}
-}
-
 // PolicyFile is the JSON form: the editors' policy.json.
 type PolicyFile struct {
 	AllowedExtensions string `json:"AllowedExtensions"`
@@ -155,8 +104,9 @@ type PolicyFile struct {
 
 // Render encodes the policy of the group named groupName in format f.
 func Render(p policy.Policy, groupName string, f Format) Rendered {
-	value, lost := AllowedExtensions(p)
-	r := Rendered{Value: value, Unexpressible: lost}
+	value, diffs := Translate(p)
+	lost := Texts(diffs)
+	r := Rendered{Value: value, Unexpressible: lost, Differences: diffs}
 	switch f {
 	case FormatMobileconfig:
 		r.Body, r.ContentType, r.Filename = mobileconfig(p, groupName, value), "application/x-apple-aspen-config", "extguard-policy.mobileconfig"
