@@ -145,3 +145,27 @@ func TestBlocklistImpactValidatesAsCreate(t *testing.T) {
 		t.Errorf("anonymous: %d", a.status)
 	}
 }
+
+func TestPolicyLintVSCode(t *testing.T) {
+	e := newAdminEnv(t)
+	a := e.as(user.RoleViewer, "POST", "/api/v1/policy/lint-vscode", `{"content":"{\"AllowedExtensions\": \"{\\\"*\\\": false, \\\"acme\\\": [\\\"1.0.0\\\"], \\\"a.b\\\": \\\"latest\\\"}\"}"}`)
+	if a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	doc := a.json(t)
+	findings := doc["findings"].([]any)
+	if doc["format"] != "json" || len(findings) != 2 {
+		t.Fatalf("lint: %v", doc)
+	}
+	effects := map[string]string{}
+	for _, f := range findings {
+		f := f.(map[string]any)
+		effects[f["key"].(string)] = f["effect"].(string)
+	}
+	if effects["acme"] != "over-broad" || effects["a.b"] != "fail-open" {
+		t.Fatalf("effects %v", effects)
+	}
+	if a := e.as(user.RoleViewer, "POST", "/api/v1/policy/lint-vscode", `{"content":"hello"}`); a.status != 400 || !slices.Contains(problemFields(t, a), "content") {
+		t.Fatalf("no value: %d %s", a.status, a.body)
+	}
+}

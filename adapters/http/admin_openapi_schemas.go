@@ -131,6 +131,9 @@ func adminShapes() []shape {
 		{name: "ViolationCount", typ: typeOf[kindCountDoc]()},
 		{name: "Offender", typ: typeOf[offenderDoc]()},
 		{name: "VSCodePolicyFile", typ: typeOf[vscodepolicy.PolicyFile]()},
+		{name: "PolicyLintRequest", typ: typeOf[policyLintRequest](), request: true, required: []string{"content"}},
+		{name: "PolicyLint", typ: typeOf[policyLintDoc](), hints: jsonObject{"format": oneOfValues("json", "value", "reg", "mobileconfig")}},
+		{name: "LintFinding", typ: typeOf[lintFindingDoc](), hints: jsonObject{"effect": oneOfValues("fail-open", "over-broad", "never-matches", "shadowed")}},
 		{name: "AuditEvent", typ: typeOf[auditDoc](), hints: jsonObject{"actor_type": oneOfValues("user", "api_key", "agent", "system")}},
 		{name: "AuditPage", typ: typeOf[pageDoc[auditDoc]]()},
 	}

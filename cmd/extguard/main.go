@@ -35,6 +35,7 @@ commands:
   worker                           background tasks, the periodic scheduler and the outbox relay
   all                              migrate up, then serve and worker in one process
   version                          version, commit and Go version
+  policy lint-vscode FILE          lint a deployed AllowedExtensions policy (exit 0 clean, 2 findings, 1 error)
 
 ` + configurationNote
 
@@ -86,6 +87,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if isHelp(args[0]) || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
 		return 0
+	}
+	if args[0] == "policy" { // a client command: no configuration, CI exit codes
+		return policyCommand(args[1:], stdout, stderr)
 	}
 	help, known := commandHelp[args[0]]
 	if !known {
