@@ -55,6 +55,9 @@ const (
 	DiffRequired DifferenceKind = "required"
 	// DiffAudit: the editor enforces what an audit group only reports.
 	DiffAudit DifferenceKind = "audit"
+	// DiffUnverifiedLocation: no public source confirms where this editor
+	// reads the policy on some platform.
+	DiffUnverifiedLocation DifferenceKind = "unverified_location"
 )
 
 // Difference is one way the native value's verdicts differ from extguard's.
