@@ -56,6 +56,7 @@ type Application struct {
 	GetBlocklistEntry      GetBlocklistEntry
 	ListBlocklist          ListBlocklist
 	PreviewBlocklistImpact PreviewBlocklistImpact
+	PlanPolicy             PlanPolicy
 
 	CreateAPIKey CreateAPIKey
 	ListAPIKeys  ListAPIKeys
@@ -210,6 +211,7 @@ func (app *Application) assemblePolicy(d Deps) {
 	app.GetBlocklistEntry = GetBlocklistEntry{Blocklist: d.Blocklist}
 	app.ListBlocklist = ListBlocklist{Blocklist: d.Blocklist}
 	app.PreviewBlocklistImpact = PreviewBlocklistImpact{Impact: BlockImpact{Installations: d.Installations}}
+	app.PlanPolicy = PlanPolicy{Blocklist: d.Blocklist, Impact: BlockImpact{Installations: d.Installations}}
 
 	app.CreateAPIKey = CreateAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock}
 	app.ListAPIKeys = ListAPIKeys{Groups: d.Groups, Keys: d.APIKeys}

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -167,5 +168,79 @@ func TestPolicyLintVSCode(t *testing.T) {
 	}
 	if a := e.as(user.RoleViewer, "POST", "/api/v1/policy/lint-vscode", `{"content":"hello"}`); a.status != 400 || !slices.Contains(problemFields(t, a), "content") {
 		t.Fatalf("no value: %d %s", a.status, a.body)
+	}
+}
+
+// TestPolicyPlanShowsChangesAndImpact: blocking a publisher that 3 of 10
+// agents of an enforce group have plans one create and 3 uninstalls there;
+// planning writes nothing, the revision names the state, a file already
+// applied plans nothing, and deletes come only with prune.
+func TestPolicyPlanShowsChangesAndImpact(t *testing.T) {
+	e := newAdminEnv(t)
+	f := seedImpactFleet(e)
+	file := "version: 1\nblocklist:\n  - pattern_type: publisher\n    pattern: " + f.publisher + "\n    reason: malware\n"
+	body := func(file string, prune bool) string {
+		b, _ := json.Marshal(map[string]any{"file": file, "prune": prune})
+		return string(b)
+	}
+	entries := e.count(`SELECT count(*) FROM blocklist`)
+	a := e.as(user.RoleViewer, "POST", "/api/v1/policy/plan", body(file, false))
+	if a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	plan := a.json(t)
+	changes := plan["changes"].([]any)
+	if len(changes) != 1 || changes[0].(map[string]any)["action"] != "create" || changes[0].(map[string]any)["key"] != "publisher "+f.publisher {
+		t.Fatalf("changes %v", changes)
+	}
+	im := plan["impact"].(map[string]any)
+	var enforce map[string]any
+	for _, g := range im["groups"].([]any) {
+		if g := g.(map[string]any); g["group_id"] == f.enforce {
+			enforce = g
+		}
+	}
+	if enforce == nil || enforce["agents"].(float64) != 3 || enforce["enforcement"] != "enforce" || im["enforce"].(float64) != 3 {
+		t.Fatalf("impact %v", im)
+	}
+	revision := plan["revision"].(string)
+	if e.count(`SELECT count(*) FROM blocklist`) != entries {
+		t.Fatal("planning wrote an entry")
+	}
+	if again := e.must(200, "POST", "/api/v1/policy/plan", body(file, false)); again["revision"] != revision {
+		t.Fatal("the revision changed without a change")
+	}
+
+	e.must(201, "POST", "/api/v1/blocklist", `{"pattern_type":"publisher","pattern":"`+f.publisher+`","reason":"malware"}`)
+	done := e.must(200, "POST", "/api/v1/policy/plan", body(file, false))
+	if len(done["changes"].([]any)) != 0 || done["revision"] == revision || done["impact"].(map[string]any)["agents"].(float64) != 0 {
+		t.Fatalf("a file already in place: %v", done)
+	}
+	changed := e.must(200, "POST", "/api/v1/policy/plan", body(strings.Replace(file, "malware", "miner", 1), false))
+	if ch := changed["changes"].([]any); len(ch) != 1 || ch[0].(map[string]any)["action"] != "change" ||
+		ch[0].(map[string]any)["before"].(map[string]any)["reason"] != "malware" || ch[0].(map[string]any)["after"].(map[string]any)["reason"] != "miner" {
+		t.Fatalf("a changed reason: %v", changed["changes"])
+	}
+	empty := "version: 1\nblocklist: []\n"
+	if p := e.must(200, "POST", "/api/v1/policy/plan", body(empty, false)); len(p["changes"].([]any)) != 0 {
+		t.Fatalf("without prune nothing is deleted: %v", p["changes"])
+	}
+	pruned := e.must(200, "POST", "/api/v1/policy/plan", body(empty, true))
+	found := false
+	for _, ch := range pruned["changes"].([]any) {
+		ch := ch.(map[string]any)
+		found = found || (ch["action"] == "delete" && ch["key"] == "publisher "+f.publisher && ch["after"] == nil)
+	}
+	if !found {
+		t.Fatalf("prune: %v", pruned["changes"])
+	}
+
+	bad := e.as(user.RoleViewer, "POST", "/api/v1/policy/plan", body("version: 1\nblocklist:\n  - {pattern_type: shell, pattern: x}\n  - {pattern_type: exact}\n", false))
+	if got := problemFields(t, bad); bad.status != 400 || !slices.Contains(got, "blocklist[0].pattern_type") || !slices.Contains(got, "blocklist[1].pattern") {
+		t.Fatalf("bad file: %d %v", bad.status, got)
+	}
+	schema := e.call("GET", "/api/v1/policy/schema.json", "", "")
+	if schema.status != 200 || !strings.Contains(string(schema.body), `"pattern_type"`) {
+		t.Fatalf("schema: %d %s", schema.status, schema.body)
 	}
 }

@@ -126,6 +126,6 @@ var sinceParam, untilParam = timeParam("since", "inclusive lower bound"), timePa
 func routeTable(a *Admin, h *AgentAPI) []route {
 	return slices.Concat(h.routes(), a.metaRoutes(), a.authRoutes(), a.userRoutes(),
 		a.groupRoutes(), a.catalogRoutes(), a.assignmentRoutes(), a.blocklistRoutes(), a.apiKeyRoutes(),
-		a.agentRoutes(), a.reportRoutes(), a.installationRoutes(), a.complianceRoutes(), a.policyRoutes(), a.policyLintRoutes(),
+		a.agentRoutes(), a.reportRoutes(), a.installationRoutes(), a.complianceRoutes(), a.policyRoutes(), a.policyLintRoutes(), a.policyFileRoutes(),
 		a.auditLogRoutes(), a.webhookRoutes())
 }

@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"github.com/extguard/extguard/adapters/policyfile"
+	"github.com/extguard/extguard/application"
+	"github.com/gofiber/fiber/v2"
+)
+
+// policyFileRoutes: policy as code. The schema holds no data, so editors
+// fetch it without credentials; a plan reads and writes nothing, so it
+// needs only the read permission.
+func (a *Admin) policyFileRoutes() []route {
+	return []route{
+		{Method: fiber.MethodGet, Path: "/api/v1/policy/schema.json", Permission: PermPublic, Tag: "policy",
+			Summary: "The JSON Schema of the policy file (for editors' completion)", Status: fiber.StatusOK, Response: "JSONSchema", handle: a.policySchema},
+		{Method: fiber.MethodPost, Path: "/api/v1/policy/plan", Permission: PermRead, Tag: "policy",
+			Summary: "What applying a policy file would change now, with its impact and the revision planned against (writes nothing; read permission)",
+			Body:    "PolicyPlanRequest", Status: fiber.StatusOK, Response: "PolicyPlan", handle: a.planPolicy},
+	}
+}
+
+type policyPlanRequest struct {
+	File  string `json:"file"`  // the policy file's text, YAML or JSON
+	Prune bool   `json:"prune"` // delete what the file does not mention
+}
+
+type policyPlanDoc struct {
+	Revision string            `json:"revision"`
+	Changes  []policyChangeDoc `json:"changes"`
+	Impact   impactDoc         `json:"impact"`
+}
+
+type policyChangeDoc struct {
+	Resource string          `json:"resource"`
+	Key      string          `json:"key"`
+	Action   string          `json:"action"`
+	Before   *map[string]any `json:"before"` // null for a create
+	After    *map[string]any `json:"after"`  // null for a delete
+}
+
+func (a *Admin) policySchema(c *fiber.Ctx) error {
+	return c.JSON(policyfile.Schema())
+}
+
+func (a *Admin) planPolicy(c *fiber.Ctx) error {
+	var in policyPlanRequest
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	f, err := policyfile.Parse([]byte(in.File))
+	if err != nil {
+		return err
+	}
+	plan, err := a.uc.PlanPolicy.Execute(c.UserContext(), f, in.Prune)
+	return respond(c, plan, err, func(p application.PolicyPlan) policyPlanDoc {
+		d := policyPlanDoc{Revision: p.Revision, Changes: make([]policyChangeDoc, len(p.Changes)), Impact: impactDocOf(p.Impact)}
+		for i, ch := range p.Changes {
+			d.Changes[i] = policyChangeDoc{Resource: ch.Resource, Key: ch.Key, Action: string(ch.Action), Before: optFields(ch.Before), After: optFields(ch.After)}
+		}
+		return d
+	})
+}
+
+func optFields(m map[string]any) *map[string]any {
+	if m == nil {
+		return nil
+	}
+	return &m
+}

@@ -1,0 +1,144 @@
+package application
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+
+	"github.com/extguard/extguard/domain/blocklist"
+)
+
+// PolicyFile is a parsed, validated policy file (adapters/policyfile): the
+// policy by natural keys. Version 1 holds the blocklist.
+type PolicyFile struct {
+	Blocklist []blocklist.Entry
+}
+
+// BlockKey is a blocklist entry's natural key.
+type BlockKey struct {
+	PatternType blocklist.PatternType
+	Pattern     string
+}
+
+// BlockKeyOf is e's natural key.
+func BlockKeyOf(e blocklist.Entry) BlockKey { return BlockKey{e.PatternType(), e.Pattern().String()} }
+
+// String is the key as shown, e.g. "publisher evil".
+func (k BlockKey) String() string { return string(k.PatternType) + " " + k.Pattern }
+
+// ChangeAction is what a plan does to one resource.
+type ChangeAction string
+
+const (
+	ChangeCreate ChangeAction = "create"
+	ChangeUpdate ChangeAction = "change"
+	ChangeDelete ChangeAction = "delete"
+)
+
+// PolicyChange is one change of a plan, with the resource's fields before
+// and after (nil for a create's before and a delete's after).
+type PolicyChange struct {
+	Resource string // "blocklist"
+	Key      string // the natural key, e.g. "publisher evil"
+	Action   ChangeAction
+	Before   map[string]any
+	After    map[string]any
+}
+
+// PolicyPlan is what applying a file would change now, and its impact.
+type PolicyPlan struct {
+	// Revision identifies the state the plan was made against; apply refuses
+	// to run on another.
+	Revision string
+	Changes  []PolicyChange
+	// Impact is what the blocks the plan adds (created or reactivated
+	// entries, changed patterns) would block now, per group.
+	Impact Impact
+}
+
+// PlanPolicy diffs a policy file against the current state by natural keys.
+// It writes nothing. Entries the file does not mention are deleted only
+// with prune.
+type PlanPolicy struct {
+	Blocklist BlocklistRepository
+	Impact    BlockImpact
+}
+
+// Execute plans f. Errors: unavailable.
+func (uc PlanPolicy) Execute(ctx context.Context, f PolicyFile, prune bool) (_ PolicyPlan, err error) {
+	ctx, obs := observe(ctx, "PlanPolicy")
+	defer obs.end(&err)
+	current, err := allBlocklist(ctx, uc.Blocklist)
+	if err != nil {
+		return PolicyPlan{}, err
+	}
+	plan := PolicyPlan{Revision: blocklistRevision(current), Changes: []PolicyChange{}}
+	byKey := map[BlockKey]blocklist.Entry{}
+	for _, e := range current {
+		byKey[BlockKeyOf(e)] = e
+	}
+	var adds []blocklist.Pattern
+	wanted := map[BlockKey]bool{}
+	for _, e := range f.Blocklist {
+		key := BlockKeyOf(e)
+		wanted[key] = true
+		after := blocklistEntryDetails(e)
+		cur, exists := byKey[key]
+		switch {
+		case !exists:
+			plan.Changes = append(plan.Changes, PolicyChange{Resource: "blocklist", Key: key.String(), Action: ChangeCreate, After: after})
+		case cur.Reason() != e.Reason() || cur.IsActive() != e.IsActive():
+			plan.Changes = append(plan.Changes, PolicyChange{Resource: "blocklist", Key: key.String(), Action: ChangeUpdate,
+				Before: blocklistEntryDetails(cur), After: after})
+		}
+		if e.IsActive() && (!exists || !cur.IsActive()) {
+			adds = append(adds, e.Pattern())
+		}
+	}
+	if prune {
+		for _, e := range current {
+			if key := BlockKeyOf(e); !wanted[key] {
+				plan.Changes = append(plan.Changes, PolicyChange{Resource: "blocklist", Key: key.String(), Action: ChangeDelete,
+					Before: blocklistEntryDetails(e)})
+			}
+		}
+	}
+	sort.SliceStable(plan.Changes, func(i, j int) bool { return plan.Changes[i].Key < plan.Changes[j].Key })
+	plan.Impact, err = uc.Impact.Of(ctx, adds, ImpactSample)
+	return plan, err
+}
+
+// allBlocklist reads every entry, page by page.
+func allBlocklist(ctx context.Context, r BlocklistRepository) ([]blocklist.Entry, error) {
+	var out []blocklist.Entry
+	page := PageRequest{Limit: MaxPageLimit}
+	for {
+		p, err := r.List(ctx, BlocklistFilter{}, page)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Items...)
+		if p.NextCursor == "" {
+			return out, nil
+		}
+		page.Cursor = p.NextCursor
+	}
+}
+
+// blocklistRevision hashes the blocklist's natural keys and fields, so any
+// change to it, by a plan's apply or anyone else, changes the revision.
+func blocklistRevision(entries []blocklist.Entry) string {
+	rows := make([]map[string]any, len(entries))
+	for i, e := range entries {
+		rows[i] = blocklistEntryDetails(e)
+	}
+	sort.Slice(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		return a["pattern_type"].(string)+" "+a["pattern"].(string) < b["pattern_type"].(string)+" "+b["pattern"].(string)
+	})
+	doc, _ := json.Marshal(rows) // maps of strings and booleans
+	sum := sha256.Sum256(doc)
+	return "r-" + hex.EncodeToString(sum[:16])
+}
