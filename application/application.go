@@ -57,6 +57,7 @@ type Application struct {
 	ListBlocklist          ListBlocklist
 	PreviewBlocklistImpact PreviewBlocklistImpact
 	PlanPolicy             PlanPolicy
+	ApplyPolicy            ApplyPolicy
 
 	CreateAPIKey CreateAPIKey
 	ListAPIKeys  ListAPIKeys
@@ -212,6 +213,7 @@ func (app *Application) assemblePolicy(d Deps) {
 	app.ListBlocklist = ListBlocklist{Blocklist: d.Blocklist}
 	app.PreviewBlocklistImpact = PreviewBlocklistImpact{Impact: BlockImpact{Installations: d.Installations}}
 	app.PlanPolicy = PlanPolicy{Blocklist: d.Blocklist, Impact: BlockImpact{Installations: d.Installations}}
+	app.ApplyPolicy = ApplyPolicy{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv}
 
 	app.CreateAPIKey = CreateAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock}
 	app.ListAPIKeys = ListAPIKeys{Groups: d.Groups, Keys: d.APIKeys}

@@ -74,24 +74,46 @@ func (uc PlanPolicy) Execute(ctx context.Context, f PolicyFile, prune bool) (_ P
 	if err != nil {
 		return PolicyPlan{}, err
 	}
-	plan := PolicyPlan{Revision: blocklistRevision(current), Changes: []PolicyChange{}}
+	steps, adds := diffBlocklist(current, f, prune)
+	plan := PolicyPlan{Revision: blocklistRevision(current), Changes: make([]PolicyChange, len(steps))}
+	for i, st := range steps {
+		plan.Changes[i] = st.change
+	}
+	plan.Impact, err = uc.Impact.Of(ctx, adds, ImpactSample)
+	return plan, err
+}
+
+// blockStep is one change with what it needs to be applied: the stored
+// entry (for its id; zero for a create) and the wanted one (zero for a delete).
+type blockStep struct {
+	change PolicyChange
+	stored blocklist.Entry
+	wanted blocklist.Entry
+}
+
+// diffBlocklist compares the stored entries with the file's by natural key,
+// in key order, and lists the patterns that start blocking (created or
+// reactivated).
+func diffBlocklist(current []blocklist.Entry, f PolicyFile, prune bool) ([]blockStep, []blocklist.Pattern) {
 	byKey := map[BlockKey]blocklist.Entry{}
 	for _, e := range current {
 		byKey[BlockKeyOf(e)] = e
 	}
+	var steps []blockStep
 	var adds []blocklist.Pattern
 	wanted := map[BlockKey]bool{}
 	for _, e := range f.Blocklist {
 		key := BlockKeyOf(e)
 		wanted[key] = true
-		after := blocklistEntryDetails(e)
 		cur, exists := byKey[key]
+		ch := PolicyChange{Resource: "blocklist", Key: key.String(), After: blocklistEntryDetails(e)}
 		switch {
 		case !exists:
-			plan.Changes = append(plan.Changes, PolicyChange{Resource: "blocklist", Key: key.String(), Action: ChangeCreate, After: after})
+			ch.Action = ChangeCreate
+			steps = append(steps, blockStep{change: ch, wanted: e})
 		case cur.Reason() != e.Reason() || cur.IsActive() != e.IsActive():
-			plan.Changes = append(plan.Changes, PolicyChange{Resource: "blocklist", Key: key.String(), Action: ChangeUpdate,
-				Before: blocklistEntryDetails(cur), After: after})
+			ch.Action, ch.Before = ChangeUpdate, blocklistEntryDetails(cur)
+			steps = append(steps, blockStep{change: ch, stored: cur, wanted: e})
 		}
 		if e.IsActive() && (!exists || !cur.IsActive()) {
 			adds = append(adds, e.Pattern())
@@ -100,14 +122,13 @@ func (uc PlanPolicy) Execute(ctx context.Context, f PolicyFile, prune bool) (_ P
 	if prune {
 		for _, e := range current {
 			if key := BlockKeyOf(e); !wanted[key] {
-				plan.Changes = append(plan.Changes, PolicyChange{Resource: "blocklist", Key: key.String(), Action: ChangeDelete,
-					Before: blocklistEntryDetails(e)})
+				steps = append(steps, blockStep{stored: e, change: PolicyChange{Resource: "blocklist", Key: key.String(),
+					Action: ChangeDelete, Before: blocklistEntryDetails(e)}})
 			}
 		}
 	}
-	sort.SliceStable(plan.Changes, func(i, j int) bool { return plan.Changes[i].Key < plan.Changes[j].Key })
-	plan.Impact, err = uc.Impact.Of(ctx, adds, ImpactSample)
-	return plan, err
+	sort.SliceStable(steps, func(i, j int) bool { return steps[i].change.Key < steps[j].change.Key })
+	return steps, adds
 }
 
 // allBlocklist reads every entry, page by page.

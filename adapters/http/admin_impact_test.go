@@ -244,3 +244,58 @@ func TestPolicyPlanShowsChangesAndImpact(t *testing.T) {
 		t.Fatalf("schema: %d %s", schema.status, schema.body)
 	}
 }
+
+// TestPolicyApplyIsRevisionCheckedAtomicAndIdempotent: apply runs only at
+// the plan's revision (409 otherwise, nothing written), audits every change
+// with one change_set_id, changes nothing the second time, and a change set
+// whose audit cannot be written leaves nothing behind.
+func TestPolicyApplyIsRevisionCheckedAtomicAndIdempotent(t *testing.T) {
+	e := newAdminEnv(t)
+	failAuditRows(t, e.exec)
+	pub := strings.ToLower(uniqueName("applied"))
+	file := "version: 1\nblocklist:\n  - {pattern_type: publisher, pattern: " + pub + ", reason: malware}\n  - {pattern_type: exact, pattern: " + pub + "-x.tool, is_active: false}\n"
+	req := func(file, revision string) string {
+		b, _ := json.Marshal(map[string]any{"file": file, "revision": revision})
+		return string(b)
+	}
+	plan := func() string {
+		b, _ := json.Marshal(map[string]any{"file": file})
+		return e.must(200, "POST", "/api/v1/policy/plan", string(b))["revision"].(string)
+	}
+	mine := func() int {
+		return e.count(`SELECT count(*) FROM blocklist WHERE pattern LIKE ? AND deleted_at IS NULL`, pub+"%")
+	}
+
+	revision := plan()
+	if a := e.as(user.RoleViewer, "POST", "/api/v1/policy/apply", req(file, revision)); a.status != 403 {
+		t.Fatalf("a viewer applies: %d", a.status)
+	}
+	failing := e.call("POST", "/api/v1/policy/apply", e.tokens[user.RoleEditor], req(file, revision), "User-Agent", auditFailsUA)
+	if failing.status != 503 || mine() != 0 {
+		t.Fatalf("audit refused: %d, %d entries left", failing.status, mine())
+	}
+	done := e.as(user.RoleEditor, "POST", "/api/v1/policy/apply", req(file, revision))
+	if done.status != 200 {
+		t.Fatalf("apply: %d %s", done.status, done.body)
+	}
+	doc := done.json(t)
+	set, _ := doc["change_set_id"].(string)
+	if set == "" || len(doc["changes"].([]any)) != 2 || mine() != 2 {
+		t.Fatalf("applied: %v, %d entries", doc, mine())
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE details->>'change_set_id' = ? AND event_type = 'blocklist.created'`, set); n != 2 {
+		t.Fatalf("%d audit rows carry the change set, want 2", n)
+	}
+	if a := e.as(user.RoleEditor, "POST", "/api/v1/policy/apply", req(file, revision)); a.status != 409 {
+		t.Fatalf("apply at a stale revision: %d %s", a.status, a.body)
+	}
+	audits := e.count(`SELECT count(*) FROM audit_log WHERE event_type LIKE 'blocklist.%'`)
+	again := e.as(user.RoleEditor, "POST", "/api/v1/policy/apply", req(file, plan()))
+	if again.status != 200 || again.json(t)["change_set_id"] != nil || len(again.json(t)["changes"].([]any)) != 0 ||
+		e.count(`SELECT count(*) FROM audit_log WHERE event_type LIKE 'blocklist.%'`) != audits {
+		t.Fatalf("applying the same file again: %d %s", again.status, again.body)
+	}
+	if doc["revision"] != plan() {
+		t.Fatal("the revision an apply answers is not the state it left")
+	}
+}

@@ -134,6 +134,8 @@ func adminShapes() []shape {
 		{name: "JSONSchema", typ: typeOf[map[string]any](), schema: jsonObject{"type": "object", "description": "a JSON Schema document"}},
 		{name: "PolicyPlanRequest", typ: typeOf[policyPlanRequest](), request: true, required: []string{"file"}},
 		{name: "PolicyPlan", typ: typeOf[policyPlanDoc]()},
+		{name: "PolicyApplyRequest", typ: typeOf[policyApplyRequest](), request: true, required: []string{"file", "revision"}},
+		{name: "PolicyApplied", typ: typeOf[policyAppliedDoc](), hints: jsonObject{"change_set_id": jsonObject{"format": "uuid"}}},
 		{name: "PolicyChange", typ: typeOf[policyChangeDoc](), hints: jsonObject{"action": oneOfValues("create", "change", "delete"), "resource": oneOfValues("blocklist")}},
 		{name: "PolicyLintRequest", typ: typeOf[policyLintRequest](), request: true, required: []string{"content"}},
 		{name: "PolicyLint", typ: typeOf[policyLintDoc](), hints: jsonObject{"format": oneOfValues("json", "value", "reg", "mobileconfig")}},

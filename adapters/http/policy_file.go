@@ -16,7 +16,45 @@ func (a *Admin) policyFileRoutes() []route {
 		{Method: fiber.MethodPost, Path: "/api/v1/policy/plan", Permission: PermRead, Tag: "policy",
 			Summary: "What applying a policy file would change now, with its impact and the revision planned against (writes nothing; read permission)",
 			Body:    "PolicyPlanRequest", Status: fiber.StatusOK, Response: "PolicyPlan", handle: a.planPolicy},
+		{Method: fiber.MethodPost, Path: "/api/v1/policy/apply", Permission: PermEditPolicy, Tag: "policy",
+			Summary: "Apply a policy file in one transaction if the state is still at the plan's revision (409 otherwise); every change audited with one change_set_id",
+			Body:    "PolicyApplyRequest", Status: fiber.StatusOK, Response: "PolicyApplied", handle: a.applyPolicy},
 	}
+}
+
+type policyApplyRequest struct {
+	File     string `json:"file"`
+	Prune    bool   `json:"prune"`
+	Revision string `json:"revision"` // the plan's revision
+}
+
+type policyAppliedDoc struct {
+	ChangeSetID *string           `json:"change_set_id"` // null when nothing changed
+	Revision    string            `json:"revision"`
+	Changes     []policyChangeDoc `json:"changes"`
+}
+
+func (a *Admin) applyPolicy(c *fiber.Ctx) error {
+	var in policyApplyRequest
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	f, err := policyfile.Parse([]byte(in.File))
+	if err != nil {
+		return err
+	}
+	done, err := a.uc.ApplyPolicy.Execute(c.UserContext(), actor(c), f, in.Prune, in.Revision)
+	return respond(c, done, err, func(d application.AppliedPolicy) policyAppliedDoc {
+		return policyAppliedDoc{ChangeSetID: optID(d.ChangeSetID), Revision: d.Revision, Changes: changeDocs(d.Changes)}
+	})
+}
+
+func changeDocs(changes []application.PolicyChange) []policyChangeDoc {
+	out := make([]policyChangeDoc, len(changes))
+	for i, ch := range changes {
+		out[i] = policyChangeDoc{Resource: ch.Resource, Key: ch.Key, Action: string(ch.Action), Before: optFields(ch.Before), After: optFields(ch.After)}
+	}
+	return out
 }
 
 type policyPlanRequest struct {
@@ -53,11 +91,7 @@ func (a *Admin) planPolicy(c *fiber.Ctx) error {
 	}
 	plan, err := a.uc.PlanPolicy.Execute(c.UserContext(), f, in.Prune)
 	return respond(c, plan, err, func(p application.PolicyPlan) policyPlanDoc {
-		d := policyPlanDoc{Revision: p.Revision, Changes: make([]policyChangeDoc, len(p.Changes)), Impact: impactDocOf(p.Impact)}
-		for i, ch := range p.Changes {
-			d.Changes[i] = policyChangeDoc{Resource: ch.Resource, Key: ch.Key, Action: string(ch.Action), Before: optFields(ch.Before), After: optFields(ch.After)}
-		}
-		return d
+		return policyPlanDoc{Revision: p.Revision, Changes: changeDocs(p.Changes), Impact: impactDocOf(p.Impact)}
 	})
 }
 
