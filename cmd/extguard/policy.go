@@ -11,18 +11,30 @@ import (
 )
 
 const policyUsage = `usage: extguard policy lint-vscode [--json] FILE
+       extguard policy plan  -f FILE [--prune] [--server URL] [--json]
+       extguard policy apply -f FILE [--prune] [--server URL] [--json]
 
   lint-vscode FILE   read a deployed AllowedExtensions policy (policy.json, the value itself,
                      a .reg file, UTF-16 or not, or an XML .mobileconfig) and list each
                      construct VS Code reads as fail-open, over-broad or never matching
 
-Runs locally; nothing is sent anywhere. Exit codes, for CI: 0 nothing found,
-2 findings, 1 error (an unreadable file, no AllowedExtensions value, bad usage).
+  plan -f FILE       what applying the policy file would change on the server, and its impact
+  apply -f FILE      plan, then apply at that plan's revision (refused if the policy moved meanwhile)
+
+lint-vscode runs locally; nothing is sent anywhere. plan and apply talk to --server (default
+http://localhost:8080) with the admin API key in EXTGUARD_API_KEY.
+
+Exit codes, for CI: lint-vscode 0 nothing found, 2 findings; plan 0 nothing to change, 2 changes
+planned; apply 0 applied (or nothing to apply); every command 1 on an error (bad usage, an unreadable
+or invalid file, a refused key, a policy that moved since the plan).
 `
 
 // policyCommand runs `extguard policy ...`. Its exit codes are CI's: 0
 // nothing to report, 2 something to report, 1 anything that went wrong.
-func policyCommand(args []string, stdout, stderr io.Writer) int {
+func policyCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "plan" || args[0] == "apply") {
+		return policyRemote(args[0], args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "lint-vscode" {
 		if len(args) > 0 && isHelp(args[0]) {
 			fmt.Fprint(stdout, policyUsage)
