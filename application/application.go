@@ -58,6 +58,7 @@ type Application struct {
 	PreviewBlocklistImpact PreviewBlocklistImpact
 	PlanPolicy             PlanPolicy
 	ApplyPolicy            ApplyPolicy
+	ExportPolicy           ExportPolicy
 
 	CreateAPIKey CreateAPIKey
 	ListAPIKeys  ListAPIKeys
@@ -213,6 +214,7 @@ func (app *Application) assemblePolicy(d Deps) {
 	app.ListBlocklist = ListBlocklist{Blocklist: d.Blocklist}
 	app.PreviewBlocklistImpact = PreviewBlocklistImpact{Impact: BlockImpact{Installations: d.Installations}}
 	app.PlanPolicy = PlanPolicy{Blocklist: d.Blocklist, Impact: BlockImpact{Installations: d.Installations}}
+	app.ExportPolicy = ExportPolicy{Blocklist: d.Blocklist}
 	app.ApplyPolicy = ApplyPolicy{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv}
 
 	app.CreateAPIKey = CreateAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock}

@@ -163,3 +163,16 @@ func blocklistRevision(entries []blocklist.Entry) string {
 	sum := sha256.Sum256(doc)
 	return "r-" + hex.EncodeToString(sum[:16])
 }
+
+// ExportPolicy answers the current policy as a policy file, in natural-key
+// order, so that planning it back changes nothing.
+type ExportPolicy struct{ Blocklist BlocklistRepository }
+
+// Execute reads the policy. Errors: unavailable.
+func (uc ExportPolicy) Execute(ctx context.Context) (_ PolicyFile, err error) {
+	ctx, obs := observe(ctx, "ExportPolicy")
+	defer obs.end(&err)
+	entries, err := allBlocklist(ctx, uc.Blocklist)
+	sort.Slice(entries, func(i, j int) bool { return BlockKeyOf(entries[i]).String() < BlockKeyOf(entries[j]).String() })
+	return PolicyFile{Blocklist: entries}, err
+}

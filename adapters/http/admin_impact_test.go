@@ -235,6 +235,14 @@ func TestPolicyPlanShowsChangesAndImpact(t *testing.T) {
 		t.Fatalf("prune: %v", pruned["changes"])
 	}
 
+	// The export is a file that plans back to nothing, with prune too.
+	exported := e.as(user.RoleViewer, "GET", "/api/v1/policy/export", "")
+	if exported.status != 200 || !strings.Contains(string(exported.body), "pattern: "+f.publisher) {
+		t.Fatalf("export: %d %s", exported.status, exported.body)
+	}
+	if p := e.must(200, "POST", "/api/v1/policy/plan", body(string(exported.body), true)); len(p["changes"].([]any)) != 0 {
+		t.Fatalf("the export plans changes: %v", p["changes"])
+	}
 	bad := e.as(user.RoleViewer, "POST", "/api/v1/policy/plan", body("version: 1\nblocklist:\n  - {pattern_type: shell, pattern: x}\n  - {pattern_type: exact}\n", false))
 	if got := problemFields(t, bad); bad.status != 400 || !slices.Contains(got, "blocklist[0].pattern_type") || !slices.Contains(got, "blocklist[1].pattern") {
 		t.Fatalf("bad file: %d %v", bad.status, got)

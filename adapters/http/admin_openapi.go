@@ -130,6 +130,8 @@ func (r *route) responses() jsonObject {
 		text := jsonObject{"schema": schemaOfType("string")}
 		success["content"] = jsonObject{"application/json": jsonObject{"schema": ref("VSCodePolicyFile")},
 			"application/x-apple-aspen-config": text, "text/plain": text}
+	case r.Response == "PolicyFileText": // YAML, described by /api/v1/policy/schema.json
+		success["content"] = jsonObject{"application/yaml": jsonObject{"schema": schemaOfType("object")}}
 	case r.Response != "":
 		success["content"] = jsonObject{"application/json": jsonObject{"schema": ref(r.Response)}}
 	}

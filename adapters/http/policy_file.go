@@ -13,6 +13,8 @@ func (a *Admin) policyFileRoutes() []route {
 	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/policy/schema.json", Permission: PermPublic, Tag: "policy",
 			Summary: "The JSON Schema of the policy file (for editors' completion)", Status: fiber.StatusOK, Response: "JSONSchema", handle: a.policySchema},
+		{Method: fiber.MethodGet, Path: "/api/v1/policy/export", Permission: PermRead, Tag: "policy",
+			Summary: "The current policy as a policy file (YAML, natural keys; planning it back changes nothing)", Status: fiber.StatusOK, Response: "PolicyFileText", handle: a.exportPolicy},
 		{Method: fiber.MethodPost, Path: "/api/v1/policy/plan", Permission: PermRead, Tag: "policy",
 			Summary: "What applying a policy file would change now, with its impact and the revision planned against (writes nothing; read permission)",
 			Body:    "PolicyPlanRequest", Status: fiber.StatusOK, Response: "PolicyPlan", handle: a.planPolicy},
@@ -78,6 +80,16 @@ type policyChangeDoc struct {
 
 func (a *Admin) policySchema(c *fiber.Ctx) error {
 	return c.JSON(policyfile.Schema())
+}
+
+func (a *Admin) exportPolicy(c *fiber.Ctx) error {
+	f, err := a.uc.ExportPolicy.Execute(c.UserContext())
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "application/yaml")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="extguard-policy.yaml"`)
+	return c.Send(policyfile.Format(f))
 }
 
 func (a *Admin) planPolicy(c *fiber.Ctx) error {

@@ -94,3 +94,22 @@ func TestSchemaNamesWhatParseReads(t *testing.T) {
 		t.Errorf("schema top level: %v", s)
 	}
 }
+
+// TestFormatReadsBack: an exported file parses to the same policy.
+func TestFormatReadsBack(t *testing.T) {
+	t.Parallel()
+	f, err := policyfile.Parse([]byte("version: 1\nblocklist:\n  - {pattern_type: regex, pattern: 'a\\.(b|c): #x', reason: \"malware, \\\"quoted\\\"\"}\n  - {pattern_type: exact, pattern: a.b, is_active: false}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := policyfile.Parse(policyfile.Format(f))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, policyfile.Format(f))
+	}
+	for i := range f.Blocklist {
+		a, b := f.Blocklist[i], back.Blocklist[i]
+		if a.Pattern().String() != b.Pattern().String() || a.Reason() != b.Reason() || a.IsActive() != b.IsActive() {
+			t.Errorf("entry %d: %+v became %+v", i, a, b)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 )
 
 const policyUsage = `usage: extguard policy lint-vscode [--json] FILE
+       extguard policy export [--server URL] > policy.yaml
        extguard policy plan  -f FILE [--prune] [--server URL] [--json]
        extguard policy apply -f FILE [--prune] [--server URL] [--json]
 
@@ -18,13 +19,14 @@ const policyUsage = `usage: extguard policy lint-vscode [--json] FILE
                      a .reg file, UTF-16 or not, or an XML .mobileconfig) and list each
                      construct VS Code reads as fail-open, over-broad or never matching
 
+  export             the server's current policy as a policy file (planning it back changes nothing)
   plan -f FILE       what applying the policy file would change on the server, and its impact
   apply -f FILE      plan, then apply at that plan's revision (refused if the policy moved meanwhile)
 
-lint-vscode runs locally; nothing is sent anywhere. plan and apply talk to --server (default
+lint-vscode runs locally; nothing is sent anywhere. export, plan and apply talk to --server (default
 http://localhost:8080) with the admin API key in EXTGUARD_API_KEY.
 
-Exit codes, for CI: lint-vscode 0 nothing found, 2 findings; plan 0 nothing to change, 2 changes
+Exit codes, for CI: lint-vscode 0 nothing found, 2 findings; export 0; plan 0 nothing to change, 2 changes
 planned; apply 0 applied (or nothing to apply); every command 1 on an error (bad usage, an unreadable
 or invalid file, a refused key, a policy that moved since the plan).
 `
@@ -32,7 +34,7 @@ or invalid file, a refused key, a policy that moved since the plan).
 // policyCommand runs `extguard policy ...`. Its exit codes are CI's: 0
 // nothing to report, 2 something to report, 1 anything that went wrong.
 func policyCommand(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) > 0 && (args[0] == "plan" || args[0] == "apply") {
+	if len(args) > 0 && (args[0] == "plan" || args[0] == "apply" || args[0] == "export") {
 		return policyRemote(args[0], args[1:], getenv, stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "lint-vscode" {

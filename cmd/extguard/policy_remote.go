@@ -33,18 +33,26 @@ func policyRemote(cmd string, args []string, getenv func(string) string, stdout,
 		}
 		return fail("%v\n\n%s", err, policyUsage)
 	}
-	if *file == "" || fs.NArg() != 0 {
-		return fail("want -f FILE and no other arguments\n\n%s", policyUsage)
+	if (*file == "") != (cmd == "export") || fs.NArg() != 0 {
+		return fail("want -f FILE (export takes none) and no other arguments\n\n%s", policyUsage)
 	}
 	key := getenv("EXTGUARD_API_KEY")
 	if key == "" {
 		return fail("set EXTGUARD_API_KEY to an admin-scoped API key")
 	}
+	c := apiClient{base: strings.TrimRight(*server, "/"), key: key, http: &http.Client{Timeout: 60 * time.Second}}
+	if cmd == "export" {
+		raw, err := c.do(http.MethodGet, "/api/v1/policy/export", nil)
+		if err != nil {
+			return fail("%v", err)
+		}
+		_, _ = stdout.Write(raw)
+		return 0
+	}
 	body, err := os.ReadFile(*file)
 	if err != nil {
 		return fail("%v", err)
 	}
-	c := apiClient{base: strings.TrimRight(*server, "/"), key: key, http: &http.Client{Timeout: 60 * time.Second}}
 	var plan planAnswer
 	if err := c.post("/api/v1/policy/plan", map[string]any{"file": string(body), "prune": *prune}, &plan); err != nil {
 		return fail("%s: %v", *file, err)
@@ -178,26 +186,37 @@ type apiClient struct {
 
 func (c apiClient) post(path string, in any, out interface{ setRaw(json.RawMessage) }) error {
 	body, _ := json.Marshal(in)
-	req, err := http.NewRequest(http.MethodPost, c.base+path, bytes.NewReader(body))
+	raw, err := c.do(http.MethodPost, path, body)
 	if err != nil {
 		return err
 	}
+	out.setRaw(raw)
+	return json.Unmarshal(raw, out)
+}
+
+// do sends one request and answers the body of a 200.
+func (c apiClient) do(method, path string, body []byte) ([]byte, error) {
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
 	req.Header.Set("Authorization", "Bearer "+c.key)
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return problemError(resp.StatusCode, raw)
+		return nil, problemError(resp.StatusCode, raw)
 	}
-	out.setRaw(raw)
-	return json.Unmarshal(raw, out)
+	return raw, nil
 }
 
 func (p *planAnswer) setRaw(r json.RawMessage)    { p.raw = r }

@@ -17,6 +17,7 @@ import (
 // what the command sent.
 type planServer struct {
 	plan, apply   string // bodies answered with 200; "" answers the problem
+	export        string
 	problem       string
 	problemStatus int
 	got           []map[string]any
@@ -29,7 +30,7 @@ func (s *planServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.Unmarshal(b, &in)
 	s.got = append(s.got, in)
 	s.keys = append(s.keys, r.Header.Get("Authorization"))
-	answer := map[string]string{"/api/v1/policy/plan": s.plan, "/api/v1/policy/apply": s.apply}[r.URL.Path]
+	answer := map[string]string{"/api/v1/policy/plan": s.plan, "/api/v1/policy/apply": s.apply, "/api/v1/policy/export": s.export}[r.URL.Path]
 	if answer == "" {
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.WriteHeader(s.problemStatus)
@@ -94,5 +95,9 @@ func TestPolicyPlanAndApplyCommands(t *testing.T) {
 	}
 	if code, _, _ := cli(&planServer{plan: plannedChanges}, env, "plan"); code != 1 {
 		t.Fatalf("no -f: exit %d", code)
+	}
+	exported := "version: 1\nblocklist: []\n"
+	if code, out, _ := cli(&planServer{export: exported}, env, "export"); code != 0 || out != exported {
+		t.Fatalf("export: exit %d %q", code, out)
 	}
 }
