@@ -56,6 +56,9 @@ type Application struct {
 	GetBlocklistEntry      GetBlocklistEntry
 	ListBlocklist          ListBlocklist
 	PreviewBlocklistImpact PreviewBlocklistImpact
+	PlanPolicy             PlanPolicy
+	ApplyPolicy            ApplyPolicy
+	ExportPolicy           ExportPolicy
 
 	CreateAPIKey CreateAPIKey
 	ListAPIKeys  ListAPIKeys
@@ -245,6 +248,9 @@ func (app *Application) assemblePolicy(d Deps) {
 	app.GetBlocklistEntry = GetBlocklistEntry{Blocklist: d.Blocklist}
 	app.ListBlocklist = ListBlocklist{Blocklist: d.Blocklist}
 	app.PreviewBlocklistImpact = PreviewBlocklistImpact{Impact: BlockImpact{Installations: d.Installations}}
+	app.PlanPolicy = PlanPolicy{Blocklist: d.Blocklist, Impact: BlockImpact{Installations: d.Installations}}
+	app.ExportPolicy = ExportPolicy{Blocklist: d.Blocklist}
+	app.ApplyPolicy = ApplyPolicy{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv}
 
 	app.CreateAPIKey = CreateAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock}
 	app.ListAPIKeys = ListAPIKeys{Groups: d.Groups, Keys: d.APIKeys}

@@ -20,6 +20,10 @@ type BlocklistRepository interface {
 	Delete(ctx context.Context, id domain.ID, at time.Time) error
 	// List pages entries ordered by id. Errors: invalid (cursor).
 	List(ctx context.Context, f BlocklistFilter, page PageRequest) (Page[blocklist.Entry], error)
+	// LockAll keeps every other writer of the blocklist waiting until the
+	// caller's transaction ends (a policy apply checks its revision and
+	// writes under it). Only inside a transaction.
+	LockAll(ctx context.Context) error
 }
 
 // BlocklistFilter narrows a blocklist list.

@@ -386,6 +386,21 @@ func (b *blocklistInMemory) Update(_ context.Context, id domain.ID, change func(
 	return b.update(id, change)
 }
 
+// List answers every entry in one page (paging is the adapter's business).
+func (b *blocklistInMemory) List(context.Context, application.BlocklistFilter, application.PageRequest) (application.Page[blocklist.Entry], error) {
+	var p application.Page[blocklist.Entry]
+	for _, e := range b.rows {
+		p.Items = append(p.Items, e)
+	}
+	return p, nil
+}
+
+func (b *blocklistInMemory) Delete(_ context.Context, id domain.ID, _ time.Time) error {
+	return b.remove(id)
+}
+
+func (b *blocklistInMemory) LockAll(context.Context) error { return nil }
+
 // webhooksInMemory is the WebhookRepository.
 type webhooksInMemory struct {
 	application.WebhookRepository

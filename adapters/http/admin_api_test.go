@@ -33,6 +33,12 @@ func sampleBody(schema string) string {
 		return `{"is_required":true}`
 	case "BlocklistCreate":
 		return `{"pattern_type":"exact","pattern":"evil.x` + u + `"}`
+	case "PolicyPlanRequest":
+		return `{"file":"version: 1\nblocklist: []\n"}`
+	case "PolicyApplyRequest":
+		return `{"file":"version: 1\nblocklist: []\n","revision":"r-stale"}`
+	case "PolicyLintRequest":
+		return `{"content":"{\"*\": false, \"a.b\": \"latest\"}"}`
 	case "BlocklistPatch":
 		return `{"reason":"changed"}`
 	case "APIKeyCreate":

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -143,5 +144,166 @@ func TestBlocklistImpactValidatesAsCreate(t *testing.T) {
 	}
 	if a := e.call("POST", "/api/v1/blocklist/impact", "", `{"pattern_type":"exact","pattern":"a.b"}`); a.status != 401 {
 		t.Errorf("anonymous: %d", a.status)
+	}
+}
+
+func TestPolicyLintVSCode(t *testing.T) {
+	e := newAdminEnv(t)
+	a := e.as(user.RoleViewer, "POST", "/api/v1/policy/lint-vscode", `{"content":"{\"AllowedExtensions\": \"{\\\"*\\\": false, \\\"acme\\\": [\\\"1.0.0\\\"], \\\"a.b\\\": \\\"latest\\\"}\"}"}`)
+	if a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	doc := a.json(t)
+	findings := doc["findings"].([]any)
+	if doc["format"] != "json" || len(findings) != 2 {
+		t.Fatalf("lint: %v", doc)
+	}
+	effects := map[string]string{}
+	for _, f := range findings {
+		f := f.(map[string]any)
+		effects[f["key"].(string)] = f["effect"].(string)
+	}
+	if effects["acme"] != "over-broad" || effects["a.b"] != "fail-open" {
+		t.Fatalf("effects %v", effects)
+	}
+	if a := e.as(user.RoleViewer, "POST", "/api/v1/policy/lint-vscode", `{"content":"hello"}`); a.status != 400 || !slices.Contains(problemFields(t, a), "content") {
+		t.Fatalf("no value: %d %s", a.status, a.body)
+	}
+}
+
+// TestPolicyPlanShowsChangesAndImpact: blocking a publisher that 3 of 10
+// agents of an enforce group have plans one create and 3 uninstalls there;
+// planning writes nothing, the revision names the state, a file already
+// applied plans nothing, and deletes come only with prune.
+func TestPolicyPlanShowsChangesAndImpact(t *testing.T) {
+	e := newAdminEnv(t)
+	f := seedImpactFleet(e)
+	file := "version: 1\nblocklist:\n  - pattern_type: publisher\n    pattern: " + f.publisher + "\n    reason: malware\n"
+	body := func(file string, prune bool) string {
+		b, _ := json.Marshal(map[string]any{"file": file, "prune": prune})
+		return string(b)
+	}
+	entries := e.count(`SELECT count(*) FROM blocklist`)
+	a := e.as(user.RoleViewer, "POST", "/api/v1/policy/plan", body(file, false))
+	if a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.body)
+	}
+	plan := a.json(t)
+	changes := plan["changes"].([]any)
+	if len(changes) != 1 || changes[0].(map[string]any)["action"] != "create" || changes[0].(map[string]any)["key"] != "publisher "+f.publisher {
+		t.Fatalf("changes %v", changes)
+	}
+	im := plan["impact"].(map[string]any)
+	var enforce map[string]any
+	for _, g := range im["groups"].([]any) {
+		if g := g.(map[string]any); g["group_id"] == f.enforce {
+			enforce = g
+		}
+	}
+	if enforce == nil || enforce["agents"].(float64) != 3 || enforce["enforcement"] != "enforce" || im["enforce"].(float64) != 3 {
+		t.Fatalf("impact %v", im)
+	}
+	revision := plan["revision"].(string)
+	if e.count(`SELECT count(*) FROM blocklist`) != entries {
+		t.Fatal("planning wrote an entry")
+	}
+	if again := e.must(200, "POST", "/api/v1/policy/plan", body(file, false)); again["revision"] != revision {
+		t.Fatal("the revision changed without a change")
+	}
+
+	e.must(201, "POST", "/api/v1/blocklist", `{"pattern_type":"publisher","pattern":"`+f.publisher+`","reason":"malware"}`)
+	done := e.must(200, "POST", "/api/v1/policy/plan", body(file, false))
+	if len(done["changes"].([]any)) != 0 || done["revision"] == revision || done["impact"].(map[string]any)["agents"].(float64) != 0 {
+		t.Fatalf("a file already in place: %v", done)
+	}
+	changed := e.must(200, "POST", "/api/v1/policy/plan", body(strings.Replace(file, "malware", "miner", 1), false))
+	if ch := changed["changes"].([]any); len(ch) != 1 || ch[0].(map[string]any)["action"] != "change" ||
+		ch[0].(map[string]any)["before"].(map[string]any)["reason"] != "malware" || ch[0].(map[string]any)["after"].(map[string]any)["reason"] != "miner" {
+		t.Fatalf("a changed reason: %v", changed["changes"])
+	}
+	empty := "version: 1\nblocklist: []\n"
+	if p := e.must(200, "POST", "/api/v1/policy/plan", body(empty, false)); len(p["changes"].([]any)) != 0 {
+		t.Fatalf("without prune nothing is deleted: %v", p["changes"])
+	}
+	pruned := e.must(200, "POST", "/api/v1/policy/plan", body(empty, true))
+	found := false
+	for _, ch := range pruned["changes"].([]any) {
+		ch := ch.(map[string]any)
+		found = found || (ch["action"] == "delete" && ch["key"] == "publisher "+f.publisher && ch["after"] == nil)
+	}
+	if !found {
+		t.Fatalf("prune: %v", pruned["changes"])
+	}
+
+	// The export is a file that plans back to nothing, with prune too.
+	exported := e.as(user.RoleViewer, "GET", "/api/v1/policy/export", "")
+	if exported.status != 200 || !strings.Contains(string(exported.body), "pattern: "+f.publisher) {
+		t.Fatalf("export: %d %s", exported.status, exported.body)
+	}
+	if p := e.must(200, "POST", "/api/v1/policy/plan", body(string(exported.body), true)); len(p["changes"].([]any)) != 0 {
+		t.Fatalf("the export plans changes: %v", p["changes"])
+	}
+	bad := e.as(user.RoleViewer, "POST", "/api/v1/policy/plan", body("version: 1\nblocklist:\n  - {pattern_type: shell, pattern: x}\n  - {pattern_type: exact}\n", false))
+	if got := problemFields(t, bad); bad.status != 400 || !slices.Contains(got, "blocklist[0].pattern_type") || !slices.Contains(got, "blocklist[1].pattern") {
+		t.Fatalf("bad file: %d %v", bad.status, got)
+	}
+	schema := e.call("GET", "/api/v1/policy/schema.json", "", "")
+	if schema.status != 200 || !strings.Contains(string(schema.body), `"pattern_type"`) {
+		t.Fatalf("schema: %d %s", schema.status, schema.body)
+	}
+}
+
+// TestPolicyApplyIsRevisionCheckedAtomicAndIdempotent: apply runs only at
+// the plan's revision (409 otherwise, nothing written), audits every change
+// with one change_set_id, changes nothing the second time, and a change set
+// whose audit cannot be written leaves nothing behind.
+func TestPolicyApplyIsRevisionCheckedAtomicAndIdempotent(t *testing.T) {
+	e := newAdminEnv(t)
+	failAuditRows(t, e.exec)
+	pub := strings.ToLower(uniqueName("applied"))
+	file := "version: 1\nblocklist:\n  - {pattern_type: publisher, pattern: " + pub + ", reason: malware}\n  - {pattern_type: exact, pattern: " + pub + "-x.tool, is_active: false}\n"
+	req := func(file, revision string) string {
+		b, _ := json.Marshal(map[string]any{"file": file, "revision": revision})
+		return string(b)
+	}
+	plan := func() string {
+		b, _ := json.Marshal(map[string]any{"file": file})
+		return e.must(200, "POST", "/api/v1/policy/plan", string(b))["revision"].(string)
+	}
+	mine := func() int {
+		return e.count(`SELECT count(*) FROM blocklist WHERE pattern LIKE ? AND deleted_at IS NULL`, pub+"%")
+	}
+
+	revision := plan()
+	if a := e.as(user.RoleViewer, "POST", "/api/v1/policy/apply", req(file, revision)); a.status != 403 {
+		t.Fatalf("a viewer applies: %d", a.status)
+	}
+	failing := e.call("POST", "/api/v1/policy/apply", e.tokens[user.RoleEditor], req(file, revision), "User-Agent", auditFailsUA)
+	if failing.status != 503 || mine() != 0 {
+		t.Fatalf("audit refused: %d, %d entries left", failing.status, mine())
+	}
+	done := e.as(user.RoleEditor, "POST", "/api/v1/policy/apply", req(file, revision))
+	if done.status != 200 {
+		t.Fatalf("apply: %d %s", done.status, done.body)
+	}
+	doc := done.json(t)
+	set, _ := doc["change_set_id"].(string)
+	if set == "" || len(doc["changes"].([]any)) != 2 || mine() != 2 {
+		t.Fatalf("applied: %v, %d entries", doc, mine())
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE details->>'change_set_id' = ? AND event_type = 'blocklist.created'`, set); n != 2 {
+		t.Fatalf("%d audit rows carry the change set, want 2", n)
+	}
+	if a := e.as(user.RoleEditor, "POST", "/api/v1/policy/apply", req(file, revision)); a.status != 409 {
+		t.Fatalf("apply at a stale revision: %d %s", a.status, a.body)
+	}
+	audits := e.count(`SELECT count(*) FROM audit_log WHERE event_type LIKE 'blocklist.%'`)
+	again := e.as(user.RoleEditor, "POST", "/api/v1/policy/apply", req(file, plan()))
+	if again.status != 200 || again.json(t)["change_set_id"] != nil || len(again.json(t)["changes"].([]any)) != 0 ||
+		e.count(`SELECT count(*) FROM audit_log WHERE event_type LIKE 'blocklist.%'`) != audits {
+		t.Fatalf("applying the same file again: %d %s", again.status, again.body)
+	}
+	if doc["revision"] != plan() {
+		t.Fatal("the revision an apply answers is not the state it left")
 	}
 }

@@ -139,6 +139,8 @@ func (r *route) responses() jsonObject {
 			"application/x-apple-aspen-config": text, "text/plain": text}
 	case r.Response == sbomResponse:
 		success["content"] = jsonObject{"application/vnd.cyclonedx+json": jsonObject{"schema": schemaOfType("object")}}
+	case r.Response == "PolicyFileText": // YAML, described by /api/v1/policy/schema.json
+		success["content"] = jsonObject{"application/yaml": jsonObject{"schema": schemaOfType("object")}}
 	case r.Response != "":
 		success["content"] = jsonObject{"application/json": jsonObject{"schema": ref(r.Response)}}
 	}

@@ -204,8 +204,22 @@ func TestAdminCatalogAssignmentsAndPolicyViews(t *testing.T) {
 			t.Fatalf("AllowedExtensions lacks %s: %s", want, doc["AllowedExtensions"])
 		}
 	}
-	if h := js.header.Get("Extguard-Unexpressible"); !strings.Contains(h, "glob block") || !strings.Contains(h, "checksum") {
+	// An allowlist's "*": false refuses what a glob block matches, so only
+	// the checksum is lost (issue 21: the list names real differences only).
+	if h := js.header.Get("Extguard-Unexpressible"); strings.Contains(h, "glob block") || !strings.Contains(h, "checksum") {
 		t.Fatalf("unexpressible rules are named: %q", h)
+	}
+	if loc := js.header.Get("Extguard-Policy-Location"); loc != "/etc/vscode/policy.json" {
+		t.Fatalf("location %q", loc)
+	}
+	// Each editor at its own location; Cursor, which reads no such policy, is refused with the reason.
+	codium := e.as(user.RoleViewer, "GET", "/api/v1/groups/"+g+"/policy/vscode?format=reg&editor=vscodium", "")
+	if codium.status != 200 || !strings.Contains(string(codium.body), `[HKEY_LOCAL_MACHINE\SOFTWARE\Policies\VSCodium\VSCodium]`) ||
+		!strings.Contains(codium.header.Get("Extguard-Unexpressible"), "vscodium:") {
+		t.Fatalf("vscodium: %d %s", codium.status, codium.body)
+	}
+	if a := e.as(user.RoleViewer, "GET", "/api/v1/groups/"+g+"/policy/vscode?editor=cursor", ""); a.status != 400 || !contains(problemFields(t, a), "editor") {
+		t.Fatalf("cursor: %d %s", a.status, a.body)
 	}
 	mc := e.as(user.RoleViewer, "GET", "/api/v1/groups/"+g+"/policy/vscode?format=mobileconfig", "")
 	for _, s := range []string{"<string>com.microsoft.VSCode</string>", "<key>AllowedExtensions</key>", "&#34;*&#34;:false"} {

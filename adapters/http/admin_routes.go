@@ -127,6 +127,6 @@ func routeTable(a *Admin, h *AgentAPI) []route {
 	return slices.Concat(h.routes(), a.metaRoutes(), a.authRoutes(), a.userRoutes(),
 		a.groupRoutes(), a.catalogRoutes(), a.assignmentRoutes(), a.blocklistRoutes(), a.apiKeyRoutes(),
 		a.agentRoutes(), a.reportRoutes(), a.installationRoutes(), a.complianceRoutes(), a.policyRoutes(),
-		a.auditLogRoutes(), a.webhookRoutes(),
+		a.policyLintRoutes(), a.policyFileRoutes(), a.auditLogRoutes(), a.webhookRoutes(),
 		a.historyRoutes(), a.requestRoutes(), a.threatFeedRoutes(), a.sbomRoutes(), a.capabilityRoutes())
 }

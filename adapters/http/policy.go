@@ -14,7 +14,8 @@ func (a *Admin) policyRoutes() []route {
 	return []route{
 		{Method: fiber.MethodGet, Path: "/api/v1/groups/{id}/policy", Permission: PermRead, Tag: "policy", Summary: "The compiled policy the group's agents receive", Status: fiber.StatusOK, Response: "Policy", handle: a.groupPolicy},
 		{Method: fiber.MethodGet, Path: "/api/v1/groups/{id}/policy/vscode", Permission: PermRead, Tag: "policy", Summary: "The policy as the editors' native AllowedExtensions policy",
-			Query:  []param{{Name: "format", Type: "string", Enum: []string{"json", "mobileconfig", "reg"}, Description: "json (default): /etc/vscode/policy.json; mobileconfig: macOS profile; reg: Windows registry file"}},
+			Query: []param{{Name: "format", Type: "string", Enum: []string{"json", "mobileconfig", "reg"}, Description: "json (default): /etc/vscode/policy.json; mobileconfig: macOS profile; reg: Windows registry file"},
+				{Name: "editor", Type: "string", Enum: []string{"vscode", "vscode-insiders", "vscodium", "cursor"}, Description: "whose policy location to write (default vscode); cursor has no documented policy support and is refused with the reason"}},
 			Status: fiber.StatusOK, Response: "VSCodePolicy", handle: a.vscodePolicy},
 	}
 }
@@ -39,15 +40,20 @@ func (a *Admin) vscodePolicy(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		editor, err := vscodepolicy.ParseEditor(c.Query("editor"))
+		if err != nil {
+			return err
+		}
 		ex, err := a.uc.ExportGroupPolicy.Execute(c.UserContext(), id)
 		if err != nil {
 			return err
 		}
 		p := ex.Policy
-		r := vscodepolicy.Render(p, ex.GroupName, format)
+		r := vscodepolicy.RenderFor(p, ex.GroupName, format, editor)
 		c.Set(fiber.HeaderContentType, r.ContentType)
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+r.Filename+`"`)
 		c.Set(fiber.HeaderETag, p.ETag)
+		c.Set("Extguard-Policy-Location", r.Location)
 		if len(r.Unexpressible) > 0 {
 			c.Set("Extguard-Unexpressible", strings.Join(r.Unexpressible, ", "))
 		}

@@ -62,3 +62,11 @@ func (r *BlocklistRepository) List(ctx context.Context, f application.BlocklistF
 	}
 	return listByID(ctx, q, "id", page, func(r *blocklistRow) uuid.UUID { return r.ID }, (*blocklistRow).toDomain)
 }
+
+// LockAll takes the blocklist table in SHARE ROW EXCLUSIVE mode: reads go
+// on, every other insert, update and delete (and another LockAll) waits for
+// the caller's transaction.
+func (r *BlocklistRepository) LockAll(ctx context.Context) error {
+	_, err := conn(ctx, r.db).ExecContext(ctx, `LOCK TABLE blocklist IN SHARE ROW EXCLUSIVE MODE`)
+	return err
+}

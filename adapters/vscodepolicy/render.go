@@ -7,9 +7,10 @@
 // are extension ids (publisher.name) or publisher names, values are true,
 // false, or an array of the allowed versions ("1.2.3"). In allowlist mode
 // "*": false refuses everything not listed; in blocklist mode "*": true
-// allows everything not refused. What the native form cannot express
-// (glob and regex blocks, checksums, required installs, audit-only mode) is
-// listed in Rendered.Unexpressible and in the README.
+// allows everything not refused, and pinned extensions are listed with
+// their version. What the native form cannot express (glob and regex
+// blocks, checksums, required installs, audit-only mode) is listed in
+// Rendered.Differences (allowed.go says how the editor reads the value).
 //
 // Every value is escaped for the format it is written into, whatever the
 // domain let through (stored rows and cached policies are not re-validated):
@@ -25,14 +26,11 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf16"
 
 	"github.com/extguard/extguard/domain"
-	"github.com/extguard/extguard/domain/blocklist"
-	"github.com/extguard/extguard/domain/group"
 	"github.com/extguard/extguard/domain/policy"
 )
 
@@ -61,50 +59,10 @@ type Rendered struct {
 	Body          []byte
 	ContentType   string
 	Filename      string
-	Value         string   // the AllowedExtensions value (a JSON object as text)
-	Unexpressible []string // rules of the policy the native form leaves out
-}
-
-// AllowedExtensions builds the policy value and lists what it cannot say.
-// Keys are sorted (encoding/json sorts map keys), so the same policy always
-// renders byte for byte the same.
-func AllowedExtensions(p policy.Policy) (string, []string) {
-	rules := map[string]any{}
-	var lost []string
-	if p.Mode == group.ModeAllowlist {
-		rules["*"] = false
-		for _, r := range p.Required {
-			rules[r.ExtensionID.String()] = versions(r.Version)
-			if r.SHA256 != "" || r.ContentSHA256 != "" {
-				lost = append(lost, "checksum of "+quote(r.ExtensionID.String())+" (the editor checks versions, not digests)")
-			}
-		}
-		for _, a := range p.Allowed {
-			rules[a.ExtensionID.String()] = versions(a.Version)
-			if a.ContentSHA256 != "" {
-				lost = append(lost, "checksum of "+quote(a.ExtensionID.String())+" (the editor checks versions, not digests)")
-			}
-		}
-		if len(p.Required) > 0 {
-			lost = append(lost, "required extensions are allowed but not installed by the editor; extguard agents install them")
-		}
-	} else {
-		rules["*"] = true
-	}
-	for _, b := range p.Blocked {
-		switch b.PatternType {
-		case blocklist.PatternExact, blocklist.PatternPublisher:
-			rules[b.Pattern] = false
-		default:
-			lost = append(lost, ascii(string(b.PatternType))+" block "+quote(b.Pattern)+" (the editor matches exact ids and publishers only)")
-		}
-	}
-	if p.Enforcement == group.EnforcementAudit {
-		lost = append(lost, "audit mode: the editor always enforces this policy, while extguard agents only report")
-	}
-	value, _ := json.Marshal(rules)
-	sort.Strings(lost)
-	return ascii(string(value)), lost
+	Value         string       // the AllowedExtensions value (a JSON object as text)
+	Unexpressible []string     // Differences as text: the header and the file's comment
+	Differences   []Difference // every way the editor's verdicts differ from extguard's
+	Location      string       // where the editor reads it: file, registry key or preference domain
 }
 
 // quote names a stored value in an unexpressible rule: in double quotes,
@@ -140,31 +98,36 @@ func ascii(s string) string {
 	return b.String()
 }
 
-// versions is true for an unpinned extension, or the one pinned version.
-func versions(v string) any {
-	if v == "" {
-		return true
-	}
-	return []string{v}
-}
-
 // PolicyFile is the JSON form: the editors' policy.json.
 type PolicyFile struct {
 	AllowedExtensions string `json:"AllowedExtensions"`
 }
 
-// Render encodes the policy of the group named groupName in format f.
+// Render encodes the policy of the group named groupName in format f, for
+// VS Code.
 func Render(p policy.Policy, groupName string, f Format) Rendered {
-	value, lost := AllowedExtensions(p)
-	r := Rendered{Value: value, Unexpressible: lost}
+	return RenderFor(p, groupName, f, Editors["vscode"])
+}
+
+// RenderFor encodes the policy for editor ed, at that editor's location.
+func RenderFor(p policy.Policy, groupName string, f Format, ed Editor) Rendered {
+	value, diffs := Translate(p)
+	for _, u := range ed.Unverified {
+		diffs = append(diffs, Difference{Kind: DiffUnverifiedLocation, Subject: ed.Name, Text: ascii(u)})
+	}
+	lost := Texts(diffs)
+	r := Rendered{Value: value, Unexpressible: lost, Differences: diffs}
 	switch f {
 	case FormatMobileconfig:
-		r.Body, r.ContentType, r.Filename = mobileconfig(p, groupName, value), "application/x-apple-aspen-config", "extguard-policy.mobileconfig"
+		r.Body, r.ContentType, r.Filename = mobileconfig(p, groupName, value, ed), "application/x-apple-aspen-config", "extguard-policy.mobileconfig"
+		r.Location = ed.MacDomain
 	case FormatReg:
-		r.Body, r.ContentType, r.Filename = reg(value, lost), "text/plain; charset=utf-8", "extguard-policy.reg"
+		r.Body, r.ContentType, r.Filename = reg(value, lost, ed.RegistryKey), "text/plain; charset=utf-8", "extguard-policy.reg"
+		r.Location = `HKEY_LOCAL_MACHINE\` + ed.RegistryKey
 	default:
 		body, _ := json.MarshalIndent(PolicyFile{AllowedExtensions: value}, "", "  ")
 		r.Body, r.ContentType, r.Filename = append(body, '\n'), "application/json", "policy.json"
+		r.Location = ed.LinuxFile
 	}
 	return r
 }
@@ -174,14 +137,14 @@ func Render(p policy.Policy, groupName string, f Format) Rendered {
 // page, and values as quoted strings in which only backslash and double
 // quote are escaped. So every line is printable ASCII: comments and the
 // value go through ascii, and the value is then quoted.
-func reg(value string, lost []string) []byte {
+func reg(value string, lost []string, key string) []byte {
 	var b bytes.Buffer
 	b.WriteString("Windows Registry Editor Version 5.00\r\n\r\n")
 	b.WriteString("; Generated by extguard. Not expressible natively:\r\n")
 	for _, l := range lost {
 		b.WriteString(";   " + ascii(l) + "\r\n")
 	}
-	b.WriteString("\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\VSCode]\r\n")
+	b.WriteString("\r\n[HKEY_LOCAL_MACHINE\\" + key + "]\r\n")
 	b.WriteString(`"AllowedExtensions"=` + regString(value) + "\r\n")
 	return b.Bytes()
 }
@@ -196,9 +159,12 @@ func regString(s string) string { return `"` + regEscaper.Replace(ascii(s)) + `"
 // from the group and the policy's ETag, so re-rendering the same policy
 // yields the same profile and a changed policy replaces the installed one
 // (same PayloadIdentifier).
-func mobileconfig(p policy.Policy, groupName, value string) []byte {
+func mobileconfig(p policy.Policy, groupName, value string, ed Editor) []byte {
 	gid := p.GroupID.String()
-	profileID := "com.extguard.policy." + gid
+	profileID, salt := "com.extguard.policy."+gid, []string(nil)
+	if ed.Name != "vscode" { // one profile per editor, so installing one keeps the others
+		profileID, salt = profileID+"."+ed.Name, []string{ed.Name}
+	}
 	esc := xmlText
 	return []byte(fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
@@ -210,11 +176,11 @@ func mobileconfig(p policy.Policy, groupName, value string) []byte {
 			<key>AllowedExtensions</key>
 			<string>%s</string>
 			<key>PayloadDisplayName</key>
-			<string>VS Code allowed extensions</string>
+			<string>%s allowed extensions</string>
 			<key>PayloadIdentifier</key>
-			<string>%s.vscode</string>
+			<string>%s.%s</string>
 			<key>PayloadType</key>
-			<string>com.microsoft.VSCode</string>
+			<string>%s</string>
 			<key>PayloadUUID</key>
 			<string>%s</string>
 			<key>PayloadVersion</key>
@@ -222,7 +188,7 @@ func mobileconfig(p policy.Policy, groupName, value string) []byte {
 		</dict>
 	</array>
 	<key>PayloadDescription</key>
-	<string>Extensions allowed in VS Code for extguard group %s (policy %s)</string>
+	<string>Extensions allowed in %s for extguard group %s (policy %s)</string>
 	<key>PayloadDisplayName</key>
 	<string>extguard: %s</string>
 	<key>PayloadIdentifier</key>
@@ -237,8 +203,8 @@ func mobileconfig(p policy.Policy, groupName, value string) []byte {
 	<integer>1</integer>
 </dict>
 </plist>
-`, esc(value), esc(profileID), esc(stableUUID(gid, "payload", p.ETag)), esc(groupName), esc(p.ETag), esc(groupName),
-		esc(profileID), esc(stableUUID(gid, "profile", p.ETag))))
+`, esc(value), esc(ed.Title), esc(profileID), esc(ed.Name), esc(ed.MacDomain), esc(stableUUID(append([]string{gid, "payload", p.ETag}, salt...)...)),
+		esc(ed.Title), esc(groupName), esc(p.ETag), esc(groupName), esc(profileID), esc(stableUUID(append([]string{gid, "profile", p.ETag}, salt...)...))))
 }
 
 // xmlText escapes s as XML character data: markup characters (so "]]>" and

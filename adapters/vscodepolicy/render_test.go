@@ -39,15 +39,23 @@ func TestAllowedExtensions(t *testing.T) {
 	if value != want {
 		t.Fatalf("allowlist:\n got %s\nwant %s", value, want)
 	}
-	if len(lost) != 3 { // glob, regex, required install
+	if len(lost) != 1 { // the required install: "*": false already refuses what the glob and regex match
 		t.Fatalf("unexpressible: %v", lost)
 	}
+	// Blocklist mode keeps the pinned version (the editor honours it next
+	// to "*": true) and loses the glob and regex blocks.
 	value, lost = vscodepolicy.AllowedExtensions(compile(t, group.ModeBlocklist, group.EnforcementAudit))
-	if value != `{"*":true,"bad.one":false,"evil":false}` {
+	if value != `{"*":true,"bad.one":false,"evil":false,"ms-python.python":["2024.2.1"]}` {
 		t.Fatalf("blocklist: %s", value)
 	}
-	if !strings.Contains(strings.Join(lost, "|"), "audit mode") {
-		t.Fatalf("audit mode is named: %v", lost)
+	all := strings.Join(lost, "|")
+	for _, want := range []string{"audit mode", `glob block "*.copilot*"`, `regex block "x[0-9]+\\.y"`, `publisher block "evil"`, "required extensions"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("%s is not named: %v", want, lost)
+		}
+	}
+	if len(lost) != 5 {
+		t.Errorf("unexpressible: %v", lost)
 	}
 }
 

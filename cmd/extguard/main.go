@@ -36,6 +36,8 @@ commands:
   all                              migrate up, then serve and worker in one process
   feeds import FEED_ID FILE        apply a threat feed's content from a file (air-gapped sites)
   version                          version, commit and Go version
+  policy lint-vscode FILE          lint a deployed AllowedExtensions policy (exit 0 clean, 2 findings, 1 error)
+  policy plan|apply -f FILE        plan or apply a policy file against --server (see extguard policy --help)
 
 ` + configurationNote
 
@@ -88,6 +90,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	if isHelp(args[0]) || args[0] == "help" {
 		fmt.Fprint(stdout, usage)
 		return 0
+	}
+	if args[0] == "policy" { // a client command: no configuration, CI exit codes
+		return policyCommand(args[1:], getenv, stdout, stderr)
 	}
 	help, known := commandHelp[args[0]]
 	if !known {

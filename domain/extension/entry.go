@@ -131,8 +131,12 @@ func checkName(fe *domain.FieldErrors, id ExtensionID, raw, stored string) strin
 
 func checkVersion(fe *domain.FieldErrors, raw string) string {
 	v := strings.TrimSpace(raw)
-	if v != "" && !ValidVersion(v) {
+	switch {
+	case v == "":
+	case !ValidVersion(v):
 		fe.Add("pinned_version", "must be a version like 1.2.3 or 1.2.3-beta.1 (at most 64 characters)")
+	case !PinnableVersion(v):
+		fe.Add("pinned_version", "must not carry build metadata (+...): VS Code's AllowedExtensions compares x.y.z[-pre-release] only, so the native export could never match this pin")
 	}
 	return v
 }

@@ -1,6 +1,7 @@
 package extension
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -69,6 +70,22 @@ func TestValidVersion(t *testing.T) {
 		if ValidVersion(v) {
 			t.Errorf("%q accepted", v)
 		}
+	}
+}
+
+// TestPinsRefuseBuildMetadata: a pin VS Code's AllowedExtensions could never
+// match is refused with a field error saying why (issue 21).
+func TestPinsRefuseBuildMetadata(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{"1.4.0+build5", "1.0.0+build-5"} {
+		_, err := NewEntry(EntryParams{ExtensionID: "a.b", PinnedVersion: v})
+		var e *domain.Error
+		if !errors.As(err, &e) || len(e.Fields) != 1 || e.Fields[0].Field != "pinned_version" || !strings.Contains(e.Fields[0].Message, "build metadata") {
+			t.Errorf("pin %q: %v", v, err)
+		}
+	}
+	if _, err := NewEntry(EntryParams{ExtensionID: "a.b", PinnedVersion: "1.0.0-beta.1"}); err != nil {
+		t.Errorf("a pre-release pin: %v", err)
 	}
 }
 

@@ -1,0 +1,150 @@
+// Package policyfile reads the policy file: one declarative document, YAML
+// or JSON (JSON is YAML), that holds policy by natural keys, never database
+// ids or secrets. Version 1 holds the blocklist; every error of a bad file
+// is reported at once with its path in the file (blocklist[2].pattern_type).
+package policyfile
+
+import (
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/blocklist"
+)
+
+// MaxSize bounds a policy file.
+const MaxSize = 1 << 20
+
+// Version is the file format this build reads.
+const Version = 1
+
+// Parse reads and validates a policy file. Errors: invalid, with one field
+// error per problem, named by its path in the file.
+func Parse(data []byte) (application.PolicyFile, error) {
+	var fe domain.FieldErrors
+	if len(data) > MaxSize {
+		fe.Add("", "a policy file is at most 1 MiB")
+		return application.PolicyFile{}, fe.Err("invalid policy file")
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		fe.Add("", "not YAML or JSON: "+err.Error())
+		return application.PolicyFile{}, fe.Err("invalid policy file")
+	}
+	var f application.PolicyFile
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	fields := mapping(&fe, "", root)
+	seenVersion := false
+	for _, kv := range fields {
+		switch kv.key {
+		case "version":
+			seenVersion = true
+			if kv.value.Kind != yaml.ScalarNode || kv.value.Value != strconv.Itoa(Version) {
+				fe.Add("version", "must be 1")
+			}
+		case "blocklist":
+			f.Blocklist = blocklistOf(&fe, kv.value)
+		default:
+			fe.Add(kv.key, "unknown key: a policy file has version and blocklist")
+		}
+	}
+	if !seenVersion && root.Kind == yaml.MappingNode {
+		fe.Add("version", "is required (version: 1)")
+	}
+	if err := fe.Err("invalid policy file"); err != nil {
+		return application.PolicyFile{}, err
+	}
+	return f, nil
+}
+
+type keyValue struct {
+	key   string
+	value *yaml.Node
+}
+
+// mapping lists the keys of a mapping node, refusing repeated keys.
+func mapping(fe *domain.FieldErrors, path string, n *yaml.Node) []keyValue {
+	if n.Kind != yaml.MappingNode {
+		fe.Add(path, "must be a mapping")
+		return nil
+	}
+	var out []keyValue
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key := n.Content[i].Value
+		if seen[key] {
+			fe.Add(join(path, key), "appears twice")
+			continue
+		}
+		seen[key] = true
+		out = append(out, keyValue{key, n.Content[i+1]})
+	}
+	return out
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// blocklistOf reads blocklist entries; the natural key is (pattern_type,
+// pattern), which may appear once.
+func blocklistOf(fe *domain.FieldErrors, n *yaml.Node) []blocklist.Entry {
+	if n.Kind != yaml.SequenceNode {
+		fe.Add("blocklist", "must be a list")
+		return nil
+	}
+	var out []blocklist.Entry
+	seen := map[application.BlockKey]string{}
+	for i, item := range n.Content {
+		path := "blocklist[" + strconv.Itoa(i) + "]"
+		var p blocklist.EntryParams
+		for _, kv := range mapping(fe, path, item) {
+			field := join(path, kv.key)
+			switch kv.key {
+			case "pattern_type":
+				p.PatternType = scalar(fe, field, kv.value)
+			case "pattern":
+				p.Pattern = scalar(fe, field, kv.value)
+			case "reason":
+				p.Reason = scalar(fe, field, kv.value)
+			case "is_active":
+				var b bool
+				if kv.value.Kind != yaml.ScalarNode || kv.value.Decode(&b) != nil || kv.value.Tag != "!!bool" {
+					fe.Add(field, "must be true or false")
+				}
+				p.IsActive = &b
+			default:
+				fe.Add(field, "unknown key: an entry has pattern_type, pattern, reason and is_active")
+			}
+		}
+		e, err := blocklist.NewEntry(p)
+		if err != nil {
+			fe.Include(path, err)
+			continue
+		}
+		key := application.BlockKeyOf(e)
+		if first, dup := seen[key]; dup {
+			fe.Add(path, "the same pattern_type and pattern as "+first)
+			continue
+		}
+		seen[key] = path
+		out = append(out, e)
+	}
+	return out
+}
+
+func scalar(fe *domain.FieldErrors, field string, n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		fe.Add(field, "must be a string")
+		return ""
+	}
+	return n.Value
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sort"
+	"strings"
+	"time"
+)
+
+// policyRemote runs plan or apply against a server's admin API.
+func policyRemote(cmd string, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	file := fs.String("f", "", "the policy file (YAML or JSON)")
+	server := fs.String("server", "http://localhost:8080", "the extguard server")
+	prune := fs.Bool("prune", false, "delete what the file does not mention")
+	asJSON := fs.Bool("json", false, "print the server's answer as JSON")
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "extguard policy "+cmd+": "+format+"\n", a...)
+		return 1
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, policyUsage)
+			return 0
+		}
+		return fail("%v\n\n%s", err, policyUsage)
+	}
+	if (*file == "") != (cmd == "export") || fs.NArg() != 0 {
+		return fail("want -f FILE (export takes none) and no other arguments\n\n%s", policyUsage)
+	}
+	key := getenv("EXTGUARD_API_KEY")
+	if key == "" {
+		return fail("set EXTGUARD_API_KEY to an admin-scoped API key")
+	}
+	c := apiClient{base: strings.TrimRight(*server, "/"), key: key, http: &http.Client{Timeout: 60 * time.Second}}
+	if cmd == "export" {
+		raw, err := c.do(http.MethodGet, "/api/v1/policy/export", nil)
+		if err != nil {
+			return fail("%v", err)
+		}
+		_, _ = stdout.Write(raw)
+		return 0
+	}
+	body, err := os.ReadFile(*file)
+	if err != nil {
+		return fail("%v", err)
+	}
+	var plan planAnswer
+	if err := c.post("/api/v1/policy/plan", map[string]any{"file": string(body), "prune": *prune}, &plan); err != nil {
+		return fail("%s: %v", *file, err)
+	}
+	if cmd == "plan" {
+		if *asJSON {
+			writeJSON(stdout, plan.raw)
+		} else {
+			printPlan(stdout, plan)
+		}
+		if len(plan.Changes) > 0 {
+			return 2
+		}
+		return 0
+	}
+	var applied appliedAnswer
+	if err := c.post("/api/v1/policy/apply", map[string]any{"file": string(body), "prune": *prune, "revision": plan.Revision}, &applied); err != nil {
+		return fail("%s: %v", *file, err)
+	}
+	if *asJSON {
+		writeJSON(stdout, applied.raw)
+		return 0
+	}
+	if len(applied.Changes) == 0 {
+		fmt.Fprintln(stdout, "Nothing to apply: the server already holds this policy.")
+		return 0
+	}
+	printChanges(stdout, applied.Changes)
+	fmt.Fprintf(stdout, "Applied %d change(s) as change set %s.\n", len(applied.Changes), applied.ChangeSetID)
+	return 0
+}
+
+type change struct {
+	Resource string         `json:"resource"`
+	Key      string         `json:"key"`
+	Action   string         `json:"action"`
+	Before   map[string]any `json:"before"`
+	After    map[string]any `json:"after"`
+}
+
+type planAnswer struct {
+	raw      json.RawMessage
+	Revision string   `json:"revision"`
+	Changes  []change `json:"changes"`
+	Impact   struct {
+		Agents  int `json:"agents"`
+		Enforce int `json:"enforce"`
+		Audit   int `json:"audit"`
+		Groups  []struct {
+			GroupName   string `json:"group_name"`
+			Enforcement string `json:"enforcement"`
+			Agents      int    `json:"agents"`
+		} `json:"groups"`
+	} `json:"impact"`
+}
+
+type appliedAnswer struct {
+	raw         json.RawMessage
+	ChangeSetID string   `json:"change_set_id"`
+	Changes     []change `json:"changes"`
+}
+
+// printPlan is the readable diff: + create, ~ change (the fields that
+// change), - delete, then the impact per group.
+func printPlan(w io.Writer, p planAnswer) {
+	if len(p.Changes) == 0 {
+		fmt.Fprintln(w, "No changes: the server already holds this policy.")
+		return
+	}
+	printChanges(w, p.Changes)
+	im := p.Impact
+	fmt.Fprintf(w, "\nImpact: %d agent(s) have an extension these blocks cover: %d in enforce groups will uninstall it, %d in audit groups turn non-compliant.\n",
+		im.Agents, im.Enforce, im.Audit)
+	for _, g := range im.Groups {
+		fmt.Fprintf(w, "  %-30s %-8s %d\n", g.GroupName, g.Enforcement, g.Agents)
+	}
+	fmt.Fprintf(w, "\n%d change(s) planned against revision %s.\n", len(p.Changes), p.Revision)
+}
+
+func printChanges(w io.Writer, changes []change) {
+	for _, ch := range changes {
+		switch ch.Action {
+		case "create":
+			fmt.Fprintf(w, "+ %s %s %s\n", ch.Resource, ch.Key, fields(ch.After))
+		case "delete":
+			fmt.Fprintf(w, "- %s %s\n", ch.Resource, ch.Key)
+		default:
+			var diffs []string
+			for _, k := range sortedKeys(ch.After) {
+				if fmt.Sprint(ch.Before[k]) != fmt.Sprint(ch.After[k]) {
+					diffs = append(diffs, fmt.Sprintf("%s: %q -> %q", k, fmt.Sprint(ch.Before[k]), fmt.Sprint(ch.After[k])))
+				}
+			}
+			fmt.Fprintf(w, "~ %s %s %s\n", ch.Resource, ch.Key, strings.Join(diffs, ", "))
+		}
+	}
+}
+
+func fields(m map[string]any) string {
+	var parts []string
+	for _, k := range sortedKeys(m) {
+		parts = append(parts, fmt.Sprintf("%s=%q", k, fmt.Sprint(m[k])))
+	}
+	return strings.Join(parts, " ")
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func writeJSON(w io.Writer, raw json.RawMessage) {
+	var b bytes.Buffer
+	if json.Indent(&b, raw, "", "  ") != nil {
+		b.Reset()
+		b.Write(raw)
+	}
+	b.WriteByte('\n')
+	_, _ = w.Write(b.Bytes())
+}
+
+// apiClient posts JSON to the admin API with a bearer API key.
+type apiClient struct {
+	base, key string
+	http      *http.Client
+}
+
+func (c apiClient) post(path string, in any, out interface{ setRaw(json.RawMessage) }) error {
+	body, _ := json.Marshal(in)
+	raw, err := c.do(http.MethodPost, path, body)
+	if err != nil {
+		return err
+	}
+	out.setRaw(raw)
+	return json.Unmarshal(raw, out)
+}
+
+// do sends one request and answers the body of a 200.
+func (c apiClient) do(method, path string, body []byte) ([]byte, error) {
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, problemError(resp.StatusCode, raw)
+	}
+	return raw, nil
+}
+
+func (p *planAnswer) setRaw(r json.RawMessage)    { p.raw = r }
+func (a *appliedAnswer) setRaw(r json.RawMessage) { a.raw = r }
+
+// problemError renders a problem+json answer with every field error, so a
+// bad file's problems show at once with their paths.
+func problemError(status int, raw []byte) error {
+	var p struct {
+		Title  string `json:"title"`
+		Detail string `json:"detail"`
+		Errors []struct {
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"errors"`
+	}
+	if json.Unmarshal(raw, &p) != nil {
+		return fmt.Errorf("the server answered %d", status)
+	}
+	msg := fmt.Sprintf("the server answered %d: %s", status, p.Detail)
+	if p.Detail == "" {
+		msg = fmt.Sprintf("the server answered %d: %s", status, p.Title)
+	}
+	for _, e := range p.Errors {
+		msg += fmt.Sprintf("\n  %s: %s", e.Field, e.Message)
+	}
+	return errors.New(msg)
+}
