@@ -16,7 +16,8 @@ func TestEveryListRefusesACursorItDidNotHandOut(t *testing.T) {
 	e := newAdminEnv(t)
 	gid := e.must(201, "POST", "/api/v1/groups", `{"name":"`+uniqueName("paged")+`"}`)["id"].(string)
 	wid := e.must(201, "POST", "/api/v1/webhooks", `{"url":"https://siem.example.com/paged"}`)["id"].(string)
-	ids := map[string]string{"/api/v1/groups/{id}/": gid, "/api/v1/webhooks/{id}/": wid,
+	fid := e.must(201, "POST", "/api/v1/threat-feeds", `{"name":"`+uniqueName("paged")+`","kind":"extguard","mode":"alert"}`)["id"].(string)
+	ids := map[string]string{"/api/v1/groups/{id}/": gid, "/api/v1/webhooks/{id}/": wid, "/api/v1/threat-feeds/{id}/": fid,
 		"/api/v1/agents/{id}/": "0190a5e4-7c1b-7d2e-9f00-1a2b3c4d5e6f"} // the cursor is checked before the agent
 	// Filters a route needs before it pages; the pattern matches nothing,
 	// which must not skip the cursor check.
