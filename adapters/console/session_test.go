@@ -98,7 +98,8 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 			strings.Contains(csp, "unsafe") || !strings.Contains(csp, "default-src 'none'") {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
-		if a.header.Get("X-Content-Type-Options") != "nosniff" || a.header.Get("Referrer-Policy") != "same-origin" {
+		if a.header.Get("X-Content-Type-Options") != "nosniff" || a.header.Get("Referrer-Policy") != "same-origin" ||
+			a.header.Get("X-Frame-Options") != "DENY" {
 			t.Errorf("%s: headers %v", path, a.header)
 		}
 	}
