@@ -110,6 +110,14 @@ try {
   assert.match(csvText, /alice-laptop/);
   step("CSV download");
 
+  // Bad input in the preview (a reason over 1,000 characters): the API's
+  // field error shows in place (htmx swaps a 400 only when told to).
+  await page.fill("#reason", "x".repeat(1001));
+  await page.click('button:has-text("Block evil.pack")');
+  await page.waitForSelector("#impact .field-error", { timeout: 5000 });
+  assert.match(await page.locator("#impact").innerText(), /reason/);
+  step("the impact preview shows a bad field's error in place");
+
   await page.fill("#reason", "malware");
   await page.click('button:has-text("Block evil.pack")');
   await page.waitForSelector("#impact-h");
