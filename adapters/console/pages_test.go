@@ -204,3 +204,36 @@ func TestAgentsSearchByNameOrMachineID(t *testing.T) {
 		}
 	}
 }
+
+// Every console action that changes policy is refused to a viewer who posts
+// it directly (a valid form, same origin), audited, and changes nothing: the
+// route table's permission, not the hidden button, is what holds.
+func TestViewerPostingEveryActionIsRefusedAndAudited(t *testing.T) {
+	e := newEnv(t)
+	gid := e.group("viewer-posts")
+	k, _, err := e.uc.CreateAPIKey.Execute(context.Background(), audit.SystemActor(), user.RoleAdmin, gid, "kept", []string{"agent"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewer, v := e.signIn(user.RoleViewer)
+	token := viewer.tokenOf("/console/")
+	for path, form := range map[string]url.Values{
+		"/console/blocklist":                               {"pattern_type": {"exact"}, "pattern": {"viewer.try"}},
+		"/console/groups/" + gid.String() + "/api-keys":    {"name": {"viewer-key"}, "scope": {"agent"}},
+		"/console/api-keys/" + k.ID().String() + "/revoke": {"back": {"/console/groups/" + gid.String()}},
+	} {
+		form.Set("csrf", token)
+		if a := viewer.do("POST", path, form); a.status != http.StatusForbidden {
+			t.Errorf("viewer POST %s: %d", path, a.status)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'access.denied' AND actor_id = ?`, v.ID().String()); n != 3 {
+		t.Errorf("%d access.denied rows, want 3", n)
+	}
+	if n := e.count(`SELECT count(*) FROM api_keys WHERE group_id = ? AND (name = 'viewer-key' OR revoked_at IS NOT NULL)`, gid.String()); n != 0 {
+		t.Errorf("a viewer's post changed the group's keys (%d rows)", n)
+	}
+	if n := e.count(`SELECT count(*) FROM blocklist WHERE pattern = 'viewer.try'`); n != 0 {
+		t.Error("a viewer's post created a blocklist entry")
+	}
+}

@@ -98,7 +98,8 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 			strings.Contains(csp, "unsafe") || !strings.Contains(csp, "default-src 'none'") {
 			t.Errorf("%s: CSP %q", path, csp)
 		}
-		if a.header.Get("X-Content-Type-Options") != "nosniff" || a.header.Get("Referrer-Policy") != "same-origin" {
+		if a.header.Get("X-Content-Type-Options") != "nosniff" || a.header.Get("Referrer-Policy") != "same-origin" ||
+			a.header.Get("X-Frame-Options") != "DENY" {
 			t.Errorf("%s: headers %v", path, a.header)
 		}
 	}
@@ -229,5 +230,29 @@ func TestLoginThrottleApplies(t *testing.T) {
 	// Refused before the password is checked: the right one is refused too.
 	if a := b.login(u.Email(), testPassword); a.status != http.StatusTooManyRequests || b.cookies["extguard_session"] != "" {
 		t.Fatalf("right password while throttled: %d", a.status)
+	}
+}
+
+// Signing in and out change state too: another site can neither sign a
+// browser in to its own account nor sign it out.
+func TestCrossSiteLoginAndLogoutRefused(t *testing.T) {
+	e := newEnv(t)
+	u := e.newUser(user.RoleAdmin)
+	b := e.browser()
+	form := b.do("GET", "/console/login", nil)
+	a := b.do("POST", "/console/login", url.Values{"email": {u.Email()}, "password": {testPassword}, "csrf": {csrf(t, form)}},
+		"Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+	if a.status != http.StatusForbidden || b.cookies["extguard_session"] != "" {
+		t.Fatalf("cross-site login: %d, session %q", a.status, b.cookies["extguard_session"])
+	}
+	signedIn, _ := e.signIn(user.RoleViewer)
+	token := signedIn.tokenOf("/console/")
+	for name, h := range map[string][]string{"cross-site": {"Sec-Fetch-Site", "cross-site"}, "other origin": {"Origin", "https://evil.example", "Sec-Fetch-Site", ""}} {
+		if a := signedIn.do("POST", "/console/logout", url.Values{"csrf": {token}}, h...); a.status != http.StatusForbidden {
+			t.Errorf("%s logout: %d", name, a.status)
+		}
+	}
+	if a := signedIn.do("GET", "/console/", nil); a.status != http.StatusOK {
+		t.Fatalf("signed out by a cross-site post: %d", a.status)
 	}
 }
