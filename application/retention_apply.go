@@ -37,7 +37,8 @@ type RetentionResult struct {
 	Rows       int64 // rows of the dropped partitions
 	Deliveries int64
 	// Pinned are expired partitions kept because rows of them are still
-	// referenced (audit rows of kept webhook deliveries).
+	// referenced (audit rows of kept webhook deliveries) or their table was
+	// too busy to detach them; the next run tries again.
 	Pinned []HistoryPartition
 }
 

@@ -45,7 +45,8 @@ type HistoryPartitions interface {
 	Expired(ctx context.Context, table HistoryTable, cutoff time.Time) ([]HistoryPartition, error)
 	// Drop removes the partition whole inside ctx's transaction and answers
 	// how many rows it held. Errors: conflict (rows of it are still
-	// referenced: audit rows whose webhook deliveries are kept),
+	// referenced: audit rows whose webhook deliveries are kept; or the
+	// table is busy, so waiting for it would stall its writers),
 	// unavailable, internal.
 	Drop(ctx context.Context, p HistoryPartition) (rows int64, err error)
 	// DeleteFinishedDeliveries deletes up to limit delivered or failed

@@ -120,3 +120,46 @@ SELECT id, 1, 200 FROM webhook_deliveries WHERE audit_id = extguard_uuidv7_floor
 		t.Fatal(err)
 	}
 }
+
+// A retention run that finds the parent table busy (a long investigation
+// query holds it) keeps the partition for the next run instead of waiting
+// in the lock queue, where it would stall every report and audited change
+// behind it; once the table is free the partition goes.
+func TestRetentionDoesNotWaitForABusyTable(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	a := enrolled(t, ctx, newGroup(t, ctx), "m-retention-busy")
+	if _, err := db.ExecContext(ctx, `
+SELECT extguard_create_month_partition('reports', timestamptz '2026-01-10Z');
+INSERT INTO reports (id, agent_id, group_id, extension_id, installed, reported_at)
+VALUES (extguard_uuidv7_floor(timestamptz '2026-01-10Z'), ?, ?, 'old.ext', true, timestamptz '2026-01-10Z')`,
+		a.ID().String(), a.GroupID().String()); err != nil {
+		t.Fatal(err)
+	}
+	reader, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = reader.Rollback() }()
+	if _, err := reader.ExecContext(ctx, `LOCK TABLE reports IN ACCESS SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	uc := application.ApplyRetention{Tx: postgres.NewTxRunner(db), Partitions: postgres.NewPartitions(db),
+		Audit: postgres.NewAuditLog(db), Clock: application.SystemClock{},
+		Policy: application.RetentionPolicy{Reports: 90 * 24 * time.Hour}}
+	bounded, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	res, err := uc.Execute(bounded)
+	if err != nil {
+		t.Fatalf("retention on a busy table: %v (it waited for the lock)", err)
+	}
+	if len(res.Pinned) != 1 || res.Pinned[0].Name != "reports_p202601" || !partitionExists(t, ctx, "reports_p202601") {
+		t.Fatalf("busy table: %+v, want reports_p202601 kept", res)
+	}
+	if err := reader.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uc.Execute(ctx); err != nil || partitionExists(t, ctx, "reports_p202601") {
+		t.Fatalf("free table: %v, reports_p202601 still there: %v", err, partitionExists(t, ctx, "reports_p202601"))
+	}
+}
