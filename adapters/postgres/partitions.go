@@ -76,18 +76,28 @@ func (p *Partitions) Expired(ctx context.Context, table application.HistoryTable
 // retried on the next run instead.
 const dropLockTimeout = "1s"
 
+// rowTime is each history table's own time column.
+var rowTime = map[application.HistoryTable]string{application.HistoryReports: "reported_at", application.HistoryAudit: "created_at"}
+
 // Drop detaches the partition (which fails while rows of it are still
 // referenced by a foreign key: a conflict) and drops it, in ctx's
 // transaction. The count is exact: it is what the audit row says was
-// removed. A parent table busy past dropLockTimeout is a conflict too.
-func (p *Partitions) Drop(ctx context.Context, part application.HistoryPartition) (int64, error) {
+// removed. A parent table busy past dropLockTimeout is a conflict too, and
+// so is a partition holding a row whose own time is not before cutoff: a
+// legacy row with a random (not UUIDv7) id lands in the month its leading
+// bits read as, whatever its age, and must not go with that month.
+func (p *Partitions) Drop(ctx context.Context, part application.HistoryPartition, cutoff time.Time) (int64, error) {
 	db := conn(ctx, p.db)
 	if _, err := db.ExecContext(ctx, `SET LOCAL lock_timeout = '`+dropLockTimeout+`'`); err != nil {
 		return 0, translate(err, "partition")
 	}
-	var rows int64
-	if err := db.NewRaw(`SELECT count(*) FROM ?`, bun.Ident(part.Name)).Scan(ctx, &rows); err != nil {
+	var rows, young int64
+	if err := db.NewRaw(`SELECT count(*), count(*) FILTER (WHERE ? >= ?) FROM ?`, bun.Ident(rowTime[part.Table]), cutoff,
+		bun.Ident(part.Name)).Scan(ctx, &rows, &young); err != nil {
 		return 0, translate(err, "partition")
+	}
+	if young > 0 {
+		return 0, domain.Conflict(fmt.Sprintf("partition %s holds %d rows newer than the retention", part.Name, young))
 	}
 	if _, err := db.ExecContext(ctx, `ALTER TABLE ? DETACH PARTITION ?`, bun.Ident(string(part.Table)), bun.Ident(part.Name)); err != nil {
 		switch pgErrorCode(err) {

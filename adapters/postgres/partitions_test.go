@@ -163,3 +163,34 @@ VALUES (extguard_uuidv7_floor(timestamptz '2026-01-10Z'), ?, ?, 'old.ext', true,
 		t.Fatalf("free table: %v, reports_p202601 still there: %v", err, partitionExists(t, ctx, "reports_p202601"))
 	}
 }
+
+// A legacy row (a random id, not a UUIDv7) whose leading bits read as an
+// expired month lands in that month's partition whatever its age: the
+// partition is kept while such a row is younger than the retention.
+func TestRetentionKeepsAMonthHoldingAYoungLegacyRow(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	a := enrolled(t, ctx, newGroup(t, ctx), "m-retention-legacy")
+	if _, err := db.ExecContext(ctx, `
+SELECT extguard_create_month_partition('reports', timestamptz '2025-12-10Z');
+INSERT INTO reports (id, agent_id, group_id, extension_id, installed, reported_at)
+VALUES ('019b0700-0000-4000-8000-000000000001', ?, ?, 'legacy.ext', true, now() - interval '1 day')`,
+		a.ID().String(), a.GroupID().String()); err != nil {
+		t.Fatal(err)
+	}
+	var partition string
+	if err := db.NewRaw(`SELECT tableoid::regclass::text FROM reports WHERE id = '019b0700-0000-4000-8000-000000000001'`).
+		Scan(ctx, &partition); err != nil || partition != "reports_p202512" {
+		t.Fatalf("the legacy row went to %q (%v), want reports_p202512", partition, err)
+	}
+	uc := application.ApplyRetention{Tx: postgres.NewTxRunner(db), Partitions: postgres.NewPartitions(db),
+		Audit: postgres.NewAuditLog(db), Clock: application.SystemClock{},
+		Policy: application.RetentionPolicy{Reports: 90 * 24 * time.Hour}}
+	res, err := uc.Execute(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !partitionExists(t, ctx, "reports_p202512") || len(res.Pinned) != 1 || res.Pinned[0].Name != "reports_p202512" {
+		t.Fatalf("%+v: want reports_p202512 kept for its young legacy row", res)
+	}
+}
