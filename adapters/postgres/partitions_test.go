@@ -121,6 +121,18 @@ SELECT id, 1, 200 FROM webhook_deliveries WHERE audit_id = extguard_uuidv7_floor
 	}
 }
 
+// oneOldReport makes the reports partition of month and writes one row
+// with id (an SQL expression) and reported_at into it.
+func oneOldReport(t *testing.T, ctx context.Context, machine, month, id, reportedAt string) {
+	t.Helper()
+	a := enrolled(t, ctx, newGroup(t, ctx), machine)
+	if _, err := pgtest.DB(t).ExecContext(ctx, `SELECT extguard_create_month_partition('reports', ?::timestamptz);
+INSERT INTO reports (id, agent_id, group_id, extension_id, installed, reported_at)
+VALUES (`+id+`, ?, ?, 'old.ext', true, `+reportedAt+`)`, month, a.ID().String(), a.GroupID().String()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A retention run that finds the parent table busy (a long investigation
 // query holds it) keeps the partition for the next run instead of waiting
 // in the lock queue, where it would stall every report and audited change
@@ -128,14 +140,7 @@ SELECT id, 1, 200 FROM webhook_deliveries WHERE audit_id = extguard_uuidv7_floor
 func TestRetentionDoesNotWaitForABusyTable(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.DB(t)
-	a := enrolled(t, ctx, newGroup(t, ctx), "m-retention-busy")
-	if _, err := db.ExecContext(ctx, `
-SELECT extguard_create_month_partition('reports', timestamptz '2026-01-10Z');
-INSERT INTO reports (id, agent_id, group_id, extension_id, installed, reported_at)
-VALUES (extguard_uuidv7_floor(timestamptz '2026-01-10Z'), ?, ?, 'old.ext', true, timestamptz '2026-01-10Z')`,
-		a.ID().String(), a.GroupID().String()); err != nil {
-		t.Fatal(err)
-	}
+	oneOldReport(t, ctx, "m-retention-busy", "2026-01-10Z", `extguard_uuidv7_floor('2026-01-10Z')`, `'2026-01-10Z'`)
 	reader, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -170,14 +175,7 @@ VALUES (extguard_uuidv7_floor(timestamptz '2026-01-10Z'), ?, ?, 'old.ext', true,
 func TestRetentionKeepsAMonthHoldingAYoungLegacyRow(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.DB(t)
-	a := enrolled(t, ctx, newGroup(t, ctx), "m-retention-legacy")
-	if _, err := db.ExecContext(ctx, `
-SELECT extguard_create_month_partition('reports', timestamptz '2025-12-10Z');
-INSERT INTO reports (id, agent_id, group_id, extension_id, installed, reported_at)
-VALUES ('019b0700-0000-4000-8000-000000000001', ?, ?, 'legacy.ext', true, now() - interval '1 day')`,
-		a.ID().String(), a.GroupID().String()); err != nil {
-		t.Fatal(err)
-	}
+	oneOldReport(t, ctx, "m-retention-legacy", "2025-12-10Z", `'019b0700-0000-4000-8000-000000000001'`, `now() - interval '1 day'`)
 	var partition string
 	if err := db.NewRaw(`SELECT tableoid::regclass::text FROM reports WHERE id = '019b0700-0000-4000-8000-000000000001'`).
 		Scan(ctx, &partition); err != nil || partition != "reports_p202512" {
