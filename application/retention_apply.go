@@ -37,7 +37,9 @@ type RetentionResult struct {
 	Rows       int64 // rows of the dropped partitions
 	Deliveries int64
 	// Pinned are expired partitions kept because rows of them are still
-	// referenced (audit rows of kept webhook deliveries).
+	// referenced (audit rows of kept webhook deliveries), their table was
+	// too busy to detach them, or they hold a legacy row younger than the
+	// retention; the next run tries again.
 	Pinned []HistoryPartition
 }
 
@@ -66,7 +68,7 @@ func (uc ApplyRetention) Execute(ctx context.Context) (_ RetentionResult, err er
 			return res, err
 		}
 		for _, p := range expired {
-			rows, err := uc.drop(ctx, p, keep)
+			rows, err := uc.drop(ctx, p, now.Add(-keep), keep)
 			switch {
 			case domain.CodeOf(err) == domain.CodeConflict:
 				res.Pinned = append(res.Pinned, p)
@@ -87,9 +89,9 @@ func (uc ApplyRetention) keep(t HistoryTable) time.Duration {
 	return uc.Policy.Reports
 }
 
-func (uc ApplyRetention) drop(ctx context.Context, p HistoryPartition, keep time.Duration) (rows int64, err error) {
+func (uc ApplyRetention) drop(ctx context.Context, p HistoryPartition, cutoff time.Time, keep time.Duration) (rows int64, err error) {
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		if rows, err = uc.Partitions.Drop(ctx, p); err != nil {
+		if rows, err = uc.Partitions.Drop(ctx, p, cutoff); err != nil {
 			return err
 		}
 		return uc.audit(ctx, map[string]any{"table": string(p.Table), "partition": p.Name,

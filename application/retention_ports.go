@@ -45,9 +45,11 @@ type HistoryPartitions interface {
 	Expired(ctx context.Context, table HistoryTable, cutoff time.Time) ([]HistoryPartition, error)
 	// Drop removes the partition whole inside ctx's transaction and answers
 	// how many rows it held. Errors: conflict (rows of it are still
-	// referenced: audit rows whose webhook deliveries are kept),
+	// referenced: audit rows whose webhook deliveries are kept; or the
+	// table is busy, so waiting for it would stall its writers; or a row's
+	// own time, reported_at or created_at, is not before cutoff),
 	// unavailable, internal.
-	Drop(ctx context.Context, p HistoryPartition) (rows int64, err error)
+	Drop(ctx context.Context, p HistoryPartition, cutoff time.Time) (rows int64, err error)
 	// DeleteFinishedDeliveries deletes up to limit delivered or failed
 	// webhook deliveries that finished before cutoff, with their attempts,
 	// inside ctx's transaction, and answers how many deliveries it removed.

@@ -112,6 +112,14 @@ func TestHistoryAnswersInventoryAtAndExposure(t *testing.T) {
 	if got := exposed(application.ExposureFilter{ExtensionID: ext, Version: "1.4.3", Since: at(30), Until: at(35)}); len(got) != 0 {
 		t.Errorf("window starting at the removal: %+v", got)
 	}
+	// Installed before the window and still there, no history row inside it:
+	// both machines that have go-tt.go since t+0, first seen then.
+	still := exposed(application.ExposureFilter{ExtensionID: "go-tt.go", Since: at(45), Until: at(50)})
+	for _, id := range []domain.ID{victim.ID(), clean.ID()} {
+		if e, ok := still[id]; !ok || !e.StillInstalled || !e.FirstSeen.Equal(at(0)) || !e.LastSeen.Equal(at(50)) {
+			t.Errorf("installed before the window and still there: %+v", still)
+		}
+	}
 	publisher := ext[:len(ext)-len(".pack")]
 	if got := exposed(application.ExposureFilter{Publisher: publisher, Until: at(60)}); len(got) != 2 {
 		t.Errorf("by publisher: %+v", got)

@@ -68,19 +68,43 @@ func (p *Partitions) Expired(ctx context.Context, table application.HistoryTable
 	return out, nil
 }
 
+// dropLockTimeout bounds the wait for DETACH's ACCESS EXCLUSIVE lock on
+// the parent table. While DETACH waits in the lock queue, every later
+// reader and writer of the table (report batches, every audited change)
+// queues behind it, so a long investigation query would stall the write
+// path for as long as it runs; past this wait the partition is kept and
+// retried on the next run instead.
+const dropLockTimeout = "1s"
+
+// rowTime is each history table's own time column.
+var rowTime = map[application.HistoryTable]string{application.HistoryReports: "reported_at", application.HistoryAudit: "created_at"}
+
 // Drop detaches the partition (which fails while rows of it are still
 // referenced by a foreign key: a conflict) and drops it, in ctx's
 // transaction. The count is exact: it is what the audit row says was
-// removed.
-func (p *Partitions) Drop(ctx context.Context, part application.HistoryPartition) (int64, error) {
+// removed. A parent table busy past dropLockTimeout is a conflict too, and
+// so is a partition holding a row whose own time is not before cutoff: a
+// legacy row with a random (not UUIDv7) id lands in the month its leading
+// bits read as, whatever its age, and must not go with that month.
+func (p *Partitions) Drop(ctx context.Context, part application.HistoryPartition, cutoff time.Time) (int64, error) {
 	db := conn(ctx, p.db)
-	var rows int64
-	if err := db.NewRaw(`SELECT count(*) FROM ?`, bun.Ident(part.Name)).Scan(ctx, &rows); err != nil {
+	if _, err := db.ExecContext(ctx, `SET LOCAL lock_timeout = '`+dropLockTimeout+`'`); err != nil {
 		return 0, translate(err, "partition")
 	}
+	var rows, young int64
+	if err := db.NewRaw(`SELECT count(*), count(*) FILTER (WHERE ? >= ?) FROM ?`, bun.Ident(rowTime[part.Table]), cutoff,
+		bun.Ident(part.Name)).Scan(ctx, &rows, &young); err != nil {
+		return 0, translate(err, "partition")
+	}
+	if young > 0 {
+		return 0, domain.Conflict(fmt.Sprintf("partition %s holds %d rows newer than the retention", part.Name, young))
+	}
 	if _, err := db.ExecContext(ctx, `ALTER TABLE ? DETACH PARTITION ?`, bun.Ident(string(part.Table)), bun.Ident(part.Name)); err != nil {
-		if pgErrorCode(err) == "23503" {
+		switch pgErrorCode(err) {
+		case "23503":
 			return 0, domain.Conflict(fmt.Sprintf("partition %s is still referenced", part.Name))
+		case "55P03": // lock_not_available
+			return 0, domain.Conflict(fmt.Sprintf("table %s is busy; partition %s is kept until the next run", part.Table, part.Name))
 		}
 		return 0, translate(err, "partition")
 	}

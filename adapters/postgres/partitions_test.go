@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uptrace/bun"
+
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/postgres/pgtest"
 	"github.com/extguard/extguard/application"
@@ -39,6 +41,15 @@ func TestRetentionDropsExpiredPartitionsAndAuditsThem(t *testing.T) {
 	db := pgtest.DB(t)
 	a := enrolled(t, ctx, newGroup(t, ctx), "m-retention")
 	webhook := domain.NewID()
+	// The migration made the months ahead too: remove the last one (nothing
+	// writes there yet) so that only the run can bring it back.
+	ahead := time.Now().UTC().AddDate(0, 2, 0).Format("200601")
+	for _, table := range []string{"reports", "audit_log"} {
+		if _, err := db.ExecContext(ctx, `ALTER TABLE ? DETACH PARTITION ?; DROP TABLE ?`, bun.Ident(table),
+			bun.Ident(table+"_p"+ahead), bun.Ident(table+"_p"+ahead)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// Months long past: February (droppable once its delivery is gone) and
 	// March (a pending delivery pins its audit row).
 	if _, err := db.ExecContext(ctx, `
@@ -86,7 +97,6 @@ SELECT id, 1, 200 FROM webhook_deliveries WHERE audit_id = extguard_uuidv7_floor
 			t.Errorf("%s exists: %v, want %v", name, got, want)
 		}
 	}
-	ahead := time.Now().UTC().AddDate(0, 2, 0).Format("200601")
 	if !partitionExists(t, ctx, "reports_p"+ahead) || !partitionExists(t, ctx, "audit_log_p"+ahead) {
 		t.Errorf("the partitions of %s were not created ahead (%v)", ahead, res.Created)
 	}
@@ -118,5 +128,77 @@ SELECT id, 1, 200 FROM webhook_deliveries WHERE audit_id = extguard_uuidv7_floor
 	if _, err := postgres.NewAuditReader(db).List(ctx, application.AuditFilter{EventType: audit.HistoryRetained},
 		application.PageRequest{Limit: 10}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// oneOldReport makes the reports partition of month and writes one row
+// with id (an SQL expression) and reported_at into it.
+func oneOldReport(t *testing.T, ctx context.Context, machine, month, id, reportedAt string) {
+	t.Helper()
+	a := enrolled(t, ctx, newGroup(t, ctx), machine)
+	if _, err := pgtest.DB(t).ExecContext(ctx, `SELECT extguard_create_month_partition('reports', ?::timestamptz);
+INSERT INTO reports (id, agent_id, group_id, extension_id, installed, reported_at)
+VALUES (`+id+`, ?, ?, 'old.ext', true, `+reportedAt+`)`, month, a.ID().String(), a.GroupID().String()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A retention run that finds the parent table busy (a long investigation
+// query holds it) keeps the partition for the next run instead of waiting
+// in the lock queue, where it would stall every report and audited change
+// behind it; once the table is free the partition goes.
+func TestRetentionDoesNotWaitForABusyTable(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	oneOldReport(t, ctx, "m-retention-busy", "2026-01-10Z", `extguard_uuidv7_floor('2026-01-10Z')`, `'2026-01-10Z'`)
+	reader, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = reader.Rollback() }()
+	if _, err := reader.ExecContext(ctx, `LOCK TABLE reports IN ACCESS SHARE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	uc := application.ApplyRetention{Tx: postgres.NewTxRunner(db), Partitions: postgres.NewPartitions(db),
+		Audit: postgres.NewAuditLog(db), Clock: application.SystemClock{},
+		Policy: application.RetentionPolicy{Reports: 90 * 24 * time.Hour}}
+	bounded, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	res, err := uc.Execute(bounded)
+	if err != nil {
+		t.Fatalf("retention on a busy table: %v (it waited for the lock)", err)
+	}
+	if len(res.Pinned) != 1 || res.Pinned[0].Name != "reports_p202601" || !partitionExists(t, ctx, "reports_p202601") {
+		t.Fatalf("busy table: %+v, want reports_p202601 kept", res)
+	}
+	if err := reader.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uc.Execute(ctx); err != nil || partitionExists(t, ctx, "reports_p202601") {
+		t.Fatalf("free table: %v, reports_p202601 still there: %v", err, partitionExists(t, ctx, "reports_p202601"))
+	}
+}
+
+// A legacy row (a random id, not a UUIDv7) whose leading bits read as an
+// expired month lands in that month's partition whatever its age: the
+// partition is kept while such a row is younger than the retention.
+func TestRetentionKeepsAMonthHoldingAYoungLegacyRow(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	oneOldReport(t, ctx, "m-retention-legacy", "2025-12-10Z", `'019b0700-0000-4000-8000-000000000001'`, `now() - interval '1 day'`)
+	var partition string
+	if err := db.NewRaw(`SELECT tableoid::regclass::text FROM reports WHERE id = '019b0700-0000-4000-8000-000000000001'`).
+		Scan(ctx, &partition); err != nil || partition != "reports_p202512" {
+		t.Fatalf("the legacy row went to %q (%v), want reports_p202512", partition, err)
+	}
+	uc := application.ApplyRetention{Tx: postgres.NewTxRunner(db), Partitions: postgres.NewPartitions(db),
+		Audit: postgres.NewAuditLog(db), Clock: application.SystemClock{},
+		Policy: application.RetentionPolicy{Reports: 90 * 24 * time.Hour}}
+	res, err := uc.Execute(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !partitionExists(t, ctx, "reports_p202512") || len(res.Pinned) != 1 || res.Pinned[0].Name != "reports_p202512" {
+		t.Fatalf("%+v: want reports_p202512 kept for its young legacy row", res)
 	}
 }

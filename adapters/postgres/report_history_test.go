@@ -224,6 +224,12 @@ func TestReportHistoryIsCorrectUnderConcurrentAndOutOfOrderReports(t *testing.T)
 			t.Errorf("%s: history ends at %s, installations has %q", ext, st, current[ext])
 		}
 	}
+	// "Who has X now" is what the newest report said, whatever the order.
+	for ext, st := range said[t0.Add((n-1)*time.Second).Unix()] {
+		if got, ok := current[ext]; (st == "-") == ok || (ok && got+"/" != st) {
+			t.Errorf("%s: installations has %q (present %v), the newest report said %s", ext, got, ok, st)
+		}
+	}
 	before := len(history(t, ctx, a.ID()))
 	// A late report, older than the newest, with a state never seen.
 	store(t, ctx, s, storedReport(t, a, t0.Add(-time.Minute), item("late.one", "9.9.9")))
