@@ -274,3 +274,46 @@ SELECT gen_random_uuid(), ?, ?, 'a.n' || i, 'r', 'denied', now() - interval '1 h
 		t.Fatalf("the agent's list: %d %s", a.status, a.body)
 	}
 }
+
+// TestRequestExceptionLosesToALaterBlock: blocks win after the approval
+// too. A block added once the agent's exception is live takes the
+// extension out of its policy (verdict: uninstall), with no request
+// answered again; an approval with an expiry in the past or absurdly far
+// is a field error that leaves the request pending; and an agent lists
+// only its own requests.
+func TestRequestExceptionLosesToALaterBlock(t *testing.T) {
+	e := newRequestsEnv(t)
+	gid := e.group(`{"mode":"allowlist","enforcement":"enforce"}`)
+	key := e.key(gid)
+	mine, other := e.enroll(key, uniqueName("b1")), e.enroll(key, uniqueName("b2"))
+	pub := uniqueName("later")
+	ext := pub + ".tool"
+	base := e.etagOf(key, mine)
+	reqID := e.ask(key, mine, `{"extension_id":"`+ext+`","reason":"the build needs it"}`).json(t)["id"].(string)
+	for _, at := range []string{time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "9999-12-31T00:00:00Z"} {
+		bad := e.admin.as(user.RoleEditor, "POST", "/api/v1/requests/"+reqID+"/approve", `{"scope":"agent","expires_at":"`+at+`"}`)
+		if bad.status != 400 || !strings.Contains(string(bad.body), `"expires_at"`) {
+			t.Fatalf("expires_at %s: %d %s", at, bad.status, bad.body)
+		}
+	}
+	if n := e.countRows(`SELECT count(*) FROM extension_requests WHERE id = ? AND status = 'pending'`, reqID); n != 1 {
+		t.Fatal("a refused approval changed the request")
+	}
+	if a := e.call("GET", "/api/v1/agent/requests", key, other, nil); a.status != 200 || strings.Contains(string(a.body), ext) {
+		t.Fatalf("another agent sees this agent's request: %d %s", a.status, a.body)
+	}
+	e.admin.must(200, "POST", "/api/v1/requests/"+reqID+"/approve", `{"scope":"agent"}`)
+	excepted := e.waitETag(key, mine, base, true)
+	if v := e.verdict(key, mine, ext); v["compliant"] != true {
+		t.Fatalf("excepted agent: %v", v)
+	}
+	e.admin.must(201, "POST", "/api/v1/blocklist", `{"pattern_type":"publisher","pattern":"`+pub+`","reason":"found malicious"}`)
+	e.waitETag(key, mine, excepted, true)
+	if v := e.verdict(key, mine, ext); v["compliant"] != false || !uninstalls(v, ext) {
+		t.Fatalf("an exception outlived the block: %v", v)
+	}
+	pol := e.call("GET", "/api/v1/agent/policy", key, mine, nil)
+	if pol.status != 200 || strings.Contains(string(pol.body), ext) {
+		t.Fatalf("policy after the block: %d %s", pol.status, pol.body)
+	}
+}
