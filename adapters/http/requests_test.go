@@ -228,6 +228,14 @@ func TestRequestApprovedForTheGroup(t *testing.T) {
 WHERE ge.group_id = ? AND x.extension_id = ? AND ge.request_id = ? AND ge.expires_at IS NOT NULL`, gid.String(), ext, reqID); n != 1 {
 		t.Fatalf("time-limited assignment rows: %d", n)
 	}
+	// Admins see that the assignment ends, and when.
+	assigned := e.admin.must(200, "GET", "/api/v1/groups/"+gid.String()+"/extensions", "")["items"].([]any)
+	if len(assigned) != 1 || assigned[0].(map[string]any)["expires_at"] == nil {
+		t.Fatalf("the assignment does not show its expiry: %v", assigned)
+	}
+	if at, _ := time.Parse(time.RFC3339Nano, assigned[0].(map[string]any)["expires_at"].(string)); !at.Equal(expires.Truncate(time.Microsecond)) {
+		t.Fatalf("expires_at %v, want %v", at, expires)
+	}
 	time.Sleep(time.Until(expires))
 	ended, err := e.expire.Execute(context.Background())
 	if err != nil || len(ended) != 1 || ended[0].Scope != "group" {
