@@ -201,8 +201,9 @@ WHERE a.event_type = ? AND a.target_id = ? AND d.webhook_id = ?`, ev, reqID, hoo
 		t.Fatal("a refused approval changed the request")
 	}
 	denied := e.admin.must(200, "POST", "/api/v1/requests/"+blockedID+"/deny", `{"note":"blocked: malware"}`)
-	if denied["status"] != "denied" || e.countRows(`SELECT count(*) FROM audit_log WHERE event_type = 'extension_request.denied' AND target_id = ?`, blockedID) != 1 {
-		t.Fatalf("deny: %v", denied)
+	if denied["status"] != "denied" || e.countRows(`SELECT count(*) FROM audit_log a JOIN webhook_deliveries d ON d.audit_id = a.id
+WHERE a.event_type = 'extension_request.denied' AND a.target_id = ? AND d.webhook_id = ?`, blockedID, hook["id"]) != 1 {
+		t.Fatalf("deny not audited or not queued for the webhook: %v", denied)
 	}
 }
 
