@@ -16,6 +16,9 @@ type Assignment struct {
 	IsRequired bool
 	AddedBy    domain.ID
 	CreatedAt  time.Time
+	// ExpiresAt is when the expiry pass removes the assignment (a
+	// time-limited approval of an extension request); zero: never.
+	ExpiresAt time.Time
 }
 
 // AssignmentRepository stores group assignments (group_extensions).

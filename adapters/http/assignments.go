@@ -59,16 +59,20 @@ func (a *Admin) removeAssignment(c *fiber.Ctx) error {
 }
 
 type assignmentDoc struct {
-	ID          string       `json:"id"`
-	GroupID     string       `json:"group_id"`
-	ExtensionID string       `json:"extension_id"` // the catalog entry's id, as in group_extensions
-	IsRequired  bool         `json:"is_required"`
-	AddedBy     *string      `json:"added_by"`
-	CreatedAt   time.Time    `json:"created_at"`
-	Extension   extensionDoc `json:"extension"`
+	ID          string    `json:"id"`
+	GroupID     string    `json:"group_id"`
+	ExtensionID string    `json:"extension_id"` // the catalog entry's id, as in group_extensions
+	IsRequired  bool      `json:"is_required"`
+	AddedBy     *string   `json:"added_by"`
+	CreatedAt   time.Time `json:"created_at"`
+	// ExpiresAt: a time-limited approval's assignment, removed then by the
+	// expiry pass (docs/requests.md); null: no end.
+	ExpiresAt *time.Time   `json:"expires_at"`
+	Extension extensionDoc `json:"extension"`
 }
 
 func assignmentDocOf(a application.Assignment) assignmentDoc {
 	return assignmentDoc{ID: a.ID.String(), GroupID: a.GroupID.String(), ExtensionID: a.Entry.ID().String(),
-		IsRequired: a.IsRequired, AddedBy: optID(a.AddedBy), CreatedAt: a.CreatedAt.UTC(), Extension: extensionDocOf(a.Entry)}
+		IsRequired: a.IsRequired, AddedBy: optID(a.AddedBy), CreatedAt: a.CreatedAt.UTC(),
+		ExpiresAt: optTime(a.ExpiresAt), Extension: extensionDocOf(a.Entry)}
 }

@@ -201,8 +201,9 @@ WHERE a.event_type = ? AND a.target_id = ? AND d.webhook_id = ?`, ev, reqID, hoo
 		t.Fatal("a refused approval changed the request")
 	}
 	denied := e.admin.must(200, "POST", "/api/v1/requests/"+blockedID+"/deny", `{"note":"blocked: malware"}`)
-	if denied["status"] != "denied" || e.countRows(`SELECT count(*) FROM audit_log WHERE event_type = 'extension_request.denied' AND target_id = ?`, blockedID) != 1 {
-		t.Fatalf("deny: %v", denied)
+	if denied["status"] != "denied" || e.countRows(`SELECT count(*) FROM audit_log a JOIN webhook_deliveries d ON d.audit_id = a.id
+WHERE a.event_type = 'extension_request.denied' AND a.target_id = ? AND d.webhook_id = ?`, blockedID, hook["id"]) != 1 {
+		t.Fatalf("deny not audited or not queued for the webhook: %v", denied)
 	}
 }
 
@@ -227,6 +228,14 @@ func TestRequestApprovedForTheGroup(t *testing.T) {
 	if n := e.countRows(`SELECT count(*) FROM group_extensions ge JOIN extensions x ON x.id = ge.extension_id
 WHERE ge.group_id = ? AND x.extension_id = ? AND ge.request_id = ? AND ge.expires_at IS NOT NULL`, gid.String(), ext, reqID); n != 1 {
 		t.Fatalf("time-limited assignment rows: %d", n)
+	}
+	// Admins see that the assignment ends, and when.
+	assigned := e.admin.must(200, "GET", "/api/v1/groups/"+gid.String()+"/extensions", "")["items"].([]any)
+	if len(assigned) != 1 || assigned[0].(map[string]any)["expires_at"] == nil {
+		t.Fatalf("the assignment does not show its expiry: %v", assigned)
+	}
+	if at, _ := time.Parse(time.RFC3339Nano, assigned[0].(map[string]any)["expires_at"].(string)); !at.Equal(expires.Truncate(time.Microsecond)) {
+		t.Fatalf("expires_at %v, want %v", at, expires)
 	}
 	time.Sleep(time.Until(expires))
 	ended, err := e.expire.Execute(context.Background())
@@ -272,5 +281,48 @@ SELECT gen_random_uuid(), ?, ?, 'a.n' || i, 'r', 'denied', now() - interval '1 h
 	}
 	if a := e.call("GET", "/api/v1/agent/requests", key, me, nil); a.status != 200 || strings.Count(string(a.body), `"extension_id"`) != 20 {
 		t.Fatalf("the agent's list: %d %s", a.status, a.body)
+	}
+}
+
+// TestRequestExceptionLosesToALaterBlock: blocks win after the approval
+// too. A block added once the agent's exception is live takes the
+// extension out of its policy (verdict: uninstall), with no request
+// answered again; an approval with an expiry in the past or absurdly far
+// is a field error that leaves the request pending; and an agent lists
+// only its own requests.
+func TestRequestExceptionLosesToALaterBlock(t *testing.T) {
+	e := newRequestsEnv(t)
+	gid := e.group(`{"mode":"allowlist","enforcement":"enforce"}`)
+	key := e.key(gid)
+	mine, other := e.enroll(key, uniqueName("b1")), e.enroll(key, uniqueName("b2"))
+	pub := uniqueName("later")
+	ext := pub + ".tool"
+	base := e.etagOf(key, mine)
+	reqID := e.ask(key, mine, `{"extension_id":"`+ext+`","reason":"the build needs it"}`).json(t)["id"].(string)
+	for _, at := range []string{time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), "9999-12-31T00:00:00Z"} {
+		bad := e.admin.as(user.RoleEditor, "POST", "/api/v1/requests/"+reqID+"/approve", `{"scope":"agent","expires_at":"`+at+`"}`)
+		if bad.status != 400 || !strings.Contains(string(bad.body), `"expires_at"`) {
+			t.Fatalf("expires_at %s: %d %s", at, bad.status, bad.body)
+		}
+	}
+	if n := e.countRows(`SELECT count(*) FROM extension_requests WHERE id = ? AND status = 'pending'`, reqID); n != 1 {
+		t.Fatal("a refused approval changed the request")
+	}
+	if a := e.call("GET", "/api/v1/agent/requests", key, other, nil); a.status != 200 || strings.Contains(string(a.body), ext) {
+		t.Fatalf("another agent sees this agent's request: %d %s", a.status, a.body)
+	}
+	e.admin.must(200, "POST", "/api/v1/requests/"+reqID+"/approve", `{"scope":"agent"}`)
+	excepted := e.waitETag(key, mine, base, true)
+	if v := e.verdict(key, mine, ext); v["compliant"] != true {
+		t.Fatalf("excepted agent: %v", v)
+	}
+	e.admin.must(201, "POST", "/api/v1/blocklist", `{"pattern_type":"publisher","pattern":"`+pub+`","reason":"found malicious"}`)
+	e.waitETag(key, mine, excepted, true)
+	if v := e.verdict(key, mine, ext); v["compliant"] != false || !uninstalls(v, ext) {
+		t.Fatalf("an exception outlived the block: %v", v)
+	}
+	pol := e.call("GET", "/api/v1/agent/policy", key, mine, nil)
+	if pol.status != 200 || strings.Contains(string(pol.body), ext) {
+		t.Fatalf("policy after the block: %d %s", pol.status, pol.body)
 	}
 }

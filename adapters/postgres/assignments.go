@@ -26,18 +26,20 @@ type assignmentView struct {
 	IsRequired   bool      `bun:"assignment_is_required"`
 	AddedBy      uuid.UUID `bun:"assignment_added_by,nullzero"`
 	CreatedAt    time.Time `bun:"assignment_created_at"`
+	ExpiresAt    time.Time `bun:"assignment_expires_at,nullzero"`
 	catalogEntryRow
 }
 
 func (v *assignmentView) toApp() application.Assignment {
 	return application.Assignment{ID: did(v.AssignmentID), GroupID: did(v.GroupID), Entry: v.catalogEntryRow.toDomain(),
-		IsRequired: v.IsRequired, AddedBy: did(v.AddedBy), CreatedAt: v.CreatedAt}
+		IsRequired: v.IsRequired, AddedBy: did(v.AddedBy), CreatedAt: v.CreatedAt, ExpiresAt: v.ExpiresAt}
 }
 
 func (r *AssignmentRepository) view(ctx context.Context) *bun.SelectQuery {
 	return conn(ctx, r.db).NewSelect().
 		ColumnExpr("ge.id AS assignment_id, ge.group_id AS assignment_group_id, ge.is_required AS assignment_is_required").
-		ColumnExpr("ge.added_by AS assignment_added_by, ge.created_at AS assignment_created_at, e.*").
+		ColumnExpr("ge.added_by AS assignment_added_by, ge.created_at AS assignment_created_at").
+		ColumnExpr("ge.expires_at AS assignment_expires_at, e.*").
 		TableExpr("group_extensions AS ge").
 		Join("JOIN extensions AS e ON e.id = ge.extension_id AND e.deleted_at IS NULL")
 }

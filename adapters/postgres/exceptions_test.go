@@ -64,3 +64,28 @@ func TestGrantGroupKeepsTheLongerAssignment(t *testing.T) {
 		t.Fatalf("%d assignments left, want the permanent one", n)
 	}
 }
+
+// TestPolicyInputsLeaveOutExpiredAssignments: an assignment whose expiry
+// has passed is not compiled into the group's policy, whether or not the
+// expiry pass has removed it yet.
+func TestPolicyInputsLeaveOutExpiredAssignments(t *testing.T) {
+	t.Parallel()
+	db := pgtest.DB(t)
+	ctx := context.Background()
+	repo, catalog := postgres.NewExceptionRepository(db), postgres.NewCatalogRepository(db)
+	now := time.Now().UTC()
+	groupID := fixtureGroup(t, db, "{}")
+	for _, expires := range []time.Time{now.Add(-time.Second), now.Add(time.Hour), {}} {
+		e, err := extension.NewEntry(extension.EntryParams{ExtensionID: "inputs-" + domain.NewID().String()[24:] + ".tool", CreatedAt: now})
+		if err != nil || catalog.Create(ctx, e) != nil {
+			t.Fatal(err)
+		}
+		if _, err := repo.GrantGroup(ctx, application.GroupGrant{GroupID: groupID, Entry: e, ExpiresAt: expires, At: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in, err := postgres.NewPolicyInputs(db).Load(ctx, groupID)
+	if err != nil || len(in.Assignments) != 2 {
+		t.Fatalf("%v: %d assignments compiled, want the unexpired two", err, len(in.Assignments))
+	}
+}

@@ -58,6 +58,10 @@ func (p *PolicyInputs) assignments(ctx context.Context, db bun.IDB, groupID doma
 		TableExpr("group_extensions AS ge").
 		Join("JOIN extensions AS e ON e.id = ge.extension_id AND e.deleted_at IS NULL").
 		Where("ge.group_id = ?", uid(groupID)).
+		// An approval's assignment that has expired counts no more, even
+		// before the expiry pass removes it (a worker down or behind):
+		// the policy then ends it at its next compile at the latest.
+		Where("(ge.expires_at IS NULL OR ge.expires_at > now())").
 		Scan(ctx, &rows)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"github.com/extguard/extguard/adapters/redis/redistest"
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/extension"
 	"github.com/extguard/extguard/domain/policy"
 )
 
@@ -92,5 +93,37 @@ func TestExceptionOverlay(t *testing.T) {
 	o.ExceptionsChanged(ctx)
 	if p, _ := o.Apply(ctx, plain, group); p.Policy.ETag == group.Policy.ETag || store.reads.Load() != 2 {
 		t.Fatalf("the invalidation did not reload the snapshot (reads %d)", store.reads.Load())
+	}
+}
+
+// TestExceptionOverlaySharesEqualPolicies: agents of one group with the
+// same exceptions share one composed policy (one copy of the group's
+// allowances, not one per agent); a different exception gets its own, and
+// a recompiled group (same ETag, newer GeneratedAt) is never answered with
+// the older copy.
+func TestExceptionOverlaySharesEqualPolicies(t *testing.T) {
+	now := time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)
+	in := policy.CompileInput{GroupID: domain.NewID()}
+	p := policy.Compile(in)
+	for _, id := range []extension.ExtensionID{"a.one", "a.two", "a.three"} {
+		p.Allowed = append(p.Allowed, policy.Allowance{ExtensionID: id})
+	}
+	group := application.CompiledPolicy{Policy: p, GeneratedAt: now}
+	one, two, three := domain.NewID(), domain.NewID(), domain.NewID()
+	snap := snapshotOf([]application.AgentException{{AgentID: one, ExtensionID: "dev.tool"},
+		{AgentID: two, ExtensionID: "dev.tool"}, {AgentID: three, ExtensionID: "other.tool"}})
+	p1 := compose(snap, snap.byAgent[one], group, now)
+	p2 := compose(snap, snap.byAgent[two], group, now)
+	p3 := compose(snap, snap.byAgent[three], group, now)
+	if p1.Policy.ETag != p2.Policy.ETag || len(p1.Policy.Allowed) != 4 || &p1.Policy.Allowed[0] != &p2.Policy.Allowed[0] {
+		t.Fatal("two agents with the same exceptions hold two copies of the policy")
+	}
+	if p3.Policy.ETag == p1.Policy.ETag || &p3.Policy.Allowed[0] == &p1.Policy.Allowed[0] {
+		t.Fatal("agents with different exceptions share a policy")
+	}
+	later := group
+	later.GeneratedAt = now.Add(time.Minute)
+	if got := compose(snap, snap.byAgent[two], later, now); !got.GeneratedAt.Equal(later.GeneratedAt) || got.Policy.ETag != p1.Policy.ETag {
+		t.Fatalf("after a recompile: %v %s", got.GeneratedAt, got.Policy.ETag)
 	}
 }

@@ -53,6 +53,11 @@ const (
 	MaxNoteLength   = 1000
 )
 
+// MaxApprovalDuration bounds a time-limited approval: an expiry further
+// out is a typo (year 9999, milliseconds read as seconds), not a plan; an
+// approval meant to last has no expires_at at all.
+const MaxApprovalDuration = 5 * 365 * 24 * time.Hour
+
 // Params is what an agent sends.
 type Params struct {
 	AgentID     domain.ID
@@ -111,7 +116,8 @@ type Answer struct {
 }
 
 // Approve answers the request with an approval. Only a pending request can
-// be answered (conflict otherwise); expires_at must be in the future.
+// be answered (conflict otherwise); expires_at must be in the future and at
+// most MaxApprovalDuration ahead.
 func (r Request) Approve(a Answer, now time.Time) (Request, error) {
 	var fe domain.FieldErrors
 	if a.Scope != ScopeAgent && a.Scope != ScopeGroup {
@@ -124,8 +130,12 @@ func (r Request) Approve(a Answer, now time.Time) (Request, error) {
 	if version == "" {
 		version = r.version
 	}
-	if !a.ExpiresAt.IsZero() && !a.ExpiresAt.After(now) {
+	switch {
+	case a.ExpiresAt.IsZero():
+	case !a.ExpiresAt.After(now):
 		fe.Add("expires_at", "must be in the future")
+	case a.ExpiresAt.After(now.Add(MaxApprovalDuration)):
+		fe.Add("expires_at", "must be at most 5 years ahead (omit it for an approval without end)")
 	}
 	note := fe.Text("note", a.Note, 0, MaxNoteLength)
 	if err := fe.Err("invalid approval"); err != nil {

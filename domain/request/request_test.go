@@ -30,6 +30,14 @@ func TestAnswer(t *testing.T) {
 	if _, err := r.Approve(Answer{Scope: "fleet", ExpiresAt: now.Add(-time.Minute)}, now); err == nil {
 		t.Fatal("bad scope and past expiry accepted")
 	}
+	for _, far := range []time.Time{now.Add(MaxApprovalDuration + time.Second), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)} {
+		if _, err := r.Approve(Answer{Scope: ScopeAgent, ExpiresAt: far}, now); domain.CodeOf(err) != domain.CodeInvalid {
+			t.Fatalf("expiry %v accepted: %v", far, err)
+		}
+	}
+	if _, err := r.Approve(Answer{Scope: ScopeAgent, ExpiresAt: now.Add(MaxApprovalDuration)}, now); err != nil {
+		t.Fatalf("expiry at the bound refused: %v", err)
+	}
 	ok, err := r.Approve(Answer{Scope: ScopeAgent, ExpiresAt: now.Add(time.Hour), Note: "for the sprint"}, now)
 	if err != nil || ok.Status() != StatusApproved || ok.Version() != "1.2.3" || !ok.ExpiresAt().Equal(now.Add(time.Hour)) {
 		t.Fatalf("%v %+v", err, ok)
