@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -655,8 +656,11 @@ func (m *feedsInMemory) ReplaceAdvisories(_ context.Context, id domain.ID, es []
 	old, next := m.advisories[id], map[string]threatfeed.Entry{}
 	for _, e := range es {
 		next[e.Key()] = e
-		if _, ok := old[e.Key()]; ok {
+		if prev, ok := old[e.Key()]; ok {
 			c.Kept++
+			if !reflect.DeepEqual(prev, e) {
+				c.Changed++
+			}
 		} else {
 			c.Added = append(c.Added, e)
 		}

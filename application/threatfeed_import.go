@@ -62,6 +62,7 @@ func (uc ImportThreatFeed) Execute(ctx context.Context, actor audit.Actor, feedI
 		return ImportResult{}, recordFeedError(ctx, uc.Feeds, uc.Clock, f, perr)
 	}
 	var res ImportResult
+	changed := 0
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
 		f, err := uc.Feeds.Lock(ctx, feedID)
 		if err != nil {
@@ -77,9 +78,10 @@ func (uc ImportThreatFeed) Execute(ctx context.Context, actor audit.Actor, feedI
 			return err
 		}
 		res = ImportResult{Feed: withStatus(f, st), Added: len(change.Added), Removed: len(change.Removed), Kept: change.Kept}
+		changed = change.Changed
 		if err := appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.ThreatFeedImported, Actor: actor,
 			TargetType: audit.TargetThreatFeed, TargetID: feedID, Details: map[string]any{"feed": f.Name(), "source": string(src),
-				"added": res.Added, "removed": res.Removed, "kept": res.Kept, "entry_count": len(entries)}}); err != nil {
+				"added": res.Added, "removed": res.Removed, "kept": res.Kept, "changed": changed, "entry_count": len(entries)}}); err != nil {
 			return err
 		}
 		if res.Matched, err = uc.auditMatches(ctx, actor, f, change.Added); err != nil {
@@ -90,9 +92,10 @@ func (uc ImportThreatFeed) Execute(ctx context.Context, actor audit.Actor, feedI
 	if err != nil {
 		return ImportResult{}, err
 	}
-	if res.Added+res.Removed > 0 {
-		// Every group's policy may have changed; ETags change only where the
-		// compiled policy did, since an ETag is a hash of it.
+	if res.Added+res.Removed+changed > 0 {
+		// Every group's policy may have changed (a kept advisory's new
+		// versions or reason too); ETags change only where the compiled
+		// policy did, since an ETag is a hash of it.
 		notifyAllGroups(ctx, uc.Invalidator)
 	}
 	return res, nil

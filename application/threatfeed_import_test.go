@@ -50,9 +50,16 @@ func TestImportAppliesWholeFeedsAndAuditsTheExposure(t *testing.T) {
 		res.Added+res.Removed != 0 || res.Kept != 3 || len(events.ofType(audit.AdvisoryMatched)) != 1 || inv.all != 1 {
 		t.Fatalf("re-import: %+v %v", res, err)
 	}
+	// A kept entry changes (here its reference, part of the verdict detail):
+	// the policies are recompiled.
+	if res, err := uc.Execute(ctx, someAdmin, f.ID(), body(`{"malicious":["evil.pack","badpub","quiet.one"],
+		"learnMoreLinks":{"evil.pack":"https://example.com/evil"}}`), application.SourceFetch); err != nil ||
+		res.Added+res.Removed != 0 || inv.all != 2 {
+		t.Fatalf("changed entry: %+v %v, %d invalidations", res, err, inv.all)
+	}
 	// An entry leaves: its block is lifted, audited.
 	if res, err := uc.Execute(ctx, someAdmin, f.ID(), body(`{"malicious":["badpub","quiet.one"]}`), application.SourceFetch); err != nil ||
-		res.Removed != 1 || len(events.ofType(audit.AdvisoryLifted)) != 1 || inv.all != 2 {
+		res.Removed != 1 || len(events.ofType(audit.AdvisoryLifted)) != 1 || inv.all != 3 {
 		t.Fatalf("removal: %+v %v", res, err)
 	}
 	// A broken feed changes nothing but its status.
@@ -62,7 +69,7 @@ func TestImportAppliesWholeFeedsAndAuditsTheExposure(t *testing.T) {
 	}
 	st := feeds.feeds[f.ID()].Status()
 	if len(feeds.advisories[f.ID()]) != 2 || st.EntryCount != 2 || st.LastError == "" || st.LastSuccessAt.IsZero() ||
-		len(events.events) != before || inv.all != 2 {
+		len(events.events) != before || inv.all != 3 {
 		t.Fatalf("after a broken feed: %d advisories, status %+v", len(feeds.advisories[f.ID()]), st)
 	}
 }

@@ -54,6 +54,9 @@ type AdvisoryChange struct {
 	Added   []threatfeed.Entry
 	Removed []threatfeed.Entry
 	Kept    int
+	// Changed counts the kept advisories whose versions, severity, reason
+	// or reference changed: they change the compiled policies too.
+	Changed int
 }
 
 // AdvisorySuppression is one advisory (a feed's pattern) one group does

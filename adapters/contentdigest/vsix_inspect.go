@@ -91,11 +91,14 @@ func readCapped(f *zip.File, n int64) ([]byte, error) {
 	return b, nil
 }
 
-// isExecutable: a Node native addon by name, or ELF, Mach-O (thin and fat,
-// either byte order), PE (MZ) or a script with a #! line by content. A .exe
-// or .sh whose bytes say otherwise is data; a binary named .txt is not.
+// isExecutable: a Node native addon or a shell, PowerShell or batch script
+// by name (an interpreter runs those without a #! line: spawn("sh",
+// ["x.sh"])), or ELF, Mach-O (thin and fat, either byte order), PE (MZ) or a
+// script with a #! line by content. A .exe whose bytes say otherwise is
+// data (Windows will not run it); a binary named .txt is not.
 func isExecutable(name string, head []byte) bool {
-	if strings.EqualFold(path.Ext(name), ".node") {
+	switch strings.ToLower(path.Ext(name)) {
+	case ".node", ".sh", ".bash", ".zsh", ".command", ".ps1", ".bat", ".cmd":
 		return true
 	}
 	for _, m := range [][]byte{

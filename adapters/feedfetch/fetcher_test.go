@@ -67,3 +67,34 @@ func TestFetchGuardedByDefault(t *testing.T) {
 		t.Error("an untrusted certificate was accepted")
 	}
 }
+
+// Every redirect hop is checked: a hop to http is refused (the guarded
+// dialler checks the address of every hop already), and so is a sixth hop.
+func TestFetchChecksRedirects(t *testing.T) {
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"malicious":[]}`)) }))
+	defer plain.Close()
+	srv, f := tlsServer(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/to-http":
+			http.Redirect(w, r, plain.URL+"/feed", http.StatusFound)
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
+		case "/to-feed":
+			http.Redirect(w, r, "/feed", http.StatusMovedPermanently)
+		default:
+			w.Write([]byte(`{"malicious":[]}`))
+		}
+	})
+	ctx := context.Background()
+	if c, err := f.Fetch(ctx, srv.URL+"/to-feed", "", ""); err != nil || string(c.Body) != `{"malicious":[]}` {
+		t.Fatalf("an https redirect: %v", err)
+	}
+	for _, path := range []string{"/to-http", "/loop"} {
+		if c, err := f.Fetch(ctx, srv.URL+path, "", ""); err == nil {
+			t.Errorf("%s: followed, got %q", path, c.Body)
+		}
+	}
+	if _, err := f.Fetch(ctx, srv.URL+"/to-http", "", ""); domain.CodeOf(err) != domain.CodeInvalid {
+		t.Errorf("a redirect to http is not invalid: %v", err)
+	}
+}

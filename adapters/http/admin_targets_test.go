@@ -13,7 +13,8 @@ var privateTargets = []string{"127.0.0.1", "10.1.2.3", "192.168.0.10", "169.254.
 // TestPrivateTargetsAreRefusedWhenTheyAreWritten: with private targets not
 // allowed (the default), a catalog entry's marketplace_url and a webhook's
 // url naming a literal private address are a 400 naming the field, on
-// create and on update, and nothing is stored or audited.
+// create and on update, and nothing is stored or audited; so is a threat
+// feed's url on create (a feed's url cannot be changed).
 func TestPrivateTargetsAreRefusedWhenTheyAreWritten(t *testing.T) {
 	e := newAdminEnv(t)
 	pub := uniqueName("targets")
@@ -36,6 +37,11 @@ func TestPrivateTargetsAreRefusedWhenTheyAreWritten(t *testing.T) {
 		refused("update entry", "marketplace_url", "PATCH", "/api/v1/extensions/"+entry, `{"marketplace_url":"https://`+host+`:8443/x.vsix"}`)
 		refused("create webhook", "url", "POST", "/api/v1/webhooks", `{"url":"https://`+host+`/hook"}`)
 		refused("update webhook", "url", "PATCH", "/api/v1/webhooks/"+hook, `{"url":"https://`+host+`/hook"}`)
+		refused("create threat feed", "url", "POST", "/api/v1/threat-feeds",
+			`{"name":"`+pub+`.bad","kind":"vscode-control","url":"https://`+host+`/marketplace.json","mode":"block"}`)
+	}
+	if n := e.count(`SELECT count(*) FROM threat_feeds WHERE name = ?`, pub+".bad"); n != 0 {
+		t.Errorf("%d threat feeds with a private url were stored", n)
 	}
 	if n := e.count(`SELECT count(*) FROM extensions WHERE extension_id = ?`, pub+".bad"); n != 0 {
 		t.Errorf("%d entries with a private marketplace_url were stored", n)

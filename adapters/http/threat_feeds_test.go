@@ -236,6 +236,12 @@ func TestThreatFeedBlocksEverywhereAndPagesTheExposure(t *testing.T) {
 	if a := ae.as(user.RoleViewer, "POST", "/api/v1/threat-feeds/"+feedID+"/suppressions", sup); a.status != 403 {
 		t.Fatalf("a viewer suppressed: %d", a.status)
 	}
+	for _, reason := range []string{``, `,"reason":""`, `,"reason":"   "`} {
+		noReason := `{"group_id":"` + watch.String() + `","pattern_type":"exact","pattern":"evil.pack"` + reason + `}`
+		if a := ae.as(user.RoleAdmin, "POST", "/api/v1/threat-feeds/"+feedID+"/suppressions", noReason); a.status != 400 {
+			t.Fatalf("a suppression without a reason: %d %s", a.status, a.body)
+		}
+	}
 	ae.must(201, "POST", "/api/v1/threat-feeds/"+feedID+"/suppressions", sup)
 	// The admin API's instance publishes the invalidation; the agent API's
 	// hears it through Redis, a moment later.

@@ -164,6 +164,7 @@ func (r *ThreatFeedRepository) ReplaceAdvisories(ctx context.Context, feedID dom
 				change.Kept++
 			default:
 				change.Kept++
+				change.Changed++
 				row.FirstSeenAt = prev.FirstSeenAt
 				upserts = append(upserts, row)
 			}

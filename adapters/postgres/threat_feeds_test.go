@@ -40,7 +40,7 @@ func TestReplaceAdvisoriesKeepsFirstSeenAndDiffs(t *testing.T) {
 	t2 := t1.Add(time.Hour)
 	c, err = feeds.ReplaceAdvisories(ctx, f.ID(), parse(`{"version":1,"entries":[{"id":"a.one","reason":"now with a reason"},{"publisher":"bad"},{"id":"d.four","versions":["1.0.0"]}]}`), t2)
 	if err != nil || len(c.Added) != 1 || c.Added[0].Pattern.String() != "d.four" || len(c.Removed) != 1 ||
-		c.Removed[0].Pattern.String() != "c.three" || c.Kept != 2 {
+		c.Removed[0].Pattern.String() != "c.three" || c.Kept != 2 || c.Changed != 1 {
 		t.Fatalf("%+v %v", c, err)
 	}
 	var rows []struct {

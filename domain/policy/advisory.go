@@ -154,6 +154,16 @@ func (ix *advisoryIndex) find(id extension.ExtensionID, version string, block bo
 	return ix.rules[best], true
 }
 
+// blockOfEveryVersion is the block advisory covering every version of id,
+// as a block rule; ok false when none does.
+func (ix *advisoryIndex) blockOfEveryVersion(id extension.ExtensionID) (BlockRule, bool) {
+	r, ok := ix.find(id, "", true)
+	if !ok {
+		return BlockRule{}, false
+	}
+	return r.AsBlockRule()
+}
+
 // withoutBlockedByAdvisory leaves out assignments a block advisory covers
 // at their pinned version (any version, when not pinned and the advisory
 // names every version), for the reason Compile gives for block rules.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/extguard/extguard/domain/blocklist"
+	"github.com/extguard/extguard/domain/extension"
 	"github.com/extguard/extguard/domain/report"
 )
 
@@ -101,5 +102,29 @@ func TestNoAdvisoriesKeepsETag(t *testing.T) {
 		p.Required, p.Allowed, p.Blocked, nil})
 	if strings.Contains(string(doc), "Advisories") {
 		t.Fatal(string(doc))
+	}
+}
+
+// A threat feed's block wins over approvals as a blocklist rule does: an
+// approval is refused (Blocks) and an exception already granted is left out
+// of the agent's policy. A block of some versions only blocks nothing here.
+func TestAdvisoryBlocksWinOverExceptions(t *testing.T) {
+	t.Parallel()
+	in := fixture(t, `{"enforcement":"enforce"}`)
+	in.Advisories = advisories()
+	p := Compile(in)
+	for id, want := range map[string]bool{"esbenp.prettier-vscode": true, "badpub.tool": true, "ms-python.python": false, "some.yaml": false} {
+		r, blocked := p.Blocks(extension.ExtensionID(id))
+		if blocked != want || blocked && !strings.HasPrefix(r.Reason, "threat feed VS Code") {
+			t.Errorf("Blocks(%s) = %+v %v, want %v", id, r, blocked, want)
+		}
+	}
+	with := p.WithExceptions([]Exception{{ExtensionID: "badpub.tool"}, {ExtensionID: "dev.tool"}})
+	var allowed []string
+	for _, a := range with.Allowed {
+		allowed = append(allowed, a.ExtensionID.String())
+	}
+	if strings.Contains(strings.Join(allowed, ","), "badpub.tool") || !strings.Contains(strings.Join(allowed, ","), "dev.tool") {
+		t.Fatalf("allowed %v: want dev.tool, not the feed-blocked badpub.tool", allowed)
 	}
 }

@@ -16,13 +16,14 @@ type Exception struct {
 	Version     string
 }
 
-// Blocks reports the first rule blocking id: blocks win over assignments
-// and exceptions alike, so an approval of a blocked extension is refused.
+// Blocks reports the first rule blocking id, a threat feed's block of every
+// version included: blocks win over assignments and exceptions alike, so an
+// approval of a blocked extension is refused.
 func (p Policy) Blocks(id extension.ExtensionID) (BlockRule, bool) {
 	if i := blockedBy(p.compiled(), id); i >= 0 {
 		return p.Blocked[i], true
 	}
-	return BlockRule{}, false
+	return p.advisories().blockOfEveryVersion(id)
 }
 
 // WithExceptions is one agent's effective policy: the group's plus its
@@ -32,7 +33,7 @@ func (p Policy) Blocks(id extension.ExtensionID) (BlockRule, bool) {
 // from the group's and the exceptions that took effect, so it changes when
 // either does; without any it is the group's policy itself.
 func (p Policy) WithExceptions(exceptions []Exception) Policy {
-	matchers := p.compiled()
+	matchers, advisories := p.compiled(), p.advisories()
 	assigned := make(map[extension.ExtensionID]bool, len(p.Required)+len(p.Allowed))
 	for _, r := range p.Required {
 		assigned[r.ExtensionID] = true
@@ -43,6 +44,9 @@ func (p Policy) WithExceptions(exceptions []Exception) Policy {
 	var added []Allowance
 	for _, e := range exceptions {
 		if e.ExtensionID == "" || assigned[e.ExtensionID] || blockedBy(matchers, e.ExtensionID) >= 0 {
+			continue
+		}
+		if _, blocked := advisories.blockOfEveryVersion(e.ExtensionID); blocked {
 			continue
 		}
 		assigned[e.ExtensionID] = true

@@ -37,7 +37,7 @@ func TestParseRefusesWholeFeedOnOneBadEntry(t *testing.T) {
 	cases := map[Kind]string{
 		KindVSCodeControl:   `{"malicious":["good.one","bad id!"]}`,
 		KindExtguard:        `{"version":1,"entries":[{"id":"good.one"},{"id":"a.b","publisher":"a"}]}`,
-		KindRemovedPackages: "|good.one|1/2/2025|Malware|\n|bad id|1/2/2025|Malware|\n",
+		KindRemovedPackages: "|good.one|1/2/2025|Malware|\n|bad.one|1/32/2025|Malware|\n", // an uninstallable id is skipped, a bad date is not
 	}
 	for kind, body := range cases {
 		if es, err := Parse(kind, []byte(body)); domain.CodeOf(err) != domain.CodeInvalid || es != nil {

@@ -18,9 +18,12 @@ const RemovedPackagesReference = "https://github.com/microsoft/vsmarketplace/blo
 // table of extension id, removal date (M/D/YYYY) and type. The file is
 // edited by hand, so rows may lack the leading or trailing pipe, pad cells
 // unevenly or leave the type out; prose, the header and separator rows are
-// skipped. A table row whose first cell is not an extension id, or whose
-// date is not a date, fails the whole parse. A file with no rows at all is
-// refused too: that is an error page, not an empty history.
+// skipped. A row whose first cell cannot be an extension id (the real file
+// has ids glued together, "a.b.c", which VS Code's identifier pattern
+// refuses, so no editor can have them installed) is skipped rather than
+// voiding the other 1,800 rows; a row whose date is not a date fails the
+// whole parse. A file with no usable rows at all is refused too: that is an
+// error page, not an empty history.
 func parseRemovedPackages(body []byte) ([]Entry, error) {
 	var set entrySet
 	sc := bufio.NewScanner(bytes.NewReader(body))
@@ -47,6 +50,9 @@ func parseRemovedPackages(body []byte) ([]Entry, error) {
 		reason := "removed from the Marketplace on " + date.Format(time.DateOnly)
 		if typ != "" {
 			reason = typ + ", " + reason
+		}
+		if _, err := blocklist.NewPattern(blocklist.PatternExact, cells[0]); err != nil {
+			continue
 		}
 		rows++
 		if err := set.add(where, EntryParams{PatternType: blocklist.PatternExact, Pattern: cells[0],
@@ -91,9 +97,12 @@ func isSeparatorRow(cells []string) bool {
 	return true
 }
 
+// isHeaderRow: a header's first cell has no dot, so an extension whose id
+// merely contains "identifier" is still a row.
 func isHeaderRow(cells []string) bool {
 	first := strings.ToLower(cells[0])
-	return strings.Contains(first, "identifier") || first == "extension" || first == "id"
+	return !strings.Contains(first, ".") &&
+		(strings.Contains(first, "identifier") || first == "extension" || first == "id")
 }
 
 // parseUSDate reads M/D/YYYY, one or two digits for month and day.
@@ -118,13 +127,14 @@ func parseUSDate(s string) (time.Time, error) {
 	return t, nil
 }
 
-// removalSeverity ranks the Marketplace's removal types (its legend).
+// removalSeverity ranks the Marketplace's removal types (its legend, plus
+// Impersonation, the most common type in the file and not in the legend).
 func removalSeverity(typ string) Severity {
 	t := strings.ToLower(typ)
 	switch {
 	case strings.Contains(t, "malware"), strings.Contains(t, "malicious"):
 		return SeverityCritical
-	case strings.Contains(t, "typo"), strings.Contains(t, "untrustworthy"):
+	case strings.Contains(t, "typo"), strings.Contains(t, "imperson"), strings.Contains(t, "untrustworthy"):
 		return SeverityHigh
 	case strings.Contains(t, "spam"):
 		return SeverityMedium
