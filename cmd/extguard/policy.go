@@ -24,7 +24,8 @@ const policyUsage = `usage: extguard policy lint-vscode [--json] FILE
   apply -f FILE      plan, then apply at that plan's revision (refused if the policy moved meanwhile)
 
 lint-vscode runs locally; nothing is sent anywhere. export, plan and apply talk to --server (default
-http://localhost:8080) with the admin API key in EXTGUARD_API_KEY.
+http://localhost:8080; https everywhere but on localhost, so the key never crosses a network in clear
+text) with the admin API key in EXTGUARD_API_KEY.
 
 Exit codes, for CI: lint-vscode 0 nothing found, 2 findings; export 0; plan 0 nothing to change, 2 changes
 planned; apply 0 applied (or nothing to apply); every command 1 on an error (bad usage, an unreadable

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -35,6 +37,9 @@ func policyRemote(cmd string, args []string, getenv func(string) string, stdout,
 	}
 	if (*file == "") != (cmd == "export") || fs.NArg() != 0 {
 		return fail("want -f FILE (export takes none) and no other arguments\n\n%s", policyUsage)
+	}
+	if err := checkServer(*server); err != nil {
+		return fail("%v", err)
 	}
 	key := getenv("EXTGUARD_API_KEY")
 	if key == "" {
@@ -244,4 +249,24 @@ func problemError(status int, raw []byte) error {
 		msg += fmt.Sprintf("\n  %s: %s", e.Field, e.Message)
 	}
 	return errors.New(msg)
+}
+
+// checkServer refuses to send the admin API key in clear text: --server must
+// be https, except on the loopback interface (a server on this machine, or
+// an SSH tunnel to one), where nothing crosses a network.
+func checkServer(server string) error {
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("--server %q: want a URL such as https://extguard.example.com", server)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+	}
+	return fmt.Errorf("--server %q: want https (http only to localhost): the API key would cross the network in clear text", server)
 }

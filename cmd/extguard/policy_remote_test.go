@@ -93,6 +93,12 @@ func TestPolicyPlanAndApplyCommands(t *testing.T) {
 	if code, _, errOut := cli(&planServer{plan: plannedChanges}, func(string) string { return "" }, "plan", "-f", file); code != 1 || !strings.Contains(errOut, "EXTGUARD_API_KEY") {
 		t.Fatalf("no key: exit %d %s", code, errOut)
 	}
+	for _, server := range []string{"http://extguard.example.com", "ftp://127.0.0.1", "extguard.example.com"} {
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"policy", "plan", "-f", file, "--server", server}, env, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "https") {
+			t.Fatalf("--server %s (the key in clear text): exit %d %s", server, code, stderr.String())
+		}
+	}
 	if code, _, _ := cli(&planServer{plan: plannedChanges}, env, "plan"); code != 1 {
 		t.Fatalf("no -f: exit %d", code)
 	}
