@@ -24,6 +24,7 @@ func policyRemote(cmd string, args []string, getenv func(string) string, stdout,
 	server := fs.String("server", "http://localhost:8080", "the extguard server")
 	prune := fs.Bool("prune", false, "delete what the file does not mention")
 	asJSON := fs.Bool("json", false, "print the server's answer as JSON")
+	revision := fs.String("revision", "", "apply only at this revision (a reviewed plan's); default: plan now")
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "extguard policy "+cmd+": "+format+"\n", a...)
 		return 1
@@ -35,8 +36,8 @@ func policyRemote(cmd string, args []string, getenv func(string) string, stdout,
 		}
 		return fail("%v\n\n%s", err, policyUsage)
 	}
-	if (*file == "") != (cmd == "export") || fs.NArg() != 0 {
-		return fail("want -f FILE (export takes none) and no other arguments\n\n%s", policyUsage)
+	if (*file == "") != (cmd == "export") || fs.NArg() != 0 || (*revision != "" && cmd != "apply") {
+		return fail("want -f FILE (export takes none), --revision only on apply, and no other arguments\n\n%s", policyUsage)
 	}
 	if err := checkServer(*server); err != nil {
 		return fail("%v", err)
@@ -58,9 +59,14 @@ func policyRemote(cmd string, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fail("%v", err)
 	}
-	var plan planAnswer
-	if err := c.post("/api/v1/policy/plan", map[string]any{"file": string(body), "prune": *prune}, &plan); err != nil {
-		return fail("%s: %v", *file, err)
+	// apply --revision R applies at the revision of the plan CI showed for
+	// review (say on the pull request), so a change made on the server
+	// since then is refused instead of being planned over silently.
+	plan := planAnswer{Revision: *revision}
+	if plan.Revision == "" {
+		if err := c.post("/api/v1/policy/plan", map[string]any{"file": string(body), "prune": *prune}, &plan); err != nil {
+			return fail("%s: %v", *file, err)
+		}
 	}
 	if cmd == "plan" {
 		if *asJSON {

@@ -82,6 +82,14 @@ func TestPolicyPlanAndApplyCommands(t *testing.T) {
 	if code != 0 || len(s.got) != 2 || s.got[1]["revision"] != "r-1" || !strings.Contains(out, "change set 0190a0a0") {
 		t.Fatalf("apply: exit %d, sent %v\n%s", code, s.got, out)
 	}
+	// --revision: the reviewed plan's revision is sent, no new plan is made.
+	s = &planServer{plan: plannedChanges, apply: `{"change_set_id":null,"revision":"r-0","changes":[]}`}
+	if code, _, errOut := cli(s, env, "apply", "-f", file, "--revision", "r-0"); code != 0 || len(s.got) != 1 || s.got[0]["revision"] != "r-0" {
+		t.Fatalf("apply --revision: exit %d, sent %v %s", code, s.got, errOut)
+	}
+	if code, _, _ := cli(&planServer{plan: plannedChanges}, env, "plan", "-f", file, "--revision", "r-0"); code != 1 {
+		t.Fatalf("plan --revision: exit %d", code)
+	}
 	moved := &planServer{plan: plannedChanges, problemStatus: 409, problem: `{"title":"Conflict","status":409,"detail":"the policy changed since this plan; plan again"}`}
 	if code, _, errOut := cli(moved, env, "apply", "-f", file); code != 1 || !strings.Contains(errOut, "409") {
 		t.Fatalf("moved policy: exit %d %s", code, errOut)
