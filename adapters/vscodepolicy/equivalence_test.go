@@ -101,33 +101,7 @@ func TestExportMeansWhatExtguardMeans(t *testing.T) {
 			t.Run(string(mode)+"-"+string(enforcement), func(t *testing.T) {
 				t.Parallel()
 				p := equivalencePolicy(t, mode, enforcement)
-				r := vscodepolicy.Render(p, "Platform", vscodepolicy.FormatJSON)
-				if _, err := vscodepolicytest.ReadJSON(r.Body); err != nil {
-					t.Fatal(err)
-				}
-				checkNoFailOpen(t, r.Value, mode)
-				editor := vscodepolicytest.ParseEditor(r.Value, vscodepolicytest.VSCodePublisherOrgs)
-				explained := 0
-				for _, in := range equivalenceTable() {
-					item := report.RehydrateItem(report.ItemParams{ExtensionID: strings.ToLower(in.id), Installed: true,
-						Version: in.version, SHA256: in.digest, Editor: "vscode"})
-					kind, detail := p.ExtensionVerdict(item)
-					ours := kind == ""
-					theirs := editor.IsAllowed(vscodepolicytest.Candidate{ID: in.id, Version: in.version, PublisherDisplayName: in.displayName})
-					if ours == theirs {
-						continue
-					}
-					d, ok := explain(r.Differences, p.Advisories, in, ours)
-					if !ok {
-						t.Errorf("%s@%s (%s): extguard says %v (%s %s), the editor %v, and the export does not say so: %q\nvalue %s",
-							in.id, in.version, in.displayName, ours, kind, detail, theirs, r.Unexpressible, r.Value)
-						continue
-					}
-					explained++
-					if !strings.Contains(strings.Join(r.Unexpressible, "\x00"), d.Text) {
-						t.Errorf("difference %q is not among the texts", d.Text)
-					}
-				}
+				explained := checkEquivalence(t, p, equivalenceTable())
 				// The table does meet the differences: glob, regex and
 				// publisher-org blocks in a blocklist, digests and the
 				// build-metadata pin everywhere.
@@ -137,6 +111,40 @@ func TestExportMeansWhatExtguardMeans(t *testing.T) {
 			})
 		}
 	}
+}
+
+// checkEquivalence renders p, checks the value has no fail-open construct,
+// and compares extguard's verdict with the editor's for each row of table:
+// every disagreement must be listed. It answers how many were.
+func checkEquivalence(t *testing.T, p policy.Policy, table []installed) (explained int) {
+	t.Helper()
+	r := vscodepolicy.Render(p, "Platform", vscodepolicy.FormatJSON)
+	if _, err := vscodepolicytest.ReadJSON(r.Body); err != nil {
+		t.Fatal(err)
+	}
+	checkNoFailOpen(t, r.Value, p.Mode)
+	editor := vscodepolicytest.ParseEditor(r.Value, vscodepolicytest.VSCodePublisherOrgs)
+	for _, in := range table {
+		item := report.RehydrateItem(report.ItemParams{ExtensionID: strings.ToLower(in.id), Installed: true,
+			Version: in.version, SHA256: in.digest, Editor: "vscode"})
+		kind, detail := p.ExtensionVerdict(item)
+		ours := kind == ""
+		theirs := editor.IsAllowed(vscodepolicytest.Candidate{ID: in.id, Version: in.version, PublisherDisplayName: in.displayName})
+		if ours == theirs {
+			continue
+		}
+		d, ok := explain(r.Differences, p.Advisories, in, ours)
+		if !ok {
+			t.Errorf("%s@%s (%s): extguard says %v (%s %s), the editor %v, and the export does not say so: %q\nvalue %s",
+				in.id, in.version, in.displayName, ours, kind, detail, theirs, r.Unexpressible, r.Value)
+			continue
+		}
+		explained++
+		if !strings.Contains(strings.Join(r.Unexpressible, "\x00"), d.Text) {
+			t.Errorf("difference %q is not among the texts", d.Text)
+		}
+	}
+	return explained
 }
 
 // explain finds the listed difference that accounts for the editor
