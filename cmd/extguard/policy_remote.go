@@ -46,7 +46,11 @@ func policyRemote(cmd string, args []string, getenv func(string) string, stdout,
 	if key == "" {
 		return fail("set EXTGUARD_API_KEY to an admin-scoped API key")
 	}
-	c := apiClient{base: strings.TrimRight(*server, "/"), key: key, http: &http.Client{Timeout: 60 * time.Second}}
+	// Redirects are not followed: Go keeps the Authorization header on a
+	// redirect to the same host, http:// included, which would undo
+	// checkServer; a 3xx answer is reported as an error instead.
+	c := apiClient{base: strings.TrimRight(*server, "/"), key: key, http: &http.Client{Timeout: 60 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if cmd == "export" {
 		raw, err := c.do(http.MethodGet, "/api/v1/policy/export", nil)
 		if err != nil {

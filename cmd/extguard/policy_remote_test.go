@@ -107,6 +107,16 @@ func TestPolicyPlanAndApplyCommands(t *testing.T) {
 			t.Fatalf("--server %s (the key in clear text): exit %d %s", server, code, stderr.String())
 		}
 	}
+	// A redirect is not followed with the key (not even to the same host).
+	target := &planServer{plan: plannedChanges}
+	to := httptest.NewServer(target)
+	defer to.Close()
+	redirect := httptest.NewServer(http.RedirectHandler(to.URL+"/api/v1/policy/plan", http.StatusTemporaryRedirect))
+	defer redirect.Close()
+	var rOut, rErr bytes.Buffer
+	if code := run([]string{"policy", "plan", "-f", file, "--server", redirect.URL}, env, &rOut, &rErr); code != 1 || len(target.keys) != 0 {
+		t.Fatalf("redirected: exit %d, the target got %q %s", code, target.keys, rErr.String())
+	}
 	if code, _, _ := cli(&planServer{plan: plannedChanges}, env, "plan"); code != 1 {
 		t.Fatalf("no -f: exit %d", code)
 	}
