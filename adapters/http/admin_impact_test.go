@@ -306,4 +306,15 @@ func TestPolicyApplyIsRevisionCheckedAtomicAndIdempotent(t *testing.T) {
 	if doc["revision"] != plan() {
 		t.Fatal("the revision an apply answers is not the state it left")
 	}
+
+	// A change through the ordinary REST API between plan and apply moves
+	// the revision too: the apply is refused and writes nothing of the file.
+	moved := "version: 1\nblocklist:\n  - {pattern_type: exact, pattern: " + pub + "-y.tool}\n"
+	b, _ := json.Marshal(map[string]any{"file": moved})
+	stale := e.must(200, "POST", "/api/v1/policy/plan", string(b))["revision"].(string)
+	e.must(201, "POST", "/api/v1/blocklist", `{"pattern_type":"exact","pattern":"`+pub+`-z.tool"}`)
+	if a := e.as(user.RoleEditor, "POST", "/api/v1/policy/apply", req(moved, stale)); a.status != 409 ||
+		e.count(`SELECT count(*) FROM blocklist WHERE pattern = ? AND deleted_at IS NULL`, pub+"-y.tool") != 0 {
+		t.Fatalf("apply after a REST change since the plan: %d %s", a.status, a.body)
+	}
 }

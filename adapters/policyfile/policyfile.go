@@ -5,6 +5,9 @@
 package policyfile
 
 import (
+	"bytes"
+	"errors"
+	"io"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -28,9 +31,17 @@ func Parse(data []byte) (application.PolicyFile, error) {
 		fe.Add("", "a policy file is at most 1 MiB")
 		return application.PolicyFile{}, fe.Err("invalid policy file")
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	// One document only: yaml.Unmarshal would read the first of several
+	// ("---") and drop the rest without a word, and with prune an apply
+	// would then delete what the later documents hold.
+	var doc, more yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		fe.Add("", "not YAML or JSON: "+err.Error())
+		return application.PolicyFile{}, fe.Err("invalid policy file")
+	}
+	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
+		fe.Add("", "one YAML document only (no second ---)")
 		return application.PolicyFile{}, fe.Err("invalid policy file")
 	}
 	var f application.PolicyFile

@@ -47,7 +47,8 @@ blocklist:
 	if slices.Contains(got, "blocklist[0]") {
 		t.Errorf("a good entry is named: %v", got)
 	}
-	for _, bad := range []string{"", "[1, 2]", "version: 1\nblocklist: {a: 1}", "blocklist: []", "{version: 1, version: 1}", "\t- x"} {
+	for _, bad := range []string{"", "[1, 2]", "version: 1\nblocklist: {a: 1}", "blocklist: []", "{version: 1, version: 1}", "\t- x",
+		"version: 1\nblocklist: []\n---\nversion: 1\nblocklist: [{pattern_type: publisher, pattern: evil}]\n"} {
 		if _, err := policyfile.Parse([]byte(bad)); err == nil {
 			t.Errorf("%q parsed", bad)
 		}

@@ -58,6 +58,11 @@ const (
 	// DiffUnverifiedLocation: no public source confirms where this editor
 	// reads the policy on some platform.
 	DiffUnverifiedLocation DifferenceKind = "unverified_location"
+	// DiffAdvisory: a threat feed's entries the value cannot carry (blocks of
+	// single versions, alerts): the editor allows what they name. Subject is
+	// the feed, one difference per feed and kind so a feed of thousands of
+	// entries stays one line.
+	DiffAdvisory DifferenceKind = "advisory"
 )
 
 // Difference is one way the native value's verdicts differ from extguard's.
@@ -127,7 +132,16 @@ func Translate(p policy.Policy) (string, []Difference) {
 		diffs = append(diffs, Difference{Kind: DiffRequired,
 			Text: "required extensions are allowed but not installed by the editor; extguard agents install them"})
 	}
-	for _, b := range p.Blocked {
+	blocks := p.Blocked
+	for _, a := range p.Advisories {
+		// A block of every version is a block like the blocklist's; the
+		// others the value cannot say (it has no "every version but").
+		if b, ok := a.AsBlockRule(); ok {
+			blocks = append(blocks, b)
+		}
+	}
+	diffs = append(diffs, advisoryDifferences(p.Advisories)...)
+	for _, b := range blocks {
 		switch b.PatternType {
 		case blocklist.PatternExact:
 			rules.set(b.Pattern, false)
@@ -177,4 +191,28 @@ func strictness(v any) int {
 		return 0
 	}
 	return 1
+}
+
+// advisoryDifferences lists, per feed, the advisories the value cannot carry:
+// blocks of some versions only, and alerts (extguard reports the extension,
+// the editor says nothing).
+func advisoryDifferences(rules []policy.AdvisoryRule) []Difference {
+	var out []Difference
+	seen := map[[2]string]bool{}
+	for _, a := range rules {
+		text := ""
+		switch {
+		case a.Block && len(a.Versions) > 0:
+			text = "threat feed " + quote(a.Feed) + " blocks some versions only of extensions it names and the editor allows them"
+		case !a.Block:
+			text = "threat feed " + quote(a.Feed) + " alerts on extensions that the editor allows without a word"
+		default:
+			continue
+		}
+		if k := [2]string{a.Feed, text}; !seen[k] {
+			seen[k] = true
+			out = append(out, Difference{Kind: DiffAdvisory, Subject: a.Feed, Text: text})
+		}
+	}
+	return out
 }

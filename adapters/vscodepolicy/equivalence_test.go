@@ -1,6 +1,7 @@
 package vscodepolicy_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -54,8 +55,13 @@ func equivalencePolicy(t *testing.T, mode group.Mode, enforcement group.Enforcem
 		rules = append(rules, e)
 	}
 	blocked := entry(extension.EntryParams{ExtensionID: "acme.blocked", IsBlocked: true})
+	advisories := []policy.AdvisoryRule{ // threat feeds: a block of one version, of every version, an alert
+		{Feed: "VS Code", PatternType: blocklist.PatternExact, Pattern: "esbenp.prettier-vscode", Versions: []string{"1.4.0"}, Block: true, Reason: "malicious"},
+		{Feed: "VS Code", PatternType: blocklist.PatternExact, Pattern: "foo.bar", Block: true, Reason: "malicious"},
+		{Feed: "Watch", PatternType: blocklist.PatternPublisher, Pattern: "alert", Reason: "suspicious"},
+	}
 	return policy.Compile(policy.CompileInput{GroupID: domain.NewID(), Settings: s, Assignments: assignments,
-		Blocklist: rules, BlockedCatalog: []extension.Entry{blocked}})
+		Blocklist: rules, BlockedCatalog: []extension.Entry{blocked}, Advisories: advisories})
 }
 
 // installed is one row of the table: an extension at a version, with its
@@ -68,7 +74,7 @@ func equivalenceTable() []installed {
 	var table []installed
 	for _, id := range []string{"ms-python.python", "acme.tool", "acme.beta", "esbenp.prettier-vscode", "acme.build",
 		"evil.helper", "evil.x", "bad.one", "acme.blocked", "github.copilot-chat", "x1.y", "ms-toolsai.jupyter",
-		"ms-vscode.cpptools", "foo.bar", "Foo.Bar"} {
+		"ms-vscode.cpptools", "foo.bar", "Foo.Bar", "alert.me"} {
 		for _, v := range []string{"2024.2.1", "1.0.0", "2.0.0-beta.1", "1.4.0+build5", "1.4.0", "0.9.0"} {
 			table = append(table, installed{id: id, version: v})
 		}
@@ -95,33 +101,7 @@ func TestExportMeansWhatExtguardMeans(t *testing.T) {
 			t.Run(string(mode)+"-"+string(enforcement), func(t *testing.T) {
 				t.Parallel()
 				p := equivalencePolicy(t, mode, enforcement)
-				r := vscodepolicy.Render(p, "Platform", vscodepolicy.FormatJSON)
-				if _, err := vscodepolicytest.ReadJSON(r.Body); err != nil {
-					t.Fatal(err)
-				}
-				checkNoFailOpen(t, r.Value, mode)
-				editor := vscodepolicytest.ParseEditor(r.Value, vscodepolicytest.VSCodePublisherOrgs)
-				explained := 0
-				for _, in := range equivalenceTable() {
-					item := report.RehydrateItem(report.ItemParams{ExtensionID: strings.ToLower(in.id), Installed: true,
-						Version: in.version, SHA256: in.digest, Editor: "vscode"})
-					kind, detail := p.ExtensionVerdict(item)
-					ours := kind == ""
-					theirs := editor.IsAllowed(vscodepolicytest.Candidate{ID: in.id, Version: in.version, PublisherDisplayName: in.displayName})
-					if ours == theirs {
-						continue
-					}
-					d, ok := explain(r.Differences, in, ours)
-					if !ok {
-						t.Errorf("%s@%s (%s): extguard says %v (%s %s), the editor %v, and the export does not say so: %q\nvalue %s",
-							in.id, in.version, in.displayName, ours, kind, detail, theirs, r.Unexpressible, r.Value)
-						continue
-					}
-					explained++
-					if !strings.Contains(strings.Join(r.Unexpressible, "\x00"), d.Text) {
-						t.Errorf("difference %q is not among the texts", d.Text)
-					}
-				}
+				explained := checkEquivalence(t, p, equivalenceTable())
 				// The table does meet the differences: glob, regex and
 				// publisher-org blocks in a blocklist, digests and the
 				// build-metadata pin everywhere.
@@ -133,9 +113,43 @@ func TestExportMeansWhatExtguardMeans(t *testing.T) {
 	}
 }
 
+// checkEquivalence renders p, checks the value has no fail-open construct,
+// and compares extguard's verdict with the editor's for each row of table:
+// every disagreement must be listed. It answers how many were.
+func checkEquivalence(t *testing.T, p policy.Policy, table []installed) (explained int) {
+	t.Helper()
+	r := vscodepolicy.Render(p, "Platform", vscodepolicy.FormatJSON)
+	if _, err := vscodepolicytest.ReadJSON(r.Body); err != nil {
+		t.Fatal(err)
+	}
+	checkNoFailOpen(t, r.Value, p.Mode)
+	editor := vscodepolicytest.ParseEditor(r.Value, vscodepolicytest.VSCodePublisherOrgs)
+	for _, in := range table {
+		item := report.RehydrateItem(report.ItemParams{ExtensionID: strings.ToLower(in.id), Installed: true,
+			Version: in.version, SHA256: in.digest, Editor: "vscode"})
+		kind, detail := p.ExtensionVerdict(item)
+		ours := kind == ""
+		theirs := editor.IsAllowed(vscodepolicytest.Candidate{ID: in.id, Version: in.version, PublisherDisplayName: in.displayName})
+		if ours == theirs {
+			continue
+		}
+		d, ok := explain(r.Differences, p.Advisories, in, ours)
+		if !ok {
+			t.Errorf("%s@%s (%s): extguard says %v (%s %s), the editor %v, and the export does not say so: %q\nvalue %s",
+				in.id, in.version, in.displayName, ours, kind, detail, theirs, r.Unexpressible, r.Value)
+			continue
+		}
+		explained++
+		if !strings.Contains(strings.Join(r.Unexpressible, "\x00"), d.Text) {
+			t.Errorf("difference %q is not among the texts", d.Text)
+		}
+	}
+	return explained
+}
+
 // explain finds the listed difference that accounts for the editor
 // disagreeing with extguard about in (ours: extguard's verdict).
-func explain(diffs []vscodepolicy.Difference, in installed, ours bool) (vscodepolicy.Difference, bool) {
+func explain(diffs []vscodepolicy.Difference, advisories []policy.AdvisoryRule, in installed, ours bool) (vscodepolicy.Difference, bool) {
 	id := strings.ToLower(in.id)
 	publisher, _, _ := strings.Cut(id, ".")
 	for _, d := range diffs {
@@ -152,6 +166,16 @@ func explain(diffs []vscodepolicy.Difference, in installed, ours bool) (vscodepo
 		case vscodepolicy.DiffChecksum:
 			if d.Subject == id && !ours && in.digest != "" {
 				return d, true
+			}
+		case vscodepolicy.DiffAdvisory:
+			for _, a := range advisories {
+				// Only alerts and blocks of some versions: a block of every
+				// version is in the value, so it explains nothing.
+				m, err := blocklist.RestorePattern(a.PatternType, a.Pattern)
+				if err == nil && !ours && a.Feed == d.Subject && m.Matches(extension.ExtensionID(id)) &&
+					(!a.Block || slices.Contains(a.Versions, in.version)) {
+					return d, true
+				}
 			}
 		case vscodepolicy.DiffUnmatchablePin:
 			if d.Subject == id && ours {

@@ -86,13 +86,15 @@ func LintValue(value string) []Finding {
 		return []Finding{{Effect: EffectFailOpen, Reason: "not valid JSON: the editor applies no policy and allows every extension"}}
 	}
 	var out []Finding
-	if len(rules) == 1 && strings.ToLower(rules[0].key) == "*" && rules[0].value == true {
-		return []Finding{{Key: "*", Effect: EffectOverBroad,
-			Reason: `{"*": true} alone is no policy at all: the editor allows every extension (an allowlist needs "*": false)`}}
-	}
 	last := map[string]int{}
 	for i, r := range rules {
 		last[strings.ToLower(r.key)] = i
+	}
+	// Counted after JSON.parse kept the last of repeated keys, as the editor
+	// counts: {"*": false, "*": true} is {"*": true} too.
+	if i, ok := last["*"]; ok && len(last) == 1 && rules[i].value == true {
+		return []Finding{{Key: "*", Effect: EffectOverBroad,
+			Reason: `{"*": true} alone is no policy at all: the editor allows every extension (an allowlist needs "*": false)`}}
 	}
 	for i, r := range rules {
 		lower := strings.ToLower(r.key)

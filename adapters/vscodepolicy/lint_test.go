@@ -27,6 +27,7 @@ func TestLintFlagsEachFailOpenConstruct(t *testing.T) {
 		{`["a.b"]`, "", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "evil.x", Version: "1.0.0"}, true},
 		{`"{}"`, "", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "evil.x", Version: "1.0.0"}, true},
 		{`{"*": true}`, "*", vscodepolicy.EffectOverBroad, vscodepolicytest.Candidate{ID: "evil.x", Version: "1.0.0"}, true},
+		{`{"*": false, "*": true}`, "*", vscodepolicy.EffectOverBroad, vscodepolicytest.Candidate{ID: "evil.x", Version: "1.0.0"}, true},
 		{`{"*": false, "Evil.X": false, "evil.x": true}`, "Evil.X", vscodepolicy.EffectShadowed, vscodepolicytest.Candidate{ID: "evil.x", Version: "1.0.0"}, true},
 		{`{"*": false, "evil.x": false, "evil.x": true}`, "evil.x", vscodepolicy.EffectShadowed, vscodepolicytest.Candidate{ID: "evil.x", Version: "1.0.0"}, true},
 		{`{"*": false, "acme": ["1.0.0"]}`, "acme", vscodepolicy.EffectOverBroad, vscodepolicytest.Candidate{ID: "acme.tool", Version: "9.9.9"}, true},

@@ -66,9 +66,11 @@ type Rendered struct {
 }
 
 // quote names a stored value in an unexpressible rule: in double quotes,
-// escaped Go-style to printable ASCII, so that it reads back exactly and
-// cannot end the comment line or header it is written into.
-func quote(s string) string { return strconv.QuoteToASCII(s) }
+// escaped Go-style to printable ASCII, so that it reads back exactly
+// (strconv.Unquote) and cannot end the comment line or header it is written
+// into. Commas become \x2c too: the Extguard-Unexpressible header separates
+// its items with commas, and a regex such as x{1,3} would split one in two.
+func quote(s string) string { return strings.ReplaceAll(strconv.QuoteToASCII(s), ",", `\x2c`) }
 
 // ascii replaces every character outside printable ASCII with its JSON
 // escape (\u00e9, surrogate pairs above U+FFFF). On JSON text that keeps

@@ -13,7 +13,7 @@ import (
 const policyUsage = `usage: extguard policy lint-vscode [--json] FILE
        extguard policy export [--server URL] > policy.yaml
        extguard policy plan  -f FILE [--prune] [--server URL] [--json]
-       extguard policy apply -f FILE [--prune] [--server URL] [--json]
+       extguard policy apply -f FILE [--prune] [--revision R] [--server URL] [--json]
 
   lint-vscode FILE   read a deployed AllowedExtensions policy (policy.json, the value itself,
                      a .reg file, UTF-16 or not, or an XML .mobileconfig) and list each
@@ -21,10 +21,12 @@ const policyUsage = `usage: extguard policy lint-vscode [--json] FILE
 
   export             the server's current policy as a policy file (planning it back changes nothing)
   plan -f FILE       what applying the policy file would change on the server, and its impact
-  apply -f FILE      plan, then apply at that plan's revision (refused if the policy moved meanwhile)
+  apply -f FILE      plan, then apply at that plan's revision (refused if the policy moved meanwhile);
+                     --revision R applies at a reviewed plan's revision instead of planning again
 
 lint-vscode runs locally; nothing is sent anywhere. export, plan and apply talk to --server (default
-http://localhost:8080) with the admin API key in EXTGUARD_API_KEY.
+http://localhost:8080; https everywhere but on localhost, so the key never crosses a network in clear
+text) with the admin API key in EXTGUARD_API_KEY.
 
 Exit codes, for CI: lint-vscode 0 nothing found, 2 findings; export 0; plan 0 nothing to change, 2 changes
 planned; apply 0 applied (or nothing to apply); every command 1 on an error (bad usage, an unreadable

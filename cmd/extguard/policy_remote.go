@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -22,6 +24,7 @@ func policyRemote(cmd string, args []string, getenv func(string) string, stdout,
 	server := fs.String("server", "http://localhost:8080", "the extguard server")
 	prune := fs.Bool("prune", false, "delete what the file does not mention")
 	asJSON := fs.Bool("json", false, "print the server's answer as JSON")
+	revision := fs.String("revision", "", "apply only at this revision (a reviewed plan's); default: plan now")
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "extguard policy "+cmd+": "+format+"\n", a...)
 		return 1
@@ -33,14 +36,21 @@ func policyRemote(cmd string, args []string, getenv func(string) string, stdout,
 		}
 		return fail("%v\n\n%s", err, policyUsage)
 	}
-	if (*file == "") != (cmd == "export") || fs.NArg() != 0 {
-		return fail("want -f FILE (export takes none) and no other arguments\n\n%s", policyUsage)
+	if (*file == "") != (cmd == "export") || fs.NArg() != 0 || (*revision != "" && cmd != "apply") {
+		return fail("want -f FILE (export takes none), --revision only on apply, and no other arguments\n\n%s", policyUsage)
+	}
+	if err := checkServer(*server); err != nil {
+		return fail("%v", err)
 	}
 	key := getenv("EXTGUARD_API_KEY")
 	if key == "" {
 		return fail("set EXTGUARD_API_KEY to an admin-scoped API key")
 	}
-	c := apiClient{base: strings.TrimRight(*server, "/"), key: key, http: &http.Client{Timeout: 60 * time.Second}}
+	// Redirects are not followed: Go keeps the Authorization header on a
+	// redirect to the same host, http:// included, which would undo
+	// checkServer; a 3xx answer is reported as an error instead.
+	c := apiClient{base: strings.TrimRight(*server, "/"), key: key, http: &http.Client{Timeout: 60 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	if cmd == "export" {
 		raw, err := c.do(http.MethodGet, "/api/v1/policy/export", nil)
 		if err != nil {
@@ -53,9 +63,14 @@ func policyRemote(cmd string, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fail("%v", err)
 	}
-	var plan planAnswer
-	if err := c.post("/api/v1/policy/plan", map[string]any{"file": string(body), "prune": *prune}, &plan); err != nil {
-		return fail("%s: %v", *file, err)
+	// apply --revision R applies at the revision of the plan CI showed for
+	// review (say on the pull request), so a change made on the server
+	// since then is refused instead of being planned over silently.
+	plan := planAnswer{Revision: *revision}
+	if plan.Revision == "" {
+		if err := c.post("/api/v1/policy/plan", map[string]any{"file": string(body), "prune": *prune}, &plan); err != nil {
+			return fail("%s: %v", *file, err)
+		}
 	}
 	if cmd == "plan" {
 		if *asJSON {
@@ -244,4 +259,24 @@ func problemError(status int, raw []byte) error {
 		msg += fmt.Sprintf("\n  %s: %s", e.Field, e.Message)
 	}
 	return errors.New(msg)
+}
+
+// checkServer refuses to send the admin API key in clear text: --server must
+// be https, except on the loopback interface (a server on this machine, or
+// an SSH tunnel to one), where nothing crosses a network.
+func checkServer(server string) error {
+	u, err := url.Parse(server)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("--server %q: want a URL such as https://extguard.example.com", server)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+			return nil
+		}
+	}
+	return fmt.Errorf("--server %q: want https (http only to localhost): the API key would cross the network in clear text", server)
 }

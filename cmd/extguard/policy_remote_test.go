@@ -82,6 +82,14 @@ func TestPolicyPlanAndApplyCommands(t *testing.T) {
 	if code != 0 || len(s.got) != 2 || s.got[1]["revision"] != "r-1" || !strings.Contains(out, "change set 0190a0a0") {
 		t.Fatalf("apply: exit %d, sent %v\n%s", code, s.got, out)
 	}
+	// --revision: the reviewed plan's revision is sent, no new plan is made.
+	s = &planServer{plan: plannedChanges, apply: `{"change_set_id":null,"revision":"r-0","changes":[]}`}
+	if code, _, errOut := cli(s, env, "apply", "-f", file, "--revision", "r-0"); code != 0 || len(s.got) != 1 || s.got[0]["revision"] != "r-0" {
+		t.Fatalf("apply --revision: exit %d, sent %v %s", code, s.got, errOut)
+	}
+	if code, _, _ := cli(&planServer{plan: plannedChanges}, env, "plan", "-f", file, "--revision", "r-0"); code != 1 {
+		t.Fatalf("plan --revision: exit %d", code)
+	}
 	moved := &planServer{plan: plannedChanges, problemStatus: 409, problem: `{"title":"Conflict","status":409,"detail":"the policy changed since this plan; plan again"}`}
 	if code, _, errOut := cli(moved, env, "apply", "-f", file); code != 1 || !strings.Contains(errOut, "409") {
 		t.Fatalf("moved policy: exit %d %s", code, errOut)
@@ -92,6 +100,22 @@ func TestPolicyPlanAndApplyCommands(t *testing.T) {
 	}
 	if code, _, errOut := cli(&planServer{plan: plannedChanges}, func(string) string { return "" }, "plan", "-f", file); code != 1 || !strings.Contains(errOut, "EXTGUARD_API_KEY") {
 		t.Fatalf("no key: exit %d %s", code, errOut)
+	}
+	for _, server := range []string{"http://extguard.example.com", "ftp://127.0.0.1", "extguard.example.com"} {
+		var stdout, stderr bytes.Buffer
+		if code := run([]string{"policy", "plan", "-f", file, "--server", server}, env, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "https") {
+			t.Fatalf("--server %s (the key in clear text): exit %d %s", server, code, stderr.String())
+		}
+	}
+	// A redirect is not followed with the key (not even to the same host).
+	target := &planServer{plan: plannedChanges}
+	to := httptest.NewServer(target)
+	defer to.Close()
+	redirect := httptest.NewServer(http.RedirectHandler(to.URL+"/api/v1/policy/plan", http.StatusTemporaryRedirect))
+	defer redirect.Close()
+	var rOut, rErr bytes.Buffer
+	if code := run([]string{"policy", "plan", "-f", file, "--server", redirect.URL}, env, &rOut, &rErr); code != 1 || len(target.keys) != 0 {
+		t.Fatalf("redirected: exit %d, the target got %q %s", code, target.keys, rErr.String())
 	}
 	if code, _, _ := cli(&planServer{plan: plannedChanges}, env, "plan"); code != 1 {
 		t.Fatalf("no -f: exit %d", code)

@@ -49,7 +49,9 @@ func ParseEditor(value string, publisherOrgs []string) Editor {
 	for _, e := range entries {
 		ed.rules[strings.ToLower(e.key)] = e.value
 	}
-	if len(entries) == 1 && strings.ToLower(entries[0].key) == "*" && entries[0].value == true {
+	// JSON.parse has already kept the last of repeated keys when the editor
+	// counts them: {"*": false, "*": true} is {"*": true} alone.
+	if len(ed.rules) == 1 && ed.rules["*"] == true {
 		ed.off = true
 	}
 	return ed
