@@ -102,6 +102,9 @@ type Application struct {
 
 	ExportSBOM ExportSBOM
 
+	// ListAgentExceptions is an agent's live exceptions (exception_list.go).
+	ListAgentExceptions ListAgentExceptions
+
 	GetCatalogCapabilities GetCatalogCapabilities
 }
 
