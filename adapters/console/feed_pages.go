@@ -23,12 +23,13 @@ func (k *Console) feeds(c *fiber.Ctx, s *session) error {
 }
 
 type feedData struct {
-	Feed threatfeed.Feed
-	List listing[application.Advisory]
+	Feed     threatfeed.Feed
+	List     listing[application.Advisory]
+	Exposure application.Impact
 }
 
 // feed is one feed's status and its advisories (its last good content),
-// paged; each advisory links to who has what it names now.
+// paged, and the fleet's exposure to it; each advisory links to who has what it names now.
 func (k *Console) feed(c *fiber.Ctx, s *session) error {
 	id, err := pathID(c)
 	if err != nil {
@@ -47,6 +48,10 @@ func (k *Console) feed(c *fiber.Ctx, s *session) error {
 	if err != nil {
 		return k.fail(c, s, err)
 	}
+	ex, err := k.uc.FeedExposure.Execute(c.UserContext(), id)
+	if err != nil {
+		return k.fail(c, s, err)
+	}
 	return k.pages.render(c, fiber.StatusOK, "feed", view{Title: f.Name(), Nav: "feeds", Session: s,
-		Data: feedData{Feed: f, List: listingOf(c, p)}})
+		Data: feedData{Feed: f, List: listingOf(c, p), Exposure: ex}})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -25,6 +26,17 @@ func TestFeedPagesShowStatusAndAdvisories(t *testing.T) {
 	if _, err := e.uc.ImportThreatFeed.Execute(ctx, audit.SystemActor(), f.ID(), application.FeedContent{Body: body}, application.SourceImport); err != nil {
 		t.Fatal(err)
 	}
+	// Two agents of one group have something the feed names (one the
+	// publisher's), a third an extension it does not name.
+	a, _ := e.asking("acme.tool")
+	e.enroll(a.GroupID(), "second", "m-second-"+f.ID().String()[28:])
+	e.enroll(a.GroupID(), "third", "m-third-"+f.ID().String()[28:])
+	for machine, ext := range map[string]string{a.MachineID(): "evil.pack", "m-second-" + f.ID().String()[28:]: "badpub.tool", "m-third-" + f.ID().String()[28:]: "good.ext"} {
+		if _, err := e.db.ExecContext(ctx, `INSERT INTO installations (agent_id, editor, extension_id, group_id, installed_version, reported_at)
+SELECT id, 'vscode', ?, group_id, '1.0.0', now() FROM agents WHERE machine_id = ?`, ext, machine); err != nil {
+			t.Fatal(err)
+		}
+	}
 	b, _ := e.signIn(user.RoleViewer)
 	list := b.do("GET", "/console/feeds", nil)
 	if list.status != http.StatusOK || !strings.Contains(list.body, `href="/console/feeds/`+f.ID().String()+`"`) ||
@@ -35,6 +47,10 @@ func TestFeedPagesShowStatusAndAdvisories(t *testing.T) {
 	if page.status != http.StatusOK || !strings.Contains(page.body, `href="/console/installations?pattern=evil.pack&amp;pattern_type=exact"`) ||
 		!strings.Contains(page.body, "pattern=badpub&amp;pattern_type=publisher") || strings.Count(page.body, `method="post"`) != 1 {
 		t.Fatalf("feed: %d %.3000s", page.status, page.body)
+	}
+	exposure := regexp.MustCompile(`<a href="/console/groups/` + a.GroupID().String() + `">[^<]+</a></td><td>audit</td><td>2</td>`)
+	if !exposure.MatchString(page.body) {
+		t.Fatalf("no exposure of the group: %.3000s", page.body)
 	}
 	if a := b.do("GET", "/console/feeds/"+domain.NewID().String(), nil); a.status != http.StatusNotFound {
 		t.Fatalf("unknown feed: %d", a.status)
