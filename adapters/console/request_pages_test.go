@@ -172,3 +172,39 @@ func TestViewerCannotSeeOrAnswerRequests(t *testing.T) {
 		t.Fatalf("%d access.denied rows", n)
 	}
 }
+
+// TestNewPagesAreCSPSafe walks the request, feed and exception pages with
+// content in them (a pending request's forms, an exception, a feed):
+// scripts only from the assets, no inline style, nothing from another origin.
+func TestNewPagesAreCSPSafe(t *testing.T) {
+	e := newEnv(t)
+	a, rid := e.asking("acme.csp")
+	b, _ := e.signIn(user.RoleAdmin)
+	if ans := b.do("POST", "/console/requests/"+rid.String()+"/approve", url.Values{"csrf": {b.tokenOf("/console/")}, "duration": {"permanent"}, "scope": {"agent"}}); ans.status != http.StatusSeeOther {
+		t.Fatalf("approve: %d", ans.status)
+	}
+	e.asking("acme.pending")
+	f, err := e.uc.CreateThreatFeed.Execute(context.Background(), audit.SystemActor(), application.NewThreatFeedInput{Name: "csp-" + domain.NewID().String()[28:],
+		Kind: "vscode-control", Mode: "alert"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/console/requests", "/console/requests?status=pending", "/console/agents/" + a.ID().String(),
+		"/console/feeds", "/console/feeds/" + f.ID().String()} {
+		p := b.do("GET", path, nil)
+		if p.status != http.StatusOK {
+			t.Fatalf("%s: %d", path, p.status)
+		}
+		for _, tag := range inlineScript.FindAllString(p.body, -1) {
+			if !strings.Contains(tag, ` src="/console/assets/`) {
+				t.Errorf("%s: inline or foreign script %s", path, tag)
+			}
+		}
+		if strings.Contains(p.body, " style=") || strings.Contains(p.body, "<style") || foreignRef.MatchString(p.body) {
+			t.Errorf("%s: inline style or a reference to another origin", path)
+		}
+		if path == "/console/requests?status=pending" && (!strings.Contains(p.body, "acme.pending") || strings.Contains(p.body, "acme.csp")) {
+			t.Errorf("the status filter: %.2000s", p.body)
+		}
+	}
+}
