@@ -102,6 +102,11 @@ type Application struct {
 
 	ExportSBOM ExportSBOM
 
+	// ListAgentExceptions is an agent's live exceptions (exception_list.go).
+	ListAgentExceptions ListAgentExceptions
+	// FeedExposure is how many agents have what a feed names (threatfeed_exposure.go).
+	FeedExposure FeedExposure
+
 	GetCatalogCapabilities GetCatalogCapabilities
 }
 
@@ -293,6 +298,7 @@ func (app *Application) assembleThreatFeeds(d Deps) {
 	app.ListAdvisories = ListAdvisories{Feeds: d.ThreatFeeds}
 	app.ImportThreatFeed = NewImportThreatFeed(d)
 	app.GetCatalogCapabilities = GetCatalogCapabilities{Catalog: d.Catalog, Capabilities: d.Capabilities}
+	app.FeedExposure = FeedExposure{Feeds: d.ThreatFeeds, Impact: BlockImpact{Installations: d.Installations}}
 	app.ExportSBOM = ExportSBOM{Agents: d.Agents, Groups: d.Groups, Reader: d.SBOM, Clock: clock}
 	app.SuppressAdvisory = SuppressAdvisory{Tx: tx, Feeds: d.ThreatFeeds, Groups: d.Groups, Audit: log, Clock: clock, Invalidator: inv}
 }

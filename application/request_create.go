@@ -107,4 +107,5 @@ func (app *Application) assembleRequests(d Deps) {
 	app.ApproveRequest = ApproveRequest{Tx: tx, Requests: d.Requests, Exceptions: d.ExceptionStore, Catalog: d.Catalog,
 		Inputs: d.PolicyInputs, Audit: log, Clock: clock, Invalidator: d.Invalidator, ExceptionBus: d.ExceptionBus}
 	app.DenyRequest = DenyRequest{Tx: tx, Requests: d.Requests, Audit: log, Clock: clock}
+	app.ListAgentExceptions = ListAgentExceptions{Exceptions: d.ExceptionStore, Clock: clock}
 }

@@ -90,6 +90,13 @@ func (k *Console) routes() []page {
 		{fiber.MethodGet, "/webhooks", read, k.webhooks},
 		{fiber.MethodGet, "/webhooks/:id", httpapi.PermReadWebhookDeliveries, k.webhookDeliveries},
 		{fiber.MethodGet, "/users", httpapi.PermReadUsers, k.users},
+		{fiber.MethodGet, "/requests", httpapi.PermAnswerRequests, k.requests},
+		{fiber.MethodPost, "/requests/:id/approve", httpapi.PermAnswerRequests, k.approveRequest},
+		{fiber.MethodPost, "/requests/:id/deny", httpapi.PermAnswerRequests, k.denyRequest},
+		{fiber.MethodGet, "/feeds", read, k.feeds},
+		{fiber.MethodGet, "/feeds/:id", read, k.feed},
+		{fiber.MethodGet, "/agents/:id/sbom", read, k.agentSBOM},
+		{fiber.MethodGet, "/groups/:id/sbom", read, k.groupSBOM},
 	}
 }
 

@@ -101,8 +101,9 @@ func (k *Console) agents(c *fiber.Ctx, s *session) error {
 }
 
 type agentData struct {
-	Detail    application.AgentDetail
-	GroupName string
+	Detail     application.AgentDetail
+	GroupName  string
+	Exceptions []application.AgentException
 }
 
 func (k *Console) agent(c *fiber.Ctx, s *session) error {
@@ -118,7 +119,11 @@ func (k *Console) agent(c *fiber.Ctx, s *session) error {
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	return k.show(c, s, "agent", d.Agent.DisplayName(), agentData{Detail: d, GroupName: names[d.Agent.GroupID()]})
+	ex, err := k.uc.ListAgentExceptions.Execute(c.UserContext(), id)
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	return k.show(c, s, "agent", d.Agent.DisplayName(), agentData{Detail: d, GroupName: names[d.Agent.GroupID()], Exceptions: ex})
 }
 
 type installationsData struct {

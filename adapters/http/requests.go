@@ -39,7 +39,10 @@ type requestDenyRequest struct {
 	Note string `json:"note"`
 }
 
-func (a *Admin) listRequests(c *fiber.Ctx) error {
+// RequestFilterOf reads the request queue's filter (status, group_id,
+// extension_id) from the query, as GET /api/v1/requests and the console's
+// queue take it, with the field errors of the bad values.
+func RequestFilterOf(c *fiber.Ctx) (application.RequestFilter, domain.FieldErrors) {
 	q := query{c: c}
 	f := application.RequestFilter{GroupID: q.id("group_id")}
 	if s := q.str("status"); s != "" {
@@ -52,6 +55,12 @@ func (a *Admin) listRequests(c *fiber.Ctx) error {
 		q.fe.Include("", err)
 		f.ExtensionID = id
 	}
+	return f, q.fe
+}
+
+func (a *Admin) listRequests(c *fiber.Ctx) error {
+	f, fe := RequestFilterOf(c)
+	q := query{c: c, fe: fe}
 	page := q.page()
 	if err := q.err(); err != nil {
 		return err

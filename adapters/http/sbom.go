@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bufio"
 	"context"
+	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -33,12 +34,17 @@ func (a *Admin) groupSBOM(c *fiber.Ctx) error {
 
 func (a *Admin) fleetSBOM(c *fiber.Ctx) error { return a.streamSBOM(c, application.SBOMScope{}) }
 
-// streamSBOM answers 404 before the first byte when the scope does not
+func (a *Admin) streamSBOM(c *fiber.Ctx, scope application.SBOMScope) error {
+	return StreamSBOM(c, a.uc.ExportSBOM, a.log, scope)
+}
+
+// StreamSBOM answers the scope's CycloneDX document (the API's and the
+// console's downloads): 404 before the first byte when the scope does not
 // exist; after that the document is written page by page as PostgreSQL
 // answers, so the fleet's SBOM is never in memory whole. A failure part-way
 // leaves the JSON unterminated (and is logged).
-func (a *Admin) streamSBOM(c *fiber.Ctx, scope application.SBOMScope) error {
-	s, err := a.uc.ExportSBOM.Execute(c.UserContext(), scope)
+func StreamSBOM(c *fiber.Ctx, export application.ExportSBOM, log *slog.Logger, scope application.SBOMScope) error {
+	s, err := export.Execute(c.UserContext(), scope)
 	if err != nil {
 		return err
 	}
@@ -47,7 +53,7 @@ func (a *Admin) streamSBOM(c *fiber.Ctx, scope application.SBOMScope) error {
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		each := func(fn func([]application.SBOMItem) error) error { return s.Each(ctx, fn) }
 		if err := sbom.Write(w, s, each, ""); err != nil {
-			a.log.WarnContext(ctx, "sbom stream broken off", "error", err.Error())
+			log.WarnContext(ctx, "sbom stream broken off", "error", err.Error())
 		}
 	})
 	return nil

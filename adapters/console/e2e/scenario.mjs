@@ -170,6 +170,36 @@ try {
   await visit("users", "/console/users");
   step("the audit log shows what those steps wrote");
 
+  // An agent asks for an extension; the queue approves it for 7 days, and
+  // the agent's page lists the exception and links its SBOM.
+  const erin = await agent(ctrKey, "erin-laptop", ["good.tool"]);
+  const asked = await api("POST", "/api/v1/agent/requests", ctrKey, { extension_id: "acme.linter", version: "1.0.0", reason: "for the build" }, { "x-agent-id": erin.id });
+  await page.goto(BASE + "/console/");
+  await page.click('a:has-text("Requests")');
+  await page.waitForURL(/\/console\/requests\?status=pending/);
+  await visit("requests");
+  await page.selectOption(`#duration-${asked.id}`, "7d");
+  await page.fill(`#approve-note-${asked.id}`, "until the audit");
+  await page.getByRole("button", { name: "Approve acme.linter for m-erin-laptop" }).click();
+  await page.waitForURL(/\/console\/requests\?status=pending/);
+  assert.ok(!(await page.locator("main").innerText()).includes("acme.linter"), "an answered request is still pending");
+  await page.goto(BASE + `/console/agents/${erin.id}`);
+  assert.match(await page.locator("main").innerText(), /acme\.linter\s+1\.0\.0\s+\d{4}-/);
+  const [bom] = await Promise.all([page.waitForEvent("download"), page.click('a:has-text("SBOM")')]);
+  assert.match(await (await import("node:fs/promises")).readFile(await bom.path(), "utf8"), /"bomFormat":\s*"CycloneDX"/);
+  await visit("agent-exceptions");
+  step("approved a request for 7 days; the agent's page lists the exception; SBOM downloaded");
+
+  const feed = await api("POST", "/api/v1/threat-feeds", admin, { name: "VS Code", kind: "vscode-control", mode: "alert" });
+  await api("POST", `/api/v1/threat-feeds/${feed.id}/import`, admin, { malicious: ["evil.pack", "BadPub"], deprecated: {}, search: [] });
+  await page.goto(BASE + "/console/feeds");
+  assert.match(await page.locator("main").innerText(), /VS Code\s+vscode-control\s+alert\s+2\s/);
+  await visit("feeds");
+  await page.click('a:has-text("VS Code")');
+  await page.waitForSelector("#exposure");
+  await visit("feed");
+  step("the threat feeds, one feed's exposure and advisories");
+
   await page.click('button:has-text("Sign out")');
   await page.waitForURL(/\/console\/login/);
   await page.goto(BASE + "/console/groups");
