@@ -46,7 +46,7 @@ func TestFeedsImportAppliesAFileAndRefusesABrokenOne(t *testing.T) {
 	dir := t.TempDir()
 	good, broken := filepath.Join(dir, "RemovedPackages.md"), filepath.Join(dir, "broken.md")
 	os.WriteFile(good, []byte("| Extension Identifier | Removal Date | Type |\n|---|---|---|\n|Evil.Pack|5/17/2025| Malware\n| bad.twin | 5/12/2025|  Typo-squatting |\n"), 0o600)
-	os.WriteFile(broken, []byte("|good.one|5/17/2025|Malware|\n|not an id|5/17/2025|Malware|\n"), 0o600)
+	os.WriteFile(broken, []byte("|good.one|5/17/2025|Malware|\n|bad.date|17/5/2025|Malware|\n"), 0o600)
 
 	var out bytes.Buffer
 	if code := run([]string{"feeds", "import", feedID, good}, getenv, &out, io.Discard); code != 0 ||
