@@ -18,6 +18,8 @@ func (k *Console) editRoutes() []page {
 	edit := httpapi.PermEditPolicy
 	return []page{
 		{fiber.MethodPost, "/groups/:id/settings", edit, k.updateGroupSettings},
+		{fiber.MethodPost, "/groups/:id/assignments", edit, k.putAssignment},
+		{fiber.MethodPost, "/groups/:id/assignments/:entry/remove", edit, k.removeAssignment},
 	}
 }
 

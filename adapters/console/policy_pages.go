@@ -38,7 +38,8 @@ type groupData struct {
 	NewKeyName    string
 	Unexpressible []string
 	Scopes        []string
-	Settings      settingsForm // the settings form after a refusal (group_edit.go)
+	Settings      settingsForm   // the settings form after a refusal (group_edit.go)
+	Assign        assignmentForm // the assign form after a refusal (assignment_edit.go)
 }
 
 func (k *Console) groupPage(c *fiber.Ctx, s *session, id domain.ID, status int, v view) error {
