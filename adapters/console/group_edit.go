@@ -20,6 +20,8 @@ func (k *Console) editRoutes() []page {
 		{fiber.MethodPost, "/groups/:id/settings", edit, k.updateGroupSettings},
 		{fiber.MethodPost, "/groups/:id/assignments", edit, k.putAssignment},
 		{fiber.MethodPost, "/groups/:id/assignments/:entry/remove", edit, k.removeAssignment},
+		{fiber.MethodPost, "/users", httpapi.PermManageUsers, k.createUser},
+		{fiber.MethodPost, "/users/:id", httpapi.PermManageUsers, k.updateUser},
 	}
 }
 

@@ -260,14 +260,5 @@ func (k *Console) webhookDeliveries(c *fiber.Ctx, s *session) error {
 }
 
 func (k *Console) users(c *fiber.Ctx, s *session) error {
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
-		return k.fail(c, s, err)
-	}
-	p, err := k.uc.ListUsers.Execute(c.UserContext(), application.UserFilter{}, page)
-	if err != nil {
-		return k.fail(c, s, err)
-	}
-	return k.show(c, s, "users", "Users", listingOf(c, p))
+	return k.usersPage(c, s, fiber.StatusOK, view{}) // user_edit.go
 }
