@@ -22,6 +22,9 @@ func (k *Console) editRoutes() []page {
 		{fiber.MethodPost, "/groups/:id/assignments/:entry/remove", edit, k.removeAssignment},
 		{fiber.MethodPost, "/users", httpapi.PermManageUsers, k.createUser},
 		{fiber.MethodPost, "/users/:id", httpapi.PermManageUsers, k.updateUser},
+		{fiber.MethodPost, "/webhooks", httpapi.PermManageWebhooks, k.createWebhook},
+		{fiber.MethodPost, "/webhooks/:id", httpapi.PermManageWebhooks, k.updateWebhook},
+		{fiber.MethodPost, "/webhooks/:id/delete", httpapi.PermManageWebhooks, k.deleteWebhook},
 	}
 }
 

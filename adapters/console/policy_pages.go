@@ -219,16 +219,7 @@ func (k *Console) extensions(c *fiber.Ctx, s *session) error {
 }
 
 func (k *Console) webhooks(c *fiber.Ctx, s *session) error {
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
-		return k.fail(c, s, err)
-	}
-	p, err := k.uc.ListWebhooks.Execute(c.UserContext(), application.WebhookFilter{}, page)
-	if err != nil {
-		return k.fail(c, s, err)
-	}
-	return k.show(c, s, "webhooks", "Webhooks", listingOf(c, p))
+	return k.webhooksPage(c, s, fiber.StatusOK, view{}) // webhook_edit.go
 }
 
 type deliveriesData struct {
