@@ -72,3 +72,34 @@ func (k *Console) removeAssignment(c *fiber.Ctx, s *session) error {
 	}
 	return c.Redirect(Prefix+"/groups/"+groupID.String(), fiber.StatusSeeOther)
 }
+
+// pinForm is a row's pinned-version input after a refusal.
+type pinForm struct {
+	EntryID domain.ID
+	Version string
+}
+
+// pinVersion is PATCH /api/v1/extensions/{id} with pinned_version (blank
+// unpins): the version is the catalog entry's, so it holds in every group
+// that assigns it, as the page says.
+func (k *Console) pinVersion(c *fiber.Ctx, s *session) error {
+	groupID, err := pathID(c)
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	entryID, err := domain.ParseID(c.Params("entry"))
+	if err != nil {
+		return k.fail(c, s, domain.NotFound("no such catalog entry"))
+	}
+	version := c.FormValue("pinned_version")
+	_, err = k.uc.UpdateCatalogEntry.Execute(c.UserContext(), httpapi.RequestActor(c, s.principal), entryID,
+		application.CatalogEntryChanges{PinnedVersion: &version})
+	if msg, fields, ok := fieldErrors(err); ok {
+		return k.groupPage(c, s, groupID, fiber.StatusBadRequest, view{Error: msg, Fields: fields,
+			Data: groupData{Pin: pinForm{EntryID: entryID, Version: version}}})
+	}
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	return c.Redirect(Prefix+"/groups/"+groupID.String(), fiber.StatusSeeOther)
+}

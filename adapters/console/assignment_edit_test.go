@@ -116,3 +116,50 @@ func TestAssignmentFormsRoles(t *testing.T) {
 		t.Fatalf("%d access.denied rows", n)
 	}
 }
+
+func (e *env) pinnedVersion(entry domain.ID) string {
+	e.t.Helper()
+	var v string
+	if err := e.db.NewRaw(`SELECT coalesce(pinned_version, '') FROM extensions WHERE id = ?`, entry.String()).Scan(context.Background(), &v); err != nil {
+		e.t.Fatal(err)
+	}
+	return v
+}
+
+// TestPinnedVersionForm: an editor pins an assigned extension's version
+// through UpdateCatalogEntry; a malformed version is the API's field error
+// beside that row's input and changes nothing; blank unpins.
+func TestPinnedVersionForm(t *testing.T) {
+	e := newEnv(t)
+	g := e.group("pin")
+	entry, ext := e.catalogEntry("pinned")
+	if _, _, err := e.uc.PutAssignment.Execute(context.Background(), audit.SystemActor(), g, entry, true); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := e.signIn(user.RoleEditor)
+	page := "/console/groups/" + g.String()
+	pin := page + "/assignments/" + entry.String() + "/pin"
+	if a := b.do("POST", pin, url.Values{"csrf": {b.tokenOf(page)}, "pinned_version": {"1.2.3"}}); a.status != http.StatusSeeOther {
+		t.Fatalf("pin: %d %.1000s", a.status, a.body)
+	}
+	if v := e.pinnedVersion(entry); v != "1.2.3" {
+		t.Fatalf("pinned %q", v)
+	}
+	a := b.do("POST", pin, url.Values{"csrf": {b.tokenOf(page)}, "pinned_version": {"one.two"}})
+	if a.status != http.StatusBadRequest {
+		t.Fatalf("bad version: %d", a.status)
+	}
+	if !regexp.MustCompile(`id="pin-` + entry.String() + `" name="pinned_version" size="10" value="one.two" placeholder="any"><span class="field-error">[^<]+</span>`).MatchString(a.body) {
+		t.Fatalf("no field error beside %s's version: %.5000s", ext, a.body)
+	}
+	if v := e.pinnedVersion(entry); v != "1.2.3" {
+		t.Fatalf("a refused version changed the pin: %q", v)
+	}
+	if a := b.do("POST", pin, url.Values{"csrf": {b.tokenOf(page)}, "pinned_version": {""}}); a.status != http.StatusSeeOther || e.pinnedVersion(entry) != "" {
+		t.Fatalf("unpin: %d, pinned %q", a.status, e.pinnedVersion(entry))
+	}
+	viewer, _ := e.signIn(user.RoleViewer)
+	if a := viewer.do("POST", pin, url.Values{"csrf": {viewer.tokenOf(page)}, "pinned_version": {"9.9.9"}}); a.status != http.StatusForbidden || e.pinnedVersion(entry) != "" {
+		t.Fatalf("viewer pin: %d", a.status)
+	}
+}

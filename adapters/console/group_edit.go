@@ -20,6 +20,7 @@ func (k *Console) editRoutes() []page {
 		{fiber.MethodPost, "/groups/:id/settings", edit, k.updateGroupSettings},
 		{fiber.MethodPost, "/groups/:id/assignments", edit, k.putAssignment},
 		{fiber.MethodPost, "/groups/:id/assignments/:entry/remove", edit, k.removeAssignment},
+		{fiber.MethodPost, "/groups/:id/assignments/:entry/pin", edit, k.pinVersion},
 		{fiber.MethodPost, "/users", httpapi.PermManageUsers, k.createUser},
 		{fiber.MethodPost, "/users/:id", httpapi.PermManageUsers, k.updateUser},
 		{fiber.MethodPost, "/webhooks", httpapi.PermManageWebhooks, k.createWebhook},

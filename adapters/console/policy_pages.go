@@ -40,6 +40,7 @@ type groupData struct {
 	Scopes        []string
 	Settings      settingsForm   // the settings form after a refusal (group_edit.go)
 	Assign        assignmentForm // the assign form after a refusal (assignment_edit.go)
+	Pin           pinForm        // a row's pinned version after a refusal (assignment_edit.go)
 }
 
 func (k *Console) groupPage(c *fiber.Ctx, s *session, id domain.ID, status int, v view) error {
