@@ -52,7 +52,7 @@ func TestAssignmentForms(t *testing.T) {
 		t.Fatalf("after assigning: %d rows, required %v", n, req)
 	}
 	body := b.do("GET", page, nil).body
-	if !strings.Contains(body, "<td>"+ext+"</td><td>allowed</td>") || !strings.Contains(body, `aria-label="Make `+ext+` required"`) {
+	if !strings.Contains(body, "<td>"+ext+"</td><td>allowed</td>") || !strings.Contains(body, `aria-label="Make required: `+ext+`"`) {
 		t.Fatalf("the page does not list the assignment with its toggle: %.4000s", body)
 	}
 	if a := b.do("POST", page+"/assignments", url.Values{"csrf": {b.tokenOf(page)}, "extension_id": {ext}, "requirement": {"required"}}); a.status != http.StatusSeeOther {
