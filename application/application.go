@@ -74,6 +74,7 @@ type Application struct {
 	GroupCompliance   GroupCompliance
 	FleetCompliance   FleetCompliance
 	ComplianceByGroup ComplianceByGroup
+	ComplianceTrend   ComplianceTrend
 	ViewGroupPolicy   ViewGroupPolicy
 	ExportGroupPolicy ExportGroupPolicy
 	ListAuditLog      ListAuditLog
@@ -154,6 +155,9 @@ type Deps struct {
 	PolicyInputs  PolicyInputs
 	Policies      CompiledPolicies
 	Invalidator   PolicyInvalidator
+
+	// ComplianceSeries is the overview's daily series.
+	ComplianceSeries ComplianceSeries
 
 	APIKeys           APIKeyRepository
 	APIKeyLookup      APIKeyLookup
@@ -273,6 +277,7 @@ func (app *Application) assembleFleet(d Deps) {
 	app.GroupCompliance = GroupCompliance{Groups: d.Groups, Compliance: d.Compliance}
 	app.FleetCompliance = FleetCompliance{Compliance: d.Compliance}
 	app.ComplianceByGroup = ComplianceByGroup{Compliance: d.Compliance}
+	app.ComplianceTrend = ComplianceTrend{Series: d.ComplianceSeries, Clock: d.Clocks.Precise}
 	app.ViewGroupPolicy = ViewGroupPolicy{Inputs: d.PolicyInputs}
 	app.ExportGroupPolicy = ExportGroupPolicy{Groups: d.Groups, View: app.ViewGroupPolicy}
 	app.ListAuditLog = ListAuditLog{Audit: d.AuditReader}

@@ -31,6 +31,9 @@ type UseCases struct {
 	// that wrote the delivery, across the outbox.
 	DeliveryOrigins DeliveryOrigins
 	ExpireGrants    application.ExpireGrants
+
+	// RecordCompliance writes today's point of the overview's series.
+	RecordCompliance application.RecordComplianceDay
 }
 
 // DeliveryOrigins finds the trace context stored with a delivery.
@@ -62,6 +65,7 @@ func (h *Handlers) Mux() *asynq.ServeMux {
 	mux.HandleFunc(TypeRetention, h.retention)
 	mux.HandleFunc(TypeExpiryScan, h.expiryScan)
 	mux.HandleFunc(TypeThreatFeedFetch, h.fetchFeeds)
+	mux.HandleFunc(TypeComplianceDaily, h.complianceDaily)
 	return mux
 }
 
@@ -88,6 +92,16 @@ func (h *Handlers) retention(ctx context.Context, t *asynq.Task) error {
 		h.log.InfoContext(ctx, "history retention", "created", res.Created, "dropped", len(res.Dropped),
 			"rows", res.Rows, "deliveries", res.Deliveries, "pinned", len(res.Pinned), "error", err)
 	}
+	return err
+}
+
+// complianceDaily records today's point of the compliance series; the
+// upsert makes a task that runs twice harmless.
+func (h *Handlers) complianceDaily(ctx context.Context, t *asynq.Task) error {
+	if _, err := decode[periodicPayload](t); err != nil {
+		return err
+	}
+	_, err := h.uc.RecordCompliance.Execute(ctx)
 	return err
 }
 

@@ -24,12 +24,18 @@ const (
 	TypeRetention        = "history:retention"
 	TypeExpiryScan       = "requests:expiry_scan" // ends expired exceptions and time-limited assignments
 	TypeThreatFeedFetch  = "threat_feeds:fetch"
+	TypeComplianceDaily  = "compliance:daily" // today's row of the overview's 30-day series
 )
 
 // RetentionPeriod is how often partitions are created ahead and retention
 // applied: hourly is plenty for monthly partitions and cheap (a few catalog
 // reads when nothing is due).
 const RetentionPeriod = time.Hour
+
+// ComplianceDailyPeriod is how often today's compliance is recorded: the
+// day's last run is what the chart keeps, so a day is at most this stale at
+// its end (and today is read live anyway). One aggregate per run.
+const ComplianceDailyPeriod = time.Hour
 
 // ThreatFeedCheckPeriod is how often the worker looks for feeds whose own
 // interval has passed (one query when none is due).
@@ -56,6 +62,7 @@ var taskOptions = map[string][]asynq.Option{
 	TypeRetention:        {asynq.Queue(QueueDefault), asynq.Timeout(30 * time.Minute), asynq.MaxRetry(1)},
 	TypeExpiryScan:       {asynq.Queue(QueueDefault), asynq.Timeout(2 * time.Minute), asynq.MaxRetry(1)},
 	TypeThreatFeedFetch:  {asynq.Queue(QueueDefault), asynq.Timeout(5 * time.Minute), asynq.MaxRetry(0)},
+	TypeComplianceDaily:  {asynq.Queue(QueueDefault), asynq.Timeout(5 * time.Minute), asynq.MaxRetry(1)},
 }
 
 // periodicPayload names the period a periodic task belongs to; its task id

@@ -42,7 +42,7 @@ func Deps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.RateLi
 		Webhooks: postgres.NewWebhookRepository(db), URLGuard: outbound.TargetGuard{}, Secrets: webhook.Secrets{},
 		Agents: agentRepo, AgentLookup: agents, AgentCache: agents, Fleet: postgres.NewFleetReader(db),
 		Installations: postgres.NewInstallationReader(db), Compliance: postgres.NewComplianceReader(db), History: postgres.NewHistoryReader(db),
-		AuditReader: postgres.NewAuditReader(db), PolicyInputs: postgres.NewPolicyInputs(db),
+		AuditReader: postgres.NewAuditReader(db), PolicyInputs: postgres.NewPolicyInputs(db), ComplianceSeries: postgres.NewComplianceSeries(db),
 		Policies: policies, Invalidator: policies,
 		APIKeys: keyRepo, APIKeyLookup: keys, APIKeyUsage: postgres.NewAPIKeyUsageRecorder(db, log, time.Hour),
 		APIKeyInvalidator: keys,

@@ -62,7 +62,7 @@ func (k *Console) Register(app *fiber.App) {
 	grp.Use("/assets", filesystem.New(filesystem.Config{Root: http.FS(sub), MaxAge: 3600}))
 	grp.Get("/login", k.loginForm)
 	grp.Post("/login", k.login)
-	for _, p := range k.routes() {
+	for _, p := range append(k.routes(), k.editRoutes()...) {
 		grp.Add(p.method, p.path, k.guard(p))
 	}
 }

@@ -28,6 +28,7 @@ func (k *Console) groupNames(c *fiber.Ctx) (map[domain.ID]string, []group.Group,
 type overviewData struct {
 	Fleet  application.ComplianceSummary
 	Groups []groupShare
+	Trend  trendChart
 }
 
 type groupShare struct {
@@ -37,8 +38,8 @@ type groupShare struct {
 	Compliant int
 }
 
-// overview is the fleet's summary and every group's compliant share: two
-// use cases, whatever the number of groups.
+// overview is the fleet's summary, every group's compliant share and the
+// 30-day trend: three use cases, whatever the number of groups.
 func (k *Console) overview(c *fiber.Ctx, s *session) error {
 	fleet, err := k.uc.FleetCompliance.Execute(c.UserContext())
 	if err != nil {
@@ -56,7 +57,11 @@ func (k *Console) overview(c *fiber.Ctx, s *session) error {
 	for _, sh := range shares {
 		byGroup[sh.GroupID] = sh
 	}
-	d := overviewData{Fleet: fleet}
+	days, err := k.uc.ComplianceTrend.Execute(c.UserContext())
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	d := overviewData{Fleet: fleet, Trend: newTrendChart(days)}
 	for _, g := range groups {
 		sh := byGroup[g.ID()]
 		d.Groups = append(d.Groups, groupShare{GroupID: g.ID(), Name: g.Name(), Agents: sh.Agents, Compliant: sh.Compliant})

@@ -38,6 +38,9 @@ type groupData struct {
 	NewKeyName    string
 	Unexpressible []string
 	Scopes        []string
+	Settings      settingsForm   // the settings form after a refusal (group_edit.go)
+	Assign        assignmentForm // the assign form after a refusal (assignment_edit.go)
+	Pin           pinForm        // a row's pinned version after a refusal (assignment_edit.go)
 }
 
 func (k *Console) groupPage(c *fiber.Ctx, s *session, id domain.ID, status int, v view) error {
@@ -217,16 +220,7 @@ func (k *Console) extensions(c *fiber.Ctx, s *session) error {
 }
 
 func (k *Console) webhooks(c *fiber.Ctx, s *session) error {
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
-		return k.fail(c, s, err)
-	}
-	p, err := k.uc.ListWebhooks.Execute(c.UserContext(), application.WebhookFilter{}, page)
-	if err != nil {
-		return k.fail(c, s, err)
-	}
-	return k.show(c, s, "webhooks", "Webhooks", listingOf(c, p))
+	return k.webhooksPage(c, s, fiber.StatusOK, view{}) // webhook_edit.go
 }
 
 type deliveriesData struct {
@@ -258,14 +252,5 @@ func (k *Console) webhookDeliveries(c *fiber.Ctx, s *session) error {
 }
 
 func (k *Console) users(c *fiber.Ctx, s *session) error {
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
-		return k.fail(c, s, err)
-	}
-	p, err := k.uc.ListUsers.Execute(c.UserContext(), application.UserFilter{}, page)
-	if err != nil {
-		return k.fail(c, s, err)
-	}
-	return k.show(c, s, "users", "Users", listingOf(c, p))
+	return k.usersPage(c, s, fiber.StatusOK, view{}) // user_edit.go
 }

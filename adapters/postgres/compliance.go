@@ -141,12 +141,7 @@ func (r *ComplianceReader) Shares(ctx context.Context) ([]application.Compliance
 		Agents    int       `bun:"agents"`
 		Compliant int       `bun:"compliant"`
 	}
-	err := conn(ctx, r.db).NewRaw(`
-SELECT a.group_id, count(*) AS agents, count(*) FILTER (WHERE v.compliant) AS compliant
-FROM agents a
-LEFT JOIN agent_verdicts v ON v.agent_id = a.id AND v.group_id = a.group_id
-WHERE a.deleted_at IS NULL AND a.status <> 'decommissioned'
-GROUP BY a.group_id`).Scan(ctx, &rows)
+	err := conn(ctx, r.db).NewRaw(liveShares).Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
 	}

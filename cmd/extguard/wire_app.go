@@ -43,6 +43,7 @@ var appSet = wire.NewSet(
 	wire.Bind(new(application.HistoryReader), new(*postgres.HistoryReader)),
 	wire.Bind(new(application.InstallationReader), new(*postgres.InstallationReader)),
 	wire.Bind(new(application.ComplianceReader), new(*postgres.ComplianceReader)),
+	wire.Bind(new(application.ComplianceSeries), new(*postgres.ComplianceSeries)),
 	wire.Bind(new(application.AuditReader), new(*postgres.AuditReader)),
 	wire.Bind(new(application.PolicyInputs), new(*postgres.PolicyInputs)),
 	wire.Bind(new(application.APIKeyRepository), new(*postgres.APIKeyRepository)),

@@ -67,6 +67,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	auditReader := postgres.NewAuditReader(db)
 	policyInputs := postgres.NewPolicyInputs(db)
 	policyCache := providePolicyCache(policyInputs, bus)
+	complianceSeries := postgres.NewComplianceSeries(db)
 	apiKeyRepository := postgres.NewAPIKeyRepository(db)
 	apiKeyCache := provideAPIKeyCache(apiKeyRepository, bus)
 	apiKeyUsageRecorder, cleanup3 := provideAPIKeyUsage(db, log, cfg)
@@ -115,6 +116,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		PolicyInputs:        policyInputs,
 		Policies:            policyCache,
 		Invalidator:         policyCache,
+		ComplianceSeries:    complianceSeries,
 		APIKeys:             apiKeyRepository,
 		APIKeyLookup:        apiKeyCache,
 		APIKeyUsage:         apiKeyUsageRecorder,
@@ -215,7 +217,8 @@ func initWorker(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	threatFeedRepository := postgres.NewThreatFeedRepository(db)
 	exposureReader := postgres.NewExposureReader(db)
 	capabilityStore := postgres.NewCapabilityStore(db)
-	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, partitions, exceptionRepository, bus, threatFeedRepository, exposureReader, capabilityStore)
+	complianceSeries := postgres.NewComplianceSeries(db)
+	useCases := provideWorkerUseCases(cfg, txRunner, auditLog, agentLiveness, revalidationCatalog, deliveries, queue, policyInvalidator, partitions, exceptionRepository, bus, threatFeedRepository, exposureReader, capabilityStore, complianceSeries)
 	outbox := postgres.NewOutbox(db)
 	mainWorkerRunners := provideWorkerRunners(cfg, log, mainQueueRedis, queue, useCases, txRunner, outbox)
 	fleetGauges := postgres.NewFleetGauges(db)

@@ -65,7 +65,8 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 	liveness *postgres.AgentLiveness, catalog *postgres.RevalidationCatalog, deliveries *postgres.Deliveries,
 	queue *workers.Queue, policies application.PolicyInvalidator, partitions *postgres.Partitions,
 	exceptions *postgres.ExceptionRepository, bus *redis.Bus, feeds *postgres.ThreatFeedRepository,
-	exposure *postgres.ExposureReader, capabilities *postgres.CapabilityStore) workers.UseCases {
+	exposure *postgres.ExposureReader, capabilities *postgres.CapabilityStore,
+	series *postgres.ComplianceSeries) workers.UseCases {
 	clock := application.SystemClock{}
 	fetcher := marketplace.NewFetcher(marketplace.FetcherConfig{
 		AllowedHosts: cfg.MarketplaceHosts, AllowPrivate: cfg.OutboundAllowPrivate})
@@ -87,6 +88,7 @@ func provideWorkerUseCases(cfg config.Config, tx *postgres.TxRunner, auditLog *p
 		FetchFeeds: application.FetchThreatFeeds{Feeds: feeds, Clock: clock,
 			Fetcher: feedfetch.New(feedfetch.Config{AllowPrivate: cfg.OutboundAllowPrivate}),
 			Import:  provideFeedImport(tx, auditLog, feeds, exposure, policies)},
+		RecordCompliance: application.RecordComplianceDay{Series: series, Clock: clock},
 	}
 }
 
@@ -103,6 +105,7 @@ func provideWorkerRunners(cfg config.Config, log *slog.Logger, rdb queueRedis, q
 			{Type: workers.TypeRetention, Period: workers.RetentionPeriod},
 			{Type: workers.TypeExpiryScan, Period: cfg.ExpiryScanInterval},
 			{Type: workers.TypeThreatFeedFetch, Period: workers.ThreatFeedCheckPeriod},
+			{Type: workers.TypeComplianceDaily, Period: workers.ComplianceDailyPeriod},
 		}, log),
 		workers.NewRelay(relay, workers.RelayConfig{}, log),
 	}

@@ -1,0 +1,86 @@
+package console
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	httpapi "github.com/extguard/extguard/adapters/http"
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain/user"
+)
+
+// usersData is the users page: one page of users and, after a refusal,
+// the new-user form as typed (never the password).
+type usersData struct {
+	listing[user.User]
+	Form application.NewUserInput
+}
+
+// Roles are the choices of the role selects.
+func (usersData) Roles() []user.Role {
+	return []user.Role{user.RoleViewer, user.RoleAuditor, user.RoleEditor, user.RoleAdmin}
+}
+
+func (k *Console) usersPage(c *fiber.Ctx, s *session, status int, v view) error {
+	q := form{c: c}
+	page := q.page()
+	if err := q.err(); err != nil {
+		return k.fail(c, s, err)
+	}
+	p, err := k.uc.ListUsers.Execute(c.UserContext(), application.UserFilter{}, page)
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	d, _ := v.Data.(usersData)
+	d.listing = listingOf(c, p)
+	v.Title, v.Nav, v.Session, v.Data = "Users", "users", s, d
+	return k.pages.render(c, status, "users", v)
+}
+
+// createUser is POST /api/v1/users.
+func (k *Console) createUser(c *fiber.Ctx, s *session) error {
+	in := application.NewUserInput{Email: c.FormValue("email"), Password: c.FormValue("password"),
+		DisplayName: c.FormValue("display_name"), Role: c.FormValue("role")}
+	_, err := k.uc.CreateUser.Execute(c.UserContext(), httpapi.RequestActor(c, s.principal), in)
+	if msg, fields, ok := fieldErrors(err); ok {
+		in.Password = ""
+		return k.usersPage(c, s, fiber.StatusBadRequest, view{Error: msg, Fields: fields, Data: usersData{Form: in}})
+	}
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	return c.Redirect(Prefix+"/users", fiber.StatusSeeOther)
+}
+
+// updateUser is PATCH /api/v1/users/{id} with a role or an active flag,
+// the rows' two forms.
+func (k *Console) updateUser(c *fiber.Ctx, s *session) error {
+	id, err := pathID(c)
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	var in application.UserChanges
+	if r := c.FormValue("role"); r != "" {
+		in.Role = &r
+	}
+	if a := c.FormValue("is_active"); a != "" {
+		active := a == "true"
+		in.IsActive = &active
+	}
+	_, err = k.uc.UpdateUser.Execute(c.UserContext(), httpapi.RequestActor(c, s.principal), id, in)
+	if msg, fields, ok := fieldErrors(err); ok {
+		return k.usersPage(c, s, httpapi.ProblemOf(err).Status, view{Error: rowError(msg, fields)})
+	}
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	return c.Redirect(Prefix+"/users", fiber.StatusSeeOther)
+}
+
+// rowError words a refused row form above the list: its inputs are
+// choices, so a field error there is rare; it names the field.
+func rowError(msg string, fields map[string]string) string {
+	for f, m := range fields {
+		msg += " " + f + ": " + m + "."
+	}
+	return msg
+}
