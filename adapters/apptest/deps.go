@@ -27,7 +27,8 @@ import (
 func Deps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.RateLimiter, log *slog.Logger) application.Deps {
 	keyRepo, agentRepo := postgres.NewAPIKeyRepository(db), postgres.NewAgentRepository(db)
 	keys, agents := redis.NewAPIKeyCache(keyRepo, bus), redis.NewAgentCache(agentRepo, bus)
-	policies := redis.NewPolicyCache(postgres.NewPolicyInputs(db), bus)
+	inputs := postgres.NewPolicyInputs(db)
+	policies := redis.NewPolicyCache(inputs, bus)
 	clock := application.SystemClock{}
 	exceptionRepo := postgres.NewExceptionRepository(db)
 	overlay := redis.NewExceptionOverlay(exceptionRepo, bus)
@@ -42,7 +43,7 @@ func Deps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.RateLi
 		Webhooks: postgres.NewWebhookRepository(db), URLGuard: outbound.TargetGuard{}, Secrets: webhook.Secrets{},
 		Agents: agentRepo, AgentLookup: agents, AgentCache: agents, Fleet: postgres.NewFleetReader(db),
 		Installations: postgres.NewInstallationReader(db), Compliance: postgres.NewComplianceReader(db), History: postgres.NewHistoryReader(db),
-		AuditReader: postgres.NewAuditReader(db), PolicyInputs: postgres.NewPolicyInputs(db), ComplianceSeries: postgres.NewComplianceSeries(db),
+		AuditReader: postgres.NewAuditReader(db), PolicyInputs: inputs, ComplianceSeries: postgres.NewComplianceSeries(db),
 		Policies: policies, Invalidator: policies,
 		APIKeys: keyRepo, APIKeyLookup: keys, APIKeyUsage: postgres.NewAPIKeyUsageRecorder(db, log, time.Hour),
 		APIKeyInvalidator: keys,

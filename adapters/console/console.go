@@ -62,7 +62,7 @@ func (k *Console) Register(app *fiber.App) {
 	grp.Use("/assets", filesystem.New(filesystem.Config{Root: http.FS(sub), MaxAge: 3600}))
 	grp.Get("/login", k.loginForm)
 	grp.Post("/login", k.login)
-	for _, p := range append(k.routes(), k.editRoutes()...) {
+	for _, p := range k.routes() {
 		grp.Add(p.method, p.path, k.guard(p))
 	}
 }
@@ -97,6 +97,17 @@ func (k *Console) routes() []page {
 		{fiber.MethodGet, "/feeds/:id", read, k.feed},
 		{fiber.MethodGet, "/agents/:id/sbom", read, k.agentSBOM},
 		{fiber.MethodGet, "/groups/:id/sbom", read, k.groupSBOM},
+		// The edit forms: each calls the use case the REST API calls, under
+		// the API route's permission.
+		{fiber.MethodPost, "/groups/:id/settings", edit, k.updateGroupSettings},
+		{fiber.MethodPost, "/groups/:id/assignments", edit, k.putAssignment},
+		{fiber.MethodPost, "/groups/:id/assignments/:entry/remove", edit, k.removeAssignment},
+		{fiber.MethodPost, "/groups/:id/assignments/:entry/pin", edit, k.pinVersion},
+		{fiber.MethodPost, "/users", httpapi.PermManageUsers, k.createUser},
+		{fiber.MethodPost, "/users/:id", httpapi.PermManageUsers, k.updateUser},
+		{fiber.MethodPost, "/webhooks", httpapi.PermManageWebhooks, k.createWebhook},
+		{fiber.MethodPost, "/webhooks/:id", httpapi.PermManageWebhooks, k.updateWebhook},
+		{fiber.MethodPost, "/webhooks/:id/delete", httpapi.PermManageWebhooks, k.deleteWebhook},
 	}
 }
 

@@ -10,9 +10,8 @@ import (
 // feeds lists the threat feeds with their status (last success, last
 // error, entry count), as GET /api/v1/threat-feeds pages them.
 func (k *Console) feeds(c *fiber.Ctx, s *session) error {
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
+	page, err := pageQuery(c)
+	if err != nil {
 		return k.fail(c, s, err)
 	}
 	p, err := k.uc.ListThreatFeeds.Execute(c.UserContext(), page)
@@ -35,9 +34,8 @@ func (k *Console) feed(c *fiber.Ctx, s *session) error {
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
+	page, err := pageQuery(c)
+	if err != nil {
 		return k.fail(c, s, err)
 	}
 	f, err := k.uc.GetThreatFeed.Execute(c.UserContext(), id)

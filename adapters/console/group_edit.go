@@ -12,23 +12,6 @@ import (
 	"github.com/extguard/extguard/domain/group"
 )
 
-// editRoutes are the console's edit forms: each calls the use case the
-// REST API calls, under the API route's permission.
-func (k *Console) editRoutes() []page {
-	edit := httpapi.PermEditPolicy
-	return []page{
-		{fiber.MethodPost, "/groups/:id/settings", edit, k.updateGroupSettings},
-		{fiber.MethodPost, "/groups/:id/assignments", edit, k.putAssignment},
-		{fiber.MethodPost, "/groups/:id/assignments/:entry/remove", edit, k.removeAssignment},
-		{fiber.MethodPost, "/groups/:id/assignments/:entry/pin", edit, k.pinVersion},
-		{fiber.MethodPost, "/users", httpapi.PermManageUsers, k.createUser},
-		{fiber.MethodPost, "/users/:id", httpapi.PermManageUsers, k.updateUser},
-		{fiber.MethodPost, "/webhooks", httpapi.PermManageWebhooks, k.createWebhook},
-		{fiber.MethodPost, "/webhooks/:id", httpapi.PermManageWebhooks, k.updateWebhook},
-		{fiber.MethodPost, "/webhooks/:id/delete", httpapi.PermManageWebhooks, k.deleteWebhook},
-	}
-}
-
 // settingsForm is the group settings form: what the admin set (blank: the
 // default, shown as the placeholder) or, after a refusal, what was typed.
 type settingsForm struct {

@@ -17,9 +17,8 @@ import (
 )
 
 func (k *Console) groups(c *fiber.Ctx, s *session) error {
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
+	page, err := pageQuery(c)
+	if err != nil {
 		return k.fail(c, s, err)
 	}
 	p, err := k.uc.ListGroups.Execute(c.UserContext(), application.GroupFilter{}, page)
@@ -143,9 +142,8 @@ type blocklistData struct {
 }
 
 func (k *Console) blocklistPage(c *fiber.Ctx, s *session, status int, v view) error {
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
+	page, err := pageQuery(c)
+	if err != nil {
 		return k.fail(c, s, err)
 	}
 	p, err := k.uc.ListBlocklist.Execute(c.UserContext(), application.BlocklistFilter{}, page)
@@ -207,9 +205,8 @@ func (k *Console) auditLog(c *fiber.Ctx, s *session) error {
 }
 
 func (k *Console) extensions(c *fiber.Ctx, s *session) error {
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
+	page, err := pageQuery(c)
+	if err != nil {
 		return k.fail(c, s, err)
 	}
 	p, err := k.uc.ListCatalog.Execute(c.UserContext(), application.CatalogFilter{}, page)
@@ -234,9 +231,8 @@ func (k *Console) webhookDeliveries(c *fiber.Ctx, s *session) error {
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
+	page, err := pageQuery(c)
+	if err != nil {
 		return k.fail(c, s, err)
 	}
 	h, err := k.uc.GetWebhook.Execute(c.UserContext(), id)

@@ -39,6 +39,13 @@ func (f *form) page() application.PageRequest {
 
 func (f *form) err() error { return f.fe.Err("invalid query") }
 
+// pageQuery reads a list page's only query value, its cursor.
+func pageQuery(c *fiber.Ctx) (application.PageRequest, error) {
+	q := form{c: c}
+	page := q.page()
+	return page, q.err()
+}
+
 // pathID is the :id of the address.
 func pathID(c *fiber.Ctx) (domain.ID, error) {
 	id, err := domain.ParseID(c.Params("id"))

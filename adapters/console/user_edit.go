@@ -21,9 +21,8 @@ func (usersData) Roles() []user.Role {
 }
 
 func (k *Console) usersPage(c *fiber.Ctx, s *session, status int, v view) error {
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
+	page, err := pageQuery(c)
+	if err != nil {
 		return k.fail(c, s, err)
 	}
 	p, err := k.uc.ListUsers.Execute(c.UserContext(), application.UserFilter{}, page)

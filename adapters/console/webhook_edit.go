@@ -24,9 +24,8 @@ type webhookForm struct {
 }
 
 func (k *Console) webhooksPage(c *fiber.Ctx, s *session, status int, v view) error {
-	q := form{c: c}
-	page := q.page()
-	if err := q.err(); err != nil {
+	page, err := pageQuery(c)
+	if err != nil {
 		return k.fail(c, s, err)
 	}
 	p, err := k.uc.ListWebhooks.Execute(c.UserContext(), application.WebhookFilter{}, page)
