@@ -159,9 +159,34 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, tpl string) error {
 	if err != nil {
 		return err
 	}
-	_, err = admin.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s RENAME TO %s",
-		pgx.Identifier{building}.Sanitize(), pgx.Identifier{tpl}.Sanitize()))
-	return err
+	if _, err = admin.Exec(ctx, fmt.Sprintf("ALTER DATABASE %s RENAME TO %s",
+		pgx.Identifier{building}.Sanitize(), pgx.Identifier{tpl}.Sanitize())); err != nil {
+		return err
+	}
+	return dropSupersededTemplates(ctx, admin, tpl)
+}
+
+// dropSupersededTemplates removes the templates of earlier migration sets:
+// only this package makes extguard_tpl_ databases, and one that no session
+// uses is never cloned again once the migrations changed. A template still
+// being cloned (it has a connection) is left for the next new template.
+func dropSupersededTemplates(ctx context.Context, admin *pgx.Conn, current string) error {
+	rows, err := admin.Query(ctx, `SELECT datname FROM pg_database d
+		WHERE datname LIKE 'extguard\_tpl\_%' AND datname <> $1 AND datname NOT LIKE '%\_building'
+		  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)`, current)
+	if err != nil {
+		return err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
+		if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func drop(ctx context.Context, name string) error {
