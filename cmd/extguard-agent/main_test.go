@@ -13,7 +13,7 @@ import (
 func TestEveryCommandAnswersHelp(t *testing.T) {
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"run", "--help"}, {"run", "-h"},
 		{"run", "--once", "--server", "http://127.0.0.1:1", "--key", "k", "--help"}, {"inventory", "-h"},
-		{"inventory", "--help"}, {"version", "--help"}, {"version", "-h"}} {
+		{"inventory", "--help"}, {"version", "--help"}, {"version", "-h"}, {"request", "--help"}, {"requests", "-h"}} {
 		var stdout, stderr strings.Builder
 		code := run(args, &stdout, &stderr)
 		want := "usage: extguard-agent "

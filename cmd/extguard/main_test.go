@@ -149,7 +149,7 @@ func TestEveryCommandAnswersHelpWithoutRunning(t *testing.T) {
 	bin := buildBinary(t)
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}, {"serve", "--help"}, {"serve", "-h"}, {"worker", "--help"},
 		{"all", "-h"}, {"migrate", "--help"}, {"migrate", "up", "--help"}, {"migrate", "status", "-h"},
-		{"migrate", "down", "2", "--help"}, {"version", "--help"}} {
+		{"migrate", "down", "2", "--help"}, {"version", "--help"}, {"feeds", "--help"}, {"feeds", "import", "-h"}, {"policy", "--help"}, {"policy", "plan", "-h"}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		cmd := exec.CommandContext(ctx, bin, args...)
 		cmd.Env = append(os.Environ(), "EXTGUARD_HTTP_ADDR=no-port", "EXTGUARD_DATABASE_URL=mysql://nowhere/x")
