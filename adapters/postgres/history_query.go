@@ -65,7 +65,10 @@ func (r *HistoryReader) InventoryAt(ctx context.Context, agentID domain.ID, at t
 		}))
 }
 
-type exposureRow struct {
+// historyExposureRow is one agent of the time-travel exposure (who had an
+// extension installed when); advisoryExposureRow in threat_feeds_exposure.go
+// is the other exposure, an advisory's installed base per group.
+type historyExposureRow struct {
 	ExtensionID    string    `bun:"extension_id"`
 	AgentID        uuid.UUID `bun:"agent_id"`
 	GroupID        uuid.UUID `bun:"group_id"`
@@ -107,7 +110,7 @@ func (r *HistoryReader) Exposure(ctx context.Context, f application.ExposureFilt
 	if f.Version != "" {
 		version = "AND installed_version = ?5"
 	}
-	var rows []exposureRow
+	var rows []historyExposureRow
 	err := conn(ctx, r.db).NewRaw(`
 WITH RECURSIVE k AS (
     (SELECT r.extension_id, r.agent_id FROM reports r
