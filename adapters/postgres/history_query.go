@@ -140,18 +140,12 @@ LIMIT ?6`, key, afterExt, afterAgent, f.Until, f.Since, f.Version, page.Limit+1)
 	if err != nil {
 		return application.Page[application.Exposure]{}, translate(err, "exposure")
 	}
-	out := application.Page[application.Exposure]{Items: make([]application.Exposure, 0, min(len(rows), page.Limit))}
-	if len(rows) > page.Limit {
-		rows = rows[:page.Limit]
-		last := rows[len(rows)-1]
-		out.NextCursor = encodeCursor(last.ExtensionID, last.AgentID)
-	}
-	for _, r := range rows {
-		out.Items = append(out.Items, application.Exposure{AgentID: did(r.AgentID), GroupID: did(r.GroupID), MachineID: r.MachineID,
-			DisplayName: r.DisplayName, ExtensionID: r.ExtensionID, Versions: nonNil(r.Versions), Editors: nonNil(r.Editors),
-			FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, StillInstalled: r.StillInstalled})
-	}
-	return out, nil
+	return pageOf(rows, page.Limit, func(r *historyExposureRow) string { return encodeCursor(r.ExtensionID, r.AgentID) },
+		infallible(func(r *historyExposureRow) application.Exposure {
+			return application.Exposure{AgentID: did(r.AgentID), GroupID: did(r.GroupID), MachineID: r.MachineID,
+				DisplayName: r.DisplayName, ExtensionID: r.ExtensionID, Versions: nonNil(r.Versions), Editors: nonNil(r.Editors),
+				FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, StillInstalled: r.StillInstalled}
+		}))
 }
 
 func nonNil(s []string) []string {
