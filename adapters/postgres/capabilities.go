@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/google/uuid"
@@ -37,10 +39,10 @@ type capabilitiesRow struct {
 func (s *CapabilityStore) Get(ctx context.Context, entryID domain.ID) (application.RecordedCapabilities, bool, error) {
 	var row capabilitiesRow
 	err := conn(ctx, s.db).NewSelect().Model(&row).Where("extension_id = ?", uid(entryID)).Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return application.RecordedCapabilities{}, false, nil
+	}
 	if err != nil {
-		if domain.CodeOf(translate(err, "")) == domain.CodeNotFound {
-			return application.RecordedCapabilities{}, false, nil
-		}
 		return application.RecordedCapabilities{}, false, err
 	}
 	rec := application.RecordedCapabilities{Version: row.Version, PreviousVersion: row.PreviousVersion, RecordedAt: row.RecordedAt}

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -77,7 +79,7 @@ func (r *FleetReader) Verdict(ctx context.Context, agentID domain.ID) (applicati
 	}
 	err := conn(ctx, r.db).NewSelect().TableExpr("agent_verdicts").
 		Column("reported_at", "policy_etag", "compliant", "violations", "native_policy").Where("agent_id = ?", uid(agentID)).Scan(ctx, &row)
-	if domain.CodeOf(translate(err, "verdict")) == domain.CodeNotFound {
+	if errors.Is(err, sql.ErrNoRows) {
 		return application.AgentVerdict{}, false, nil
 	}
 	if err != nil {

@@ -65,7 +65,10 @@ func (r *HistoryReader) InventoryAt(ctx context.Context, agentID domain.ID, at t
 		}))
 }
 
-type exposureRow struct {
+// historyExposureRow is one agent of the time-travel exposure (who had an
+// extension installed when); advisoryExposureRow in threat_feeds_exposure.go
+// is the other exposure, an advisory's installed base per group.
+type historyExposureRow struct {
 	ExtensionID    string    `bun:"extension_id"`
 	AgentID        uuid.UUID `bun:"agent_id"`
 	GroupID        uuid.UUID `bun:"group_id"`
@@ -107,7 +110,7 @@ func (r *HistoryReader) Exposure(ctx context.Context, f application.ExposureFilt
 	if f.Version != "" {
 		version = "AND installed_version = ?5"
 	}
-	var rows []exposureRow
+	var rows []historyExposureRow
 	err := conn(ctx, r.db).NewRaw(`
 WITH RECURSIVE k AS (
     (SELECT r.extension_id, r.agent_id FROM reports r
@@ -137,18 +140,12 @@ LIMIT ?6`, key, afterExt, afterAgent, f.Until, f.Since, f.Version, page.Limit+1)
 	if err != nil {
 		return application.Page[application.Exposure]{}, translate(err, "exposure")
 	}
-	out := application.Page[application.Exposure]{Items: make([]application.Exposure, 0, min(len(rows), page.Limit))}
-	if len(rows) > page.Limit {
-		rows = rows[:page.Limit]
-		last := rows[len(rows)-1]
-		out.NextCursor = encodeCursor(last.ExtensionID, last.AgentID)
-	}
-	for _, r := range rows {
-		out.Items = append(out.Items, application.Exposure{AgentID: did(r.AgentID), GroupID: did(r.GroupID), MachineID: r.MachineID,
-			DisplayName: r.DisplayName, ExtensionID: r.ExtensionID, Versions: nonNil(r.Versions), Editors: nonNil(r.Editors),
-			FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, StillInstalled: r.StillInstalled})
-	}
-	return out, nil
+	return pageOf(rows, page.Limit, func(r *historyExposureRow) string { return encodeCursor(r.ExtensionID, r.AgentID) },
+		infallible(func(r *historyExposureRow) application.Exposure {
+			return application.Exposure{AgentID: did(r.AgentID), GroupID: did(r.GroupID), MachineID: r.MachineID,
+				DisplayName: r.DisplayName, ExtensionID: r.ExtensionID, Versions: nonNil(r.Versions), Editors: nonNil(r.Editors),
+				FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, StillInstalled: r.StillInstalled}
+		}))
 }
 
 func nonNil(s []string) []string {

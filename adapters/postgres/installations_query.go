@@ -73,6 +73,11 @@ type installationRow struct {
 	ReportedAt  time.Time `bun:"reported_at"`
 }
 
+// joinEnrolledAgent joins the agent of installations AS i, leaving out the
+// installations of deleted and decommissioned agents: every installed-base
+// reader counts enrolled agents only.
+const joinEnrolledAgent = "JOIN agents AS a ON a.id = i.agent_id AND a.deleted_at IS NULL AND a.status <> 'decommissioned'"
+
 // Find pages installations of enrolled (not decommissioned or deleted)
 // agents by (extension_id, agent_id, editor), the order of the indexes on
 // extension_id and on publisher.
@@ -82,7 +87,7 @@ func (r *InstallationReader) Find(ctx context.Context, f application.Installatio
 		// are not rewritten); the agent's last report time is its verdict's.
 		ColumnExpr("i.agent_id, i.group_id, a.machine_id, a.display_name, i.extension_id, i.installed_version, i.editor").
 		ColumnExpr("COALESCE(av.reported_at, i.reported_at) AS reported_at").
-		Join("JOIN agents AS a ON a.id = i.agent_id AND a.deleted_at IS NULL AND a.status <> 'decommissioned'").
+		Join(joinEnrolledAgent).
 		Join("LEFT JOIN agent_verdicts AS av ON av.agent_id = i.agent_id")
 	switch {
 	case len(f.ExtensionIDs) == 1:

@@ -82,6 +82,13 @@ func scanPage[R any, T any](ctx context.Context, q *bun.SelectQuery, limit int,
 	if err := q.Limit(int64(limit+1)).Scan(ctx, &rows); err != nil {
 		return application.Page[T]{}, err
 	}
+	return pageOf(rows, limit, cursorOf, conv)
+}
+
+// pageOf makes the page of rows read with limit+1 (by scanPage, or by a raw
+// query that cannot be a bun select): the extra row only says a next page
+// exists.
+func pageOf[R any, T any](rows []R, limit int, cursorOf func(*R) string, conv func(*R) (T, error)) (application.Page[T], error) {
 	out := application.Page[T]{Items: make([]T, 0, min(len(rows), limit))}
 	if len(rows) > limit {
 		rows = rows[:limit]

@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -116,7 +117,7 @@ SELECT id, 1, 200 FROM webhook_deliveries WHERE audit_id = extguard_uuidv7_floor
 	for _, r := range audited {
 		got = append(got, r.Table+":"+strconv.Itoa(r.Rows))
 	}
-	if sliceString(got) != sliceString(want) {
+	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("audited removals %v, want %v", got, want)
 	}
 	var attempts int

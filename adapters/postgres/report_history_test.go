@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -142,20 +143,9 @@ func TestReportHistoryKeepsBothReportsOfOneAgentInABatch(t *testing.T) {
 		states = append(states, r.Extension+"="+r.state())
 	}
 	want := "[evil.pack=0.0.1/ x.y=1.0.0/ evil.pack=- x.y=2.0.0/]"
-	if s := sliceString(states); s != want {
+	if s := fmt.Sprint(states); s != want {
 		t.Fatalf("history %s, want %s", s, want)
 	}
-}
-
-func sliceString(s []string) string {
-	out := "["
-	for i, v := range s {
-		if i > 0 {
-			out += " "
-		}
-		out += v
-	}
-	return out + "]"
 }
 
 // Concurrent batches of one agent, sent in random order: every history row

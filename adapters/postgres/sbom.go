@@ -33,7 +33,7 @@ type sbomRow struct {
 func (r *SBOMReader) InstalledPage(ctx context.Context, scope application.SBOMScope, after application.SBOMKey, limit int) ([]application.SBOMItem, error) {
 	q := conn(ctx, r.db).NewSelect().TableExpr("installations AS i").
 		ColumnExpr("i.agent_id, i.group_id, a.machine_id, a.display_name, i.editor, i.extension_id, i.installed_version, i.extension_sha256").
-		Join("JOIN agents AS a ON a.id = i.agent_id AND a.deleted_at IS NULL AND a.status <> 'decommissioned'")
+		Join(joinEnrolledAgent)
 	if !scope.AgentID.IsZero() {
 		q = q.Where("i.agent_id = ?", uid(scope.AgentID))
 	}

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -201,15 +202,7 @@ func (r *ThreatFeedRepository) ReplaceAdvisories(ctx context.Context, feedID dom
 }
 
 func sameAdvisory(a, b *advisoryRow) bool {
-	if len(a.Versions) != len(b.Versions) {
-		return false
-	}
-	for i := range a.Versions {
-		if a.Versions[i] != b.Versions[i] {
-			return false
-		}
-	}
-	return a.Severity == b.Severity && a.Reason == b.Reason && a.Reference == b.Reference
+	return slices.Equal(a.Versions, b.Versions) && a.Severity == b.Severity && a.Reason == b.Reason && a.Reference == b.Reference
 }
 
 // ListAdvisories pages the feed's advisories by (pattern_type, pattern),

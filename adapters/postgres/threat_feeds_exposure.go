@@ -28,8 +28,7 @@ func NewExposureReader(db *bun.DB) *ExposureReader {
 	return &ExposureReader{db: db, ids: NewInstallationReader(db)}
 }
 
-const enrolledInstallations = `FROM installations AS i
-JOIN agents AS a ON a.id = i.agent_id AND a.deleted_at IS NULL AND a.status <> 'decommissioned'`
+const enrolledInstallations = "FROM installations AS i\n" + joinEnrolledAgent
 
 type advisoryExposureRow struct {
 	Key     string    `bun:"key"`
