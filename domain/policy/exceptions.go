@@ -71,7 +71,7 @@ func (p Policy) WithExceptions(exceptions []Exception) Policy {
 	}
 	allowed := append(append(make([]Allowance, 0, len(p.Allowed)+len(added)), p.Allowed...), added...)
 	sort.Slice(allowed, func(i, j int) bool { return allowed[i].ExtensionID < allowed[j].ExtensionID })
-	p.Allowed, p.matchers = allowed, matchers
+	p.Allowed, p.matchers, p.advIndex = allowed, matchers, advisories // built once above: the composed copy need not rebuild them
 	sum := sha256.Sum256([]byte(b.String()))
 	p.ETag = `"p-` + hex.EncodeToString(sum[:])[:32] + `"`
 	return p
