@@ -39,7 +39,7 @@ func (uc CreateAPIKey) Execute(ctx context.Context, actor audit.Actor, granter u
 	if err != nil {
 		return apikey.Key{}, apikey.Secret{}, err
 	}
-	p := apikey.KeyParams{GroupID: groupID, CreatedBy: creatorOf(actor), Secret: secret, Name: name,
+	p := apikey.KeyParams{GroupID: groupID, CreatedBy: userID(actor), Secret: secret, Name: name,
 		Scopes: scopes, CreatedAt: uc.Clock.Now()}
 	if expiresAt != nil {
 		p.ExpiresAt = *expiresAt
@@ -67,16 +67,6 @@ func (uc CreateAPIKey) Execute(ctx context.Context, actor audit.Actor, granter u
 		return apikey.Key{}, apikey.Secret{}, err
 	}
 	return k, secret, nil
-}
-
-// creatorOf is the created_by column: only users are stored there (it
-// references users); keys created by automation record their creator in
-// the audit row.
-func creatorOf(a audit.Actor) domain.ID {
-	if a.Type == audit.ActorUser {
-		return a.ID
-	}
-	return domain.NilID
 }
 
 // checkScopeGrant refuses to let a principal mint (or revoke, verb) a key

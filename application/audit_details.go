@@ -6,6 +6,7 @@ import (
 	"github.com/extguard/extguard/domain/blocklist"
 	"github.com/extguard/extguard/domain/extension"
 	"github.com/extguard/extguard/domain/group"
+	"github.com/extguard/extguard/domain/threatfeed"
 	"github.com/extguard/extguard/domain/user"
 	"github.com/extguard/extguard/domain/webhook"
 )
@@ -42,4 +43,9 @@ func webhookDetails(e webhook.Endpoint) map[string]any {
 		types = append(types, string(t))
 	}
 	return map[string]any{"url": e.RedactedURL(), "description": e.Description(), "event_types": types, "is_enabled": e.IsEnabled()}
+}
+
+func threatFeedDetails(f threatfeed.Feed) map[string]any {
+	return map[string]any{"name": f.Name(), "kind": string(f.Kind()), "url": f.URL(), "mode": string(f.Mode()),
+		"interval": f.Interval().String()}
 }

@@ -51,8 +51,3 @@ func (uc CreateThreatFeed) Execute(ctx context.Context, actor audit.Actor, in Ne
 	})
 	return f, err
 }
-
-func threatFeedDetails(f threatfeed.Feed) map[string]any {
-	return map[string]any{"name": f.Name(), "kind": string(f.Kind()), "url": f.URL(), "mode": string(f.Mode()),
-		"interval": f.Interval().String()}
-}

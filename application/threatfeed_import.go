@@ -77,7 +77,7 @@ func (uc ImportThreatFeed) Execute(ctx context.Context, actor audit.Actor, feedI
 		if err := uc.Feeds.SetStatus(ctx, feedID, st, now); err != nil {
 			return err
 		}
-		res = ImportResult{Feed: withStatus(f, st), Added: len(change.Added), Removed: len(change.Removed), Kept: change.Kept}
+		res = ImportResult{Feed: f.WithStatus(st), Added: len(change.Added), Removed: len(change.Removed), Kept: change.Kept}
 		changed = change.Changed
 		if err := appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.ThreatFeedImported, Actor: actor,
 			TargetType: audit.TargetThreatFeed, TargetID: feedID, Details: map[string]any{"feed": f.Name(), "source": string(src),
@@ -99,11 +99,6 @@ func (uc ImportThreatFeed) Execute(ctx context.Context, actor audit.Actor, feedI
 		notifyAllGroups(ctx, uc.Invalidator)
 	}
 	return res, nil
-}
-
-func withStatus(f threatfeed.Feed, st threatfeed.Status) threatfeed.Feed {
-	return threatfeed.Rehydrate(threatfeed.Params{ID: f.ID(), Name: f.Name(), Kind: string(f.Kind()), URL: f.URL(),
-		Mode: string(f.Mode()), Interval: f.Interval(), Status: st, CreatedAt: f.CreatedAt()})
 }
 
 // recordFeedError keeps the feed's advisories and last success and notes

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/extguard/extguard/domain/blocklist"
 	"github.com/extguard/extguard/domain/extension"
 )
 
@@ -20,10 +21,17 @@ type Exception struct {
 // version included: blocks win over assignments and exceptions alike, so an
 // approval of a blocked extension is refused.
 func (p Policy) Blocks(id extension.ExtensionID) (BlockRule, bool) {
-	if i := blockedBy(p.compiled(), id); i >= 0 {
+	return p.blockOf(p.compiled(), p.advisories(), id)
+}
+
+// blockOf is Blocks over matchers and advisories the caller already holds,
+// so WithExceptions decides "blocked" by the same rule without rebuilding
+// them per exception.
+func (p Policy) blockOf(matchers []blocklist.Pattern, advisories *advisoryIndex, id extension.ExtensionID) (BlockRule, bool) {
+	if i := blockedBy(matchers, id); i >= 0 {
 		return p.Blocked[i], true
 	}
-	return p.advisories().blockOfEveryVersion(id)
+	return advisories.blockOfEveryVersion(id)
 }
 
 // WithExceptions is one agent's effective policy: the group's plus its
@@ -43,10 +51,10 @@ func (p Policy) WithExceptions(exceptions []Exception) Policy {
 	}
 	var added []Allowance
 	for _, e := range exceptions {
-		if e.ExtensionID == "" || assigned[e.ExtensionID] || blockedBy(matchers, e.ExtensionID) >= 0 {
+		if e.ExtensionID == "" || assigned[e.ExtensionID] {
 			continue
 		}
-		if _, blocked := advisories.blockOfEveryVersion(e.ExtensionID); blocked {
+		if _, blocked := p.blockOf(matchers, advisories, e.ExtensionID); blocked {
 			continue
 		}
 		assigned[e.ExtensionID] = true
@@ -63,7 +71,7 @@ func (p Policy) WithExceptions(exceptions []Exception) Policy {
 	}
 	allowed := append(append(make([]Allowance, 0, len(p.Allowed)+len(added)), p.Allowed...), added...)
 	sort.Slice(allowed, func(i, j int) bool { return allowed[i].ExtensionID < allowed[j].ExtensionID })
-	p.Allowed, p.matchers = allowed, matchers
+	p.Allowed, p.matchers, p.advIndex = allowed, matchers, advisories // built once above: the composed copy need not rebuild them
 	sum := sha256.Sum256([]byte(b.String()))
 	p.ETag = `"p-` + hex.EncodeToString(sum[:])[:32] + `"`
 	return p

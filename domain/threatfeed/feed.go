@@ -148,6 +148,12 @@ func (f Feed) Interval() time.Duration { return f.interval }
 func (f Feed) Status() Status          { return f.status }
 func (f Feed) CreatedAt() time.Time    { return f.createdAt }
 
+// WithStatus is the feed with status s, as stored after a fetch or import.
+func (f Feed) WithStatus(s Status) Feed {
+	f.status = s
+	return f
+}
+
 // Due reports whether a fetched feed should be fetched again at now: its
 // interval has passed since the last attempt, good or bad.
 func (f Feed) Due(now time.Time) bool {
