@@ -46,6 +46,6 @@ func webhookDetails(e webhook.Endpoint) map[string]any {
 }
 
 func threatFeedDetails(f threatfeed.Feed) map[string]any {
-	return map[string]any{"name": f.Name(), "kind": string(f.Kind()), "url": f.URL(), "mode": string(f.Mode()),
+	return map[string]any{"name": f.Name(), "kind": string(f.Kind()), "url": f.RedactedURL(), "mode": string(f.Mode()),
 		"interval": f.Interval().String()}
 }

@@ -143,6 +143,18 @@ func (f Feed) ID() domain.ID           { return f.id }
 func (f Feed) Name() string            { return f.name }
 func (f Feed) Kind() Kind              { return f.kind }
 func (f Feed) URL() string             { return f.url }
+
+// RedactedURL is the URL without user info, query or fragment: a private
+// feed may carry its access token there, and audit rows reach webhooks. The
+// path stays, since it says which feed it is.
+func (f Feed) RedactedURL() string {
+	u, err := url.Parse(f.url)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	u.User, u.RawQuery, u.Fragment = nil, "", ""
+	return u.String()
+}
 func (f Feed) Mode() Mode              { return f.mode }
 func (f Feed) Interval() time.Duration { return f.interval }
 func (f Feed) Status() Status          { return f.status }
