@@ -16,6 +16,7 @@ import (
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/extension"
 )
 
 // MaxAdminBodyBytes bounds admin request bodies: the largest real one (a
@@ -118,6 +119,18 @@ func (q *query) id(name string) domain.ID {
 	if err != nil {
 		q.fe.Add(name, "must be a UUID")
 	}
+	return id
+}
+
+// extensionID reads the extension_id filter (publisher.name) that several
+// lists take; the zero ID means "no filter".
+func (q *query) extensionID() extension.ExtensionID {
+	s := q.str("extension_id")
+	if s == "" {
+		return ""
+	}
+	id, err := extension.ParseExtensionID(s)
+	q.fe.Include("", err)
 	return id
 }
 

@@ -41,7 +41,9 @@ func (a *Admin) nativePolicyDoc(c *fiber.Ctx, d application.AgentDetail) (*nativ
 	case err != nil:
 		return nil, err
 	}
-	value, _ := vscodepolicy.AllowedExtensions(p)
+	// Only the value is compared; Translate's second result lists what the
+	// export cannot say, which is no error and does not change the value.
+	value, _ := vscodepolicy.Translate(p)
 	sum := sha256.Sum256([]byte(value))
 	match := hex.EncodeToString(sum[:]) == n.AllowedExtensionsSHA256
 	doc.MatchesGroupExport = &match

@@ -45,11 +45,7 @@ type extensionPatchRequest struct {
 func (a *Admin) listCatalog(c *fiber.Ctx) error {
 	q := query{c: c}
 	f := application.CatalogFilter{IsBlocked: q.boolean("is_blocked")}
-	if s := q.str("extension_id"); s != "" {
-		id, err := extension.ParseExtensionID(s)
-		q.fe.Include("", err)
-		f.ExtensionID = id
-	}
+	f.ExtensionID = q.extensionID()
 	if s := q.str("publisher"); s != "" {
 		p, err := extension.ParsePublisher(s)
 		q.fe.Include("", err)

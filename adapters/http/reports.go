@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/extguard/extguard/application"
-	"github.com/extguard/extguard/domain/extension"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -19,11 +18,7 @@ func (a *Admin) reportRoutes() []route {
 func (a *Admin) listReports(c *fiber.Ctx) error {
 	q := query{c: c}
 	f := application.ReportFilter{AgentID: q.id("agent_id"), GroupID: q.id("group_id"), Since: q.time("since"), Until: q.time("until")}
-	if s := q.str("extension_id"); s != "" {
-		id, err := extension.ParseExtensionID(s)
-		q.fe.Include("", err)
-		f.ExtensionID = id
-	}
+	f.ExtensionID = q.extensionID()
 	page := q.page()
 	if err := q.err(); err != nil {
 		return err

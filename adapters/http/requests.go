@@ -7,7 +7,6 @@ import (
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
-	"github.com/extguard/extguard/domain/extension"
 	"github.com/extguard/extguard/domain/request"
 	"github.com/extguard/extguard/protocol/agentv1"
 )
@@ -50,11 +49,7 @@ func RequestFilterOf(c *fiber.Ctx) (application.RequestFilter, domain.FieldError
 		q.fe.Include("", err)
 		f.Status = st
 	}
-	if s := q.str("extension_id"); s != "" {
-		id, err := extension.ParseExtensionID(s)
-		q.fe.Include("", err)
-		f.ExtensionID = id
-	}
+	f.ExtensionID = q.extensionID()
 	return f, q.fe
 }
 

@@ -31,10 +31,11 @@ func parseFeedsArgs(cl commandLine, rest []string) (commandLine, error) {
 	if len(rest) != 3 || rest[0] != "import" {
 		return cl, errors.New("feeds needs: import FEED_ID FILE")
 	}
-	if _, err := domain.ParseID(rest[1]); err != nil {
+	id, err := domain.ParseID(rest[1])
+	if err != nil {
 		return cl, fmt.Errorf("feeds import: %q is not a feed id", rest[1])
 	}
-	cl.feedID, cl.file = rest[1], rest[2]
+	cl.feedID, cl.file = id, rest[2]
 	return cl, nil
 }
 
@@ -53,7 +54,7 @@ func feedsImport(ctx context.Context, cl commandLine, cfg config.Config, log *sl
 		return err
 	}
 	defer cleanup()
-	res, err := imp.Import.Execute(ctx, audit.SystemActor(), domain.MustParseID(cl.feedID), application.FeedContent{Body: body}, application.SourceCLI)
+	res, err := imp.Import.Execute(ctx, audit.SystemActor(), cl.feedID, application.FeedContent{Body: body}, application.SourceCLI)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/extguard/extguard/adapters/logging"
 	"github.com/extguard/extguard/adapters/redis"
 	"github.com/extguard/extguard/adapters/telemetry"
+	"github.com/extguard/extguard/domain"
 )
 
 // Set by the linker: -ldflags "-X main.version=... -X main.commit=...".
@@ -136,7 +137,8 @@ func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "-
 type commandLine struct {
 	command, migrate string
 	steps            int
-	feedID, file     string // feeds import
+	feedID           domain.ID // feeds import
+	file             string    // feeds import
 }
 
 func parseCommandLine(args []string) (commandLine, error) {

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"strings"
-	"syscall"
+
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/cappedfile"
 )
 
 const (
@@ -28,31 +28,11 @@ const (
 	globalStorageSubpath = "User/globalStorage/storage.json"
 )
 
-var errFileTooLarge = errors.New("file too large")
-
-var errNotRegular = errors.New("not a regular file")
-
-// readCapped reads a whole small file; os.ErrNotExist passes through for callers to tell "missing"
-// from "broken". Only regular files are read: a service reads every user's home, and a named pipe
-// planted there (opened without O_NONBLOCK, it waits for a writer forever) or a link to a device
-// would stall or flood the agent. O_NONBLOCK is ignored on Windows, which has no such files here.
+// readCapped reads a whole small regular file (see cappedfile.Read) without its UTF-8 byte order mark.
 func readCapped(name string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	b, err := cappedfile.Read(name, limit)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil {
-		return nil, err
-	} else if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w", name, errNotRegular)
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s: %w (over %d bytes)", name, errFileTooLarge, limit)
 	}
 	return bytes.TrimPrefix(b, []byte(utf8ByteOrderMark)), nil
 }

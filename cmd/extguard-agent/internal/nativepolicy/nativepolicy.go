@@ -11,12 +11,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/extguard/extguard/cmd/extguard-agent/internal/cappedfile"
 	"github.com/extguard/extguard/protocol/agentv1"
 	"howett.net/plist"
 )
@@ -92,7 +91,7 @@ func digest(b []byte) string {
 
 func fromFile(name string, value func([]byte) (string, bool, error)) agentv1.InstalledNativePolicy {
 	out := agentv1.InstalledNativePolicy{Source: name}
-	b, err := readCapped(name)
+	b, err := cappedfile.Read(name, maxPolicyBytes)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return out
@@ -109,22 +108,6 @@ func fromFile(name string, value func([]byte) (string, bool, error)) agentv1.Ins
 		out.AllowedExtensionsSHA256 = digest([]byte(v))
 	}
 	return out
-}
-
-func readCapped(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxPolicyBytes+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxPolicyBytes {
-		return nil, fmt.Errorf("%s: over %d bytes", name, maxPolicyBytes)
-	}
-	return b, nil
 }
 
 // valueFromJSON reads policy.json: an object whose AllowedExtensions is the value as a string (as
