@@ -83,6 +83,21 @@ func TestComposeReferencesExist(t *testing.T) {
 	}
 }
 
+// Every extguard service in the compose file has a memory limit, as every
+// Kubernetes workload does: a leak must not take the host down with it.
+func TestComposeExtguardServicesHaveMemoryLimits(t *testing.T) {
+	services := readYAML(t, "../compose/compose.yaml")[0]["services"].(map[string]any)
+	for _, name := range []string{"api", "worker"} {
+		svc, _ := services[name].(map[string]any)
+		deploy, _ := svc["deploy"].(map[string]any)
+		res, _ := deploy["resources"].(map[string]any)
+		limits, _ := res["limits"].(map[string]any)
+		if limits["memory"] == nil {
+			t.Errorf("compose service %s has no deploy.resources.limits.memory", name)
+		}
+	}
+}
+
 func TestCollectorPipelinesUseDefinedComponents(t *testing.T) {
 	cfg := readYAML(t, "../compose/otel-collector.yaml")[0]
 	pipelines := cfg["service"].(map[string]any)["pipelines"].(map[string]any)
