@@ -139,10 +139,10 @@ func ParseMode(s string) (Mode, error) {
 	return "", domain.Invalid("invalid mode", domain.FieldError{Field: "mode", Message: "must be block or alert"})
 }
 
-func (f Feed) ID() domain.ID           { return f.id }
-func (f Feed) Name() string            { return f.name }
-func (f Feed) Kind() Kind              { return f.kind }
-func (f Feed) URL() string             { return f.url }
+func (f Feed) ID() domain.ID { return f.id }
+func (f Feed) Name() string  { return f.name }
+func (f Feed) Kind() Kind    { return f.kind }
+func (f Feed) URL() string   { return f.url }
 
 // RedactedURL is the URL without user info, query or fragment: a private
 // feed may carry its access token there, and audit rows reach webhooks. The
