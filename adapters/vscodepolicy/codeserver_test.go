@@ -2,6 +2,7 @@ package vscodepolicy_test
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -115,7 +116,9 @@ func codeServerCases() []codeServerCase {
 // export lists, as in TestExportMeansWhatExtguardMeans with the Go model.
 func TestCodeServerHonoursTheExport(t *testing.T) {
 	bin := codeServerBinary(t)
-	out, err := exec.Command(bin, "--version").Output()
+	version := exec.Command(bin, "--version")
+	version.Env = append(os.Environ(), "XDG_CONFIG_HOME="+t.TempDir()) // not the user's config.yaml
+	out, err := version.Output()
 	if err != nil {
 		t.Fatalf("%s --version: %v", bin, err)
 	}

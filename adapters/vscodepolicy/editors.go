@@ -50,6 +50,13 @@ var unsupportedEditors = map[string]string{
 	// controls are account settings), and the VS Code policy locations are
 	// not read by it as far as any public source says.
 	"cursor": "Cursor documents no AllowedExtensions machine policy; extguard agents enforce its extensions",
+	// code-server runs VS Code's server, which builds its configuration with
+	// a NullPolicyService (remoteExtensionHostAgentCli.ts and the server's
+	// services in microsoft/vscode; checked in code-server 4.139.1 by
+	// TestCodeServerHonoursTheExport): /etc/vscode/policy.json is never read.
+	// Its command line honours the value only as the extensions.allowed user
+	// setting, which is no machine policy: the user can change it.
+	"code-server": "code-server reads no machine policy (/etc/vscode/policy.json is ignored); the value can only be set as the user setting extensions.allowed in <user-data-dir>/User/settings.json, which its users can change; extguard agents enforce its extensions",
 }
 
 // ParseEditor accepts the ?editor= names; empty is vscode. An editor
@@ -65,5 +72,5 @@ func ParseEditor(s string) (Editor, error) {
 	if why, ok := unsupportedEditors[name]; ok {
 		return Editor{}, domain.Invalid("no native policy for this editor", domain.FieldError{Field: "editor", Message: why})
 	}
-	return Editor{}, domain.Invalid("invalid editor", domain.FieldError{Field: "editor", Message: "must be vscode, vscode-insiders, vscodium or cursor"})
+	return Editor{}, domain.Invalid("invalid editor", domain.FieldError{Field: "editor", Message: "must be vscode, vscode-insiders, vscodium, cursor or code-server"})
 }
