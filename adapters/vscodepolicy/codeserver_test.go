@@ -1,6 +1,7 @@
 package vscodepolicy_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/extguard/extguard/adapters/vscodepolicy"
+	"github.com/extguard/extguard/adapters/vscodepolicy/vscodepolicytest"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/blocklist"
 	"github.com/extguard/extguard/domain/extension"
@@ -201,5 +203,36 @@ func TestBuildMetadataPinsAreRefused(t *testing.T) {
 	r := vscodepolicy.Render(p, "Platform", vscodepolicy.FormatJSON)
 	if !strings.Contains(r.Value, `"acme.build":["1.4.0+build5"]`) || !strings.Contains(strings.Join(r.Unexpressible, "\n"), "can never match") {
 		t.Fatalf("stored build-metadata pin: value %s, listed %q", r.Value, r.Unexpressible)
+	}
+}
+
+// TestCodeServerConfirmsTheLinter: each construct the linter flags does in
+// code-server what the finding says (the candidate meant to be refused is
+// installed, or the pinned version is refused). Invalid JSON is left out: in
+// settings.json it would break the whole file, which a policy cannot do.
+func TestCodeServerConfirmsTheLinter(t *testing.T) {
+	bin := codeServerBinary(t)
+	// Controls: the same keys in the other order refuse, so the installs
+	// above are the last key winning, not a settings file left unread.
+	evil := vscodepolicytest.Candidate{ID: "evil.x", Version: "1.0.0"}
+	controls := []lintCase{
+		{value: `{"*": true, "*": false}`, probe: evil},
+		{value: `{"*": false, "evil.x": true, "Evil.X": false}`, probe: evil},
+		{value: `{"*": false, "acme.tool": ["1.0.0"]}`, probe: vscodepolicytest.Candidate{ID: "acme.tool", Version: "9.9.9"}},
+	}
+	for _, c := range append(lintCases(), controls...) {
+		if !json.Valid([]byte(c.value)) {
+			continue
+		}
+		t.Run(c.value, func(t *testing.T) {
+			t.Parallel()
+			v := vsix{id: c.probe.ID, version: c.probe.Version}
+			file := writeVSIX(t, t.TempDir(), v)
+			got := installVSIX(t, bin, c.value, file, v)
+			t.Logf("%-50s %-12s %s@%s: code-server %s", c.value, c.effect, v.id, v.version, outcome(got))
+			if got.installed != c.allowed {
+				t.Errorf("%s (%s on %q): code-server %s %s@%s, the finding says allowed=%v", c.value, c.effect, c.key, outcome(got), v.id, v.version, c.allowed)
+			}
+		})
 	}
 }
