@@ -86,7 +86,7 @@ func codeServerCases() []codeServerCase {
 			{Feed: "VS Code", PatternType: blocklist.PatternExact, Pattern: "esbenp.prettier-vscode", Versions: []string{"1.4.0"}, Block: true, Reason: "malicious"},
 		},
 	}
-	pinsAndBlocksVSIX := []vsix{{"acme.tool", "1.0.0", false}, {"acme.tool", "1.1.0", false}, {"esbenp.prettier-vscode", "3.0.0", false},
+	pinsAndBlocksVSIX := []vsix{{"acme.tool", "1.0.0", false}, {"Acme.Tool", "1.0.0", false}, {"acme.tool", "1.1.0", false}, {"esbenp.prettier-vscode", "3.0.0", false},
 		{"esbenp.prettier-vscode", "1.4.0", false}, {"bad.one", "1.0.0", false}, {"acme.blocked", "1.0.0", false},
 		{"foo.bar", "1.0.0", false}, {"other.thing", "1.0.0", false}}
 	publishers := rulesOf{
