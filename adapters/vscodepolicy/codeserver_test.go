@@ -139,9 +139,14 @@ func TestCodeServerHonoursTheExport(t *testing.T) {
 			t.Parallel() // each install waits ~4 s mostly idle
 			p := c.rules.compile(t, c.mode)
 			r := vscodepolicy.Render(p, "Platform", vscodepolicy.FormatJSON)
-			t.Logf("value %s", r.Value)
+			// The value as deployed: read back from the policy.json file.
+			var deployed vscodepolicy.PolicyFile
+			if err := json.Unmarshal(r.Body, &deployed); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("value %s", deployed.AllowedExtensions)
 			for _, v := range c.vsix {
-				got := installVSIX(t, bin, r.Value, files[v], v)
+				got := installVSIX(t, bin, deployed.AllowedExtensions, files[v], v)
 				ours, detail := extguardAllows(p, v)
 				line := fmt.Sprintf("%-9s %-18s %-22s %-13s extguard %-7s code-server %s", c.mode, c.name, v.id, v.version+pre(v),
 					word(ours)+detail, outcome(got))
