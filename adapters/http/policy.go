@@ -15,7 +15,7 @@ func (a *Admin) policyRoutes() []route {
 		{Method: fiber.MethodGet, Path: "/api/v1/groups/{id}/policy", Permission: PermRead, Tag: "policy", Summary: "The compiled policy the group's agents receive", Status: fiber.StatusOK, Response: "Policy", handle: a.groupPolicy},
 		{Method: fiber.MethodGet, Path: "/api/v1/groups/{id}/policy/vscode", Permission: PermRead, Tag: "policy", Summary: "The policy as the editors' native AllowedExtensions policy",
 			Query: []param{{Name: "format", Type: "string", Enum: []string{"json", "mobileconfig", "reg"}, Description: "json (default): /etc/vscode/policy.json; mobileconfig: macOS profile; reg: Windows registry file"},
-				{Name: "editor", Type: "string", Enum: []string{"vscode", "vscode-insiders", "vscodium", "cursor"}, Description: "whose policy location to write (default vscode); cursor has no documented policy support and is refused with the reason"}},
+				{Name: "editor", Type: "string", Enum: []string{"vscode", "vscode-insiders", "vscodium", "cursor", "code-server"}, Description: "whose policy location to write (default vscode); cursor (no documented policy support) and code-server (reads no machine policy) are refused with the reason"}},
 			Status: fiber.StatusOK, Response: "VSCodePolicy", handle: a.vscodePolicy},
 	}
 }

@@ -13,7 +13,9 @@ import (
 
 // How VS Code reads the value (AllowedExtensionsService.isAllowed in
 // src/vs/platform/extensionManagement/common/allowedExtensionsService.ts,
-// microsoft/vscode; VSCodium, Cursor and code-server run the same code):
+// microsoft/vscode; VSCodium, Cursor and code-server run the same code,
+// though code-server reads the value only from its extensions.allowed
+// setting, never from a machine policy: editors.go):
 //
 //   - a value that is not a JSON object, or is an array, turns the policy
 //     off: everything is allowed;

@@ -50,6 +50,16 @@ var unsupportedEditors = map[string]string{
 	// controls are account settings), and the VS Code policy locations are
 	// not read by it as far as any public source says.
 	"cursor": "Cursor documents no AllowedExtensions machine policy; extguard agents enforce its extensions",
+	// code-server runs VS Code's server, whose command line and services
+	// build their configuration with a NullPolicyService
+	// (remoteExtensionHostAgentCli.ts in microsoft/vscode, and both
+	// ConfigurationService constructions of code-server 4.139.1's bundled
+	// server-main.js): /etc/vscode/policy.json is not read. Checked by hand
+	// in 4.139.1: a {"*": false} policy there did not stop
+	// --install-extension, while the same value as the extensions.allowed
+	// user setting did (TestCodeServerHonoursTheExport). A user setting is
+	// no machine policy: the user can change it.
+	"code-server": "code-server reads no machine policy (/etc/vscode/policy.json is ignored); the value can only be set as the user setting extensions.allowed in <user-data-dir>/User/settings.json, which its users can change; extguard agents enforce its extensions",
 }
 
 // ParseEditor accepts the ?editor= names; empty is vscode. An editor
@@ -65,5 +75,5 @@ func ParseEditor(s string) (Editor, error) {
 	if why, ok := unsupportedEditors[name]; ok {
 		return Editor{}, domain.Invalid("no native policy for this editor", domain.FieldError{Field: "editor", Message: why})
 	}
-	return Editor{}, domain.Invalid("invalid editor", domain.FieldError{Field: "editor", Message: "must be vscode, vscode-insiders, vscodium or cursor"})
+	return Editor{}, domain.Invalid("invalid editor", domain.FieldError{Field: "editor", Message: "must be vscode, vscode-insiders, vscodium, cursor or code-server"})
 }

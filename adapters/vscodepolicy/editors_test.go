@@ -1,12 +1,14 @@
 package vscodepolicy_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/extguard/extguard/adapters/vscodepolicy"
 	"github.com/extguard/extguard/adapters/vscodepolicy/vscodepolicytest"
+	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/group"
 )
 
@@ -60,9 +62,16 @@ func TestEachEditorGetsItsOwnLocation(t *testing.T) {
 		string(vscodepolicy.RenderFor(p, "Platform", vscodepolicy.FormatMobileconfig, vscodepolicy.Editors["vscode"]).Body) {
 		t.Error("the default rendering is not VS Code's")
 	}
-	for _, name := range []string{"cursor", "windsurf"} {
+	for _, name := range []string{"cursor", "windsurf", "code-server"} {
 		if _, err := vscodepolicy.ParseEditor(name); err == nil || !strings.Contains(err.Error(), "editor") {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	// code-server ignores the policy file: refused, saying where the value
+	// can go instead and that it is not a machine policy there.
+	var de *domain.Error
+	if _, err := vscodepolicy.ParseEditor("code-server"); !errors.As(err, &de) || len(de.Fields) != 1 ||
+		!strings.Contains(de.Fields[0].Message, "extensions.allowed") || !strings.Contains(de.Fields[0].Message, "ignored") {
+		t.Errorf("code-server: %v", err)
 	}
 }

@@ -10,19 +10,18 @@ import (
 	"github.com/extguard/extguard/domain/group"
 )
 
-// TestLintFlagsEachFailOpenConstruct: every construct VS Code reads wider
-// than written is flagged with its effect, and the editor model confirms
-// the effect (the candidate the author meant to refuse is allowed, or the
-// pinned version is refused).
-func TestLintFlagsEachFailOpenConstruct(t *testing.T) {
-	t.Parallel()
-	for _, c := range []struct {
-		value   string
-		key     string
-		effect  vscodepolicy.Effect
-		probe   vscodepolicytest.Candidate
-		allowed bool // what the editor does with probe
-	}{
+// lintCase is a construct the linter flags, and a candidate that shows its
+// effect in the editor.
+type lintCase struct {
+	value   string
+	key     string
+	effect  vscodepolicy.Effect
+	probe   vscodepolicytest.Candidate
+	allowed bool // what the editor does with probe
+}
+
+func lintCases() []lintCase {
+	return []lintCase{
 		{`{"*": false, "a.b": false`, "", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "a.b", Version: "1.0.0"}, true},
 		{`["a.b"]`, "", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "evil.x", Version: "1.0.0"}, true},
 		{`"{}"`, "", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "evil.x", Version: "1.0.0"}, true},
@@ -35,7 +34,16 @@ func TestLintFlagsEachFailOpenConstruct(t *testing.T) {
 		{`{"*": false, "acme.tool": null}`, "acme.tool", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "acme.tool", Version: "9.9.9"}, true},
 		{`{"*": false, "acme.tool": {"version": "1.0.0"}}`, "acme.tool", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "acme.tool", Version: "9.9.9"}, true},
 		{`{"*": false, "acme.tool": ["1.4.0+build5"]}`, "acme.tool", vscodepolicy.EffectNeverMatches, vscodepolicytest.Candidate{ID: "acme.tool", Version: "1.4.0+build5"}, false},
-	} {
+	}
+}
+
+// TestLintFlagsEachFailOpenConstruct: every construct VS Code reads wider
+// than written is flagged with its effect, and the editor model confirms
+// the effect (the candidate the author meant to refuse is allowed, or the
+// pinned version is refused).
+func TestLintFlagsEachFailOpenConstruct(t *testing.T) {
+	t.Parallel()
+	for _, c := range lintCases() {
 		findings := vscodepolicy.LintValue(c.value)
 		found := false
 		for _, f := range findings {

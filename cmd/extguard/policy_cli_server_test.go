@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/extguard/extguard/adapters/config"
+	"github.com/extguard/extguard/adapters/logging"
+	"github.com/extguard/extguard/adapters/postgres"
+	"github.com/extguard/extguard/adapters/postgres/pgtest"
+	"github.com/extguard/extguard/adapters/redis/redistest"
+	"github.com/extguard/extguard/adapters/telemetry"
+	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/audit"
+	"github.com/extguard/extguard/domain/user"
+)
+
+// The policy commands against a real server: the process's own API (wired as
+// `extguard serve` wires it) on this package's PostgreSQL database and
+// private redis-server, with API keys minted by the real use case.
+// TestPolicyPlanAndApplyCommands (policy_remote_test.go) covers the
+// command's own paths against a stub.
+
+// realServer starts the API on a loopback port and answers its URL.
+func realServer(t *testing.T) string {
+	t.Helper()
+	ctx := context.Background()
+	env := map[string]string{"EXTGUARD_DATABASE_URL": pgtest.DSN(t), "EXTGUARD_REDIS_URL": redistest.URL(t)}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tel, err := telemetry.Setup(ctx, telemetry.ServiceInfo{Name: "extguard-test", Version: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tel.Shutdown(ctx) })
+	srv, cleanup, err := initServer(ctx, cfg, logging.New("error", "json", io.Discard), tel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = srv.App.Listener(ln) }()
+	t.Cleanup(func() { _ = srv.App.Shutdown() })
+	return "http://" + ln.Addr().String()
+}
+
+// apiKey mints a key not bound to a group, with scopes, through the use case
+// the admin API's POST /api/v1/api-keys runs; it answers the secret.
+func apiKey(t *testing.T, scopes ...string) string {
+	t.Helper()
+	db := pgtest.DB(t)
+	uc := application.CreateAPIKey{Tx: postgres.NewTxRunner(db), Keys: postgres.NewAPIKeyRepository(db),
+		Audit: postgres.NewAuditLog(db), Clock: application.SystemClock{}}
+	_, secret, err := uc.Execute(context.Background(), audit.SystemActor(), user.RoleAdmin, domain.NilID,
+		"ci "+strings.Join(scopes, ","), scopes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret.String()
+}
+
+// policyCLI runs `extguard policy ARGS --server URL` with key as EXTGUARD_API_KEY.
+func policyCLI(t *testing.T, url, key string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	getenv := func(k string) string { return map[string]string{"EXTGUARD_API_KEY": key}[k] }
+	code = run(append(append([]string{"policy"}, args...), "--server", url), getenv, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func writePolicyFile(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// blocklistEntry is GET /api/v1/blocklist's entry for pattern, as the server
+// holds it ("" reason and false found when absent).
+func blocklistEntry(t *testing.T, url, key, pattern string) (reason string, active, found bool) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url+"/api/v1/blocklist?pattern_type=publisher", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Items []struct {
+			Pattern  string `json:"pattern"`
+			Reason   string `json:"reason"`
+			IsActive bool   `json:"is_active"`
+		} `json:"items"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/v1/blocklist: %d %v", resp.StatusCode, err)
+	}
+	for _, e := range page.Items {
+		if e.Pattern == pattern {
+			return e.Reason, e.IsActive, true
+		}
+	}
+	return "", false, false
+}
+
+func TestPolicyCommandsAgainstARealServer(t *testing.T) {
+	url := realServer(t)
+	admin, viewer := apiKey(t, "admin"), apiKey(t, "read")
+	// A fleet whose rare extension is the one the file blocks: the plan's
+	// impact counts the agents that have it. The blocklist is global and
+	// this package's database is shared by its tests: the seeded publisher
+	// is nobody else's, and no --prune.
+	fleet, err := pgtest.SeedFleet(context.Background(), pgtest.DSN(t), pgtest.Fleet{Groups: 1, Agents: 300, ExtensionsPerAgent: 5, Distinct: 20})
+	if err != nil || fleet.RareAgents == 0 {
+		t.Fatalf("seed: %v, %d agents with the rare extension", err, fleet.RareAgents)
+	}
+	publisher, _, _ := strings.Cut(fleet.Rare, ".")
+	file := writePolicyFile(t, "version: 1\nblocklist:\n  - pattern_type: publisher\n    pattern: "+publisher+"\n    reason: malware, advisory 2026-11\n")
+
+	code, out, errOut := policyCLI(t, url, admin, "plan", "-f", file)
+	if code != 2 || !strings.Contains(out, "+ blocklist publisher "+publisher) || !strings.Contains(out, `reason="malware, advisory 2026-11"`) ||
+		!strings.Contains(out, "1 change(s) planned against revision") ||
+		!strings.Contains(out, fmt.Sprintf("Impact: %d agent(s) have an extension these blocks cover", fleet.RareAgents)) ||
+		!regexp.MustCompile(`(?m)^  fleet-\S+-0 +\w+ +`+strconv.Itoa(fleet.RareAgents)+`$`).MatchString(out) {
+		t.Fatalf("plan of a new block: exit %d, want 2 and the diff\n%s%s", code, out, errOut)
+	}
+	if _, _, found := blocklistEntry(t, url, admin, publisher); found {
+		t.Fatal("plan wrote the entry")
+	}
+	code, out, errOut = policyCLI(t, url, admin, "plan", "-f", file, "--json")
+	var plan struct {
+		Revision string `json:"revision"`
+		Changes  []struct {
+			Resource, Key, Action string
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil || code != 2 || plan.Revision == "" || len(plan.Changes) != 1 ||
+		plan.Changes[0].Action != "create" || plan.Changes[0].Key != "publisher "+publisher {
+		t.Fatalf("plan --json: exit %d, %v: %+v\n%s%s", code, err, plan, out, errOut)
+	}
+
+	// A read key plans (plan needs read) but may not apply.
+	if code, _, errOut := policyCLI(t, url, viewer, "plan", "-f", file); code != 2 {
+		t.Fatalf("plan with a read key: exit %d %s", code, errOut)
+	}
+	code, _, errOut = policyCLI(t, url, viewer, "apply", "-f", file)
+	if code != 1 || !strings.Contains(errOut, "the server answered 403") || !strings.Contains(errOut, file) {
+		t.Fatalf("apply with a read key: exit %d, want 1 and the 403\n%s", code, errOut)
+	}
+	if _, _, found := blocklistEntry(t, url, admin, publisher); found {
+		t.Fatal("a refused apply wrote the entry")
+	}
+
+	code, out, errOut = policyCLI(t, url, admin, "apply", "-f", file)
+	if code != 0 || !strings.Contains(out, "+ blocklist publisher "+publisher) || !strings.Contains(out, "Applied 1 change(s) as change set") {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	if reason, active, found := blocklistEntry(t, url, admin, publisher); !found || !active || reason != "malware, advisory 2026-11" {
+		t.Fatalf("after apply the server holds found=%v active=%v reason=%q", found, active, reason)
+	}
+	if code, out, errOut := policyCLI(t, url, admin, "plan", "-f", file); code != 0 || !strings.Contains(out, "No changes") {
+		t.Fatalf("plan after apply: exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := policyCLI(t, url, admin, "apply", "-f", file); code != 0 || !strings.Contains(out, "Nothing to apply") {
+		t.Fatalf("apply again: exit %d\n%s", code, out)
+	}
+	if code, out, _ := policyCLI(t, url, admin, "export"); code != 0 || !strings.Contains(out, publisher) {
+		t.Fatalf("export: exit %d, the applied entry missing\n%s", code, out)
+	}
+
+	bad := writePolicyFile(t, "version: 1\nblocklist:\n  - pattern_type: publisher\n    pattern: ok-"+publisher+"\n  - pattern_type: nope\n    pattern: x\n")
+	code, out, errOut = policyCLI(t, url, admin, "plan", "-f", bad)
+	if code != 1 || !strings.Contains(errOut, bad) || !strings.Contains(errOut, "blocklist[1].pattern_type") || out != "" {
+		t.Fatalf("bad file: exit %d, want 1 with the path in the file\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := policyCLI(t, url, admin, "apply", "-f", bad); code != 1 || !strings.Contains(errOut, "blocklist[1].pattern_type") {
+		t.Fatalf("apply of a bad file: exit %d %s", code, errOut)
+	}
+	if _, _, found := blocklistEntry(t, url, admin, "ok-"+publisher); found {
+		t.Fatal("a bad file's valid entry was applied")
+	}
+	if code, _, errOut := policyCLI(t, url, "egk_not-a-key", "plan", "-f", file); code != 1 || !strings.Contains(errOut, "401") {
+		t.Fatalf("an unknown key: exit %d %s", code, errOut)
+	}
+}
