@@ -81,37 +81,46 @@ var rowTime = map[application.HistoryTable]string{application.HistoryReports: "r
 
 // Drop detaches the partition (which fails while rows of it are still
 // referenced by a foreign key: a conflict) and drops it, in ctx's
-// transaction. The count is exact: it is what the audit row says was
-// removed. A parent table busy past dropLockTimeout is a conflict too, and
-// so is a partition holding a row whose own time is not before cutoff: a
-// legacy row with a random (not UUIDv7) id lands in the month its leading
-// bits read as, whatever its age, and must not go with that month.
-func (p *Partitions) Drop(ctx context.Context, part application.HistoryPartition, cutoff time.Time) (int64, error) {
+// transaction, after carrying a reports partition's still-valid states
+// forward (carryForward). The counts are exact: they are what the audit row
+// says was removed and carried. A parent table busy past dropLockTimeout is
+// a conflict too, and so is a partition holding a row whose own time is not
+// before cutoff: a legacy row with a random (not UUIDv7) id lands in the
+// month its leading bits read as, whatever its age, and must not go with
+// that month.
+func (p *Partitions) Drop(ctx context.Context, part application.HistoryPartition, cutoff time.Time) (application.HistoryDrop, error) {
+	var d application.HistoryDrop
 	db := conn(ctx, p.db)
 	if _, err := db.ExecContext(ctx, `SET LOCAL lock_timeout = '`+dropLockTimeout+`'`); err != nil {
-		return 0, translate(err, "partition")
+		return d, translate(err, "partition")
 	}
-	var rows, young int64
+	var young int64
 	if err := db.NewRaw(`SELECT count(*), count(*) FILTER (WHERE ? >= ?) FROM ?`, bun.Ident(rowTime[part.Table]), cutoff,
-		bun.Ident(part.Name)).Scan(ctx, &rows, &young); err != nil {
-		return 0, translate(err, "partition")
+		bun.Ident(part.Name)).Scan(ctx, &d.Rows, &young); err != nil {
+		return d, translate(err, "partition")
 	}
 	if young > 0 {
-		return 0, domain.Conflict(fmt.Sprintf("partition %s holds %d rows newer than the retention", part.Name, young))
+		return d, domain.Conflict(fmt.Sprintf("partition %s holds %d rows newer than the retention", part.Name, young))
+	}
+	if part.Table == application.HistoryReports {
+		var err error
+		if d.Carried, err = carryForward(ctx, db, part, cutoff); err != nil {
+			return d, err
+		}
 	}
 	if _, err := db.ExecContext(ctx, `ALTER TABLE ? DETACH PARTITION ?`, bun.Ident(string(part.Table)), bun.Ident(part.Name)); err != nil {
 		switch pgErrorCode(err) {
 		case "23503":
-			return 0, domain.Conflict(fmt.Sprintf("partition %s is still referenced", part.Name))
+			return d, domain.Conflict(fmt.Sprintf("partition %s is still referenced", part.Name))
 		case "55P03": // lock_not_available
-			return 0, domain.Conflict(fmt.Sprintf("table %s is busy; partition %s is kept until the next run", part.Table, part.Name))
+			return d, domain.Conflict(fmt.Sprintf("table %s is busy; partition %s is kept until the next run", part.Table, part.Name))
 		}
-		return 0, translate(err, "partition")
+		return d, translate(err, "partition")
 	}
 	if _, err := db.ExecContext(ctx, `DROP TABLE ?`, bun.Ident(part.Name)); err != nil {
-		return 0, translate(err, "partition")
+		return d, translate(err, "partition")
 	}
-	return rows, nil
+	return d, nil
 }
 
 // DeleteFinishedDeliveries deletes one bounded batch of finished
