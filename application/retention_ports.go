@@ -39,12 +39,17 @@ type HistoryDrop struct {
 	Rows, Carried int64
 }
 
-// HistoryPartitions manages the monthly partitions of the history tables.
-type HistoryPartitions interface {
+// PartitionCreator creates the monthly partitions of the history tables.
+type PartitionCreator interface {
 	// CreateAhead makes sure every table has the partitions of the month of
 	// now and of the months after it, up to months ahead; it answers the
 	// names it created. Errors: unavailable, internal.
 	CreateAhead(ctx context.Context, now time.Time, months int) ([]string, error)
+}
+
+// HistoryPartitions manages the monthly partitions of the history tables.
+type HistoryPartitions interface {
+	PartitionCreator
 	// Expired lists table's month partitions whose every row was written
 	// before cutoff (To <= cutoff), oldest first. Errors: unavailable,
 	// internal.

@@ -29,10 +29,9 @@ func (p *Partitions) CreateAhead(ctx context.Context, now time.Time, months int)
 	for _, table := range application.HistoryTables {
 		for i := 0; i <= months; i++ {
 			month := monthStart(now).AddDate(0, i, 0)
-			var made bool
-			if err := conn(ctx, p.db).NewRaw(`SELECT extguard_create_month_partition(?, ?)`, string(table), month).
-				Scan(ctx, &made); err != nil {
-				return created, translate(err, "partition")
+			made, err := p.createMonth(ctx, table, month)
+			if err != nil {
+				return created, err
 			}
 			if made {
 				created = append(created, partitionName(table, month))
@@ -40,6 +39,20 @@ func (p *Partitions) CreateAhead(ctx context.Context, now time.Time, months int)
 		}
 	}
 	return created, nil
+}
+
+// createMonth creates table's partition of month unless it exists. Every
+// API process and the worker create partitions ahead, so two may race for
+// the same month: the loser's "already exists" (42P07, or 23505 on the
+// catalog's unique index) means the partition is there, which is all it
+// wanted.
+func (p *Partitions) createMonth(ctx context.Context, table application.HistoryTable, month time.Time) (bool, error) {
+	var made bool
+	err := conn(ctx, p.db).NewRaw(`SELECT extguard_create_month_partition(?, ?)`, string(table), month).Scan(ctx, &made)
+	if code := pgErrorCode(err); code == "42P07" || code == "23505" {
+		return false, nil
+	}
+	return made, translate(err, "partition")
 }
 
 var monthPartition = regexp.MustCompile(`_p(\d{4})(\d{2})$`)

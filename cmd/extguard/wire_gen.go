@@ -154,7 +154,8 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	v := provideModules(health, mainAgentRoutes, mainAdminRoutes, mainConsoleRoutes)
 	app := provideApp(cfg, log, tel, v)
 	mainAgentRunners := provideAgentRunners(bus, rateLimiter, heartbeatBuffer, apiKeyUsageRecorder, apiKeyCache)
-	v2 := provideServerRunners(mainAgentRunners)
+	partitions := postgres.NewPartitions(db)
+	v2 := provideServerRunners(mainAgentRunners, partitions, log)
 	applicationCreateFirstAdmin := applicationApplication.CreateFirstAdmin
 	fleetGauges := postgres.NewFleetGauges(db)
 	mainServerGauges, cleanup6, err := provideServerGauges(log, fleetGauges)
