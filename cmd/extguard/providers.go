@@ -104,6 +104,14 @@ func provideModules(health *httpapi.Health, agent agentRoutes, admin adminRoutes
 	return mods
 }
 
+// provideReportStore is the report store, logging the reports it
+// supersedes (rate-limited) besides counting them.
+func provideReportStore(db *bun.DB, log *slog.Logger) *postgres.ReportStore {
+	s := postgres.NewReportStore(db)
+	s.LogSuperseded(log)
+	return s
+}
+
 // provideServerRunners lists the background work the API process runs:
 // the agent module's, and the history partitions of the months ahead,
 // which `serve` without a worker would otherwise run out of.

@@ -74,7 +74,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	agentRateLimits := application.DefaultAgentRateLimits()
 	heartbeatStore := postgres.NewHeartbeatStore(db)
 	heartbeatBuffer, cleanup4 := provideHeartbeatBuffer(heartbeatStore, txRunner, auditLog, log, cfg)
-	reportStore := postgres.NewReportStore(db)
+	reportStore := provideReportStore(db, log)
 	reportBatcher, cleanup5 := provideReportBatcher(reportStore, log)
 	revalidationCatalog := postgres.NewRevalidationCatalog(db)
 	revalidationQueue := provideRevalidationQueue(client)
