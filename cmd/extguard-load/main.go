@@ -50,24 +50,24 @@ import (
 )
 
 type options struct {
-	databaseURL string
-	redisURL    string
-	phase       time.Duration
-	duration    time.Duration
-	rate        int
-	conns       int
-	reportConns int
-	agents      int
-	rows        int
-	cpuProfile  string
-	profPhase   string
-	rounds      int
-	committers  int
-	gather      time.Duration
-	telemetry   bool
-	onlySat     bool
-	exceptShare float64
-	changeShare float64
+	databaseURL  string
+	redisURL     string
+	phase        time.Duration
+	duration     time.Duration
+	rate         int
+	conns        int
+	reportConns  int
+	agents       int
+	rows         int
+	cpuProfile   string
+	profPhase    string
+	rounds       int
+	committers   int
+	gather       time.Duration
+	telemetry    bool
+	onlySat      bool
+	exceptShare  float64
+	changeShare  float64
 	firstReports int
 	// databaseName is the run's own database (dropped and created again):
 	// several people sharing one PostgreSQL give each run its own.

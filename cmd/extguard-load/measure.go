@@ -215,7 +215,6 @@ func loadItems(n int) []loadItem {
 	return items
 }
 
-
 // copier is the yardstick for reports: 5,000-row COPYs into the reports
 // table of the rows the load's reports write (the same extensions, blocks
 // of a report's rows for one agent after another, with the agent's user
