@@ -2,11 +2,13 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/uptrace/bun"
 
 	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
 )
 
 // carryForwardSQL copies, before a reports partition (?0) is dropped, every
@@ -57,5 +59,8 @@ func carryForward(ctx context.Context, db bun.IDB, part application.HistoryParti
 	var n int64
 	err := db.NewRaw(carryForwardSQL, bun.Ident(part.Name), cutoff, part.From, part.To).
 		Scan(ctx, &n)
+	if pgErrorCode(err) == "55P03" { // lock_not_available: another drop holds the table
+		return 0, domain.Conflict(fmt.Sprintf("table %s is busy; partition %s is kept until the next run", part.Table, part.Name))
+	}
 	return n, translate(err, "partition")
 }
