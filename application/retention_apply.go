@@ -35,6 +35,7 @@ type RetentionResult struct {
 	Created    []string
 	Dropped    []HistoryPartition
 	Rows       int64 // rows of the dropped partitions
+	Carried    int64 // states carried forward out of them (reports)
 	Deliveries int64
 	// Pinned are expired partitions kept because rows of them are still
 	// referenced (audit rows of kept webhook deliveries), their table was
@@ -68,14 +69,14 @@ func (uc ApplyRetention) Execute(ctx context.Context) (_ RetentionResult, err er
 			return res, err
 		}
 		for _, p := range expired {
-			rows, err := uc.drop(ctx, p, now.Add(-keep), keep)
+			d, err := uc.drop(ctx, p, now.Add(-keep), keep)
 			switch {
 			case domain.CodeOf(err) == domain.CodeConflict:
 				res.Pinned = append(res.Pinned, p)
 			case err != nil:
 				return res, err
 			default:
-				res.Dropped, res.Rows = append(res.Dropped, p), res.Rows+rows
+				res.Dropped, res.Rows, res.Carried = append(res.Dropped, p), res.Rows+d.Rows, res.Carried+d.Carried
 			}
 		}
 	}
@@ -89,15 +90,18 @@ func (uc ApplyRetention) keep(t HistoryTable) time.Duration {
 	return uc.Policy.Reports
 }
 
-func (uc ApplyRetention) drop(ctx context.Context, p HistoryPartition, cutoff time.Time, keep time.Duration) (rows int64, err error) {
+// drop carries the partition's still-valid states forward, drops it and
+// audits both, in one transaction: a failure at any step keeps everything.
+func (uc ApplyRetention) drop(ctx context.Context, p HistoryPartition, cutoff time.Time, keep time.Duration) (d HistoryDrop, err error) {
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		if rows, err = uc.Partitions.Drop(ctx, p, cutoff); err != nil {
+		if d, err = uc.Partitions.Drop(ctx, p, cutoff); err != nil {
 			return err
 		}
 		return uc.audit(ctx, map[string]any{"table": string(p.Table), "partition": p.Name,
-			"from": p.From.UTC(), "to": p.To.UTC(), "rows": rows, "retention": keep.String()})
+			"from": p.From.UTC(), "to": p.To.UTC(), "rows": d.Rows, "carried": d.Carried,
+			"cutoff": cutoff.UTC(), "retention": keep.String()})
 	})
-	return rows, err
+	return d, err
 }
 
 func (uc ApplyRetention) deleteDeliveries(ctx context.Context, now time.Time, keep time.Duration) (int64, error) {

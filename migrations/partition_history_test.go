@@ -14,12 +14,13 @@ const partitionMigration = "20261203180001"
 
 // rowsDigest is a digest of every row of table, in id order, column by
 // column: equal before and after the migration means every row was kept
-// as it was.
+// as it was. NULLs are left out, so a nullable column a later migration
+// adds (reports.carried_at) does not count as a change.
 func rowsDigest(ctx context.Context, t *testing.T, db bun.IDB, table string) (int, string) {
 	t.Helper()
 	var n int
 	var digest string
-	if err := db.NewRaw(`SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t.id)), '') FROM ? t`,
+	if err := db.NewRaw(`SELECT count(*), coalesce(md5(string_agg(jsonb_strip_nulls(to_jsonb(t))::text, '|' ORDER BY t.id)), '') FROM ? t`,
 		bun.Ident(table)).Scan(ctx, &n, &digest); err != nil {
 		t.Fatal(err)
 	}

@@ -125,3 +125,37 @@ func TestHistoryAnswersInventoryAtAndExposure(t *testing.T) {
 		t.Errorf("by publisher: %+v", got)
 	}
 }
+
+// The time-travel queries skip the months written after anything
+// reported by their instant, but not a report that arrived late (up to
+// report.MaxReportAge after the time it says) nor a row written before the
+// partitioning with a random id (in reports_legacy_high).
+func TestTimeTravelSeesLateReportsAndRowsOfBeforeThePartitioning(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	a := enrolled(t, ctx, newGroup(t, ctx), "m-tt-late-rows")
+	reported := time.Now().Add(-40 * 24 * time.Hour).UTC().Truncate(time.Second)
+	written := reported.Add(29 * 24 * time.Hour)
+	tag := domain.NewID().String()[:8]
+	late, legacy := "late-"+tag+".ext", "legacy-"+tag+".ext"
+	if _, err := db.ExecContext(ctx, `SELECT extguard_create_month_partition('reports', ?::timestamptz);
+INSERT INTO reports (id, agent_id, group_id, extension_id, installed, installed_version, reported_at) VALUES
+    (encode(overlay(uuid_send(extguard_uuidv7()) PLACING substring(uuid_send(extguard_uuidv7_floor(?::timestamptz)) FROM 1 FOR 6)
+        FROM 1 FOR 6), 'hex')::uuid, ?, ?, ?, true, '1.0.0', ?),
+    (('f1e2d3c4-b5a6-4978-8a9b-' || substr(md5(?), 1, 12))::uuid, ?, ?, ?, true, '2.0.0', ?)`,
+		written, written, a.ID().String(), a.GroupID().String(), late, reported,
+		tag, a.ID().String(), a.GroupID().String(), legacy, reported); err != nil {
+		t.Fatal(err)
+	}
+	h := postgres.NewHistoryReader(db)
+	p, err := h.InventoryAt(ctx, a.ID(), reported.Add(time.Hour), application.PageRequest{Limit: 10})
+	if err != nil || len(p.Items) != 2 {
+		t.Errorf("inventory an hour after: %+v (%v), want the late report's and the legacy row's extensions", p.Items, err)
+	}
+	for _, ext := range []string{late, legacy} {
+		f := application.ExposureFilter{ExtensionID: ext, Since: reported, Until: reported.Add(time.Hour)}
+		if e, err := h.Exposure(ctx, f, application.PageRequest{Limit: 10}); err != nil || len(e.Items) != 1 {
+			t.Errorf("exposure to %s in the hour after: %+v (%v)", ext, e.Items, err)
+		}
+	}
+}

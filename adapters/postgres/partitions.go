@@ -29,10 +29,9 @@ func (p *Partitions) CreateAhead(ctx context.Context, now time.Time, months int)
 	for _, table := range application.HistoryTables {
 		for i := 0; i <= months; i++ {
 			month := monthStart(now).AddDate(0, i, 0)
-			var made bool
-			if err := conn(ctx, p.db).NewRaw(`SELECT extguard_create_month_partition(?, ?)`, string(table), month).
-				Scan(ctx, &made); err != nil {
-				return created, translate(err, "partition")
+			made, err := p.createMonth(ctx, table, month)
+			if err != nil {
+				return created, err
 			}
 			if made {
 				created = append(created, partitionName(table, month))
@@ -40,6 +39,20 @@ func (p *Partitions) CreateAhead(ctx context.Context, now time.Time, months int)
 		}
 	}
 	return created, nil
+}
+
+// createMonth creates table's partition of month unless it exists. Every
+// API process and the worker create partitions ahead, so two may race for
+// the same month: the loser's "already exists" (42P07, or 23505 on the
+// catalog's unique index) means the partition is there, which is all it
+// wanted.
+func (p *Partitions) createMonth(ctx context.Context, table application.HistoryTable, month time.Time) (bool, error) {
+	var made bool
+	err := conn(ctx, p.db).NewRaw(`SELECT extguard_create_month_partition(?, ?)`, string(table), month).Scan(ctx, &made)
+	if code := pgErrorCode(err); code == "42P07" || code == "23505" {
+		return false, nil
+	}
+	return made, translate(err, "partition")
 }
 
 var monthPartition = regexp.MustCompile(`_p(\d{4})(\d{2})$`)
@@ -81,37 +94,46 @@ var rowTime = map[application.HistoryTable]string{application.HistoryReports: "r
 
 // Drop detaches the partition (which fails while rows of it are still
 // referenced by a foreign key: a conflict) and drops it, in ctx's
-// transaction. The count is exact: it is what the audit row says was
-// removed. A parent table busy past dropLockTimeout is a conflict too, and
-// so is a partition holding a row whose own time is not before cutoff: a
-// legacy row with a random (not UUIDv7) id lands in the month its leading
-// bits read as, whatever its age, and must not go with that month.
-func (p *Partitions) Drop(ctx context.Context, part application.HistoryPartition, cutoff time.Time) (int64, error) {
+// transaction, after carrying a reports partition's still-valid states
+// forward (carryForward). The counts are exact: they are what the audit row
+// says was removed and carried. A parent table busy past dropLockTimeout is
+// a conflict too, and so is a partition holding a row whose own time is not
+// before cutoff: a legacy row with a random (not UUIDv7) id lands in the
+// month its leading bits read as, whatever its age, and must not go with
+// that month.
+func (p *Partitions) Drop(ctx context.Context, part application.HistoryPartition, cutoff time.Time) (application.HistoryDrop, error) {
+	var d application.HistoryDrop
 	db := conn(ctx, p.db)
 	if _, err := db.ExecContext(ctx, `SET LOCAL lock_timeout = '`+dropLockTimeout+`'`); err != nil {
-		return 0, translate(err, "partition")
+		return d, translate(err, "partition")
 	}
-	var rows, young int64
+	var young int64
 	if err := db.NewRaw(`SELECT count(*), count(*) FILTER (WHERE ? >= ?) FROM ?`, bun.Ident(rowTime[part.Table]), cutoff,
-		bun.Ident(part.Name)).Scan(ctx, &rows, &young); err != nil {
-		return 0, translate(err, "partition")
+		bun.Ident(part.Name)).Scan(ctx, &d.Rows, &young); err != nil {
+		return d, translate(err, "partition")
 	}
 	if young > 0 {
-		return 0, domain.Conflict(fmt.Sprintf("partition %s holds %d rows newer than the retention", part.Name, young))
+		return d, domain.Conflict(fmt.Sprintf("partition %s holds %d rows newer than the retention", part.Name, young))
+	}
+	if part.Table == application.HistoryReports {
+		var err error
+		if d.Carried, err = carryForward(ctx, db, part, cutoff); err != nil {
+			return d, err
+		}
 	}
 	if _, err := db.ExecContext(ctx, `ALTER TABLE ? DETACH PARTITION ?`, bun.Ident(string(part.Table)), bun.Ident(part.Name)); err != nil {
 		switch pgErrorCode(err) {
 		case "23503":
-			return 0, domain.Conflict(fmt.Sprintf("partition %s is still referenced", part.Name))
+			return d, domain.Conflict(fmt.Sprintf("partition %s is still referenced", part.Name))
 		case "55P03": // lock_not_available
-			return 0, domain.Conflict(fmt.Sprintf("table %s is busy; partition %s is kept until the next run", part.Table, part.Name))
+			return d, domain.Conflict(fmt.Sprintf("table %s is busy; partition %s is kept until the next run", part.Table, part.Name))
 		}
-		return 0, translate(err, "partition")
+		return d, translate(err, "partition")
 	}
 	if _, err := db.ExecContext(ctx, `DROP TABLE ?`, bun.Ident(part.Name)); err != nil {
-		return 0, translate(err, "partition")
+		return d, translate(err, "partition")
 	}
-	return rows, nil
+	return d, nil
 }
 
 // DeleteFinishedDeliveries deletes one bounded batch of finished

@@ -29,6 +29,8 @@ type ReportStore struct {
 	db *bun.DB
 	// statements counts round trips to PostgreSQL (for the load report).
 	statements func(n int)
+	// superseded logs the reports a newer stored one superseded (nil: counted only).
+	superseded *supersededLog
 }
 
 var _ application.ReportStore = (*ReportStore)(nil)
@@ -67,14 +69,17 @@ func (s *ReportStore) storeOnce(ctx context.Context, batch []application.StoredR
 		return domain.Unavailable("database unreachable")
 	}
 	defer sqlConn.Close()
-	return sqlConn.Raw(func(dc any) error {
+	var superseded []int
+	err = sqlConn.Raw(func(dc any) error {
 		return pgx.BeginFunc(ctx, pgxConn(dc).Conn(), func(tx pgx.Tx) error {
 			n := 2 // BEGIN, COMMIT
+			superseded = superseded[:0]
 			for _, round := range reportRounds(batch) {
-				changed, err := storeVerdicts(ctx, tx, batch, round)
+				changed, older, err := storeVerdicts(ctx, tx, batch, round)
 				if err != nil {
 					return err
 				}
+				superseded = append(superseded, older...)
 				n++
 				if len(changed) == 0 {
 					continue
@@ -88,32 +93,40 @@ func (s *ReportStore) storeOnce(ctx context.Context, batch []application.StoredR
 			return nil
 		})
 	})
+	if err == nil {
+		s.recordSuperseded(ctx, batch, superseded)
+	}
+	return err
 }
 
 // storeVerdicts upserts each agent's verdict (the round holds one report
 // per agent) and returns the reports that won (no newer report was stored)
 // and changed the agent's inventory: only those write current state and
 // history. In a fleet's steady state inventories repeat, the list is
-// empty, and the round costs this one statement.
-func storeVerdicts(ctx context.Context, tx pgx.Tx, batch []application.StoredReport, round []int) ([]int, error) {
+// empty, and the round costs this one statement. It also returns the
+// reports that lost (superseded: older than the stored one).
+func storeVerdicts(ctx context.Context, tx pgx.Tx, batch []application.StoredReport, round []int) (changed, superseded []int, _ error) {
 	rows, err := tx.Query(ctx, verdictsSQL, verdictArgs(batch, round)...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	byAgent := make(map[domain.ID]int, len(round))
 	for _, i := range round {
 		byAgent[batch[i].AgentID] = i
 	}
-	var changed []int
 	var agentID [16]byte
 	var inventoryChanged bool
 	_, err = pgx.ForEachRow(rows, []any{&agentID, &inventoryChanged}, func() error {
 		if inventoryChanged {
 			changed = append(changed, byAgent[domain.ID(agentID)])
 		}
+		delete(byAgent, domain.ID(agentID))
 		return nil
 	})
-	return changed, err
+	for _, i := range byAgent {
+		superseded = append(superseded, i)
+	}
+	return changed, superseded, err
 }
 
 // verdictsSQL stores each agent's verdict only when its report is at least

@@ -11,7 +11,9 @@
 //     into the same table;
 //   - reports at a fixed rate (open loop: requests start on schedule
 //     whatever the answers do, latency measured from the scheduled start)
-//     for -duration: p50, p99, max and errors.
+//     for -duration, a steady fleet's mix of repeats and -change-share
+//     changes, then first reports of agents that never reported (every row
+//     new), each with p50, p99, max and errors.
 //
 // It works in its own database (dropped and migrated at start) and never
 // touches the one `make run` uses.
@@ -28,6 +30,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -47,23 +50,25 @@ import (
 )
 
 type options struct {
-	databaseURL string
-	redisURL    string
-	phase       time.Duration
-	duration    time.Duration
-	rate        int
-	conns       int
-	reportConns int
-	agents      int
-	rows        int
-	cpuProfile  string
-	profPhase   string
-	rounds      int
-	committers  int
-	gather      time.Duration
-	telemetry   bool
-	onlySat     bool
-	exceptShare float64
+	databaseURL  string
+	redisURL     string
+	phase        time.Duration
+	duration     time.Duration
+	rate         int
+	conns        int
+	reportConns  int
+	agents       int
+	rows         int
+	cpuProfile   string
+	profPhase    string
+	rounds       int
+	committers   int
+	gather       time.Duration
+	telemetry    bool
+	onlySat      bool
+	exceptShare  float64
+	changeShare  float64
+	firstReports int
 	// databaseName is the run's own database (dropped and created again):
 	// several people sharing one PostgreSQL give each run its own.
 	databaseName string
@@ -96,11 +101,14 @@ func main() {
 	flag.IntVar(&o.reportConns, "report-conns", 256, "concurrent connections in the reports' saturation phase: the report path's throughput still rises "+
 		"from 64 to about 192 here, as the group commit's batches grow with the reports waiting (README)")
 	flag.IntVar(&o.agents, "agents", 2000, "enrolled agents the requests rotate over")
+	flag.Float64Var(&o.changeShare, "change-share", 0.1, "share of the fixed-rate phase's reports (0-1) that change one extension's version; the others repeat the agent's inventory")
+	flag.IntVar(&o.firstReports, "first-reports", 5000, "agents enrolled apart that send their first report (every row new) at -rate after the fixed-rate phase; 0 skips it")
 	flag.IntVar(&o.rows, "rows", 50, "extensions per report")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile (server and generator) to this file")
 	flag.StringVar(&o.profPhase, "profile-phase", "", "profile only this phase (saturation: minimal, heartbeat and policy interleaved; reports: with the raw COPYs; fixed); empty profiles the whole run. Samples are labelled server=agent|minimal|defaults and loop=<phase> (go tool pprof -tags)")
 	flag.Parse()
 	o.rounds = max(o.rounds, 1)
+	o.changeShare = min(max(o.changeShare, 0), 1)
 	if o.cpuProfile != "" && o.profPhase == "" {
 		if err := startProfile(o.cpuProfile); err != nil {
 			fmt.Fprintln(os.Stderr, "extguard-load:", err)
@@ -380,6 +388,7 @@ type fleet struct {
 	agents []string
 	etag   string
 	etags  []string // each agent's, f.etag unless it carries an exception
+	fresh  []string // agents that have not reported yet (-first-reports)
 }
 
 func seed(ctx context.Context, s *server, o options) (fleet, error) {
@@ -401,16 +410,46 @@ func seed(ctx context.Context, s *server, o options) (fleet, error) {
 	}
 	f := fleet{key: secret.String()}
 	c := newClient(s.agentURL, 32)
-	for i := 0; i < o.agents; i++ {
-		body := fmt.Sprintf(`{"machine_id":"load-%06d","user_hash":"%064x","display_name":"load %d","platform":"linux-x64","agent_version":"1.0.0"}`, i, i, i)
-		status, resp, err := c.do("POST", "/api/v1/agent/enroll", f.key, "", "", []byte(body))
-		if err != nil || status != 201 {
-			return fleet{}, fmt.Errorf("enroll agent %d: %d %s %v", i, status, resp, err)
-		}
-		f.agents = append(f.agents, jsonField(resp, "agent_id"))
-		f.etag = jsonField(resp, "policy_etag")
+	if f.agents, f.etag, err = enroll(c, f.key, 0, o.agents); err != nil {
+		return fleet{}, err
 	}
-	return f, nil
+	if o.firstReports > 0 {
+		f.fresh, _, err = enroll(c, f.key, o.agents, o.firstReports)
+	}
+	return f, err
+}
+
+// enroll enrolls n agents numbered from first on, from 32 connections,
+// and answers their ids and the policy ETag they were given.
+func enroll(c *client, key string, first, n int) ([]string, string, error) {
+	ids := make([]string, n)
+	var etag atomic.Value
+	var failed atomic.Value
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n && failed.Load() == nil; i = int(next.Add(1)) - 1 {
+				m := first + i
+				body := fmt.Sprintf(`{"machine_id":"load-%06d","user_hash":"%064x","display_name":"load %d","platform":"linux-x64","agent_version":"1.0.0"}`, m, m, m)
+				status, resp, err := c.do("POST", "/api/v1/agent/enroll", key, "", "", []byte(body))
+				if err != nil || status != 201 {
+					failed.CompareAndSwap(nil, fmt.Errorf("enroll agent %d: %d %s %v", m, status, resp, err))
+					return
+				}
+				ids[i] = jsonField(resp, "agent_id")
+				etag.Store(jsonField(resp, "policy_etag"))
+			}
+		}()
+	}
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		return nil, "", err
+	}
+	tag, _ := etag.Load().(string)
+	return ids, tag, nil
 }
 
 func gomaxprocs() int { return runtime.GOMAXPROCS(0) }

@@ -134,21 +134,12 @@ func (l *closedLoop) runSlice(c *sqlCounter) {
 // fixed rate, and returns their bars' verdicts.
 func reportPhases(ctx context.Context, s *server, f fleet, o options, agentC *client) (reportsBar, fixedBar string, err error) {
 	n := len(f.agents)
-	items := reportItems(o.rows)
-	report := func(agent string) request {
-		body := make([]byte, 0, len(items)+200)
-		body = append(body, `{"reported_at":"`...)
-		body = time.Now().UTC().AppendFormat(body, time.RFC3339Nano)
-		body = append(body, `","policy_etag":`...)
-		body = strconv.AppendQuote(body, f.etag)
-		body = append(body, `,"extensions":`...)
-		body = append(body, items...)
-		body = append(body, '}')
-		return request{method: "POST", path: "/api/v1/agent/reports", key: f.key, agent: agent, body: body}
-	}
+	reports := newReportMaker(f, o.rows)
+	report := func(agent string) request { return reports.report(agent, 0) }
 	// Steady state: every agent has reported its inventory once, as a
-	// running fleet has; later reports repeat it (the history grows by
-	// every row, the current inventory only by what changed).
+	// running fleet has; the saturation's reports repeat it (each writes its
+	// verdict and no history row: docs/history-and-retention.md). The
+	// fixed-rate phase mixes in changes and first reports.
 	if warm := each(agentC, o.conns, n, 200, func(i int) request { return report(f.agents[i]) }); warm.errors > 0 {
 		return "", "", fmt.Errorf("first reports: %d errors, first: %s", warm.errors, warm.firstError)
 	}
@@ -195,33 +186,7 @@ func reportPhases(ctx context.Context, s *server, f fleet, o options, agentC *cl
 	line(fmt.Sprintf("%d-row reports", o.rows), rep, fmt.Sprintf("%.0f rows/s = %5.1f%% of raw COPY; %d connections, %d batches (%.1f reports each), %d statements",
 		rowsPerSec, 100*rowsPerSec/copyRows, o.reportConns, b1-b0, float64(r1-r0)/float64(max(b1-b0, 1)), s.copyStmts.Load()-stmts0))
 
-	return verdict(rowsPerSec >= 0.80*copyRows && rep.errors == 0), fixedRatePhase(ctx, s, f, o, report), nil
-}
-
-// fixedRatePhase sends reports at -rate for -duration, open loop, and
-// returns the bar's verdict.
-func fixedRatePhase(ctx context.Context, s *server, f fleet, o options, report func(agent string) request) string {
-	n := len(f.agents)
-	var seq atomic.Int64
-	// Open loop: as many connections as requests in flight need.
-	var fr fixedRate
-	var timeline func(time.Time, []time.Duration)
-	if o.timeline {
-		timeline = func(start time.Time, latencies []time.Duration) {
-			printTimeline(start, o.rate, latencies, s.commits.since(start))
-		}
-	}
-	o.profiled("fixed", func() {
-		fr = runFixedRate(ctx, newClient(s.agentURL, 4*o.rate), o.rate, o.duration,
-			func(int) request { return report(f.agents[int(seq.Add(1))%n]) }, timeline)
-	})
-	fmt.Printf("%-26s %10.0f req/s  (open loop, target %d/s for %s): p50 %s, p99 %s, max %s, errors %d of %d %v\n",
-		"reports at a fixed rate", fr.achievedPerSec, o.rate, o.duration, fr.p50.Round(100*time.Microsecond),
-		fr.p99.Round(100*time.Microsecond), fr.max.Round(time.Millisecond), fr.errors, fr.sent, fr.statuses)
-	if fr.firstError != "" {
-		fmt.Printf("%-26s first error: %s\n", "", fr.firstError)
-	}
-	return verdict(fr.p99 <= 100*time.Millisecond && fr.errors == 0)
+	return verdict(rowsPerSec >= 0.80*copyRows && rep.errors == 0), fixedRatePhase(ctx, s, f, o, reports), nil
 }
 
 func line(name string, s saturation, extra string) {
@@ -248,19 +213,6 @@ func loadItems(n int) []loadItem {
 		items[i] = loadItem{id: id, version: "1." + strconv.Itoa(i) + ".0", digest: hex.EncodeToString(sum[:])}
 	}
 	return items
-}
-
-// reportItems is the extensions array of a load report.
-func reportItems(n int) []byte {
-	b := []byte{'['}
-	for i, it := range loadItems(n) {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = fmt.Appendf(b, `{"extension_id":%q,"installed":true,"version":%q,"sha256":%q,"editor":"vscode"}`,
-			it.id, it.version, it.digest)
-	}
-	return append(b, ']')
 }
 
 // copier is the yardstick for reports: 5,000-row COPYs into the reports

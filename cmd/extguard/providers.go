@@ -15,6 +15,7 @@ import (
 	httpapi "github.com/extguard/extguard/adapters/http"
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/telemetry"
+	"github.com/extguard/extguard/application"
 )
 
 // provideDB opens the pool; the cleanup closes it.
@@ -103,8 +104,29 @@ func provideModules(health *httpapi.Health, agent agentRoutes, admin adminRoutes
 	return mods
 }
 
-// provideServerRunners lists the background work the API process runs.
-func provideServerRunners(agent agentRunners) []Runner { return agent }
+// provideReportStore is the report store, logging the reports it
+// supersedes (rate-limited) besides counting them.
+func provideReportStore(db *bun.DB, log *slog.Logger) *postgres.ReportStore {
+	s := postgres.NewReportStore(db)
+	s.LogSuperseded(log)
+	return s
+}
+
+// provideServerRunners lists the background work the API process runs:
+// the agent module's, and the history partitions of the months ahead,
+// which `serve` without a worker would otherwise run out of.
+func provideServerRunners(agent agentRunners, partitions *postgres.Partitions, log *slog.Logger) []Runner {
+	ahead := partitionsAheadRunner{uc: application.KeepPartitionsAhead{Partitions: partitions, Clock: application.SystemClock{}}, log: log}
+	return append([]Runner{ahead}, agent...)
+}
+
+// partitionsAheadRunner runs application.KeepPartitionsAhead.
+type partitionsAheadRunner struct {
+	uc  application.KeepPartitionsAhead
+	log *slog.Logger
+}
+
+func (r partitionsAheadRunner) Run(ctx context.Context) error { return r.uc.Run(ctx, r.log) }
 
 func provideApp(cfg config.Config, log *slog.Logger, tel *telemetry.Telemetry, modules []httpapi.Module) *fiber.App {
 	sc := httpapi.DefaultServerConfig()

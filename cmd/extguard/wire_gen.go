@@ -74,7 +74,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	agentRateLimits := application.DefaultAgentRateLimits()
 	heartbeatStore := postgres.NewHeartbeatStore(db)
 	heartbeatBuffer, cleanup4 := provideHeartbeatBuffer(heartbeatStore, txRunner, auditLog, log, cfg)
-	reportStore := postgres.NewReportStore(db)
+	reportStore := provideReportStore(db, log)
 	reportBatcher, cleanup5 := provideReportBatcher(reportStore, log)
 	revalidationCatalog := postgres.NewRevalidationCatalog(db)
 	revalidationQueue := provideRevalidationQueue(client)
@@ -154,7 +154,8 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	v := provideModules(health, mainAgentRoutes, mainAdminRoutes, mainConsoleRoutes)
 	app := provideApp(cfg, log, tel, v)
 	mainAgentRunners := provideAgentRunners(bus, rateLimiter, heartbeatBuffer, apiKeyUsageRecorder, apiKeyCache)
-	v2 := provideServerRunners(mainAgentRunners)
+	partitions := postgres.NewPartitions(db)
+	v2 := provideServerRunners(mainAgentRunners, partitions, log)
 	applicationCreateFirstAdmin := applicationApplication.CreateFirstAdmin
 	fleetGauges := postgres.NewFleetGauges(db)
 	mainServerGauges, cleanup6, err := provideServerGauges(log, fleetGauges)

@@ -16,7 +16,7 @@ var postgresSet = wire.NewSet(
 	postgres.NewUserRepository, postgres.NewSessionRepository,
 	postgres.NewGroupRepository, postgres.NewCatalogRepository, postgres.NewAssignmentRepository,
 	postgres.NewBlocklistRepository, postgres.NewWebhookRepository, postgres.NewAPIKeyRepository,
-	postgres.NewAgentRepository, postgres.NewAgentLiveness, postgres.NewHeartbeatStore, postgres.NewReportStore,
+	postgres.NewAgentRepository, postgres.NewAgentLiveness, postgres.NewHeartbeatStore, provideReportStore,
 	postgres.NewFleetReader, postgres.NewInstallationReader, postgres.NewComplianceReader, postgres.NewAuditReader,
 	postgres.NewPolicyInputs, postgres.NewRevalidationCatalog, postgres.NewOutbox, postgres.NewDeliveries,
 	postgres.NewFleetGauges, postgres.NewPartitions, postgres.NewHistoryReader,

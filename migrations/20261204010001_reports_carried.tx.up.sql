@@ -1,0 +1,17 @@
+-- Retention drops whole months of reports, but the history records changes
+-- only: an installation that never changed has one row, its first report's.
+-- Before a month is dropped, retention copies forward every state still
+-- valid at the retention's cutoff (the key's last row in that month, when it
+-- is an installation and no later row at or before the cutoff replaced it),
+-- so time travel inside the retention answers as before the drop
+-- (docs/history-and-retention.md, "Retention").
+--
+-- A carried row is an exact copy of the row it replaces: every seed column
+-- (installed, installed_version, extension_sha256, client_ip, user_hash,
+-- reported_at) keeps its meaning, "what the agent reported then", and
+-- reported_at stays the time the agent reported that state, so inventory-at
+-- answers the same "since" and exposure the same first_seen. Only its id is
+-- new (a UUIDv7 of the cutoff, so it lives in a kept month), and this column
+-- says when retention carried it; rows written by reports leave it NULL.
+-- Adding a nullable column without a default rewrites nothing.
+ALTER TABLE reports ADD COLUMN carried_at timestamptz;
