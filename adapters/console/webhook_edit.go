@@ -15,6 +15,7 @@ import (
 type webhooksData struct {
 	listing[webhook.Endpoint]
 	Form      webhookForm
+	Row       rowRefusal // a refused enable or disable, beside its row
 	NewSecret string
 	NewURL    string
 }
@@ -34,6 +35,7 @@ func (k *Console) webhooksPage(c *fiber.Ctx, s *session, status int, v view) err
 	}
 	d, _ := v.Data.(webhooksData)
 	d.listing = listingOf(c, p)
+	d.Row.place(&v, idsOf(p.Items, webhook.Endpoint.ID))
 	v.Title, v.Nav, v.Session, v.Data = "Webhooks", "webhooks", s, d
 	return k.pages.render(c, status, "webhooks", v)
 }
@@ -73,6 +75,9 @@ func (k *Console) updateWebhook(c *fiber.Ctx, s *session) error {
 	}
 	enabled := c.FormValue("is_enabled") == "true"
 	_, err = k.uc.UpdateWebhook.Execute(c.UserContext(), httpapi.RequestActor(c, s.principal), id, application.WebhookChanges{IsEnabled: &enabled})
+	if msg, fields, ok := fieldErrors(err); ok {
+		return k.webhooksPage(c, s, httpapi.ProblemOf(err).Status, view{Data: webhooksData{Row: rowRefusal{ID: id, Error: rowError(msg, fields)}}})
+	}
 	if err != nil {
 		return k.fail(c, s, err)
 	}
