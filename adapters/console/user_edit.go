@@ -15,8 +15,9 @@ import (
 // the new-user form as typed (never the password).
 type usersData struct {
 	listing[user.User]
-	Form application.NewUserInput
-	Row  rowRefusal
+	Form   application.NewUserInput
+	Row    rowRefusal
+	Cursor string // this page's: the row forms post it, so a refusal shows the same page
 }
 
 // Roles are the choices of the role selects.
@@ -35,6 +36,7 @@ func (k *Console) usersPage(c *fiber.Ctx, s *session, status int, v view) error 
 	}
 	d, _ := v.Data.(usersData)
 	d.listing = listingOf(c, p)
+	d.Cursor = page.Cursor
 	d.Row.place(&v, idsOf(p.Items, user.User.ID))
 	v.Title, v.Nav, v.Session, v.Data = "Users", "users", s, d
 	return k.pages.render(c, status, "users", v)
@@ -89,7 +91,7 @@ type rowRefusal struct {
 }
 
 // place moves the refusal above the list when its row is not on the page
-// shown (the forms post without the list's cursor): never lost.
+// shown (the row was deleted meanwhile, say): never lost.
 func (r rowRefusal) place(v *view, ids []domain.ID) {
 	if r.ID.IsZero() || slices.Contains(ids, r.ID) {
 		return

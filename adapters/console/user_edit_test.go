@@ -106,3 +106,37 @@ func TestUserFormsRoles(t *testing.T) {
 		t.Fatalf("%d access.denied rows", n)
 	}
 }
+
+// TestUserRowRefusalSitsBesideItsRow: a refused role change shows its
+// error in that user's row, not above the page, and changes nothing.
+func TestUserRowRefusalSitsBesideItsRow(t *testing.T) {
+	e := newEnv(t)
+	admin, _ := e.signIn(user.RoleAdmin)
+	victim := e.newUser(user.RoleViewer)
+	// The victim's page of users (the package's tests share the database):
+	// its row form posts that page's cursor, so the refusal shows it again.
+	page := admin.do("GET", "/console/users", nil)
+	next := regexp.MustCompile(`<a class="next" href="([^"]+)">`)
+	for !strings.Contains(page.body, victim.Email()) {
+		m := next.FindStringSubmatch(page.body)
+		if m == nil {
+			t.Fatal("the victim is on no page of users")
+		}
+		page = admin.do("GET", strings.ReplaceAll(m[1], "&amp;", "&"), nil)
+	}
+	action := regexp.MustCompile(`action="(/console/users/` + victim.ID().String() + `[^"]*)"`).FindStringSubmatch(page.body)
+	a := admin.do("POST", strings.ReplaceAll(action[1], "&amp;", "&"), url.Values{"csrf": {csrf(t, page)}, "role": {"root"}})
+	if a.status != http.StatusBadRequest {
+		t.Fatalf("bad role: %d", a.status)
+	}
+	row := regexp.MustCompile(`(?s)<tr><td>` + regexp.QuoteMeta(victim.Email()) + `</td>.*?</tr>`).FindString(a.body)
+	if !strings.Contains(row, `<span class="field-error row-error" role="alert">`) || !strings.Contains(row, "role: ") {
+		t.Fatalf("no error in the row: %q", row)
+	}
+	if strings.Contains(a.body, `<p class="error" role="alert">`) {
+		t.Fatal("the row's error is (also) above the page")
+	}
+	if _, role, _ := e.userRow(victim.Email()); role != "viewer" {
+		t.Fatalf("role now %s", role)
+	}
+}

@@ -16,6 +16,7 @@ type webhooksData struct {
 	listing[webhook.Endpoint]
 	Form      webhookForm
 	Row       rowRefusal // a refused enable or disable, beside its row
+	Cursor    string     // this page's: the row forms post it, so a refusal shows the same page
 	NewSecret string
 	NewURL    string
 }
@@ -35,6 +36,7 @@ func (k *Console) webhooksPage(c *fiber.Ctx, s *session, status int, v view) err
 	}
 	d, _ := v.Data.(webhooksData)
 	d.listing = listingOf(c, p)
+	d.Cursor = page.Cursor
 	d.Row.place(&v, idsOf(p.Items, webhook.Endpoint.ID))
 	v.Title, v.Nav, v.Session, v.Data = "Webhooks", "webhooks", s, d
 	return k.pages.render(c, status, "webhooks", v)
