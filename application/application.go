@@ -73,8 +73,7 @@ type Application struct {
 	FindExposure      FindExposure
 	GroupCompliance   GroupCompliance
 	FleetCompliance   FleetCompliance
-	ComplianceByGroup ComplianceByGroup
-	ComplianceTrend   ComplianceTrend
+	FleetOverview     FleetOverview
 	ViewGroupPolicy   ViewGroupPolicy
 	ExportGroupPolicy ExportGroupPolicy
 	ListAuditLog      ListAuditLog
@@ -276,8 +275,7 @@ func (app *Application) assembleFleet(d Deps) {
 	app.FindExposure = FindExposure{History: d.History, Clock: d.Clocks.Precise}
 	app.GroupCompliance = GroupCompliance{Groups: d.Groups, Compliance: d.Compliance}
 	app.FleetCompliance = FleetCompliance{Compliance: d.Compliance}
-	app.ComplianceByGroup = ComplianceByGroup{Compliance: d.Compliance}
-	app.ComplianceTrend = ComplianceTrend{Series: d.ComplianceSeries, Clock: d.Clocks.Precise}
+	app.FleetOverview = FleetOverview{Compliance: d.Compliance, Series: d.ComplianceSeries, Clock: d.Clocks.Precise}
 	app.ViewGroupPolicy = ViewGroupPolicy{Inputs: d.PolicyInputs}
 	app.ExportGroupPolicy = ExportGroupPolicy{Groups: d.Groups, View: app.ViewGroupPolicy}
 	app.ListAuditLog = ListAuditLog{Audit: d.AuditReader}

@@ -12,9 +12,10 @@ type ComplianceReader interface {
 	// Summary aggregates over groupID's agents, or every agent when groupID
 	// is NilID, listing at most top offending extensions.
 	Summary(ctx context.Context, groupID domain.ID, top int) (ComplianceSummary, error)
-	// Shares counts, per group in one pass, the agents that are not
-	// decommissioned and those of them whose newest verdict is compliant.
-	Shares(ctx context.Context) ([]ComplianceShare, error)
+	// Overview is Summary over every agent and, from the same counts,
+	// each group's share: the agents that are not decommissioned and those
+	// of them whose newest verdict is compliant (groups with agents only).
+	Overview(ctx context.Context, top int) (ComplianceSummary, []ComplianceShare, error)
 }
 
 // ComplianceShare is one group's compliant share: Compliant of Agents.

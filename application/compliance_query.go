@@ -36,15 +36,3 @@ func (uc FleetCompliance) Execute(ctx context.Context) (_ ComplianceSummary, err
 	defer obs.end(&err)
 	return uc.Compliance.Summary(ctx, domain.NilID, TopOffenders)
 }
-
-// ComplianceByGroup is every group's compliant share, for an overview of
-// the fleet: one aggregate, where a GroupCompliance per group would be one
-// summary (four queries) each.
-type ComplianceByGroup struct{ Compliance ComplianceReader }
-
-// Execute answers the shares of the groups that have agents.
-func (uc ComplianceByGroup) Execute(ctx context.Context) (_ []ComplianceShare, err error) {
-	ctx, obs := observe(ctx, "ComplianceByGroup")
-	defer obs.end(&err)
-	return uc.Compliance.Shares(ctx)
-}

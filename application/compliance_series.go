@@ -29,17 +29,41 @@ func (uc RecordComplianceDay) Execute(ctx context.Context) (_ int, err error) {
 	return uc.Series.RecordDay(ctx, utcDay(uc.Clock.Now()))
 }
 
-// ComplianceTrend is the fleet's compliance over the last TrendDays days,
-// today computed at read time.
-type ComplianceTrend struct {
-	Series ComplianceSeries
-	Clock  Clock
+// FleetOverview is the console's overview: the fleet's summary, every
+// group's compliant share and the compliance of the last TrendDays days.
+// The summary and the shares come from one pass over the verdicts, and
+// today's point of the trend is the shares' sum: the page counts the fleet
+// once, where a summary, shares and a live trend point each counted it.
+type FleetOverview struct {
+	Compliance ComplianceReader
+	Series     ComplianceSeries
+	Clock      Clock
 }
 
-// Execute answers the days, oldest first.
-func (uc ComplianceTrend) Execute(ctx context.Context) (_ []ComplianceDay, err error) {
-	ctx, obs := observe(ctx, "ComplianceTrend")
+// Overview is what FleetOverview answers.
+type Overview struct {
+	Fleet  ComplianceSummary
+	Shares []ComplianceShare
+	Trend  []ComplianceDay // oldest first, today (computed now) last
+}
+
+// Execute answers the overview.
+func (uc FleetOverview) Execute(ctx context.Context) (_ Overview, err error) {
+	ctx, obs := observe(ctx, "FleetOverview")
 	defer obs.end(&err)
+	fleet, shares, err := uc.Compliance.Overview(ctx, TopOffenders)
+	if err != nil {
+		return Overview{}, err
+	}
 	today := utcDay(uc.Clock.Now())
-	return uc.Series.Daily(ctx, today.AddDate(0, 0, 1-TrendDays), today)
+	days, err := uc.Series.Recorded(ctx, today.AddDate(0, 0, 1-TrendDays), today)
+	if err != nil {
+		return Overview{}, err
+	}
+	now := ComplianceDay{Day: today}
+	for _, sh := range shares {
+		now.Compliant += sh.Compliant
+		now.Total += sh.Agents
+	}
+	return Overview{Fleet: fleet, Shares: shares, Trend: append(days, now)}, nil
 }

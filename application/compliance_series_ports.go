@@ -14,11 +14,9 @@ type ComplianceSeries interface {
 	// day's rows (idempotent), so the day's last run is what stays. It
 	// answers how many groups it wrote.
 	RecordDay(ctx context.Context, day time.Time) (int, error)
-	// Daily answers the fleet's counts per day from from to today, both
-	// included, oldest first: the recorded days before today, and today
-	// computed from the current verdicts (a fresh install has its point).
-	// Days nobody recorded are absent.
-	Daily(ctx context.Context, from, today time.Time) ([]ComplianceDay, error)
+	// Recorded answers the fleet's recorded counts per day from from up to
+	// before (excluded), oldest first; days nobody recorded are absent.
+	Recorded(ctx context.Context, from, before time.Time) ([]ComplianceDay, error)
 }
 
 // ComplianceDay is the fleet on one day: Compliant agents of Total (not

@@ -1,29 +1,14 @@
 package console
 
 import (
-	"encoding/csv"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/agent"
+	"github.com/extguard/extguard/domain/blocklist"
 	"github.com/extguard/extguard/domain/group"
 )
-
-// groupNames names the groups of one page of rows (one list call, at most
-// the page size of groups): the fleet pages show names, not ids.
-func (k *Console) groupNames(c *fiber.Ctx) (map[domain.ID]string, []group.Group, error) {
-	p, err := k.uc.ListGroups.Execute(c.UserContext(), application.GroupFilter{}, application.PageRequest{Limit: application.MaxPageLimit})
-	if err != nil {
-		return nil, nil, err
-	}
-	m := make(map[domain.ID]string, len(p.Items))
-	for _, g := range p.Items {
-		m[g.ID()] = g.Name()
-	}
-	return m, p.Items, nil
-}
 
 type overviewData struct {
 	Fleet  application.ComplianceSummary
@@ -39,45 +24,53 @@ type groupShare struct {
 }
 
 // overview is the fleet's summary, every group's compliant share and the
-// 30-day trend: three use cases, whatever the number of groups.
+// 30-day trend: one use case (one pass over the verdicts, and the series),
+// whatever the number of groups.
 func (k *Console) overview(c *fiber.Ctx, s *session) error {
-	fleet, err := k.uc.FleetCompliance.Execute(c.UserContext())
+	ctx := c.UserContext()
+	o, err := k.uc.FleetOverview.Execute(ctx)
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	shares, err := k.uc.ComplianceByGroup.Execute(c.UserContext())
+	ix, err := k.groupIndex(ctx)
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	_, groups, err := k.groupNames(c)
-	if err != nil {
-		return k.fail(c, s, err)
-	}
-	byGroup := make(map[domain.ID]application.ComplianceShare, len(shares))
-	for _, sh := range shares {
+	d := overviewData{Fleet: o.Fleet, Trend: newTrendChart(o.Trend)}
+	byGroup := make(map[domain.ID]application.ComplianceShare, len(o.Shares))
+	for _, sh := range o.Shares {
 		byGroup[sh.GroupID] = sh
 	}
-	days, err := k.uc.ComplianceTrend.Execute(c.UserContext())
-	if err != nil {
-		return k.fail(c, s, err)
-	}
-	d := overviewData{Fleet: fleet, Trend: newTrendChart(days)}
-	for _, g := range groups {
+	// The listed groups in their order (those without agents at zero), then
+	// any group with agents past the first page of groups.
+	for _, g := range ix.Listed {
 		sh := byGroup[g.ID()]
+		delete(byGroup, g.ID())
 		d.Groups = append(d.Groups, groupShare{GroupID: g.ID(), Name: g.Name(), Agents: sh.Agents, Compliant: sh.Compliant})
+	}
+	for _, sh := range o.Shares {
+		if _, rest := byGroup[sh.GroupID]; !rest {
+			continue
+		}
+		name, err := ix.name(ctx, sh.GroupID)
+		if err != nil {
+			return k.fail(c, s, err)
+		}
+		d.Groups = append(d.Groups, groupShare{GroupID: sh.GroupID, Name: name, Agents: sh.Agents, Compliant: sh.Compliant})
 	}
 	return k.show(c, s, "overview", "Overview", d)
 }
 
 type agentsData struct {
-	List     listing[agent.Agent]
-	Names    map[domain.ID]string
-	Groups   []group.Group
-	GroupID  string
-	Status   string
-	Platform string
-	Search   string
-	Statuses []agent.Status
+	List       listing[agent.Agent]
+	Names      map[domain.ID]string
+	Groups     []group.Group
+	MoreGroups bool // more groups than Groups offers (the filter says so)
+	GroupID    string
+	Status     string
+	Platform   string
+	Search     string
+	Statuses   []agent.Status
 }
 
 func (k *Console) agents(c *fiber.Ctx, s *session) error {
@@ -96,11 +89,15 @@ func (k *Console) agents(c *fiber.Ctx, s *session) error {
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	names, groups, err := k.groupNames(c)
+	ix, err := k.groupIndex(c.UserContext())
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	return k.show(c, s, "agents", "Agents", agentsData{List: listingOf(c, p), Names: names, Groups: groups,
+	names, err := ix.namesOf(c.UserContext(), idsOf(p.Items, agent.Agent.GroupID))
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	return k.show(c, s, "agents", "Agents", agentsData{List: listingOf(c, p), Names: names, Groups: ix.Listed, MoreGroups: ix.More,
 		GroupID: q.str("group_id"), Status: q.str("status"), Platform: q.str("platform"), Search: q.str("q"),
 		Statuses: []agent.Status{agent.StatusActive, agent.StatusStale, agent.StatusOffline, agent.StatusDecommissioned}})
 }
@@ -120,7 +117,7 @@ func (k *Console) agent(c *fiber.Ctx, s *session) error {
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	names, _, err := k.groupNames(c)
+	name, err := (&groupIndex{uc: k.uc, names: map[domain.ID]string{}}).name(c.UserContext(), d.Agent.GroupID())
 	if err != nil {
 		return k.fail(c, s, err)
 	}
@@ -128,7 +125,7 @@ func (k *Console) agent(c *fiber.Ctx, s *session) error {
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	return k.show(c, s, "agent", d.Agent.DisplayName(), agentData{Detail: d, GroupName: names[d.Agent.GroupID()], Exceptions: ex})
+	return k.show(c, s, "agent", d.Agent.DisplayName(), agentData{Detail: d, GroupName: name, Exceptions: ex})
 }
 
 type installationsData struct {
@@ -137,6 +134,24 @@ type installationsData struct {
 	Names map[domain.ID]string
 	CSV   string
 	Asked bool
+	Block blockTarget // what the Block action would block
+}
+
+// blockTarget is the blocklist entry an installations search stands for:
+// an extension id is an exact entry, a publisher a publisher entry, a
+// pattern its own type (glob when the search gave none, as it reads it).
+type blockTarget struct{ PatternType, Pattern string }
+
+func blockTargetOf(q application.InstallationQuery) blockTarget {
+	switch {
+	case q.ExtensionID != "":
+		return blockTarget{string(blocklist.PatternExact), q.ExtensionID}
+	case q.Publisher != "":
+		return blockTarget{string(blocklist.PatternPublisher), q.Publisher}
+	case q.PatternType != "":
+		return blockTarget{q.PatternType, q.Pattern}
+	}
+	return blockTarget{string(blocklist.PatternGlob), q.Pattern}
 }
 
 // installationQuery is the query of the installations page and its CSV,
@@ -150,7 +165,7 @@ func installationQuery(c *fiber.Ctx) (application.InstallationQuery, *form) {
 func (k *Console) installations(c *fiber.Ctx, s *session) error {
 	in, q := installationQuery(c)
 	page := q.page()
-	d := installationsData{Query: in, Asked: in.ExtensionID != "" || in.Publisher != "" || in.Pattern != ""}
+	d := installationsData{Query: in, Asked: in.ExtensionID != "" || in.Publisher != "" || in.Pattern != "", Block: blockTargetOf(in)}
 	if d.Asked {
 		err := q.err()
 		var p application.Page[application.Installation]
@@ -164,7 +179,7 @@ func (k *Console) installations(c *fiber.Ctx, s *session) error {
 		if err != nil {
 			return k.fail(c, s, err)
 		}
-		names, _, err := k.groupNames(c)
+		names, err := k.installationGroups(c.UserContext(), p.Items)
 		if err != nil {
 			return k.fail(c, s, err)
 		}
@@ -172,50 +187,6 @@ func (k *Console) installations(c *fiber.Ctx, s *session) error {
 		d.CSV = Prefix + "/installations.csv?" + string(c.Request().URI().QueryString())
 	}
 	return k.show(c, s, "installations", "Installations", d)
-}
-
-// installationsCSV writes every installation the query finds, page by page
-// through the same use case, as CSV.
-func (k *Console) installationsCSV(c *fiber.Ctx, s *session) error {
-	in, q := installationQuery(c)
-	if err := q.err(); err != nil {
-		return k.fail(c, s, err)
-	}
-	names, _, err := k.groupNames(c)
-	if err != nil {
-		return k.fail(c, s, err)
-	}
-	var rows [][]string
-	page := application.PageRequest{Limit: application.MaxPageLimit}
-	for {
-		p, err := k.uc.FindInstallations.Execute(c.UserContext(), in, page)
-		if err != nil {
-			return k.fail(c, s, err)
-		}
-		for _, i := range p.Items {
-			rows = append(rows, []string{csvCell(i.DisplayName), csvCell(i.MachineID), i.AgentID.String(), csvCell(names[i.GroupID]),
-				i.ExtensionID, csvCell(i.Version), i.Editor, i.ReportedAt.UTC().Format("2006-01-02T15:04:05Z")})
-		}
-		if p.NextCursor == "" {
-			break
-		}
-		page.Cursor = p.NextCursor
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="installations.csv"`)
-	w := csv.NewWriter(c)
-	_ = w.Write([]string{"display_name", "machine_id", "agent_id", "group", "extension_id", "version", "editor", "reported_at"})
-	_ = w.WriteAll(rows)
-	return w.Error()
-}
-
-// csvCell keeps a spreadsheet from reading agent-supplied text as a
-// formula (=, +, -, @ first).
-func csvCell(s string) string {
-	if s != "" && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r') {
-		return "'" + s
-	}
-	return s
 }
 
 type impactData struct {

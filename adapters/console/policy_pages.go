@@ -29,17 +29,19 @@ func (k *Console) groups(c *fiber.Ctx, s *session) error {
 }
 
 type groupData struct {
-	Group         group.Group
-	Summary       application.ComplianceSummary
-	Assignments   []application.Assignment
-	Keys          []apikey.Key
-	NewKey        string // the secret of a key just created, shown once
-	NewKeyName    string
-	Unexpressible []string
-	Scopes        []string
-	Settings      settingsForm   // the settings form after a refusal (group_edit.go)
-	Assign        assignmentForm // the assign form after a refusal (assignment_edit.go)
-	Pin           pinForm        // a row's pinned version after a refusal (assignment_edit.go)
+	Group       group.Group
+	Summary     application.ComplianceSummary
+	Assignments []application.Assignment
+	Keys        []apikey.Key
+	// The next pages of Assignments and Keys, "" on their last.
+	AssignmentsNext, KeysNext string
+	NewKey                    string // the secret of a key just created, shown once
+	NewKeyName                string
+	Unexpressible             []string
+	Scopes                    []string
+	Settings                  settingsForm   // the settings form after a refusal (group_edit.go)
+	Assign                    assignmentForm // the assign form after a refusal (assignment_edit.go)
+	Pin                       pinForm        // a row's pinned version after a refusal (assignment_edit.go)
 }
 
 func (k *Console) groupPage(c *fiber.Ctx, s *session, id domain.ID, status int, v view) error {
@@ -53,14 +55,18 @@ func (k *Console) groupPage(c *fiber.Ctx, s *session, id domain.ID, status int, 
 	if d.Summary, err = k.uc.GroupCompliance.Execute(ctx, id); err != nil {
 		return k.fail(c, s, err)
 	}
-	as, err := k.uc.ListAssignments.Execute(ctx, id, application.PageRequest{Limit: application.MaxPageLimit})
+	// Each list pages on its own cursor: a group with more than a page of
+	// either shows a link to the next one, never a silently cut list.
+	as, err := k.uc.ListAssignments.Execute(ctx, id, application.PageRequest{Limit: application.MaxPageLimit, Cursor: c.Query("assignments_cursor")})
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	keys, err := k.uc.ListAPIKeys.Execute(ctx, id, application.PageRequest{Limit: application.MaxPageLimit})
+	keys, err := k.uc.ListAPIKeys.Execute(ctx, id, application.PageRequest{Limit: application.MaxPageLimit, Cursor: c.Query("keys_cursor")})
 	if err != nil {
 		return k.fail(c, s, err)
 	}
+	base := Prefix + "/groups/" + id.String()
+	d.AssignmentsNext, d.KeysNext = nextPage(c, base, "assignments_cursor", as.NextCursor), nextPage(c, base, "keys_cursor", keys.NextCursor)
 	ex, err := k.uc.ExportGroupPolicy.Execute(ctx, id)
 	if err != nil {
 		return k.fail(c, s, err)

@@ -63,13 +63,18 @@ type listing[T any] struct {
 }
 
 func listingOf[T any](c *fiber.Ctx, p application.Page[T]) listing[T] {
-	l := listing[T]{Items: p.Items}
-	if p.NextCursor != "" {
-		q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
-		q.Set("cursor", p.NextCursor)
-		l.Next = c.Path() + "?" + q.Encode()
+	return listing[T]{Items: p.Items, Next: nextPage(c, c.Path(), "cursor", p.NextCursor)}
+}
+
+// nextPage is base with the query of this page and param set to cursor:
+// the next page of one of a page's lists; "" when cursor is (the last page).
+func nextPage(c *fiber.Ctx, base, param, cursor string) string {
+	if cursor == "" {
+		return ""
 	}
-	return l
+	q, _ := url.ParseQuery(string(c.Request().URI().QueryString()))
+	q.Set(param, cursor)
+	return base + "?" + q.Encode()
 }
 
 // time reads an RFC 3339 time or a date (the date picker's form).

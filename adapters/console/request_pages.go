@@ -42,6 +42,7 @@ type requestsData struct {
 	List        listing[request.Request]
 	Names       map[domain.ID]string
 	Groups      []group.Group
+	MoreGroups  bool // more groups than Groups offers (the filter says so)
 	Status      string
 	GroupID     string
 	ExtensionID string
@@ -67,12 +68,16 @@ func (k *Console) requestsPage(c *fiber.Ctx, s *session, status int, v view) err
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	names, groups, err := k.groupNames(c)
+	ix, err := k.groupIndex(c.UserContext())
+	if err != nil {
+		return k.fail(c, s, err)
+	}
+	names, err := ix.namesOf(c.UserContext(), idsOf(p.Items, request.Request.GroupID))
 	if err != nil {
 		return k.fail(c, s, err)
 	}
 	d, _ := v.Data.(requestsData)
-	d.List, d.Names, d.Groups = listingOf(c, p), names, groups
+	d.List, d.Names, d.Groups, d.MoreGroups = listingOf(c, p), names, ix.Listed, ix.More
 	if d.List.Next != "" { // after a refused answer c.Path() is the form's address
 		d.List.Next = Prefix + "/requests?" + d.List.Next[strings.IndexByte(d.List.Next, '?')+1:]
 	}

@@ -1,10 +1,13 @@
 package console
 
 import (
+	"slices"
+
 	"github.com/gofiber/fiber/v2"
 
 	httpapi "github.com/extguard/extguard/adapters/http"
 	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/user"
 )
 
@@ -12,7 +15,9 @@ import (
 // the new-user form as typed (never the password).
 type usersData struct {
 	listing[user.User]
-	Form application.NewUserInput
+	Form   application.NewUserInput
+	Row    rowRefusal
+	Cursor string // this page's: the row forms post it, so a refusal shows the same page
 }
 
 // Roles are the choices of the role selects.
@@ -31,6 +36,8 @@ func (k *Console) usersPage(c *fiber.Ctx, s *session, status int, v view) error 
 	}
 	d, _ := v.Data.(usersData)
 	d.listing = listingOf(c, p)
+	d.Cursor = page.Cursor
+	d.Row.place(&v, idsOf(p.Items, user.User.ID))
 	v.Title, v.Nav, v.Session, v.Data = "Users", "users", s, d
 	return k.pages.render(c, status, "users", v)
 }
@@ -67,7 +74,7 @@ func (k *Console) updateUser(c *fiber.Ctx, s *session) error {
 	}
 	_, err = k.uc.UpdateUser.Execute(c.UserContext(), httpapi.RequestActor(c, s.principal), id, in)
 	if msg, fields, ok := fieldErrors(err); ok {
-		return k.usersPage(c, s, httpapi.ProblemOf(err).Status, view{Error: rowError(msg, fields)})
+		return k.usersPage(c, s, httpapi.ProblemOf(err).Status, view{Data: usersData{Row: rowRefusal{ID: id, Error: rowError(msg, fields)}}})
 	}
 	if err != nil {
 		return k.fail(c, s, err)
@@ -75,8 +82,24 @@ func (k *Console) updateUser(c *fiber.Ctx, s *session) error {
 	return c.Redirect(Prefix+"/users", fiber.StatusSeeOther)
 }
 
-// rowError words a refused row form above the list: its inputs are
-// choices, so a field error there is rare; it names the field.
+// rowRefusal is a row form's refusal (a role change, an enable button),
+// shown beside its row; their inputs are choices, so a field error there
+// is rare and the message names the field.
+type rowRefusal struct {
+	ID    domain.ID
+	Error string
+}
+
+// place moves the refusal above the list when its row is not on the page
+// shown (the row was deleted meanwhile, say): never lost.
+func (r rowRefusal) place(v *view, ids []domain.ID) {
+	if r.ID.IsZero() || slices.Contains(ids, r.ID) {
+		return
+	}
+	v.Error = r.Error
+}
+
+// rowError words a refused row form's message and field errors as one.
 func rowError(msg string, fields map[string]string) string {
 	for f, m := range fields {
 		msg += " " + f + ": " + m + "."

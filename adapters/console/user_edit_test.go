@@ -11,6 +11,24 @@ import (
 	"github.com/extguard/extguard/domain/user"
 )
 
+var nextLink = regexp.MustCompile(`<a class="next" href="([^"]+)">`)
+
+// pageWith is the page of the list at path that shows text, following its
+// next links: the package's tests share the database, so a user made now
+// may be past the first page.
+func (b *browser) pageWith(path, text string) answer {
+	b.e.t.Helper()
+	page := b.do("GET", path, nil)
+	for !strings.Contains(page.body, text) {
+		m := nextLink.FindStringSubmatch(page.body)
+		if m == nil {
+			return page
+		}
+		page = b.do("GET", strings.ReplaceAll(m[1], "&amp;", "&"), nil)
+	}
+	return page
+}
+
 func (e *env) userRow(email string) (rows int, role string, active bool) {
 	e.t.Helper()
 	err := e.db.NewRaw(`SELECT count(*), coalesce(max(role), ''), coalesce(bool_or(is_active), false) FROM users WHERE email = ? AND deleted_at IS NULL`, email).
@@ -39,11 +57,12 @@ func TestUserForms(t *testing.T) {
 	if a := newcomer.login(email, testPassword); a.status != http.StatusSeeOther {
 		t.Fatalf("the new user cannot sign in: %d", a.status)
 	}
-	action := regexp.MustCompile(`action="(/console/users/[0-9a-f-]+)"[^>]*><input type="hidden" name="csrf" value="[^"]*"><label for="role-[^"]+" class="sr-only">Role of ` + regexp.QuoteMeta(email)).
-		FindStringSubmatch(admin.do("GET", "/console/users", nil).body)
-	if action == nil {
+	m := regexp.MustCompile(`action="(/console/users/[0-9a-f-]+)(?:\?cursor=[^"]*)?"[^>]*><input type="hidden" name="csrf" value="[^"]*"><label for="role-[^"]+" class="sr-only">Role of ` + regexp.QuoteMeta(email)).
+		FindStringSubmatch(admin.pageWith("/console/users", email).body)
+	if m == nil {
 		t.Fatal("no role form for the new user")
 	}
+	action := m
 	if a := admin.do("POST", action[1], url.Values{"csrf": {admin.tokenOf("/console/users")}, "role": {"editor"}}); a.status != http.StatusSeeOther {
 		t.Fatalf("role: %d", a.status)
 	}
@@ -94,7 +113,7 @@ func TestUserFormsRoles(t *testing.T) {
 	e := newEnv(t)
 	editor, ed := e.signIn(user.RoleEditor)
 	victim := e.newUser(user.RoleViewer)
-	body := editor.do("GET", "/console/users", nil).body
+	body := editor.pageWith("/console/users", victim.Email()).body
 	if !strings.Contains(body, victim.Email()) || strings.Contains(body, `action="/console/users`) {
 		t.Fatal("an editor is shown a user control (or no list)")
 	}
@@ -104,5 +123,31 @@ func TestUserFormsRoles(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'access.denied' AND actor_id = ?`, ed.ID().String()); n != 1 {
 		t.Fatalf("%d access.denied rows", n)
+	}
+}
+
+// TestUserRowRefusalSitsBesideItsRow: a refused role change shows its
+// error in that user's row, not above the page, and changes nothing.
+func TestUserRowRefusalSitsBesideItsRow(t *testing.T) {
+	e := newEnv(t)
+	admin, _ := e.signIn(user.RoleAdmin)
+	victim := e.newUser(user.RoleViewer)
+	// The victim's page of users: its row form posts that page's cursor,
+	// so the refusal shows it again.
+	page := admin.pageWith("/console/users", victim.Email())
+	action := regexp.MustCompile(`action="(/console/users/` + victim.ID().String() + `[^"]*)"`).FindStringSubmatch(page.body)
+	a := admin.do("POST", strings.ReplaceAll(action[1], "&amp;", "&"), url.Values{"csrf": {csrf(t, page)}, "role": {"root"}})
+	if a.status != http.StatusBadRequest {
+		t.Fatalf("bad role: %d", a.status)
+	}
+	row := regexp.MustCompile(`(?s)<tr><td>` + regexp.QuoteMeta(victim.Email()) + `</td>.*?</tr>`).FindString(a.body)
+	if !strings.Contains(row, `<span class="field-error row-error" role="alert">`) || !strings.Contains(row, "role: ") {
+		t.Fatalf("no error in the row: %q", row)
+	}
+	if strings.Contains(a.body, `<p class="error" role="alert">`) {
+		t.Fatal("the row's error is (also) above the page")
+	}
+	if _, role, _ := e.userRow(victim.Email()); role != "viewer" {
+		t.Fatalf("role now %s", role)
 	}
 }

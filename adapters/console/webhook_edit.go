@@ -15,6 +15,8 @@ import (
 type webhooksData struct {
 	listing[webhook.Endpoint]
 	Form      webhookForm
+	Row       rowRefusal // a refused enable or disable, beside its row
+	Cursor    string     // this page's: the row forms post it, so a refusal shows the same page
 	NewSecret string
 	NewURL    string
 }
@@ -34,6 +36,8 @@ func (k *Console) webhooksPage(c *fiber.Ctx, s *session, status int, v view) err
 	}
 	d, _ := v.Data.(webhooksData)
 	d.listing = listingOf(c, p)
+	d.Cursor = page.Cursor
+	d.Row.place(&v, idsOf(p.Items, webhook.Endpoint.ID))
 	v.Title, v.Nav, v.Session, v.Data = "Webhooks", "webhooks", s, d
 	return k.pages.render(c, status, "webhooks", v)
 }
@@ -73,6 +77,9 @@ func (k *Console) updateWebhook(c *fiber.Ctx, s *session) error {
 	}
 	enabled := c.FormValue("is_enabled") == "true"
 	_, err = k.uc.UpdateWebhook.Execute(c.UserContext(), httpapi.RequestActor(c, s.principal), id, application.WebhookChanges{IsEnabled: &enabled})
+	if msg, fields, ok := fieldErrors(err); ok {
+		return k.webhooksPage(c, s, httpapi.ProblemOf(err).Status, view{Data: webhooksData{Row: rowRefusal{ID: id, Error: rowError(msg, fields)}}})
+	}
 	if err != nil {
 		return k.fail(c, s, err)
 	}

@@ -9,16 +9,6 @@ import (
 	"github.com/extguard/extguard/application"
 )
 
-// liveShares is every group's agents (not decommissioned) and compliant
-// verdicts now, in one pass over agents and their one verdict row each: the
-// overview's shares, and what the daily series records.
-const liveShares = `
-SELECT a.group_id, count(*) AS agents, count(*) FILTER (WHERE v.compliant) AS compliant
-FROM agents a
-LEFT JOIN agent_verdicts v ON v.agent_id = a.id AND v.group_id = a.group_id
-WHERE a.deleted_at IS NULL AND a.status <> 'decommissioned'
-GROUP BY a.group_id`
-
 // ComplianceSeries is the daily series in compliance_daily.
 type ComplianceSeries struct{ db *bun.DB }
 
@@ -48,8 +38,8 @@ SELECT count(*) FROM up`, sqlDay(day)).Scan(ctx, &written)
 	return written, err
 }
 
-// Daily sums the recorded groups per day before today and adds today live.
-func (s *ComplianceSeries) Daily(ctx context.Context, from, today time.Time) ([]application.ComplianceDay, error) {
+// Recorded sums the recorded groups per day, from from up to before.
+func (s *ComplianceSeries) Recorded(ctx context.Context, from, before time.Time) ([]application.ComplianceDay, error) {
 	var rows []struct {
 		Day       time.Time `bun:"day"`
 		Compliant int       `bun:"compliant"`
@@ -57,10 +47,7 @@ func (s *ComplianceSeries) Daily(ctx context.Context, from, today time.Time) ([]
 	}
 	err := conn(ctx, s.db).NewRaw(`
 SELECT day, sum(compliant)::int AS compliant, sum(total)::int AS total
-FROM compliance_daily WHERE day >= ?0::date AND day < ?1::date GROUP BY day
-UNION ALL
-SELECT ?1::date, coalesce(sum(compliant), 0)::int, coalesce(sum(agents), 0)::int FROM (`+liveShares+`) live
-ORDER BY day`, sqlDay(from), sqlDay(today)).Scan(ctx, &rows)
+FROM compliance_daily WHERE day >= ?0::date AND day < ?1::date GROUP BY day ORDER BY day`, sqlDay(from), sqlDay(before)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, err
 	}

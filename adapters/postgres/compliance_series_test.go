@@ -60,9 +60,10 @@ func TestComplianceDailyRecordIsAnIdempotentUpsert(t *testing.T) {
 	}
 }
 
-// TestComplianceTrendIsThirtyDaysInOrderWithTodayLive: the trend answers
-// the recorded days of the last 30 (today included) oldest first, none
-// older, and today computed from the verdicts though nothing recorded it.
+// TestComplianceTrendIsThirtyDaysInOrderWithTodayLive: the overview's trend
+// answers the recorded days of the last 30 (today included) oldest first,
+// none older, and today computed from the verdicts though nothing recorded
+// it, the same numbers as the fleet's summary.
 // Not parallel: today's point is the whole (shared) fleet, compared with
 // the fleet's summary while no other test writes.
 func TestComplianceTrendIsThirtyDaysInOrderWithTodayLive(t *testing.T) {
@@ -83,11 +84,13 @@ func TestComplianceTrendIsThirtyDaysInOrderWithTodayLive(t *testing.T) {
 			}
 		}
 	}
-	trend := application.ComplianceTrend{Series: postgres.NewComplianceSeries(db), Clock: fixedClock{today.Add(15 * time.Hour)}}
-	days, err := trend.Execute(ctx)
+	overview := application.FleetOverview{Compliance: postgres.NewComplianceReader(db), Series: postgres.NewComplianceSeries(db),
+		Clock: fixedClock{today.Add(15 * time.Hour)}}
+	o, err := overview.Execute(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
+	days := o.Trend
 	want := []int{29, 5, 1, 0}
 	if len(days) != len(want) {
 		t.Fatalf("days = %+v; want %d days back %v", days, len(want), want)
@@ -104,6 +107,9 @@ func TestComplianceTrendIsThirtyDaysInOrderWithTodayLive(t *testing.T) {
 	live, err := postgres.NewComplianceReader(db).Summary(ctx, [16]byte{}, 1)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.Fleet.Agents != live.Agents || o.Fleet.Compliant != live.Compliant {
+		t.Fatalf("overview's fleet %+v; want the fleet's summary %+v", o.Fleet, live)
 	}
 	if last := days[3]; last.Total != live.Agents || last.Compliant != live.Compliant || last.Total < 40 {
 		t.Fatalf("today = %+v; want the live fleet, %d of %d compliant", last, live.Compliant, live.Agents)

@@ -130,6 +130,15 @@ try {
   await visit("blocklist");
   step("blocked after the impact preview");
 
+  // Block is offered from a publisher search too: its preview counts the
+  // publisher's agents (previewed only: nothing is created).
+  await page.goto(BASE + "/console/installations?publisher=good");
+  await page.fill("#reason", "whole publisher");
+  await page.click('button:has-text("Block publisher good")');
+  await page.waitForSelector("#impact-h");
+  assert.match(await page.locator(".impact").innerText(), /2 agents: 2 will uninstall it \(enforce\), 0 will report it \(audit\)/);
+  step("Block from a publisher search: its impact preview");
+
   // The agent list refreshes itself (htmx) as the simulated agent reports.
   await page.goto(BASE + `/console/agents/${alice.id}`);
   assert.match(await page.locator("main").innerText(), /evil\.pack/);
@@ -160,6 +169,29 @@ try {
   assert.match(await page.locator("#new-key").innerText(), /^egk_/);
   await visit("group");
   step("revoked a key, created one whose secret is shown once");
+
+  // An edit form with bad input: the API's error beside its field, nothing
+  // saved; then good input is saved.
+  const heartbeat = async () => (await api("GET", `/api/v1/groups/${eng.id}`, admin)).settings.heartbeat_interval_s;
+  const hbBefore = await heartbeat();
+  await page.fill("#set-heartbeat", "soon");
+  await page.click('button:has-text("Save settings")');
+  await page.waitForSelector("#set-heartbeat + .field-error");
+  assert.match(await page.locator("#set-heartbeat + .field-error").innerText(), /\w/);
+  assert.equal(await page.inputValue("#set-heartbeat"), "soon", "the form lost what was typed");
+  assert.equal(await heartbeat(), hbBefore, "a refused form saved");
+  await visit("group-settings-refused");
+  await page.fill("#set-heartbeat", "150");
+  await page.click('button:has-text("Save settings")');
+  await page.waitForURL(BASE + `/console/groups/${eng.id}`);
+  assert.match(await page.locator("dl.facts").innerText(), /Heartbeat interval\s+150 s/);
+  assert.equal(await heartbeat(), 150);
+  await page.goto(BASE + "/console/webhooks");
+  await page.fill("#hook-url", "http://plain.example/hook");
+  await page.click('button:has-text("Create webhook")');
+  await page.waitForSelector("#hook-url + .field-error");
+  assert.equal(await page.locator("tbody tr", { hasText: "plain.example" }).count(), 0, "a refused webhook is listed");
+  step("edit forms: a bad field's error beside it, nothing saved; good input saved");
 
   await page.goto(BASE + "/console/audit");
   const log = await page.locator("main").innerText();
