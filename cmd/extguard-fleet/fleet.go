@@ -20,6 +20,7 @@ type fleet struct {
 	c          *client
 	admin      admin
 	agents     []*simAgent
+	tag        string // this run's, in its extension and machine ids
 	incidentID string
 
 	mu     sync.Mutex
@@ -70,7 +71,7 @@ func (h *eventHeap) Pop() any {
 // incident extension is on o.incidentShare of them.
 func newFleet(o options, c *client, a admin) *fleet {
 	tag := strconv.FormatInt(time.Now().Unix(), 36)
-	f := &fleet{o: o, c: c, admin: a, incidentID: "incident-" + tag + ".pack", work: make(chan event, o.workers), stopCh: make(chan struct{})}
+	f := &fleet{o: o, c: c, admin: a, tag: tag, incidentID: "incident-" + tag + ".pack", work: make(chan event, o.workers), stopCh: make(chan struct{})}
 	f.agents = make([]*simAgent, o.fleet)
 	for i := range f.agents {
 		s := &simAgent{}
@@ -90,9 +91,12 @@ func (f *fleet) agentHeaders(s *simAgent) map[string]string {
 	return map[string]string{"Authorization": "Bearer " + f.admin.agentKey, agentv1.HeaderAgentID: s.id}
 }
 
-// enroll enrolls every agent at o.enrollRate and sends its first report
-// (every row new), before the steady state is measured.
-func (f *fleet) enroll(ctx context.Context) error {
+// machinePrefix is the run's agents' machine ids without the agent's index.
+func (f *fleet) machinePrefix() string { return "fleet-" + f.incidentID + "-" }
+
+// enroll enrolls agents [0, n) at o.enrollRate and sends each one's first
+// report (every row new), before the steady state is measured.
+func (f *fleet) enroll(ctx context.Context, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, f.o.enrollTimeout)
 	defer cancel()
 	next := make(chan int)
@@ -104,7 +108,7 @@ func (f *fleet) enroll(ctx context.Context) error {
 			for i := range next {
 				s := f.agents[i]
 				var e agentv1.Enrollment
-				req := agentv1.EnrollRequest{MachineID: "fleet-" + f.incidentID + "-" + strconv.Itoa(i), UserHash: fmt.Sprintf("%064x", i),
+				req := agentv1.EnrollRequest{MachineID: f.machinePrefix() + strconv.Itoa(i), UserHash: fmt.Sprintf("%064x", i),
 					DisplayName: "sim-" + strconv.Itoa(i), Platform: "linux-x64", AgentVersion: "sim-1"}
 				if _, _, err := f.c.do(ctx, "enroll", "POST", agentv1.PathEnroll,
 					map[string]string{"Authorization": "Bearer " + f.admin.agentKey}, req, &e); err != nil {
@@ -119,7 +123,7 @@ func (f *fleet) enroll(ctx context.Context) error {
 	}
 	tick := time.NewTicker(time.Second / time.Duration(max(f.o.enrollRate, 1)))
 	defer tick.Stop()
-	for i := range f.agents {
+	for i := range n {
 		select {
 		case <-ctx.Done():
 			close(next)

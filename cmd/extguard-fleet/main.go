@@ -20,6 +20,7 @@ type options struct {
 	duration, incidentAfter, enrollTimeout         time.Duration
 	timeScale, changesPerDay, incidentShare        float64
 	enrollRate                                     int
+	enrollSample                                   int // 0: every agent enrolls through the API
 }
 
 func main() {
@@ -35,6 +36,7 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 256, "concurrent requests at most")
 	flag.IntVar(&o.heartbeat, "heartbeat", 60, "the group's heartbeat interval, seconds (agents add ±10% jitter)")
 	flag.IntVar(&o.enrollRate, "enroll-rate", 500, "enrollments per second")
+	flag.IntVar(&o.enrollSample, "enroll-sample", 0, "enroll only this many agents through the API (measured) and seed the rest straight into PostgreSQL, as enrollment and a first report leave them (0: all through the API)")
 	flag.DurationVar(&o.duration, "duration", 5*time.Minute, "steady-state run after enrollment")
 	flag.DurationVar(&o.incidentAfter, "incident-after", 2*time.Minute, "when, into the steady state, the admin blocks the incident extension (0: no incident)")
 	flag.DurationVar(&o.enrollTimeout, "enroll-timeout", 30*time.Minute, "give up enrolling after this")
@@ -64,10 +66,22 @@ func run(ctx context.Context, o options) error {
 	fmt.Printf("fleet of %d agents × %d extensions, group %s, heartbeat %ds, time scale %gx, %g changes/agent/day, incident %s on %.0f%%\n",
 		o.fleet, o.extensions, admin.groupID, o.heartbeat, o.timeScale, o.changesPerDay, f.incidentID, 100*o.incidentShare)
 	start := time.Now()
-	if err := f.enroll(ctx); err != nil {
+	viaAPI := o.fleet
+	if o.enrollSample > 0 && o.enrollSample < o.fleet {
+		viaAPI = o.enrollSample
+	}
+	if err := f.enroll(ctx, viaAPI); err != nil {
 		return err
 	}
-	fmt.Printf("enrolled %d agents in %s (%d errors)\n", o.fleet, time.Since(start).Round(time.Millisecond), c.errors("enroll"))
+	took := time.Since(start)
+	fmt.Printf("enrolled %d agents through the API in %s, %.0f/s (%d errors)\n", viaAPI, took.Round(time.Millisecond),
+		float64(viaAPI)/took.Seconds(), c.errors("enroll"))
+	printFigures(c) // the enrollment's latencies
+	if viaAPI < o.fleet {
+		if err := f.seed(ctx, viaAPI); err != nil {
+			return err
+		}
+	}
 	c.reset() // the steady state's figures only
 	before := sample(ctx, o)
 	f.start(ctx)
