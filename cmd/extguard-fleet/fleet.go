@@ -94,6 +94,11 @@ func (f *fleet) agentHeaders(s *simAgent) map[string]string {
 // machinePrefix is the run's agents' machine ids without the agent's index.
 func (f *fleet) machinePrefix() string { return "fleet-" + f.incidentID + "-" }
 
+// analyzeAfter is when, into the enrollment, a PostgreSQL without
+// autovacuum gets its one ANALYZE: once its statistics say the tables are
+// not empty, its estimates grow with their size.
+const analyzeAfter = 1000
+
 // enroll enrolls agents [0, n) at o.enrollRate and sends each one's first
 // report (every row new), before the steady state is measured.
 func (f *fleet) enroll(ctx context.Context, n int) error {
@@ -130,6 +135,9 @@ func (f *fleet) enroll(ctx context.Context, n int) error {
 			wg.Wait()
 			return fmt.Errorf("enrolling: %w after %d agents", ctx.Err(), i)
 		case <-tick.C:
+		}
+		if i == analyzeAfter {
+			_ = analyzeIfNoAutovacuum(ctx, f.o.databaseURL) // a failure leaves the planner's guess, no more
 		}
 		next <- i
 	}

@@ -82,6 +82,9 @@ func run(ctx context.Context, o options) error {
 			return err
 		}
 	}
+	if err := analyzeIfNoAutovacuum(ctx, o.databaseURL); err != nil {
+		return err
+	}
 	c.reset() // the steady state's figures only
 	before := sample(ctx, o)
 	f.start(ctx)
