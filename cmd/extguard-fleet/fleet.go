@@ -34,6 +34,7 @@ type ext struct{ id, version string }
 
 type simAgent struct {
 	mu      sync.Mutex
+	key     string // the agent key it enrolled with
 	id      string
 	etag    string
 	exts    []ext
@@ -75,6 +76,9 @@ func newFleet(o options, c *client, a admin) *fleet {
 	f.agents = make([]*simAgent, o.fleet)
 	for i := range f.agents {
 		s := &simAgent{}
+		if len(a.agentKeys) > 0 {
+			s.key = a.keyOf(i)
+		}
 		for k := 0; k < o.extensions; k++ {
 			id := "pub" + strconv.Itoa((i*31+k*7919)%o.distinct%97) + "-" + tag + ".ext" + strconv.Itoa((i*31+k*7919)%o.distinct)
 			if k == 0 && float64(i%1000) < 1000*o.incidentShare {
@@ -88,7 +92,7 @@ func newFleet(o options, c *client, a admin) *fleet {
 }
 
 func (f *fleet) agentHeaders(s *simAgent) map[string]string {
-	return map[string]string{"Authorization": "Bearer " + f.admin.agentKey, agentv1.HeaderAgentID: s.id}
+	return map[string]string{"Authorization": "Bearer " + s.key, agentv1.HeaderAgentID: s.id}
 }
 
 // machinePrefix is the run's agents' machine ids without the agent's index.
@@ -116,7 +120,7 @@ func (f *fleet) enroll(ctx context.Context, n int) error {
 				req := agentv1.EnrollRequest{MachineID: f.machinePrefix() + strconv.Itoa(i), UserHash: fmt.Sprintf("%064x", i),
 					DisplayName: "sim-" + strconv.Itoa(i), Platform: "linux-x64", AgentVersion: "sim-1"}
 				if _, _, err := f.c.do(ctx, "enroll", "POST", agentv1.PathEnroll,
-					map[string]string{"Authorization": "Bearer " + f.admin.agentKey}, req, &e); err != nil {
+					map[string]string{"Authorization": "Bearer " + s.key}, req, &e); err != nil {
 					continue
 				}
 				s.mu.Lock()

@@ -21,6 +21,7 @@ type options struct {
 	timeScale, changesPerDay, incidentShare        float64
 	enrollRate                                     int
 	enrollSample                                   int // 0: every agent enrolls through the API
+	agentsPerKey                                   int
 }
 
 func main() {
@@ -37,6 +38,7 @@ func main() {
 	flag.IntVar(&o.heartbeat, "heartbeat", 60, "the group's heartbeat interval, seconds (agents add ±10% jitter)")
 	flag.IntVar(&o.enrollRate, "enroll-rate", 500, "enrollments per second")
 	flag.IntVar(&o.enrollSample, "enroll-sample", 0, "enroll only this many agents through the API (measured) and seed the rest straight into PostgreSQL, as enrollment and a first report leave them (0: all through the API)")
+	flag.IntVar(&o.agentsPerKey, "agents-per-key", 250000, "agents per agent key (a key's rate limit is sized for a few hundred thousand agents)")
 	flag.DurationVar(&o.duration, "duration", 5*time.Minute, "steady-state run after enrollment")
 	flag.DurationVar(&o.incidentAfter, "incident-after", 2*time.Minute, "when, into the steady state, the admin blocks the incident extension (0: no incident)")
 	flag.DurationVar(&o.enrollTimeout, "enroll-timeout", 30*time.Minute, "give up enrolling after this")
@@ -44,8 +46,8 @@ func main() {
 	flag.Float64Var(&o.changesPerDay, "changes-per-day", 2, "inventory changes per agent per simulated day")
 	flag.Float64Var(&o.incidentShare, "incident-share", 0.3, "share of agents that have the incident extension")
 	flag.Parse()
-	if o.adminEmail == "" || o.adminPassword == "" || o.fleet < 1 || o.timeScale <= 0 {
-		fmt.Fprintln(os.Stderr, "extguard-fleet: -admin-email and -admin-password (or EXTGUARD_ADMIN_EMAIL/PASSWORD) are required; -fleet >= 1, -time-scale > 0")
+	if o.adminEmail == "" || o.adminPassword == "" || o.fleet < 1 || o.timeScale <= 0 || o.agentsPerKey < 1 {
+		fmt.Fprintln(os.Stderr, "extguard-fleet: -admin-email and -admin-password (or EXTGUARD_ADMIN_EMAIL/PASSWORD) are required; -fleet >= 1, -time-scale > 0, -agents-per-key >= 1")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -63,8 +65,8 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	f := newFleet(o, c, admin)
-	fmt.Printf("fleet of %d agents × %d extensions, group %s, heartbeat %ds, time scale %gx, %g changes/agent/day, incident %s on %.0f%%\n",
-		o.fleet, o.extensions, admin.groupID, o.heartbeat, o.timeScale, o.changesPerDay, f.incidentID, 100*o.incidentShare)
+	fmt.Printf("fleet of %d agents × %d extensions, group %s (%d agent keys), heartbeat %ds, time scale %gx, %g changes/agent/day, incident %s on %.0f%%\n",
+		o.fleet, o.extensions, admin.groupID, len(admin.agentKeys), o.heartbeat, o.timeScale, o.changesPerDay, f.incidentID, 100*o.incidentShare)
 	start := time.Now()
 	viaAPI := o.fleet
 	if o.enrollSample > 0 && o.enrollSample < o.fleet {
