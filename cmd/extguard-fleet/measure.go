@@ -157,6 +157,11 @@ func report(o options, c *client, before, mid, after snapshot, elapsed, toZero t
 	perDay := float64(after.reportsSize-before.reportsSize) / elapsed.Seconds() * 86400 / o.timeScale
 	fmt.Printf("database %.0f MiB (+%.1f MiB in the run); reports +%.1f MiB, i.e. %.0f MiB per simulated day at this fleet and rate\n",
 		mib(after.dbSize), mib(growth), mib(after.reportsSize-before.reportsSize), perDay/(1<<20))
+	if steady > 0 { // without the incident's uninstall rows
+		steadyPerDay := float64(mid.reportsSize-before.reportsSize) / steady * 86400 / o.timeScale
+		fmt.Printf("reports in the steady state: +%.1f MiB, i.e. %.0f MiB per simulated day\n",
+			mib(mid.reportsSize-before.reportsSize), steadyPerDay/(1<<20))
+	}
 	if n := after.flushCount - before.flushCount; n > 0 {
 		fmt.Printf("heartbeat flushes: %.0f, mean %.1f ms, largest bucket since the server started <= %.0f ms\n", n, 1000*(after.flushSum-before.flushSum)/n, 1000*after.flushMax)
 	}
