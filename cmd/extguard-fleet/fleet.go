@@ -104,7 +104,8 @@ func (f *fleet) machinePrefix() string { return "fleet-" + f.incidentID + "-" }
 const analyzeAfter = 1000
 
 // enroll enrolls agents [0, n) at o.enrollRate and sends each one's first
-// report (every row new), before the steady state is measured.
+// report (every row new), before the steady state is measured; each agent
+// then heartbeats and reports from its enrollment on.
 func (f *fleet) enroll(ctx context.Context, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, f.o.enrollTimeout)
 	defer cancel()
@@ -127,6 +128,7 @@ func (f *fleet) enroll(ctx context.Context, n int) error {
 				s.id, s.etag = e.AgentID, e.PolicyETag
 				s.mu.Unlock()
 				f.report(ctx, s)
+				f.joined(i, e.AgentID, e.PolicyETag)
 			}
 		}()
 	}
@@ -150,19 +152,9 @@ func (f *fleet) enroll(ctx context.Context, n int) error {
 	return nil
 }
 
-// start schedules every agent's first heartbeat, full report and change at
-// random points of their periods, and starts the workers.
-func (f *fleet) start(ctx context.Context) {
-	now := time.Now()
-	hb, full := f.heartbeatEvery(), f.fullReportEvery()
-	f.mu.Lock()
-	for i := range f.agents {
-		f.events = append(f.events, event{now.Add(time.Duration(rand.Int64N(int64(hb)))), i, doHeartbeat},
-			event{now.Add(time.Duration(rand.Int64N(int64(full)))), i, doFullReport},
-			event{now.Add(f.nextChange()), i, doChange})
-	}
-	heap.Init(&f.events)
-	f.mu.Unlock()
+// run starts the dispatcher and the workers, with no agent scheduled yet:
+// each agent joins when it is enrolled (joined).
+func (f *fleet) run(ctx context.Context) {
 	f.wg.Add(1)
 	go f.dispatch(ctx)
 	for range f.o.workers {
@@ -174,6 +166,22 @@ func (f *fleet) start(ctx context.Context) {
 			}
 		}()
 	}
+}
+
+// joined records agent i's enrollment and schedules its first heartbeat,
+// full report and change at random points of their periods.
+func (f *fleet) joined(i int, id, etag string) {
+	s := f.agents[i]
+	s.mu.Lock()
+	s.id, s.etag = id, etag
+	s.mu.Unlock()
+	now := time.Now()
+	hb, full := f.heartbeatEvery(), f.fullReportEvery()
+	f.mu.Lock()
+	heap.Push(&f.events, event{now.Add(time.Duration(rand.Int64N(int64(hb)))), i, doHeartbeat})
+	heap.Push(&f.events, event{now.Add(time.Duration(rand.Int64N(int64(full)))), i, doFullReport})
+	heap.Push(&f.events, event{now.Add(f.nextChange()), i, doChange})
+	f.mu.Unlock()
 }
 
 func (f *fleet) stop() {

@@ -22,6 +22,7 @@ type options struct {
 	enrollRate                                     int
 	enrollSample                                   int // 0: every agent enrolls through the API
 	agentsPerKey                                   int
+	warmup                                         time.Duration
 }
 
 func main() {
@@ -39,6 +40,7 @@ func main() {
 	flag.IntVar(&o.enrollRate, "enroll-rate", 500, "enrollments per second")
 	flag.IntVar(&o.enrollSample, "enroll-sample", 0, "enroll only this many agents through the API (measured) and seed the rest straight into PostgreSQL, as enrollment and a first report leave them (0: all through the API)")
 	flag.IntVar(&o.agentsPerKey, "agents-per-key", 250000, "agents per agent key (a key's rate limit is sized for a few hundred thousand agents)")
+	flag.DurationVar(&o.warmup, "warmup", time.Minute, "after enrollment, run this long before the steady state is measured")
 	flag.DurationVar(&o.duration, "duration", 5*time.Minute, "steady-state run after enrollment")
 	flag.DurationVar(&o.incidentAfter, "incident-after", 2*time.Minute, "when, into the steady state, the admin blocks the incident extension (0: no incident)")
 	flag.DurationVar(&o.enrollTimeout, "enroll-timeout", 30*time.Minute, "give up enrolling after this")
@@ -72,6 +74,7 @@ func run(ctx context.Context, o options) error {
 	if o.enrollSample > 0 && o.enrollSample < o.fleet {
 		viaAPI = o.enrollSample
 	}
+	f.run(ctx)
 	if err := f.enroll(ctx, viaAPI); err != nil {
 		return err
 	}
@@ -87,9 +90,15 @@ func run(ctx context.Context, o options) error {
 	if err := analyzeIfNoAutovacuum(ctx, o.databaseURL); err != nil {
 		return err
 	}
+	if o.warmup > 0 { // every agent heartbeats once and the server's caches fill before the measure
+		fmt.Printf("warming up for %s\n", o.warmup)
+		select {
+		case <-ctx.Done():
+		case <-time.After(o.warmup):
+		}
+	}
 	c.reset() // the steady state's figures only
 	before := sample(ctx, o)
-	f.start(ctx)
 	steady := time.Now()
 	var toZero time.Duration
 	var blocked bool

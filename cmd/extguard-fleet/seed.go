@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -45,13 +44,17 @@ WITH a AS (
         client_ip, reported_at, editor, received_at)
     SELECT extguard_uuidv7(), agent_id, $1::uuid, extension_id, user_hash, true, version,
         '127.0.0.1', now(), 'vscode', now() FROM inv
+), verdicts AS (
+    INSERT INTO agent_verdicts (agent_id, group_id, reported_at, policy_etag, compliant, violations, updated_at, inventory_sha256)
+    SELECT id, $1::uuid, now(), $10, true, '[]', now(), '' FROM a
 )
-INSERT INTO agent_verdicts (agent_id, group_id, reported_at, policy_etag, compliant, violations, updated_at, inventory_sha256)
-SELECT id, $1::uuid, now(), $10, true, '[]', now(), '' FROM a`
+SELECT i, id::text FROM a`
 
 // seed writes agents [from, fleet) straight into PostgreSQL (see seedSQL)
-// and gives the simulator their ids. The agents enrolled through the API
-// before it (at least one) give the policy ETag they all hold.
+// and starts each chunk's agents as soon as it is written (as enrolled
+// agents start at once: an agent left silent would go stale). The agents
+// enrolled through the API before it (at least one) give the policy ETag
+// they all hold.
 func (f *fleet) seed(ctx context.Context, from int) error {
 	etag := f.agents[0].etag
 	if etag == "" {
@@ -65,35 +68,22 @@ func (f *fleet) seed(ctx context.Context, from int) error {
 	start := time.Now()
 	for lo := from; lo < f.o.fleet; lo += seedChunk {
 		hi := min(lo+seedChunk, f.o.fleet)
-		if _, err := conn.Exec(ctx, seedSQL, f.admin.groupID, f.machinePrefix(), lo, hi, f.o.extensions,
-			f.o.distinct, f.tag, f.incidentID, 1000*f.o.incidentShare, etag); err != nil {
+		rows, err := conn.Query(ctx, seedSQL, f.admin.groupID, f.machinePrefix(), lo, hi, f.o.extensions,
+			f.o.distinct, f.tag, f.incidentID, 1000*f.o.incidentShare, etag)
+		if err != nil {
+			return fmt.Errorf("seeding agents %d-%d: %w", lo, hi, err)
+		}
+		var i int
+		var id string
+		if _, err := pgx.ForEachRow(rows, []any{&i, &id}, func() error {
+			f.joined(i, id, etag)
+			return nil
+		}); err != nil {
 			return fmt.Errorf("seeding agents %d-%d: %w", lo, hi, err)
 		}
 		fmt.Printf("seeded agents %d-%d (%.0f agents/s)\n", lo, hi, float64(hi-from)/time.Since(start).Seconds())
 	}
-	return f.loadSeededIDs(ctx, conn, from, etag)
-}
-
-// loadSeededIDs reads the seeded agents' ids back by their machine ids.
-func (f *fleet) loadSeededIDs(ctx context.Context, conn *pgx.Conn, from int, etag string) error {
-	rows, err := conn.Query(ctx, `SELECT substr(machine_id, length($2) + 1), id::text FROM agents
-		WHERE group_id = $1 AND machine_id LIKE $2 || '%'`, f.admin.groupID, f.machinePrefix())
-	if err != nil {
-		return fmt.Errorf("seeding: %w", err)
-	}
-	var index, id string
-	_, err = pgx.ForEachRow(rows, []any{&index, &id}, func() error {
-		i, err := strconv.Atoi(index)
-		if err != nil || i < from || i >= len(f.agents) {
-			return nil // enrolled through the API: it has its id already
-		}
-		s := f.agents[i]
-		s.mu.Lock()
-		s.id, s.etag = id, etag
-		s.mu.Unlock()
-		return nil
-	})
-	return err
+	return nil
 }
 
 // analyzeIfNoAutovacuum runs ANALYZE when the server's PostgreSQL has

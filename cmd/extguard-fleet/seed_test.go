@@ -29,7 +29,7 @@ func TestSeedWritesWhatTheSimulatedAgentsHold(t *testing.T) {
 	if _, err := conn.Exec(ctx, `INSERT INTO groups (id, name) VALUES ($1, $2)`, group, "g-"+group); err != nil {
 		t.Fatal(err)
 	}
-	o := options{databaseURL: dsn, fleet: 1005, extensions: 4, distinct: 50, incidentShare: 0.3}
+	o := options{databaseURL: dsn, fleet: 1005, extensions: 4, distinct: 50, incidentShare: 0.3, heartbeat: 60, timeScale: 1, changesPerDay: 2}
 	f := newFleet(o, nil, admin{groupID: group})
 	f.agents[0].id, f.agents[0].etag = domain.NewID().String(), `"p-1"` // enrolled through the API
 	if err := f.seed(ctx, 1); err != nil {
@@ -46,6 +46,10 @@ func TestSeedWritesWhatTheSimulatedAgentsHold(t *testing.T) {
 	// Agents 1..1004: indexes 1-299 and 1000-1004 have the incident extension.
 	if agents != 1004 || verdicts != 1004 || history != 1004*4 || incident != 299+5 {
 		t.Fatalf("agents %d verdicts %d history %d incident %d", agents, verdicts, history, incident)
+	}
+	// Each seeded agent joined the schedule: a heartbeat, a full report and a change.
+	if n := len(f.events); n != 1004*3 {
+		t.Fatalf("%d events scheduled, want %d", n, 1004*3)
 	}
 	for _, i := range []int{1, 299, 300, 1004} {
 		s := f.agents[i]
