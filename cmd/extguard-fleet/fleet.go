@@ -143,7 +143,9 @@ func (f *fleet) enroll(ctx context.Context, n int) error {
 		case <-tick.C:
 		}
 		if i == analyzeAfter {
-			_ = analyzeIfNoAutovacuum(ctx, f.o.databaseURL) // a failure leaves the planner's guess, no more
+			// agents only: a whole-database ANALYZE here held the
+			// enrollments' reports for 15 s (503) on the shared VM.
+			_ = analyzeIfNoAutovacuum(ctx, f.o.databaseURL, "agents") // a failure leaves the planner's guess, no more
 		}
 		next <- i
 	}
