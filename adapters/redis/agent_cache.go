@@ -41,7 +41,7 @@ var (
 
 // NewAgentCache returns the cache on source, invalidated through bus.
 func NewAgentCache(source application.AgentLookup, bus *Bus) *AgentCache {
-	c := &AgentCache{bus: bus, cache: newLocalCache(bus, AgentTTL, byIDByte, source.Get)}
+	c := &AgentCache{bus: bus, cache: newLocalCache(bus, AgentTTL, byID, source.Get)}
 	c.cache.spread = agentTTLSpread
 	bus.Handle(topicAgent, func(raw string) {
 		if id, err := domain.ParseID(raw); err == nil {

@@ -52,7 +52,7 @@ type cached[V any] struct {
 
 // newLocalCache returns a cache of what read returns, its entries spread
 // over shards by shardOf.
-func newLocalCache[K comparable, V any](bus *Bus, ttl time.Duration, shardOf func(K) byte,
+func newLocalCache[K comparable, V any](bus *Bus, ttl time.Duration, shardOf func(K) uint16,
 	read func(context.Context, K) (V, error)) *localCache[K, V] {
 	c := &localCache[K, V]{bus: bus, ttl: ttl, read: read, entries: newShardedMap[K, *cached[V]](shardOf)}
 	bus.OnReset(c.dropAll)
