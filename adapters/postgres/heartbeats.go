@@ -41,18 +41,40 @@ func (s *HeartbeatStore) ApplyHeartbeats(ctx context.Context, updates []applicat
 		ids[i], versions[i] = uid(u.AgentID), u.AgentVersion
 		hbs[i], syncs[i] = orEpoch(u.Heartbeat), orEpoch(u.Sync)
 	}
-	var rows []struct {
-		ID      uuid.UUID `bun:"id"`
-		GroupID uuid.UUID `bun:"group_id"`
-		Prev    string    `bun:"prev"`
+	// The arrays go as bind parameters (binary), not through bun, which
+	// formats them into the SQL text: each flush was then a new statement of
+	// ~110 bytes per agent (360 KB at 100,000 agents, 3.6 MB at a million)
+	// that PostgreSQL parsed and pgx prepared and kept in its per-connection
+	// statement cache (51 MB of the server's heap in the 100,000-agent fleet
+	// run). One text is prepared once per connection.
+	rows, err := sqlQuerier(ctx, s.db).QueryContext(ctx, applyHeartbeatsSQL, ids, hbs, syncs, versions)
+	if err != nil {
+		return nil, translate(err, "heartbeats")
 	}
-	// The epoch stands for "no contact of that kind": it never moves a
-	// timestamp forward. Only the revived rows come back (in a steady fleet,
-	// none): returning every row made a flush of 2,000 agents send and scan
-	// 2,000 rows.
-	err := conn(ctx, s.db).NewRaw(`
+	defer rows.Close()
+	var revived []application.RevivedAgent
+	for rows.Next() {
+		var id, groupID uuid.UUID
+		var prev string
+		if err := rows.Scan(&id, &groupID, &prev); err != nil {
+			return nil, translate(err, "heartbeats")
+		}
+		revived = append(revived, application.RevivedAgent{AgentID: did(id), GroupID: did(groupID), From: agent.Status(prev)})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "heartbeats")
+	}
+	return revived, nil
+}
+
+// applyHeartbeatsSQL writes the batch ($1 ids, $2 heartbeats, $3 syncs,
+// $4 versions). The epoch stands for "no contact of that kind": it never
+// moves a timestamp forward. Only the revived rows come back (in a steady
+// fleet, none): returning every row made a flush of 2,000 agents send and
+// scan 2,000 rows.
+const applyHeartbeatsSQL = `
 WITH u AS (
-    SELECT * FROM unnest(?::uuid[], ?::timestamptz[], ?::timestamptz[], ?::text[]) AS u(id, hb, sync, version)
+    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[], $4::text[]) AS u(id, hb, sync, version)
 ), prev AS (
     SELECT a.id, a.status FROM agents a JOIN u ON u.id = a.id
     WHERE a.deleted_at IS NULL ORDER BY a.id FOR NO KEY UPDATE OF a
@@ -67,17 +89,7 @@ WITH u AS (
     WHERE a.id = u.id
     RETURNING a.id, a.group_id, prev.status AS prev, a.status
 )
-SELECT id, group_id, prev FROM updated WHERE prev <> status`,
-		uuidArray(ids), timeArray(hbs), timeArray(syncs), stringArray(versions)).Scan(ctx, &rows)
-	if err != nil {
-		return nil, translate(err, "heartbeats")
-	}
-	revived := make([]application.RevivedAgent, 0, len(rows))
-	for _, r := range rows {
-		revived = append(revived, application.RevivedAgent{AgentID: did(r.ID), GroupID: did(r.GroupID), From: agent.Status(r.Prev)})
-	}
-	return revived, nil
-}
+SELECT id, group_id, prev FROM updated WHERE prev <> status`
 
 func orEpoch(t time.Time) time.Time {
 	if t.IsZero() {

@@ -33,6 +33,19 @@ func (r *TxRunner) InTx(ctx context.Context, fn func(ctx context.Context) error)
 	}))
 }
 
+// sqlQuerier is the transaction carried by ctx, or the pool, below bun:
+// its arguments go to PostgreSQL as bind parameters instead of being
+// formatted into the statement's text (for large arrays, see
+// HeartbeatStore.ApplyHeartbeats).
+func sqlQuerier(ctx context.Context, db *bun.DB) interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+} {
+	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
+		return tx.Tx
+	}
+	return db.DB
+}
+
 // conn returns the transaction carried by ctx, or the pool.
 func conn(ctx context.Context, db *bun.DB) bun.IDB {
 	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {

@@ -13,8 +13,19 @@ const topicAgent = "agent"
 
 // AgentTTL bounds how long an agent is served from memory without news.
 // What the hot path needs (group, decommissioned or not) changes only
-// through enrollment and decommissioning, which invalidate at once.
-const AgentTTL = 10 * time.Minute
+// through enrollment and decommissioning, which invalidate at once, and the
+// caches are emptied whenever the invalidation channel drops (Bus), so the
+// TTL is only a backstop. Each expiry is a database read on a heartbeat: at
+// 10 minutes a 100,000-agent fleet reads 167 agents a second on average, a
+// million-agent one 1,667, and entries filled together (after a restart)
+// all expired in the same minute, every 10 minutes (filling the cache for
+// 100,000 agents cost 3% of a core over that minute in the fleet run's
+// profile).
+const AgentTTL = time.Hour
+
+// agentTTLSpread spreads the expiries of agents loaded together over the
+// last fifth of AgentTTL.
+const agentTTLSpread = 0.2
 
 // AgentCache is a read-through cache of agents by id, so a heartbeat
 // answers without SQL.
@@ -30,7 +41,8 @@ var (
 
 // NewAgentCache returns the cache on source, invalidated through bus.
 func NewAgentCache(source application.AgentLookup, bus *Bus) *AgentCache {
-	c := &AgentCache{bus: bus, cache: newLocalCache(bus, AgentTTL, byIDByte, source.Get)}
+	c := &AgentCache{bus: bus, cache: newLocalCache(bus, AgentTTL, byID, source.Get)}
+	c.cache.spread = agentTTLSpread
 	bus.Handle(topicAgent, func(raw string) {
 		if id, err := domain.ParseID(raw); err == nil {
 			c.cache.drop(id)

@@ -30,7 +30,7 @@ var (
 // NewAPIKeyCache returns the cache on source, invalidated through bus.
 func NewAPIKeyCache(source application.APIKeyLookup, bus *Bus) *APIKeyCache {
 	c := &APIKeyCache{bus: bus, cache: newLocalCache(bus, APIKeyTTL,
-		func(d apikey.Digest) byte { return d[0] }, source.FindByDigest)}
+		func(d apikey.Digest) uint16 { return uint16(d[0])<<8 | uint16(d[1]) }, source.FindByDigest)}
 	bus.Handle(topicAPIKey, func(id string) {
 		c.cache.dropWhere(func(k apikey.Key) bool { return k.ID().String() == id })
 	})

@@ -69,7 +69,7 @@ type composedPolicy struct {
 // NewExceptionOverlay returns the overlay on source, invalidated through bus.
 func NewExceptionOverlay(source ExceptionSource, bus *Bus) *ExceptionOverlay {
 	o := &ExceptionOverlay{source: source, bus: bus, now: clock.Now}
-	o.cache = newLocalCache(bus, ExceptionTTL, func(struct{}) byte { return 0 }, o.load)
+	o.cache = newLocalCache(bus, ExceptionTTL, func(struct{}) uint16 { return 0 }, o.load)
 	bus.Handle(topicExceptions, func(string) { o.cache.dropAll() })
 	return o
 }

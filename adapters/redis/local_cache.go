@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -35,6 +36,7 @@ func sourceContext(ctx context.Context) (context.Context, context.CancelFunc) {
 type localCache[K comparable, V any] struct {
 	bus    *Bus
 	ttl    time.Duration
+	spread float64 // share of ttl by which an entry may expire early, at random (0: none)
 	read   func(context.Context, K) (V, error)
 	flight singleflight.Group
 
@@ -50,7 +52,7 @@ type cached[V any] struct {
 
 // newLocalCache returns a cache of what read returns, its entries spread
 // over shards by shardOf.
-func newLocalCache[K comparable, V any](bus *Bus, ttl time.Duration, shardOf func(K) byte,
+func newLocalCache[K comparable, V any](bus *Bus, ttl time.Duration, shardOf func(K) uint16,
 	read func(context.Context, K) (V, error)) *localCache[K, V] {
 	c := &localCache[K, V]{bus: bus, ttl: ttl, read: read, entries: newShardedMap[K, *cached[V]](shardOf)}
 	bus.OnReset(c.dropAll)
@@ -93,7 +95,17 @@ func (c *localCache[K, V]) put(gen uint64, k K, v V, now time.Time) {
 			c.entries.clear()
 		}
 	}
-	c.entries.store(k, &cached[V]{v: v, expires: now.Add(c.ttl)})
+	c.entries.store(k, &cached[V]{v: v, expires: now.Add(c.lifetime())})
+}
+
+// lifetime is a new entry's: ttl, less up to spread of it at random, so
+// entries loaded together (a fleet enrolling, or its first heartbeats after
+// a restart) do not all expire, and reload, in the same second.
+func (c *localCache[K, V]) lifetime() time.Duration {
+	if c.spread <= 0 {
+		return c.ttl
+	}
+	return c.ttl - time.Duration(rand.Float64()*c.spread*float64(c.ttl))
 }
 
 // fetch serves k from memory when it can, else loads it: once for all the
@@ -127,8 +139,12 @@ func (c *localCache[K, V]) load(ctx context.Context, k K, now time.Time) (V, err
 }
 
 // maxEntries bounds a cache; beyond it expired entries are swept, and if
-// that is not enough the cache starts over.
-const maxEntries = 500_000
+// that is not enough the cache starts over. The agent cache holds every
+// agent that talks (only agents that exist are stored), so a fleet larger
+// than the bound would empty it again and again and send its heartbeats to
+// the database: the bound leaves room for two million agents (~330 bytes
+// an entry measured at 100,000, ~660 MB at the bound).
+const maxEntries = 2_000_000
 
 // expiringBefore lists the keys of entries that expire before t.
 func (c *localCache[K, V]) expiringBefore(t time.Time) []K {

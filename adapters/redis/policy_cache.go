@@ -35,7 +35,7 @@ var (
 // NewPolicyCache returns the cache compiling from inputs, invalidated through bus.
 func NewPolicyCache(inputs application.PolicyInputs, bus *Bus) *PolicyCache {
 	c := &PolicyCache{inputs: inputs, bus: bus, now: clock.Now}
-	c.cache = newLocalCache(bus, PolicyTTL, byIDByte, c.compile)
+	c.cache = newLocalCache(bus, PolicyTTL, byID, c.compile)
 	bus.Handle(topicPolicy, func(raw string) {
 		if raw == allGroups {
 			c.cache.dropAll()

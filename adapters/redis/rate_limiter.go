@@ -120,7 +120,7 @@ func NewRateLimiter(rdb *goredis.Client, log *slog.Logger) *RateLimiter {
 		metric.WithDescription("requests allowed without a limit check because Redis was unreachable"))
 	dn, _ := m.Int64Counter("extguard.ratelimit.denied", metric.WithDescription("requests refused with 429"))
 	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn, wake: make(chan struct{}, 1),
-		ids: newShardedMap[application.RateSubject, *subjectCounter](func(s application.RateSubject) byte { return byIDByte(s.ID) })}
+		ids: newShardedMap[application.RateSubject, *subjectCounter](func(s application.RateSubject) uint16 { return byID(s.ID) })}
 	r.healthy.Store(true)
 	return r
 }

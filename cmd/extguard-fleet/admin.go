@@ -10,15 +10,19 @@ import (
 
 // admin is what the run set up through the admin API.
 type admin struct {
-	token, groupID, agentKey string
+	token, groupID string
+	agentKeys      []string // agent i uses agentKeys[i % len]
 }
+
+// keyOf is the agent key agent i enrolls and talks with.
+func (a admin) keyOf(i int) string { return a.agentKeys[i%len(a.agentKeys)] }
 
 func (a admin) auth() map[string]string {
 	return map[string]string{"Authorization": "Bearer " + a.token}
 }
 
 // setUp logs in and creates an enforce group in blocklist mode with the
-// run's heartbeat interval and an agent key for it.
+// run's heartbeat interval and its agent keys.
 func setUp(ctx context.Context, c *client, o options) (admin, error) {
 	var a admin
 	var login struct {
@@ -38,14 +42,19 @@ func setUp(ctx context.Context, c *client, o options) (admin, error) {
 		return a, fmt.Errorf("group: %w", err)
 	}
 	a.groupID = g.ID
-	var k struct {
-		Key string `json:"key"`
+	// A key's rate limit is sized for a few hundred thousand agents
+	// (application.DefaultAgentRateLimits): a larger fleet gets more keys,
+	// as a real one would.
+	for i := range (o.fleet + o.agentsPerKey - 1) / o.agentsPerKey {
+		var k struct {
+			Key string `json:"key"`
+		}
+		if _, _, err := c.do(ctx, "admin", "POST", "/api/v1/groups/"+g.ID+"/api-keys", a.auth(),
+			map[string]any{"name": name + "-" + strconv.Itoa(i), "scopes": []string{"agent"}}, &k); err != nil {
+			return a, fmt.Errorf("agent key: %w", err)
+		}
+		a.agentKeys = append(a.agentKeys, k.Key)
 	}
-	if _, _, err := c.do(ctx, "admin", "POST", "/api/v1/groups/"+g.ID+"/api-keys", a.auth(),
-		map[string]any{"name": name, "scopes": []string{"agent"}}, &k); err != nil {
-		return a, fmt.Errorf("agent key: %w", err)
-	}
-	a.agentKey = k.Key
 	return a, nil
 }
 

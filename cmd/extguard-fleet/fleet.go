@@ -20,6 +20,7 @@ type fleet struct {
 	c          *client
 	admin      admin
 	agents     []*simAgent
+	tag        string // this run's, in its extension and machine ids
 	incidentID string
 
 	mu     sync.Mutex
@@ -33,6 +34,7 @@ type ext struct{ id, version string }
 
 type simAgent struct {
 	mu      sync.Mutex
+	key     string // the agent key it enrolled with
 	id      string
 	etag    string
 	exts    []ext
@@ -70,10 +72,13 @@ func (h *eventHeap) Pop() any {
 // incident extension is on o.incidentShare of them.
 func newFleet(o options, c *client, a admin) *fleet {
 	tag := strconv.FormatInt(time.Now().Unix(), 36)
-	f := &fleet{o: o, c: c, admin: a, incidentID: "incident-" + tag + ".pack", work: make(chan event, o.workers), stopCh: make(chan struct{})}
+	f := &fleet{o: o, c: c, admin: a, tag: tag, incidentID: "incident-" + tag + ".pack", work: make(chan event, o.workers), stopCh: make(chan struct{})}
 	f.agents = make([]*simAgent, o.fleet)
 	for i := range f.agents {
 		s := &simAgent{}
+		if len(a.agentKeys) > 0 {
+			s.key = a.keyOf(i)
+		}
 		for k := 0; k < o.extensions; k++ {
 			id := "pub" + strconv.Itoa((i*31+k*7919)%o.distinct%97) + "-" + tag + ".ext" + strconv.Itoa((i*31+k*7919)%o.distinct)
 			if k == 0 && float64(i%1000) < 1000*o.incidentShare {
@@ -87,12 +92,21 @@ func newFleet(o options, c *client, a admin) *fleet {
 }
 
 func (f *fleet) agentHeaders(s *simAgent) map[string]string {
-	return map[string]string{"Authorization": "Bearer " + f.admin.agentKey, agentv1.HeaderAgentID: s.id}
+	return map[string]string{"Authorization": "Bearer " + s.key, agentv1.HeaderAgentID: s.id}
 }
 
-// enroll enrolls every agent at o.enrollRate and sends its first report
-// (every row new), before the steady state is measured.
-func (f *fleet) enroll(ctx context.Context) error {
+// machinePrefix is the run's agents' machine ids without the agent's index.
+func (f *fleet) machinePrefix() string { return "fleet-" + f.incidentID + "-" }
+
+// analyzeAfter is when, into the enrollment, a PostgreSQL without
+// autovacuum gets its one ANALYZE: once its statistics say the tables are
+// not empty, its estimates grow with their size.
+const analyzeAfter = 1000
+
+// enroll enrolls agents [0, n) at o.enrollRate and sends each one's first
+// report (every row new), before the steady state is measured; each agent
+// then heartbeats and reports from its enrollment on.
+func (f *fleet) enroll(ctx context.Context, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, f.o.enrollTimeout)
 	defer cancel()
 	next := make(chan int)
@@ -104,28 +118,34 @@ func (f *fleet) enroll(ctx context.Context) error {
 			for i := range next {
 				s := f.agents[i]
 				var e agentv1.Enrollment
-				req := agentv1.EnrollRequest{MachineID: "fleet-" + f.incidentID + "-" + strconv.Itoa(i), UserHash: fmt.Sprintf("%064x", i),
+				req := agentv1.EnrollRequest{MachineID: f.machinePrefix() + strconv.Itoa(i), UserHash: fmt.Sprintf("%064x", i),
 					DisplayName: "sim-" + strconv.Itoa(i), Platform: "linux-x64", AgentVersion: "sim-1"}
 				if _, _, err := f.c.do(ctx, "enroll", "POST", agentv1.PathEnroll,
-					map[string]string{"Authorization": "Bearer " + f.admin.agentKey}, req, &e); err != nil {
+					map[string]string{"Authorization": "Bearer " + s.key}, req, &e); err != nil {
 					continue
 				}
 				s.mu.Lock()
 				s.id, s.etag = e.AgentID, e.PolicyETag
 				s.mu.Unlock()
 				f.report(ctx, s)
+				f.joined(i, e.AgentID, e.PolicyETag)
 			}
 		}()
 	}
 	tick := time.NewTicker(time.Second / time.Duration(max(f.o.enrollRate, 1)))
 	defer tick.Stop()
-	for i := range f.agents {
+	for i := range n {
 		select {
 		case <-ctx.Done():
 			close(next)
 			wg.Wait()
 			return fmt.Errorf("enrolling: %w after %d agents", ctx.Err(), i)
 		case <-tick.C:
+		}
+		if i == analyzeAfter {
+			// agents only: a whole-database ANALYZE here held the
+			// enrollments' reports for 15 s (503) on the shared VM.
+			_ = analyzeIfNoAutovacuum(ctx, f.o.databaseURL, "agents") // a failure leaves the planner's guess, no more
 		}
 		next <- i
 	}
@@ -134,19 +154,9 @@ func (f *fleet) enroll(ctx context.Context) error {
 	return nil
 }
 
-// start schedules every agent's first heartbeat, full report and change at
-// random points of their periods, and starts the workers.
-func (f *fleet) start(ctx context.Context) {
-	now := time.Now()
-	hb, full := f.heartbeatEvery(), f.fullReportEvery()
-	f.mu.Lock()
-	for i := range f.agents {
-		f.events = append(f.events, event{now.Add(time.Duration(rand.Int64N(int64(hb)))), i, doHeartbeat},
-			event{now.Add(time.Duration(rand.Int64N(int64(full)))), i, doFullReport},
-			event{now.Add(f.nextChange()), i, doChange})
-	}
-	heap.Init(&f.events)
-	f.mu.Unlock()
+// run starts the dispatcher and the workers, with no agent scheduled yet:
+// each agent joins when it is enrolled (joined).
+func (f *fleet) run(ctx context.Context) {
 	f.wg.Add(1)
 	go f.dispatch(ctx)
 	for range f.o.workers {
@@ -158,6 +168,22 @@ func (f *fleet) start(ctx context.Context) {
 			}
 		}()
 	}
+}
+
+// joined records agent i's enrollment and schedules its first heartbeat,
+// full report and change at random points of their periods.
+func (f *fleet) joined(i int, id, etag string) {
+	s := f.agents[i]
+	s.mu.Lock()
+	s.id, s.etag = id, etag
+	s.mu.Unlock()
+	now := time.Now()
+	hb, full := f.heartbeatEvery(), f.fullReportEvery()
+	f.mu.Lock()
+	heap.Push(&f.events, event{now.Add(time.Duration(rand.Int64N(int64(hb)))), i, doHeartbeat})
+	heap.Push(&f.events, event{now.Add(time.Duration(rand.Int64N(int64(full)))), i, doFullReport})
+	heap.Push(&f.events, event{now.Add(f.nextChange()), i, doChange})
+	f.mu.Unlock()
 }
 
 func (f *fleet) stop() {

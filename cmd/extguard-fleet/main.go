@@ -20,6 +20,9 @@ type options struct {
 	duration, incidentAfter, enrollTimeout         time.Duration
 	timeScale, changesPerDay, incidentShare        float64
 	enrollRate                                     int
+	enrollSample                                   int // 0: every agent enrolls through the API
+	agentsPerKey                                   int
+	warmup                                         time.Duration
 }
 
 func main() {
@@ -35,6 +38,9 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 256, "concurrent requests at most")
 	flag.IntVar(&o.heartbeat, "heartbeat", 60, "the group's heartbeat interval, seconds (agents add ±10% jitter)")
 	flag.IntVar(&o.enrollRate, "enroll-rate", 500, "enrollments per second")
+	flag.IntVar(&o.enrollSample, "enroll-sample", 0, "enroll only this many agents through the API (measured) and seed the rest straight into PostgreSQL, as enrollment and a first report leave them (0: all through the API)")
+	flag.IntVar(&o.agentsPerKey, "agents-per-key", 250000, "agents per agent key (a key's rate limit is sized for a few hundred thousand agents)")
+	flag.DurationVar(&o.warmup, "warmup", time.Minute, "after enrollment, run this long before the steady state is measured")
 	flag.DurationVar(&o.duration, "duration", 5*time.Minute, "steady-state run after enrollment")
 	flag.DurationVar(&o.incidentAfter, "incident-after", 2*time.Minute, "when, into the steady state, the admin blocks the incident extension (0: no incident)")
 	flag.DurationVar(&o.enrollTimeout, "enroll-timeout", 30*time.Minute, "give up enrolling after this")
@@ -42,8 +48,8 @@ func main() {
 	flag.Float64Var(&o.changesPerDay, "changes-per-day", 2, "inventory changes per agent per simulated day")
 	flag.Float64Var(&o.incidentShare, "incident-share", 0.3, "share of agents that have the incident extension")
 	flag.Parse()
-	if o.adminEmail == "" || o.adminPassword == "" || o.fleet < 1 || o.timeScale <= 0 {
-		fmt.Fprintln(os.Stderr, "extguard-fleet: -admin-email and -admin-password (or EXTGUARD_ADMIN_EMAIL/PASSWORD) are required; -fleet >= 1, -time-scale > 0")
+	if o.adminEmail == "" || o.adminPassword == "" || o.fleet < 1 || o.timeScale <= 0 || o.agentsPerKey < 1 {
+		fmt.Fprintln(os.Stderr, "extguard-fleet: -admin-email and -admin-password (or EXTGUARD_ADMIN_EMAIL/PASSWORD) are required; -fleet >= 1, -time-scale > 0, -agents-per-key >= 1")
 		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -61,16 +67,38 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	f := newFleet(o, c, admin)
-	fmt.Printf("fleet of %d agents × %d extensions, group %s, heartbeat %ds, time scale %gx, %g changes/agent/day, incident %s on %.0f%%\n",
-		o.fleet, o.extensions, admin.groupID, o.heartbeat, o.timeScale, o.changesPerDay, f.incidentID, 100*o.incidentShare)
+	fmt.Printf("fleet of %d agents × %d extensions, group %s (%d agent keys), heartbeat %ds, time scale %gx, %g changes/agent/day, incident %s on %.0f%%\n",
+		o.fleet, o.extensions, admin.groupID, len(admin.agentKeys), o.heartbeat, o.timeScale, o.changesPerDay, f.incidentID, 100*o.incidentShare)
 	start := time.Now()
-	if err := f.enroll(ctx); err != nil {
+	viaAPI := o.fleet
+	if o.enrollSample > 0 && o.enrollSample < o.fleet {
+		viaAPI = o.enrollSample
+	}
+	f.run(ctx)
+	if err := f.enroll(ctx, viaAPI); err != nil {
 		return err
 	}
-	fmt.Printf("enrolled %d agents in %s (%d errors)\n", o.fleet, time.Since(start).Round(time.Millisecond), c.errors("enroll"))
+	took := time.Since(start)
+	fmt.Printf("enrolled %d agents through the API in %s, %.0f/s (%d errors)\n", viaAPI, took.Round(time.Millisecond),
+		float64(viaAPI)/took.Seconds(), c.errors("enroll"))
+	printFigures(c) // the enrollment's latencies
+	if viaAPI < o.fleet {
+		if err := f.seed(ctx, viaAPI); err != nil {
+			return err
+		}
+	}
+	if err := analyzeIfNoAutovacuum(ctx, o.databaseURL); err != nil {
+		return err
+	}
+	if o.warmup > 0 { // every agent heartbeats once and the server's caches fill before the measure
+		fmt.Printf("warming up for %s\n", o.warmup)
+		select {
+		case <-ctx.Done():
+		case <-time.After(o.warmup):
+		}
+	}
 	c.reset() // the steady state's figures only
 	before := sample(ctx, o)
-	f.start(ctx)
 	steady := time.Now()
 	var toZero time.Duration
 	var blocked bool

@@ -21,16 +21,18 @@ const clockTicks = 100
 // snapshot is what the run reads at a point in time.
 type snapshot struct {
 	at                   time.Time
+	loadavg              string
 	serverCPU, pgCPU     float64 // seconds of CPU, user+system
 	serverRSS            int64   // bytes
 	dbSize, reportsSize  int64
 	flushSum, flushCount float64 // extguard_heartbeat_flush_duration_seconds
 	flushMax             float64 // upper bound of the highest non-empty bucket
 	staleSum, staleCount float64 // extguard_task_duration_seconds{type="agents:stale_scan"}
+	staleMax             float64 // upper bound of its highest non-empty bucket
 }
 
 func sample(ctx context.Context, o options) snapshot {
-	s := snapshot{at: time.Now()}
+	s := snapshot{at: time.Now(), loadavg: loadavg()}
 	if o.serverPID > 0 {
 		s.serverCPU = procCPU(o.serverPID)
 		s.serverRSS = procRSS(o.serverPID)
@@ -103,7 +105,7 @@ func (s *snapshot) readMetrics(base string) {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	prevCount := 0.0
+	prevCount, prevStale := 0.0, map[string]float64{} // per outcome
 	for sc.Scan() {
 		line := sc.Text()
 		name, value, ok := strings.Cut(line, " ")
@@ -122,6 +124,13 @@ func (s *snapshot) readMetrics(base string) {
 				s.flushMax, _ = strconv.ParseFloat(le, 64)
 			}
 			prevCount = v
+		case strings.HasPrefix(name, "extguard_task_duration_seconds_bucket") && strings.Contains(name, "agents:stale_scan"):
+			outcome := name[:strings.Index(name, `le="`)]
+			if v > prevStale[outcome] && !strings.Contains(name, `le="+Inf"`) {
+				le, _ := strconv.ParseFloat(name[strings.Index(name, `le="`)+4:strings.LastIndex(name, `"`)], 64)
+				s.staleMax = max(s.staleMax, le)
+			}
+			prevStale[outcome] = v
 		case strings.HasPrefix(name, "extguard_task_duration_seconds_sum") && strings.Contains(name, "agents:stale_scan"):
 			s.staleSum += v
 		case strings.HasPrefix(name, "extguard_task_duration_seconds_count") && strings.Contains(name, "agents:stale_scan"):
@@ -148,11 +157,16 @@ func report(o options, c *client, before, mid, after snapshot, elapsed, toZero t
 	perDay := float64(after.reportsSize-before.reportsSize) / elapsed.Seconds() * 86400 / o.timeScale
 	fmt.Printf("database %.0f MiB (+%.1f MiB in the run); reports +%.1f MiB, i.e. %.0f MiB per simulated day at this fleet and rate\n",
 		mib(after.dbSize), mib(growth), mib(after.reportsSize-before.reportsSize), perDay/(1<<20))
+	if steady > 0 { // without the incident's uninstall rows
+		steadyPerDay := float64(mid.reportsSize-before.reportsSize) / steady * 86400 / o.timeScale
+		fmt.Printf("reports in the steady state: +%.1f MiB, i.e. %.0f MiB per simulated day\n",
+			mib(mid.reportsSize-before.reportsSize), steadyPerDay/(1<<20))
+	}
 	if n := after.flushCount - before.flushCount; n > 0 {
-		fmt.Printf("heartbeat flushes: %.0f, mean %.1f ms, largest bucket <= %.0f ms\n", n, 1000*(after.flushSum-before.flushSum)/n, 1000*after.flushMax)
+		fmt.Printf("heartbeat flushes: %.0f, mean %.1f ms, largest bucket since the server started <= %.0f ms\n", n, 1000*(after.flushSum-before.flushSum)/n, 1000*after.flushMax)
 	}
 	if n := after.staleCount - before.staleCount; n > 0 {
-		fmt.Printf("stale scans: %.0f, mean %.1f ms\n", n, 1000*(after.staleSum-before.staleSum)/n)
+		fmt.Printf("stale scans: %.0f, mean %.1f ms, largest bucket since the server started <= %.0f ms\n", n, 1000*(after.staleSum-before.staleSum)/n, 1000*after.staleMax)
 	} else {
 		fmt.Println("stale scans: none in the run (the worker's /metrics is on EXTGUARD_METRICS_ADDR when it runs apart)")
 	}
@@ -160,9 +174,30 @@ func report(o options, c *client, before, mid, after snapshot, elapsed, toZero t
 		fmt.Printf("incident: \"who has X\" reached zero %s after the block (%.1f heartbeat intervals)\n",
 			toZero.Round(time.Millisecond), toZero.Seconds()/float64(o.heartbeat))
 	}
+	fmt.Printf("load average (/proc/loadavg): %s before, %s before the incident, %s at the end\n", before.loadavg, mid.loadavg, after.loadavg)
+	printFigures(c)
+}
+
+// printFigures prints each endpoint's requests, errors and latencies.
+func printFigures(c *client) {
 	fmt.Printf("\n%-10s %9s %7s %9s %9s %9s  statuses\n", "endpoint", "requests", "errors", "p50", "p99", "max")
 	for _, e := range c.figures() {
 		fmt.Printf("%-10s %9d %7d %9s %9s %9s  %v\n", e.name, e.n, e.errs, e.p50.Round(10*time.Microsecond),
 			e.p99.Round(10*time.Microsecond), e.max.Round(time.Millisecond), e.statuses)
 	}
+	fmt.Println()
+}
+
+// loadavg is /proc/loadavg's first three fields: on a shared machine the
+// figures mean little without what else was running.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
 }

@@ -17,6 +17,13 @@ extguard_heartbeat_flush_duration_seconds_bucket{le="0.05"} 5
 extguard_heartbeat_flush_duration_seconds_bucket{le="+Inf"} 5
 extguard_heartbeat_flush_duration_seconds_sum 0.06
 extguard_heartbeat_flush_duration_seconds_count 5
+extguard_task_duration_seconds_bucket{otel_scope_name="w",outcome="ok",type="agents:stale_scan",le="0.1"} 1
+extguard_task_duration_seconds_bucket{otel_scope_name="w",outcome="ok",type="agents:stale_scan",le="0.25"} 2
+extguard_task_duration_seconds_bucket{otel_scope_name="w",outcome="ok",type="agents:stale_scan",le="0.5"} 2
+extguard_task_duration_seconds_bucket{otel_scope_name="w",outcome="ok",type="agents:stale_scan",le="+Inf"} 2
+extguard_task_duration_seconds_bucket{otel_scope_name="w",outcome="error",type="agents:stale_scan",le="0.1"} 1
+extguard_task_duration_seconds_bucket{otel_scope_name="w",outcome="error",type="agents:stale_scan",le="+Inf"} 1
+extguard_task_duration_seconds_bucket{otel_scope_name="w",outcome="ok",type="history:retention",le="10"} 1
 extguard_task_duration_seconds_sum{otel_scope_name="w",outcome="ok",type="agents:stale_scan"} 0.3
 extguard_task_duration_seconds_count{otel_scope_name="w",outcome="ok",type="agents:stale_scan"} 2
 extguard_task_duration_seconds_sum{otel_scope_name="w",outcome="error",type="agents:stale_scan"} 0.1
@@ -27,7 +34,7 @@ extguard_task_duration_seconds_sum{otel_scope_name="w",outcome="ok",type="histor
 	defer srv.Close()
 	var s snapshot
 	s.readMetrics(srv.URL)
-	if s.flushCount != 5 || s.flushSum != 0.06 || s.flushMax != 0.025 || s.staleCount != 3 || s.staleSum != 0.4 {
+	if s.flushCount != 5 || s.flushSum != 0.06 || s.flushMax != 0.025 || s.staleCount != 3 || s.staleSum != 0.4 || s.staleMax != 0.25 {
 		t.Fatalf("%+v", s)
 	}
 }
