@@ -2,6 +2,7 @@ package policyfile_test
 
 import (
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -209,5 +210,26 @@ func TestFormatReadsBack(t *testing.T) {
 		if a.Pattern().String() != b.Pattern().String() || a.Reason() != b.Reason() || a.IsActive() != b.IsActive() {
 			t.Errorf("entry %d: %+v became %+v", i, a, b)
 		}
+	}
+}
+
+// TestTheDocumentedExampleParses: the full example of docs/policy-as-code.md
+// is a valid file holding every section, so it works when pasted.
+func TestTheDocumentedExampleParses(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/policy-as-code.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	text = text[strings.Index(text, "## The policy file, plan and apply"):]
+	start := strings.Index(text, "```yaml\n") + len("```yaml\n")
+	example := text[start : start+strings.Index(text[start:], "```")]
+	f, err := policyfile.Parse([]byte(example))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, example)
+	}
+	if len(f.Groups) != 2 || len(f.Catalog) != 3 || len(f.Assignments) != 2 || len(f.Blocklist) != 2 {
+		t.Fatalf("the example holds %d groups, %d catalog entries, %d assignments, %d blocks", len(f.Groups), len(f.Catalog), len(f.Assignments), len(f.Blocklist))
 	}
 }
