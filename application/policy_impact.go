@@ -94,15 +94,33 @@ func (pi PolicyImpact) Of(ctx context.Context, current, candidate PolicyState) (
 		return VerdictImpact{}, err
 	}
 	ev := newImpactEvaluation(groups, exceptions)
-	flips := ev.judgeSelected(inventories)
-	if len(flips) > 0 {
-		full, err := pi.Inventory.Inventories(ctx, flips)
-		if err != nil {
-			return VerdictImpact{}, err
-		}
-		ev.judgeWhole(full)
+	if err := pi.settle(ctx, ev, ev.judgeSelected(inventories)); err != nil {
+		return VerdictImpact{}, err
 	}
 	return ev.result(), nil
+}
+
+// settle decides the agents whose compliance may flip: from their stored
+// verdict where it was judged against the policy they have now (their
+// other items' verdict is in it), else from their whole inventory.
+func (pi PolicyImpact) settle(ctx context.Context, ev *impactEvaluation, pending []domain.ID) error {
+	if len(pending) == 0 {
+		return nil
+	}
+	stored, err := pi.Inventory.StoredVerdicts(ctx, pending)
+	if err != nil {
+		return err
+	}
+	rest := ev.judgeStored(pending, stored)
+	if len(rest) == 0 {
+		return nil
+	}
+	full, err := pi.Inventory.Inventories(ctx, rest)
+	if err != nil {
+		return err
+	}
+	ev.judgeWhole(rest, full)
+	return nil
 }
 
 // compileAll compiles, for every group that exists now (a new group has no

@@ -15,7 +15,14 @@ type impactEvaluation struct {
 	exceptions map[domain.ID][]policy.Exception
 	tallies    map[domain.ID]*groupTally
 	agentGroup map[domain.ID]domain.ID
-	pending    map[domain.ID]bool // agents whose compliance may flip
+	pending    map[domain.ID]selectedJudgement // agents whose compliance may flip
+}
+
+// selectedJudgement is what judging an agent's selected items found.
+type selectedJudgement struct {
+	before, after policy.Verdict
+	present       map[extension.ExtensionID]bool // the selected items' ids
+	etag          string                         // of the agent's current policy
 }
 
 type groupTally struct {
@@ -26,7 +33,7 @@ type groupTally struct {
 
 func newImpactEvaluation(groups map[domain.ID]*groupPolicies, exceptions map[domain.ID][]policy.Exception) *impactEvaluation {
 	return &impactEvaluation{groups: groups, exceptions: exceptions, tallies: map[domain.ID]*groupTally{},
-		agentGroup: map[domain.ID]domain.ID{}, pending: map[domain.ID]bool{}}
+		agentGroup: map[domain.ID]domain.ID{}, pending: map[domain.ID]selectedJudgement{}}
 }
 
 // policiesOf is the agent's effective current and candidate policy.
@@ -52,8 +59,12 @@ func (ev *impactEvaluation) judgeSelected(inventories []AgentInventory) []domain
 		before := selectedVerdict(cur.Evaluate(inv.Items), gp.touched, inv.Items)
 		after := selectedVerdict(cand.Evaluate(inv.Items), gp.touched, inv.Items)
 		ev.tallyActions(inv, before, after)
-		if (len(before.Violations) == 0) != (len(after.Violations) == 0) {
-			ev.pending[inv.AgentID] = true
+		switch {
+		case (len(before.Violations) == 0) == (len(after.Violations) == 0):
+		case gp.touched.whole: // the whole inventory was selected: settled
+			ev.flip(inv.GroupID, inv.AgentID, before, after)
+		default:
+			ev.pending[inv.AgentID] = selectedJudgement{before: before, after: after, present: idsOf(inv.Items), etag: cur.ETag}
 		}
 	}
 	out := make([]domain.ID, 0, len(ev.pending))
@@ -72,10 +83,7 @@ func selectedVerdict(v policy.Verdict, t touchedRules, items []report.Item) poli
 	if t.whole {
 		return v
 	}
-	present := make(map[extension.ExtensionID]bool, len(items))
-	for _, it := range items {
-		present[it.ExtensionID()] = true
-	}
+	present := idsOf(items)
 	keep := func(id extension.ExtensionID) bool { return present[id] || t.required[id] }
 	out := policy.Verdict{}
 	for _, x := range v.Violations {
@@ -117,38 +125,84 @@ func (ev *impactEvaluation) tallyActions(inv AgentInventory, before, after polic
 	}
 }
 
-// judgeWhole evaluates the pending agents' whole inventories under both
-// policies: those whose compliance flips are counted, with the violations
-// that appear (or go) as the reason, by extension.
-func (ev *impactEvaluation) judgeWhole(full []AgentInventory) {
+// judgeStored settles the pending agents whose stored verdict was judged
+// against the policy they have now: a stored violation of an extension
+// that was not selected judges the same under both policies, and keeps the
+// agent non-compliant under both; without one, the selected items decide.
+// It answers the agents it could not settle (no stored verdict, another
+// policy, or one that disagrees with the selected items).
+func (ev *impactEvaluation) judgeStored(pending []domain.ID, stored map[domain.ID]StoredVerdict) []domain.ID {
+	var rest []domain.ID
+	for _, agentID := range pending {
+		j, groupID := ev.pending[agentID], ev.agentGroup[agentID]
+		sv, ok := stored[agentID]
+		if !ok || sv.PolicyETag != j.etag {
+			rest = append(rest, agentID)
+			continue
+		}
+		required := ev.groups[groupID].touched.required
+		otherBad := false
+		for _, v := range sv.Violations {
+			id := extension.ExtensionID(v.ExtensionID)
+			if !j.present[id] && (policy.Kind(v.Kind) != policy.KindRequiredMissing || !required[id]) {
+				otherBad = true
+				break
+			}
+		}
+		if !otherBad && sv.Compliant != (len(j.before.Violations) == 0) {
+			rest = append(rest, agentID) // the stored verdict is not this inventory's
+			continue
+		}
+		if !otherBad {
+			ev.flip(groupID, agentID, j.before, j.after)
+		}
+	}
+	return rest
+}
+
+// judgeWhole evaluates the agents' whole inventories under both policies.
+func (ev *impactEvaluation) judgeWhole(agents []domain.ID, full []AgentInventory) {
 	items := map[domain.ID][]report.Item{}
 	for _, inv := range mergeInventories(full) {
 		items[inv.AgentID] = inv.Items
 	}
-	for agentID := range ev.pending {
+	for _, agentID := range agents {
 		groupID := ev.agentGroup[agentID]
-		gp := ev.groups[groupID]
-		cur, cand := ev.policiesOf(gp, agentID)
-		before, after := cur.Evaluate(items[agentID]), cand.Evaluate(items[agentID])
-		if before.Compliant == after.Compliant {
-			continue
-		}
-		t := ev.tally(groupID)
-		ch := t.agent(agentID)
-		if after.Compliant {
-			t.impact.TurnCompliant++
-			ch.Becomes = "compliant"
-			for _, v := range newViolations(after, before) {
-				t.extension(v.ExtensionID, v.Kind).Compliant++
-			}
-			continue
-		}
-		t.impact.TurnNonCompliant++
-		ch.Becomes = "non_compliant"
-		for _, v := range newViolations(before, after) {
-			t.extension(v.ExtensionID, v.Kind).NonCompliant++
-		}
+		cur, cand := ev.policiesOf(ev.groups[groupID], agentID)
+		ev.flip(groupID, agentID, cur.Evaluate(items[agentID]), cand.Evaluate(items[agentID]))
 	}
+}
+
+// flip counts an agent whose compliance differs between before and after,
+// with the violations that appear (or go) as the reason, by extension.
+func (ev *impactEvaluation) flip(groupID, agentID domain.ID, before, after policy.Verdict) {
+	wasCompliant, isCompliant := len(before.Violations) == 0, len(after.Violations) == 0
+	if wasCompliant == isCompliant {
+		return
+	}
+	t := ev.tally(groupID)
+	ch := t.agent(agentID)
+	if isCompliant {
+		t.impact.TurnCompliant++
+		ch.Becomes = "compliant"
+		for _, v := range newViolations(after, before) {
+			t.extension(v.ExtensionID, v.Kind).Compliant++
+		}
+		return
+	}
+	t.impact.TurnNonCompliant++
+	ch.Becomes = "non_compliant"
+	for _, v := range newViolations(before, after) {
+		t.extension(v.ExtensionID, v.Kind).NonCompliant++
+	}
+}
+
+func idsOf(items []report.Item) map[extension.ExtensionID]bool {
+	out := make(map[extension.ExtensionID]bool, len(items))
+	for _, it := range items {
+		out[it.ExtensionID()] = true
+	}
+	return out
 }
 
 // newViolations are after's violations that before does not have (by

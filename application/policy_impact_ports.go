@@ -27,6 +27,17 @@ type VerdictInventory interface {
 	Inventories(ctx context.Context, agentIDs []domain.ID) ([]AgentInventory, error)
 	// GroupAgents answers every enrolled agent of the groups, without items.
 	GroupAgents(ctx context.Context, groups []domain.ID) ([]AgentInventory, error)
+	// StoredVerdicts answers the agents' last verdicts (agent_verdicts),
+	// by agent; an agent that never reported has none.
+	StoredVerdicts(ctx context.Context, agentIDs []domain.ID) (map[domain.ID]StoredVerdict, error)
+}
+
+// StoredVerdict is an agent's last verdict, judged when its inventory (the
+// installations rows) was reported, against the policy of PolicyETag.
+type StoredVerdict struct {
+	PolicyETag string
+	Compliant  bool
+	Violations []VerdictViolation
 }
 
 // LiveExceptions lists the agents' exceptions in force now.

@@ -157,3 +157,30 @@ func TestPlanVerdictsOfAModeChange(t *testing.T) {
 		t.Fatalf("audit to enforce: %v", g)
 	}
 }
+
+// TestPlanVerdictsTrustStoredVerdictsOfTheCurrentPolicy: an agent whose
+// stored verdict was judged against the policy it has now is settled from
+// that verdict (its other extensions' violations are in it) without its
+// inventory being read; a verdict of another policy is not trusted.
+func TestPlanVerdictsTrustStoredVerdictsOfTheCurrentPolicy(t *testing.T) {
+	e := newAdminEnv(t)
+	f := seedVerdictFleet(e)
+	etag := e.must(200, "GET", "/api/v1/groups/"+f.enforceID+"/policy", "")["etag"].(string)
+	// Every enforce agent reported under the current policy: compliant,
+	// except one miner holder whose verdict names an extension the file
+	// does not touch (as a required extension it lacks would be).
+	holders := e.count(`SELECT count(*) FROM installations WHERE group_id = ? AND extension_id = ?`, f.enforceID, f.publisher+".miner")
+	e.exec(`INSERT INTO agent_verdicts (agent_id, group_id, reported_at, policy_etag, compliant, violations)
+		SELECT id, group_id, now(), ?, true, '[]' FROM agents WHERE group_id = ?`, etag, f.enforceID)
+	e.exec(`UPDATE agent_verdicts SET compliant = false, violations = '[{"extension_id":"other.tool","kind":"required_missing"}]'
+		WHERE agent_id = (SELECT min(agent_id::text)::uuid FROM installations WHERE group_id = ? AND extension_id = ?)`, f.enforceID, f.publisher+".miner")
+	file := "version: 1\nblocklist:\n  - {pattern_type: publisher, pattern: " + f.publisher + "}\n"
+	_, groups := planVerdicts(e, file)
+	if g := groups[f.enforce]; holders != 4 || g == nil || num(g["turn_non_compliant"]) != 2 || num(g["uninstalls"]) != 3 {
+		t.Fatalf("settled from stored verdicts: %v (holders %d)", g, holders)
+	}
+	e.exec(`UPDATE agent_verdicts SET policy_etag = 'p-older' WHERE group_id = ?`, f.enforceID)
+	if _, groups := planVerdicts(e, file); num(groups[f.enforce]["turn_non_compliant"]) != 3 {
+		t.Fatalf("stored verdicts of another policy trusted: %v", groups[f.enforce])
+	}
+}

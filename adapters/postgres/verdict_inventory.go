@@ -2,6 +2,8 @@ package postgres
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 
 	"github.com/google/uuid"
 	"github.com/uptrace/bun"
@@ -105,4 +107,39 @@ func (v *VerdictInventory) scan(ctx context.Context, query string, args ...any) 
 			Version: version, SHA256: sha, Editor: editor}))
 	}
 	return out, rows.Err()
+}
+
+// StoredVerdicts reads the agents' rows of agent_verdicts, a chunk of
+// agents per query.
+func (v *VerdictInventory) StoredVerdicts(ctx context.Context, agentIDs []domain.ID) (map[domain.ID]application.StoredVerdict, error) {
+	out := make(map[domain.ID]application.StoredVerdict, len(agentIDs))
+	for start := 0; start < len(agentIDs); start += inventoryChunk {
+		end := min(start+inventoryChunk, len(agentIDs))
+		rows, err := conn(ctx, v.db).QueryContext(ctx, `SELECT agent_id, policy_etag, compliant, violations FROM agent_verdicts
+WHERE agent_id = ANY (?::uuid[])`, uuidArray(uuids(agentIDs[start:end])))
+		if err != nil {
+			return nil, err
+		}
+		if err := scanVerdicts(rows, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func scanVerdicts(rows *sql.Rows, out map[domain.ID]application.StoredVerdict) error {
+	defer rows.Close()
+	var agent uuid.UUID
+	var raw []byte
+	for rows.Next() {
+		var sv application.StoredVerdict
+		if err := rows.Scan(&agent, &sv.PolicyETag, &sv.Compliant, &raw); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &sv.Violations); err != nil {
+			return domain.Internal("the stored verdict of agent " + agent.String() + " does not parse")
+		}
+		out[did(agent)] = sv
+	}
+	return rows.Err()
 }
