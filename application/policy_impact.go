@@ -1,7 +1,9 @@
 package application
 
 import (
+	"cmp"
 	"context"
+	"sync"
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/blocklist"
@@ -123,6 +125,11 @@ func (pi PolicyImpact) settle(ctx context.Context, ev *impactEvaluation, pending
 	return nil
 }
 
+// loadParallelism bounds the groups whose inputs load at once: each load is
+// a handful of small queries, so a plan's cost over many groups is their
+// latency, not the database's work.
+const loadParallelism = 4
+
 // compileAll compiles, for every group that exists now (a new group has no
 // agents yet), what its agents get now and what they would get.
 func (pi PolicyImpact) compileAll(ctx context.Context, current, candidate PolicyState) (map[domain.ID]*groupPolicies, error) {
@@ -130,23 +137,38 @@ func (pi PolicyImpact) compileAll(ctx context.Context, current, candidate Policy
 	for _, g := range candidate.Groups {
 		next[g.ID()] = g
 	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	slots := make(chan struct{}, loadParallelism)
 	out := map[domain.ID]*groupPolicies{}
 	for _, g := range current.Groups {
 		ng, kept := next[g.ID()]
 		if !kept {
 			continue // pruned, which only a group without agents may be
 		}
-		in, err := pi.Inputs.Load(ctx, g.ID())
-		if err != nil {
-			return nil, err
-		}
-		gp := &groupPolicies{group: ng, current: policy.Compile(in), candidate: policy.Compile(candidateInput(in, g.ID(), ng, current, candidate))}
-		gp.touched = touchedBetween(gp.current, gp.candidate)
-		if !gp.touched.empty() {
-			out[g.ID()] = gp
-		}
+		wg.Add(1)
+		slots <- struct{}{}
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			in, err := pi.Inputs.Load(ctx, g.ID())
+			if err != nil {
+				mu.Lock()
+				firstErr = cmp.Or(firstErr, err)
+				mu.Unlock()
+				return
+			}
+			gp := &groupPolicies{group: ng, current: policy.Compile(in), candidate: policy.Compile(candidateInput(in, g.ID(), ng, current, candidate))}
+			gp.touched = touchedBetween(gp.current, gp.candidate)
+			if !gp.touched.empty() {
+				mu.Lock()
+				out[g.ID()] = gp
+				mu.Unlock()
+			}
+		}()
 	}
-	return out, nil
+	wg.Wait()
+	return out, firstErr
 }
 
 // candidateInput is in (what the group is compiled from now) with the

@@ -11,6 +11,7 @@ import (
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/postgres/pgtest"
 	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
 	"github.com/extguard/extguard/domain/blocklist"
 	"github.com/extguard/extguard/domain/extension"
@@ -38,6 +39,10 @@ func policyUseCases(db *bun.DB) (application.PlanPolicy, application.ApplyPolicy
 // block flips them: the verdict impact then evaluates tens of thousands of
 // whole inventories.
 //   - plan: 200 blocks of installed extensions, one of them on 3 agents in 5;
+//     the stored verdicts were judged against no known policy, so every
+//     flipped agent's whole inventory is read (the worst case);
+//   - plan-reported: the same once every agent's stored verdict is of its
+//     current policy (steady state): no inventory is read whole;
 //   - plan-mixed: 150 blocks, 20 catalog entries, 20 assignments (required
 //     in the blocklist groups: required installs), and 10 groups' settings,
 //     one of which changes its mode (its whole inventory is judged);
@@ -72,6 +77,31 @@ func BenchmarkPolicyPlanApply(b *testing.B) {
 			p, err := plan.Execute(ctx, blocked, false)
 			if err == nil && (len(p.Changes) != 200 || p.Verdicts.TurnNonCompliant == 0 || p.Verdicts.Uninstalls == 0) {
 				b.Fatalf("%d changes, %d turn non-compliant, %d uninstalls", len(p.Changes), p.Verdicts.TurnNonCompliant, p.Verdicts.Uninstalls)
+			}
+			return err
+		})
+	})
+	// Every agent reported under its group's current policy, as in steady
+	// state: the flipped agents are settled from their stored verdicts.
+	view := application.ViewGroupPolicy{Inputs: postgres.NewPolicyInputs(db)}
+	for i, id := range f.GroupIDs {
+		p, err := view.Execute(ctx, domain.ID(id))
+		if err != nil {
+			b.Fatal(err)
+		}
+		q := `UPDATE agent_verdicts SET policy_etag = ? WHERE group_id = ?`
+		if i%2 == 0 { // a blocklist group without blocks: its agents are compliant
+			q = `UPDATE agent_verdicts SET policy_etag = ?, compliant = true, violations = '[]' WHERE group_id = ?`
+		}
+		if _, err := db.ExecContext(ctx, q, p.ETag, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("plan-reported", func(b *testing.B) {
+		measure(b, func() error {
+			p, err := plan.Execute(ctx, blocked, false)
+			if err == nil && (len(p.Changes) != 200 || p.Verdicts.TurnNonCompliant == 0) {
+				b.Fatalf("%d changes, %d turn non-compliant", len(p.Changes), p.Verdicts.TurnNonCompliant)
 			}
 			return err
 		})
