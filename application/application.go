@@ -152,8 +152,12 @@ type Deps struct {
 	Compliance    ComplianceReader
 	AuditReader   AuditReader
 	PolicyInputs  PolicyInputs
-	Policies      CompiledPolicies
-	Invalidator   PolicyInvalidator
+	// PolicyStore and VerdictInventory serve policy as code: the whole
+	// policy in one read, and inventories for a plan's verdict impact.
+	PolicyStore      PolicyStore
+	VerdictInventory VerdictInventory
+	Policies         CompiledPolicies
+	Invalidator      PolicyInvalidator
 
 	// ComplianceSeries is the overview's daily series.
 	ComplianceSeries ComplianceSeries
@@ -256,9 +260,16 @@ func (app *Application) assemblePolicy(d Deps) {
 	app.GetBlocklistEntry = GetBlocklistEntry{Blocklist: d.Blocklist}
 	app.ListBlocklist = ListBlocklist{Blocklist: d.Blocklist}
 	app.PreviewBlocklistImpact = PreviewBlocklistImpact{Impact: BlockImpact{Installations: d.Installations}}
-	app.PlanPolicy = PlanPolicy{Blocklist: d.Blocklist, Impact: BlockImpact{Installations: d.Installations}}
-	app.ExportPolicy = ExportPolicy{Blocklist: d.Blocklist}
-	app.ApplyPolicy = ApplyPolicy{Tx: tx, Blocklist: d.Blocklist, Audit: log, Clock: clock, Invalidator: inv}
+	impact := BlockImpact{Installations: d.Installations}
+	var exceptions LiveExceptions
+	if d.ExceptionStore != nil {
+		exceptions = d.ExceptionStore
+	}
+	app.PlanPolicy = PlanPolicy{Store: d.PolicyStore, Groups: d.Groups, Guard: d.URLGuard, Clock: clock, Impact: impact,
+		Verdicts: PolicyImpact{Inputs: d.PolicyInputs, Inventory: d.VerdictInventory, Exceptions: exceptions, Select: impact, Clock: clock}}
+	app.ExportPolicy = ExportPolicy{Store: d.PolicyStore}
+	app.ApplyPolicy = ApplyPolicy{Tx: tx, Store: d.PolicyStore, Groups: d.Groups, Catalog: d.Catalog, Assignments: d.Assignments,
+		Blocklist: d.Blocklist, Keys: d.APIKeys, KeyInvalidator: d.APIKeyInvalidator, Guard: d.URLGuard, Audit: log, Clock: clock, Invalidator: inv}
 
 	app.CreateAPIKey = CreateAPIKey{Tx: tx, Keys: d.APIKeys, Audit: log, Clock: clock}
 	app.ListAPIKeys = ListAPIKeys{Groups: d.Groups, Keys: d.APIKeys}

@@ -60,11 +60,28 @@ func (s ImpactSelector) empty() bool { return len(s.ExtensionIDs) == 0 && len(s.
 // and the policy plan's impact, so both count the same way.
 type BlockImpact struct{ Installations InstallationReader }
 
-// Of answers the impact of patterns, listing up to sample agents. Exact and
-// publisher patterns go to the database as they are; globs and regexes are
-// matched in Go over the distinct installed ids (FindInstallations does the
-// same), so the query itself is one set-based pass over the indexes.
+// Of answers the impact of patterns, listing up to sample agents.
 func (b BlockImpact) Of(ctx context.Context, patterns []blocklist.Pattern, sample int) (Impact, error) {
+	sel, err := b.selector(ctx, patterns)
+	if err != nil {
+		return Impact{}, err
+	}
+	if sel.empty() {
+		return Impact{Groups: []GroupImpact{}, Sample: []ImpactedAgent{}}, nil
+	}
+	groups, agents, err := b.Installations.Impact(ctx, sel, sample)
+	if err != nil {
+		return Impact{}, err
+	}
+	return summarize(groups, agents), nil
+}
+
+// selector turns block patterns into the installed extensions they select.
+// Exact and publisher patterns go to the database as they are; globs and
+// regexes are matched in Go over the distinct installed ids (FindInstallations
+// does the same), so the query itself is one set-based pass over the
+// indexes. A plan's verdict impact selects the items it judges the same way.
+func (b BlockImpact) selector(ctx context.Context, patterns []blocklist.Pattern) (ImpactSelector, error) {
 	var sel ImpactSelector
 	var wide []blocklist.Pattern
 	for _, p := range patterns {
@@ -77,28 +94,22 @@ func (b BlockImpact) Of(ctx context.Context, patterns []blocklist.Pattern, sampl
 			wide = append(wide, p)
 		}
 	}
-	if len(wide) > 0 {
-		all, err := b.Installations.ExtensionIDs(ctx)
-		if err != nil {
-			return Impact{}, err
-		}
-		for _, id := range all {
-			for _, p := range wide {
-				if p.Matches(extension.ExtensionID(id)) {
-					sel.ExtensionIDs = append(sel.ExtensionIDs, id)
-					break
-				}
+	if len(wide) == 0 {
+		return sel, nil
+	}
+	all, err := b.Installations.ExtensionIDs(ctx)
+	if err != nil {
+		return ImpactSelector{}, err
+	}
+	for _, id := range all {
+		for _, p := range wide {
+			if p.Matches(extension.ExtensionID(id)) {
+				sel.ExtensionIDs = append(sel.ExtensionIDs, id)
+				break
 			}
 		}
 	}
-	if sel.empty() {
-		return Impact{Groups: []GroupImpact{}, Sample: []ImpactedAgent{}}, nil
-	}
-	groups, agents, err := b.Installations.Impact(ctx, sel, sample)
-	if err != nil {
-		return Impact{}, err
-	}
-	return summarize(groups, agents), nil
+	return sel, nil
 }
 
 func summarize(groups []GroupImpact, agents []ImpactedAgent) Impact {

@@ -46,7 +46,7 @@ func (uc DeleteGroup) Execute(ctx context.Context, actor audit.Actor, id domain.
 		if err := uc.Groups.Delete(ctx, id, now); err != nil {
 			return err
 		}
-		if revoked, err = uc.revokeKeys(ctx, id, now); err != nil {
+		if revoked, err = revokeGroupKeys(ctx, uc.Keys, id, now); err != nil {
 			return err
 		}
 		return appendEvent(ctx, uc.Audit, uc.Clock, audit.EventParams{Type: audit.GroupDeleted, Actor: actor, GroupID: id,
@@ -62,9 +62,10 @@ func (uc DeleteGroup) Execute(ctx context.Context, actor audit.Actor, id domain.
 	return err
 }
 
-// revokeKeys revokes the group's keys that are still live.
-func (uc DeleteGroup) revokeKeys(ctx context.Context, groupID domain.ID, now time.Time) ([]domain.ID, error) {
-	keys, err := uc.Keys.ListByGroup(ctx, groupID)
+// revokeGroupKeys revokes the group's keys that are still live (a group is
+// deleted with its keys, by DELETE /groups/{id} and a policy prune alike).
+func revokeGroupKeys(ctx context.Context, store APIKeyRepository, groupID domain.ID, now time.Time) ([]domain.ID, error) {
+	keys, err := store.ListByGroup(ctx, groupID)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +75,7 @@ func (uc DeleteGroup) revokeKeys(ctx context.Context, groupID domain.ID, now tim
 			continue
 		}
 		revoke := func(current apikey.Key) (apikey.Key, error) { return current.Revoke(now), nil }
-		if _, err := uc.Keys.Update(ctx, k.ID(), revoke); err != nil {
+		if _, err := store.Update(ctx, k.ID(), revoke); err != nil {
 			return nil, err
 		}
 		revoked = append(revoked, k.ID())

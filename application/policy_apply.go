@@ -5,7 +5,6 @@ import (
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
-	"github.com/extguard/extguard/domain/blocklist"
 )
 
 // ApplyPolicy applies a policy file in one transaction, only if the state is
@@ -13,11 +12,18 @@ import (
 // with the same change_set_id; applying the same file again changes nothing
 // and writes no audit row.
 type ApplyPolicy struct {
-	Tx          Transactor
-	Blocklist   BlocklistRepository
-	Audit       AuditLog
-	Clock       Clock
-	Invalidator PolicyInvalidator
+	Tx             Transactor
+	Store          PolicyStore
+	Groups         GroupRepository
+	Catalog        CatalogRepository
+	Assignments    AssignmentRepository
+	Blocklist      BlocklistRepository
+	Keys           APIKeyRepository
+	KeyInvalidator APIKeyInvalidator
+	Guard          TargetGuard
+	Audit          AuditLog
+	Clock          Clock
+	Invalidator    PolicyInvalidator
 }
 
 // AppliedPolicy is what an apply did. ChangeSetID is zero when nothing changed.
@@ -27,8 +33,9 @@ type AppliedPolicy struct {
 	Changes     []PolicyChange
 }
 
-// Execute applies f against revision. Errors: invalid (no revision),
-// conflict (the state moved on since the plan; plan again), unavailable.
+// Execute applies f against revision. Errors: invalid (no revision, a bad
+// reference), conflict (the state moved on since the plan; plan again, or
+// prune of a group with agents), unavailable.
 func (uc ApplyPolicy) Execute(ctx context.Context, actor audit.Actor, f PolicyFile, prune bool, revision string) (_ AppliedPolicy, err error) {
 	ctx, obs := observe(ctx, "ApplyPolicy")
 	defer obs.end(&err)
@@ -36,72 +43,47 @@ func (uc ApplyPolicy) Execute(ctx context.Context, actor audit.Actor, f PolicyFi
 		return AppliedPolicy{}, domain.Invalid("invalid apply", domain.FieldError{Field: "revision", Message: "is required: the revision of the plan being applied"})
 	}
 	var out AppliedPolicy
+	var revoked []domain.ID
 	err = uc.Tx.InTx(ctx, func(ctx context.Context) error {
-		out = AppliedPolicy{Changes: []PolicyChange{}}
-		// Held to the end of the transaction: no other writer can move the
-		// blocklist between the revision check and the last change.
-		if err := uc.Blocklist.LockAll(ctx); err != nil {
+		out, revoked = AppliedPolicy{Changes: []PolicyChange{}}, nil
+		// Held to the end of the transaction: no other writer, the REST API
+		// included, can move the policy between the revision check and the
+		// last change.
+		if err := uc.Store.Lock(ctx); err != nil {
 			return err
 		}
-		current, err := allBlocklist(ctx, uc.Blocklist)
+		current, err := uc.Store.Read(ctx)
 		if err != nil {
 			return err
 		}
-		if blocklistRevision(current) != revision {
+		if policyRevision(current) != revision {
 			return domain.Conflict("the policy changed since this plan (revision " + revision + "); plan again")
 		}
-		steps, _ := diffBlocklist(current, f, prune)
-		if len(steps) == 0 {
+		steps, err := preparePolicy(ctx, uc.Groups, uc.Guard, current, f, prune)
+		if err != nil || len(steps) == 0 {
 			out.Revision = revision
-			return nil
+			return err
 		}
-		out.ChangeSetID = domain.NewID()
+		w := policyWriter{uc: uc, actor: actor, changeSet: domain.NewID(), now: uc.Clock.Now(), groups: map[string]domain.ID{}, entries: map[string]domain.ID{}}
+		w.index(current)
 		for _, st := range steps {
-			if err := uc.apply(ctx, actor, out.ChangeSetID, st); err != nil {
+			if err := w.apply(ctx, st); err != nil {
 				return err
 			}
 			out.Changes = append(out.Changes, st.change)
 		}
-		after, err := allBlocklist(ctx, uc.Blocklist)
-		out.Revision = blocklistRevision(after)
+		out.ChangeSetID, revoked = w.changeSet, w.revoked
+		after, err := uc.Store.Read(ctx)
+		out.Revision = policyRevision(after)
 		return err
 	})
 	if err == nil && len(out.Changes) > 0 {
+		// Catalog and blocklist changes reach every group's policy; one
+		// invalidation of all is also what a group change needs.
 		notifyAllGroups(ctx, uc.Invalidator)
+		for _, k := range revoked {
+			uc.KeyInvalidator.KeyChanged(ctx, k)
+		}
 	}
 	return out, err
-}
-
-func (uc ApplyPolicy) apply(ctx context.Context, actor audit.Actor, changeSet domain.ID, st blockStep) error {
-	now := uc.Clock.Now()
-	ev := audit.EventParams{Actor: actor, TargetType: audit.TargetBlocklist, Details: map[string]any{"change_set_id": changeSet.String()}}
-	switch st.change.Action {
-	case ChangeCreate:
-		active := st.wanted.IsActive()
-		e, err := blocklist.NewEntry(blocklist.EntryParams{PatternType: string(st.wanted.PatternType()), Pattern: st.wanted.Pattern().String(),
-			Reason: st.wanted.Reason(), IsActive: &active, CreatedBy: userID(actor), CreatedAt: now})
-		if err != nil {
-			return err
-		}
-		if err := uc.Blocklist.Create(ctx, e); err != nil {
-			return err
-		}
-		ev.Type, ev.TargetID, ev.Details["after"] = audit.BlocklistCreated, e.ID(), blocklistEntryDetails(e)
-	case ChangeUpdate:
-		reason, active := st.wanted.Reason(), st.wanted.IsActive()
-		next, err := uc.Blocklist.Update(ctx, st.stored.ID(), func(current blocklist.Entry) (blocklist.Entry, error) {
-			return current.WithChanges(blocklist.EntryPatch{Reason: &reason, IsActive: &active, At: now})
-		})
-		if err != nil {
-			return err
-		}
-		ev.Type, ev.TargetID = audit.BlocklistUpdated, st.stored.ID()
-		ev.Details["before"], ev.Details["after"] = blocklistEntryDetails(st.stored), blocklistEntryDetails(next)
-	case ChangeDelete:
-		if err := uc.Blocklist.Delete(ctx, st.stored.ID(), now); err != nil {
-			return err
-		}
-		ev.Type, ev.TargetID, ev.Details["before"] = audit.BlocklistDeleted, st.stored.ID(), blocklistEntryDetails(st.stored)
-	}
-	return appendEvent(ctx, uc.Audit, uc.Clock, ev)
 }

@@ -18,10 +18,12 @@ func TestApplyPrunesOnlyWhenAskedWithOneChangeSet(t *testing.T) {
 	old1, old2 := newBlock(t, "publisher", "old"), newBlock(t, "exact", "old.two")
 	env := newBlocklistEnv(old1, old2)
 	kept := newBlock(t, "exact", "new.one")
-	file := application.PolicyFile{Blocklist: []blocklist.Entry{kept}}
+	file := application.PolicyFile{Sections: application.PolicySections{Blocklist: true}, Blocklist: []blocklist.Entry{kept}}
 	ctx := context.Background()
-	plan := application.PlanPolicy{Blocklist: env.entries, Impact: application.BlockImpact{Installations: noInstallations{}}}
-	apply := application.ApplyPolicy{Tx: runInline{}, Blocklist: env.entries, Audit: env.events, Clock: fixedClock{}, Invalidator: env.inv}
+	store := blocklistOnlyStore{env.entries}
+	impact := application.BlockImpact{Installations: noInstallations{}}
+	plan := application.PlanPolicy{Store: store, Clock: fixedClock{}, Impact: impact, Verdicts: application.PolicyImpact{Select: impact, Clock: fixedClock{}}}
+	apply := application.ApplyPolicy{Tx: runInline{}, Store: store, Blocklist: env.entries, Audit: env.events, Clock: fixedClock{}, Invalidator: env.inv}
 
 	p, err := plan.Execute(ctx, file, false)
 	if err != nil || len(p.Changes) != 1 || p.Changes[0].Action != application.ChangeCreate {
@@ -65,3 +67,13 @@ func (noInstallations) ExtensionIDs(context.Context) ([]string, error) { return 
 func (noInstallations) Impact(context.Context, application.ImpactSelector, int) ([]application.GroupImpact, []application.ImpactedAgent, error) {
 	return nil, nil, nil
 }
+
+// blocklistOnlyStore is a PolicyStore of a policy that is only a blocklist.
+type blocklistOnlyStore struct{ blocks *blocklistInMemory }
+
+func (s blocklistOnlyStore) Read(ctx context.Context) (application.PolicyState, error) {
+	p, err := s.blocks.List(ctx, application.BlocklistFilter{}, application.PageRequest{})
+	return application.PolicyState{Blocklist: p.Items}, err
+}
+
+func (blocklistOnlyStore) Lock(context.Context) error { return nil }

@@ -44,6 +44,7 @@ func Deps(db *bun.DB, rdb *goredis.Client, bus *redis.Bus, limiter *redis.RateLi
 		Agents: agentRepo, AgentLookup: agents, AgentCache: agents, Fleet: postgres.NewFleetReader(db),
 		Installations: postgres.NewInstallationReader(db), Compliance: postgres.NewComplianceReader(db), History: postgres.NewHistoryReader(db),
 		AuditReader: postgres.NewAuditReader(db), PolicyInputs: inputs, ComplianceSeries: postgres.NewComplianceSeries(db),
+		PolicyStore: postgres.NewPolicyStore(db), VerdictInventory: postgres.NewVerdictInventory(db),
 		Policies: policies, Invalidator: policies,
 		APIKeys: keyRepo, APIKeyLookup: keys, APIKeyUsage: postgres.NewAPIKeyUsageRecorder(db, log, time.Hour),
 		APIKeyInvalidator: keys,

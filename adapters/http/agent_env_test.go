@@ -73,6 +73,7 @@ type agentEnv struct {
 	agents     application.AgentCacheInvalidator
 	createKey  application.CreateAPIKey
 	revokeKey  application.RevokeAPIKey
+	uc         *application.Application
 }
 
 func newAgentEnv(t testing.TB, o envOptions) *agentEnv {
@@ -124,7 +125,7 @@ func newAgentEnv(t testing.TB, o envOptions) *agentEnv {
 		_ = rdb.Close()
 	})
 	e := &agentEnv{t: t, app: app, db: db, bus: bus, limiter: limiter, heartbeats: heartbeats, policies: d.Invalidator,
-		agents: d.AgentCache, createKey: uc.CreateAPIKey, revokeKey: uc.RevokeAPIKey}
+		agents: d.AgentCache, createKey: uc.CreateAPIKey, revokeKey: uc.RevokeAPIKey, uc: uc}
 	if o.redisAddr == "" {
 		e.waitConnected(true)
 	}

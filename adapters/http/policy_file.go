@@ -67,7 +67,8 @@ type policyPlanRequest struct {
 type policyPlanDoc struct {
 	Revision string            `json:"revision"`
 	Changes  []policyChangeDoc `json:"changes"`
-	Impact   impactDoc         `json:"impact"`
+	Impact   impactDoc         `json:"impact"`   // installations the added blocks match, as POST /blocklist/impact counts them
+	Verdicts verdictImpactDoc  `json:"verdicts"` // the candidate policy's verdicts against current inventories
 }
 
 type policyChangeDoc struct {
@@ -103,7 +104,7 @@ func (a *Admin) planPolicy(c *fiber.Ctx) error {
 	}
 	plan, err := a.uc.PlanPolicy.Execute(c.UserContext(), f, in.Prune)
 	return respond(c, plan, err, func(p application.PolicyPlan) policyPlanDoc {
-		return policyPlanDoc{Revision: p.Revision, Changes: changeDocs(p.Changes), Impact: impactDocOf(p.Impact)}
+		return policyPlanDoc{Revision: p.Revision, Changes: changeDocs(p.Changes), Impact: impactDocOf(p.Impact), Verdicts: verdictImpactDocOf(p.Verdicts)}
 	})
 }
 

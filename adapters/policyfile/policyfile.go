@@ -1,13 +1,17 @@
 // Package policyfile reads the policy file: one declarative document, YAML
 // or JSON (JSON is YAML), that holds policy by natural keys, never database
-// ids or secrets. Version 1 holds the blocklist; every error of a bad file
-// is reported at once with its path in the file (blocklist[2].pattern_type).
+// ids or secrets. Version 1 holds groups with their settings, the catalog,
+// assignments and the blocklist, each section optional (a section left out
+// is left alone by an apply). Every error of a bad file is reported at once
+// with its path in the file (groups[2].settings.mode), from the validators
+// the REST API uses.
 package policyfile
 
 import (
 	"bytes"
 	"errors"
 	"io"
+	"iter"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -58,10 +62,16 @@ func Parse(data []byte) (application.PolicyFile, error) {
 			if kv.value.Kind != yaml.ScalarNode || kv.value.Value != strconv.Itoa(Version) {
 				fe.Add("version", "must be 1")
 			}
+		case "groups":
+			f.Sections.Groups, f.Groups = true, groupsOf(&fe, kv.value)
+		case "catalog":
+			f.Sections.Catalog, f.Catalog = true, catalogOf(&fe, kv.value)
+		case "assignments":
+			f.Sections.Assignments, f.Assignments = true, assignmentsOf(&fe, kv.value)
 		case "blocklist":
-			f.Blocklist = blocklistOf(&fe, kv.value)
+			f.Sections.Blocklist, f.Blocklist = true, blocklistOf(&fe, kv.value)
 		default:
-			fe.Add(kv.key, "unknown key: a policy file has version and blocklist")
+			fe.Add(kv.key, "unknown key: a policy file has version, groups, catalog, assignments and blocklist")
 		}
 	}
 	if !seenVersion && root.Kind == yaml.MappingNode {
@@ -108,14 +118,9 @@ func join(path, key string) string {
 // blocklistOf reads blocklist entries; the natural key is (pattern_type,
 // pattern), which may appear once.
 func blocklistOf(fe *domain.FieldErrors, n *yaml.Node) []blocklist.Entry {
-	if n.Kind != yaml.SequenceNode {
-		fe.Add("blocklist", "must be a list")
-		return nil
-	}
-	var out []blocklist.Entry
+	out := []blocklist.Entry{}
 	seen := map[application.BlockKey]string{}
-	for i, item := range n.Content {
-		path := "blocklist[" + strconv.Itoa(i) + "]"
+	for path, item := range items(fe, "blocklist", n) {
 		var p blocklist.EntryParams
 		for _, kv := range mapping(fe, path, item) {
 			field := join(path, kv.key)
@@ -127,10 +132,7 @@ func blocklistOf(fe *domain.FieldErrors, n *yaml.Node) []blocklist.Entry {
 			case "reason":
 				p.Reason = scalar(fe, field, kv.value)
 			case "is_active":
-				var b bool
-				if kv.value.Kind != yaml.ScalarNode || kv.value.Decode(&b) != nil || kv.value.Tag != "!!bool" {
-					fe.Add(field, "must be true or false")
-				}
+				b := boolean(fe, field, kv.value)
 				p.IsActive = &b
 			default:
 				fe.Add(field, "unknown key: an entry has pattern_type, pattern, reason and is_active")
@@ -158,4 +160,27 @@ func scalar(fe *domain.FieldErrors, field string, n *yaml.Node) string {
 		return ""
 	}
 	return n.Value
+}
+
+func boolean(fe *domain.FieldErrors, field string, n *yaml.Node) bool {
+	var b bool
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || n.Decode(&b) != nil {
+		fe.Add(field, "must be true or false")
+	}
+	return b
+}
+
+// items iterates a section's list with each item's path (section[i]).
+func items(fe *domain.FieldErrors, section string, n *yaml.Node) iter.Seq2[string, *yaml.Node] {
+	return func(yield func(string, *yaml.Node) bool) {
+		if n.Kind != yaml.SequenceNode {
+			fe.Add(section, "must be a list")
+			return
+		}
+		for i, item := range n.Content {
+			if !yield(section+"["+strconv.Itoa(i)+"]", item) {
+				return
+			}
+		}
+	}
 }

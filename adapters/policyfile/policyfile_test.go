@@ -2,7 +2,9 @@ package policyfile_test
 
 import (
 	"errors"
+	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/extguard/extguard/adapters/policyfile"
@@ -27,7 +29,22 @@ func fields(t *testing.T, err error) []string {
 func TestEveryErrorAtOnceWithItsPath(t *testing.T) {
 	t.Parallel()
 	_, err := policyfile.Parse([]byte(`version: 2
-groups: []
+colours: []
+groups:
+  - {name: laptops, settings: {mode: allowlist}}
+  - {name: "", description: x}
+  - {name: ci, settings: {mode: strict, enforcement: enforce, heartbeat_interval_s: "60", colour: red}}
+  - {name: laptops}
+  - {name: servers, settings: [mode]}
+catalog:
+  - {extension_id: ms-python.python, pinned_version: 2024.1.0}
+  - {extension_id: "not an id", pinned_version: "1.0.0+build5", sha256_checksum: xyz, marketplace_url: "file:///etc/passwd", is_blocked: "no"}
+  - {extension_id: MS-Python.Python}
+  - {extension_id: a.b, secret: s3cret}
+assignments:
+  - {group: laptops, extension_id: ms-python.python, required: true}
+  - {group: laptops, extension_id: ms-python.python}
+  - {extension_id: "bad id", required: 1}
 blocklist:
   - {pattern_type: publisher, pattern: evil}
   - {pattern_type: shell, pattern: evil}
@@ -38,10 +55,20 @@ blocklist:
   - {pattern_type: exact, pattern: [x]}
 `))
 	got := fields(t, err)
-	for _, want := range []string{"version", "groups", "blocklist[1].pattern_type", "blocklist[2].pattern",
+	for _, want := range []string{"version", "colours", "groups[1].name", "groups[2].settings.mode", "groups[2].settings.heartbeat_interval_s",
+		"groups[2].settings.colour", "groups[3].name", "groups[4].settings", "catalog[1].extension_id", "catalog[1].pinned_version",
+		"catalog[1].sha256_checksum", "catalog[1].marketplace_url", "catalog[1].is_blocked", "catalog[2].extension_id", "catalog[3].secret",
+		"assignments[1]", "assignments[2].group", "assignments[2].extension_id", "assignments[2].required", "blocklist[1].pattern_type", "blocklist[2].pattern",
 		"blocklist[3].colour", "blocklist[4]", "blocklist[5].is_active", "blocklist[6].pattern"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("%s is not named: %v", want, got)
+		}
+	}
+	for _, good := range []string{"groups[0]", "catalog[0]", "assignments[0]"} {
+		for _, g := range got {
+			if strings.HasPrefix(g, good) {
+				t.Errorf("a good item is named: %s", g)
+			}
 		}
 	}
 	if slices.Contains(got, "blocklist[0]") {
@@ -96,6 +123,77 @@ func TestSchemaNamesWhatParseReads(t *testing.T) {
 	}
 }
 
+// TestSchemaCoversEverySection: the schema names each section and the keys
+// its items take, so editors complete them.
+func TestSchemaCoversEverySection(t *testing.T) {
+	t.Parallel()
+	props := policyfile.Schema()["properties"].(map[string]any)
+	want := map[string][]string{
+		"groups":      {"name", "description", "settings"},
+		"catalog":     {"extension_id", "name", "publisher", "pinned_version", "sha256_checksum", "marketplace_url", "is_blocked", "block_reason"},
+		"assignments": {"group", "extension_id", "required"},
+	}
+	for section, keys := range want {
+		item := props[section].(map[string]any)["items"].(map[string]any)
+		for _, k := range keys {
+			if _, ok := item["properties"].(map[string]any)[k]; !ok {
+				t.Errorf("schema lacks %s[].%s", section, k)
+			}
+		}
+		if item["additionalProperties"] != false {
+			t.Errorf("%s items take any key", section)
+		}
+	}
+	settings := props["groups"].(map[string]any)["items"].(map[string]any)["properties"].(map[string]any)["settings"].(map[string]any)["properties"].(map[string]any)
+	for _, k := range []string{"mode", "enforcement", "heartbeat_interval_s", "stale_after_s", "offline_after_s"} {
+		if _, ok := settings[k]; !ok {
+			t.Errorf("schema lacks groups[].settings.%s", k)
+		}
+	}
+}
+
+// TestFormatReadsBackEverySection: a file with all four sections is written
+// and read back to the same policy; a section left out stays out.
+func TestFormatReadsBackEverySection(t *testing.T) {
+	t.Parallel()
+	src := `version: 1
+groups:
+  - {name: laptops, description: dev machines, settings: {mode: blocklist, enforcement: enforce, heartbeat_interval_s: 120}}
+  - {name: ci}
+catalog:
+  - {extension_id: ms-python.python, name: Python, pinned_version: 2024.1.0, sha256_checksum: ` + strings.Repeat("ab", 32) + `}
+  - {extension_id: evil.miner, is_blocked: true, block_reason: malware}
+assignments:
+  - {group: laptops, extension_id: ms-python.python, required: true}
+  - {group: ci, extension_id: ms-python.python}
+blocklist: []
+`
+	f, err := policyfile.Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.Sections.Groups || !f.Sections.Catalog || !f.Sections.Assignments || !f.Sections.Blocklist || len(f.Groups) != 2 || len(f.Catalog) != 2 || len(f.Assignments) != 2 {
+		t.Fatalf("parsed %+v", f)
+	}
+	out := policyfile.Format(f)
+	back, err := policyfile.Parse(out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if back.Sections != f.Sections || string(back.Groups[0].Settings.ExplicitJSON()) != `{"mode":"blocklist","enforcement":"enforce","heartbeat_interval_s":120}` ||
+		back.Groups[0].Description != "dev machines" || back.Catalog[0].PinnedVersion() != "2024.1.0" || back.Catalog[0].Name() != "Python" ||
+		!back.Catalog[1].IsBlocked() || back.Catalog[1].BlockReason() != "malware" || !back.Assignments[0].Required || back.Assignments[1].Required {
+		t.Fatalf("read back differently:\n%s\n%+v", out, back)
+	}
+	only, err := policyfile.Parse([]byte("version: 1\nblocklist: []\n"))
+	if err != nil || only.Sections.Groups || only.Sections.Catalog || only.Sections.Assignments || !only.Sections.Blocklist {
+		t.Fatalf("a blocklist-only file: %+v %v", only.Sections, err)
+	}
+	if again, _ := policyfile.Parse(policyfile.Format(only)); again.Sections != only.Sections {
+		t.Fatalf("sections written that the file did not hold: %s", policyfile.Format(only))
+	}
+}
+
 // TestFormatReadsBack: an exported file parses to the same policy.
 func TestFormatReadsBack(t *testing.T) {
 	t.Parallel()
@@ -112,5 +210,26 @@ func TestFormatReadsBack(t *testing.T) {
 		if a.Pattern().String() != b.Pattern().String() || a.Reason() != b.Reason() || a.IsActive() != b.IsActive() {
 			t.Errorf("entry %d: %+v became %+v", i, a, b)
 		}
+	}
+}
+
+// TestTheDocumentedExampleParses: the full example of docs/policy-as-code.md
+// is a valid file holding every section, so it works when pasted.
+func TestTheDocumentedExampleParses(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/policy-as-code.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	text = text[strings.Index(text, "## The policy file, plan and apply"):]
+	start := strings.Index(text, "```yaml\n") + len("```yaml\n")
+	example := text[start : start+strings.Index(text[start:], "```")]
+	f, err := policyfile.Parse([]byte(example))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, example)
+	}
+	if len(f.Groups) != 2 || len(f.Catalog) != 3 || len(f.Assignments) != 2 || len(f.Blocklist) != 2 {
+		t.Fatalf("the example holds %d groups, %d catalog entries, %d assignments, %d blocks", len(f.Groups), len(f.Catalog), len(f.Assignments), len(f.Blocklist))
 	}
 }

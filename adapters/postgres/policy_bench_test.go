@@ -6,42 +6,131 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/uptrace/bun"
+
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/postgres/pgtest"
 	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
 	"github.com/extguard/extguard/domain/blocklist"
+	"github.com/extguard/extguard/domain/extension"
+	"github.com/extguard/extguard/domain/group"
 )
 
+// policyUseCases assembles plan and apply on db as the server does.
+func policyUseCases(db *bun.DB) (application.PlanPolicy, application.ApplyPolicy) {
+	installations := postgres.NewInstallationReader(db)
+	impact := application.BlockImpact{Installations: installations}
+	groups := postgres.NewGroupRepository(db)
+	clock := application.SystemClock{}
+	plan := application.PlanPolicy{Store: postgres.NewPolicyStore(db), Groups: groups, Clock: clock, Impact: impact,
+		Verdicts: application.PolicyImpact{Inputs: postgres.NewPolicyInputs(db), Inventory: postgres.NewVerdictInventory(db),
+			Exceptions: postgres.NewExceptionRepository(db), Select: impact, Clock: clock}}
+	apply := application.ApplyPolicy{Tx: postgres.NewTxRunner(db), Store: postgres.NewPolicyStore(db), Groups: groups,
+		Catalog: postgres.NewCatalogRepository(db), Assignments: postgres.NewAssignmentRepository(db), Blocklist: postgres.NewBlocklistRepository(db),
+		Keys: postgres.NewAPIKeyRepository(db), Audit: postgres.NewAuditLog(db), Clock: clock}
+	return plan, apply
+}
+
 // BenchmarkPolicyPlanApply: plan and apply of a 200-entry policy file at
-// 100,000 agents × 50 extensions, each <= 2 s (issue 21). The plan's file
-// blocks 200 extensions the fleet has installed (one of them on 3 agents in
-// 5), so its impact counts hundreds of thousands of installations; each
-// apply writes 200 new entries and their 200 audit rows in one transaction.
+// 100,000 agents × 50 extensions, each <= 2 s (issue 21). Half the groups
+// are turned blocklist + enforce first, so their agents are compliant and a
+// block flips them: the verdict impact then evaluates tens of thousands of
+// whole inventories.
+//   - plan: 200 blocks of installed extensions, one of them on 3 agents in 5;
+//     the stored verdicts were judged against no known policy, so every
+//     flipped agent's whole inventory is read (the worst case);
+//   - plan-reported: the same once every agent's stored verdict is of its
+//     current policy (steady state): no inventory is read whole;
+//   - plan-mixed: 150 blocks, 20 catalog entries, 20 assignments (required
+//     in the blocklist groups: required installs), and 10 groups' settings,
+//     one of which changes its mode (its whole inventory is judged);
+//   - apply: 200 new entries and their 200 audit rows in one transaction.
 func BenchmarkPolicyPlanApply(b *testing.B) {
 	f := benchFleet(b)
 	db := pgtest.DB(b)
-	repo := postgres.NewBlocklistRepository(db)
-	plan := application.PlanPolicy{Blocklist: repo, Impact: application.BlockImpact{Installations: postgres.NewInstallationReader(db)}}
-	apply := application.ApplyPolicy{Tx: postgres.NewTxRunner(db), Blocklist: repo, Audit: postgres.NewAuditLog(db), Clock: application.SystemClock{}}
+	ctx := context.Background()
+	names := make([]string, len(f.GroupIDs))
+	for i, id := range f.GroupIDs {
+		settings := `{}`
+		if i%2 == 0 {
+			settings = `{"mode":"blocklist","enforcement":"enforce"}`
+		}
+		if err := db.NewRaw(`UPDATE groups SET settings = ?::jsonb WHERE id = ? RETURNING name`, settings, id).Scan(ctx, &names[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	plan, apply := policyUseCases(db)
 	tag := strings.TrimSuffix(strings.TrimPrefix(f.Rare, "evil-"), ".pack")
-	entry := func(typ, pattern string) blocklist.Entry {
-		e, err := blocklist.NewEntry(blocklist.EntryParams{PatternType: typ, Pattern: pattern, Reason: "bench"})
+	installedExt := func(n int) string { return "pub" + strconv.Itoa(n%97) + "-" + tag + ".ext" + strconv.Itoa(n) }
+	blocks := func(n int) []blocklist.Entry {
+		out := []blocklist.Entry{benchBlock(b, f.Common)}
+		for i := 0; len(out) < n; i++ {
+			out = append(out, benchBlock(b, installedExt(i)))
+		}
+		return out
+	}
+	blocked := application.PolicyFile{Sections: application.PolicySections{Blocklist: true}, Blocklist: blocks(200)}
+	b.Run("plan", func(b *testing.B) {
+		measure(b, func() error {
+			p, err := plan.Execute(ctx, blocked, false)
+			if err == nil && (len(p.Changes) != 200 || p.Verdicts.TurnNonCompliant == 0 || p.Verdicts.Uninstalls == 0) {
+				b.Fatalf("%d changes, %d turn non-compliant, %d uninstalls", len(p.Changes), p.Verdicts.TurnNonCompliant, p.Verdicts.Uninstalls)
+			}
+			return err
+		})
+	})
+	// Every agent reported under its group's current policy, as in steady
+	// state: the flipped agents are settled from their stored verdicts.
+	view := application.ViewGroupPolicy{Inputs: postgres.NewPolicyInputs(db)}
+	for i, id := range f.GroupIDs {
+		p, err := view.Execute(ctx, domain.ID(id))
 		if err != nil {
 			b.Fatal(err)
 		}
-		return e
+		q := `UPDATE agent_verdicts SET policy_etag = ? WHERE group_id = ?`
+		if i%2 == 0 { // a blocklist group without blocks: its agents are compliant
+			q = `UPDATE agent_verdicts SET policy_etag = ?, compliant = true, violations = '[]' WHERE group_id = ?`
+		}
+		if _, err := db.ExecContext(ctx, q, p.ETag, id); err != nil {
+			b.Fatal(err)
+		}
 	}
-	installed := application.PolicyFile{Blocklist: []blocklist.Entry{entry("exact", f.Common)}}
-	for n := 0; len(installed.Blocklist) < 200; n++ {
-		installed.Blocklist = append(installed.Blocklist, entry("exact", "pub"+strconv.Itoa(n%97)+"-"+tag+".ext"+strconv.Itoa(n)))
-	}
-	ctx := context.Background()
-	b.Run("plan", func(b *testing.B) {
+	b.Run("plan-reported", func(b *testing.B) {
 		measure(b, func() error {
-			p, err := plan.Execute(ctx, installed, false)
-			if err == nil && (len(p.Changes) != 200 || p.Impact.Agents == 0) {
-				b.Fatalf("%d changes, %d agents impacted", len(p.Changes), p.Impact.Agents)
+			p, err := plan.Execute(ctx, blocked, false)
+			if err == nil && (len(p.Changes) != 200 || p.Verdicts.TurnNonCompliant == 0) {
+				b.Fatalf("%d changes, %d turn non-compliant", len(p.Changes), p.Verdicts.TurnNonCompliant)
+			}
+			return err
+		})
+	})
+	mixed := application.PolicyFile{Sections: application.AllSections, Blocklist: blocks(150)}
+	for i := range 10 {
+		s := group.DefaultSettings()
+		if i%2 == 0 {
+			s, _ = group.NewSettings(group.ModeBlocklist, group.EnforcementEnforce, 0, 0, 0)
+		}
+		if i == 1 {
+			s, _ = group.NewSettings(group.ModeBlocklist, "", 0, 0, 0) // an allowlist group turns blocklist
+		}
+		mixed.Groups = append(mixed.Groups, application.PolicyGroup{Name: names[i], Settings: s})
+	}
+	for i := range 20 {
+		id := installedExt(1000 + i)
+		e, err := extension.NewEntry(extension.EntryParams{ExtensionID: id, PinnedVersion: "1.0.0"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		mixed.Catalog = append(mixed.Catalog, e)
+		mixed.Assignments = append(mixed.Assignments, application.PolicyAssignment{Group: names[(i%5)*2], ExtensionID: e.ExtensionID(), Required: true})
+	}
+	b.Run("plan-mixed", func(b *testing.B) {
+		measure(b, func() error {
+			p, err := plan.Execute(ctx, mixed, false)
+			if err == nil && (len(p.Changes) < 190 || p.Verdicts.RequiredInstalls == 0 || p.Verdicts.TurnNonCompliant == 0) {
+				b.Fatalf("%d changes, %d required installs, %d turn non-compliant", len(p.Changes), p.Verdicts.RequiredInstalls, p.Verdicts.TurnNonCompliant)
 			}
 			return err
 		})
@@ -50,9 +139,9 @@ func BenchmarkPolicyPlanApply(b *testing.B) {
 	b.Run("apply", func(b *testing.B) {
 		measure(b, func() error {
 			round++
-			file := application.PolicyFile{}
+			file := application.PolicyFile{Sections: application.PolicySections{Blocklist: true}}
 			for n := range 200 {
-				file.Blocklist = append(file.Blocklist, entry("exact", "bench-"+tag+"-"+strconv.Itoa(round)+".x"+strconv.Itoa(n)))
+				file.Blocklist = append(file.Blocklist, benchBlock(b, "bench-"+tag+"-"+strconv.Itoa(round)+".x"+strconv.Itoa(n)))
 			}
 			p, err := plan.Execute(ctx, application.PolicyFile{}, false)
 			if err != nil {
@@ -65,4 +154,12 @@ func BenchmarkPolicyPlanApply(b *testing.B) {
 			return err
 		})
 	})
+}
+
+func benchBlock(b *testing.B, id string) blocklist.Entry {
+	e, err := blocklist.NewEntry(blocklist.EntryParams{PatternType: "exact", Pattern: id, Reason: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return e
 }

@@ -20,9 +20,11 @@ const policyUsage = `usage: extguard policy lint-vscode [--json] FILE
                      construct VS Code reads as fail-open, over-broad or never matching
 
   export             the server's current policy as a policy file (planning it back changes nothing)
-  plan -f FILE       what applying the policy file would change on the server, and its impact
+  plan -f FILE       what applying the policy file (groups, catalog, assignments, blocklist) would
+                     change on the server, per resource, and its impact on verdicts per group
   apply -f FILE      plan, then apply at that plan's revision (refused if the policy moved meanwhile);
-                     --revision R applies at a reviewed plan's revision instead of planning again
+                     --revision R applies at a reviewed plan's revision instead of planning again;
+                     --prune deletes what the file leaves out, in the sections the file holds
 
 lint-vscode runs locally; nothing is sent anywhere. export, plan and apply talk to --server (default
 http://localhost:8080; https everywhere but on localhost, so the key never crosses a network in clear

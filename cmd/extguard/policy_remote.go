@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
 	"strings"
 	"time"
 )
@@ -98,89 +97,6 @@ func policyRemote(cmd string, args []string, getenv func(string) string, stdout,
 	printChanges(stdout, applied.Changes)
 	fmt.Fprintf(stdout, "Applied %d change(s) as change set %s.\n", len(applied.Changes), applied.ChangeSetID)
 	return 0
-}
-
-type change struct {
-	Resource string         `json:"resource"`
-	Key      string         `json:"key"`
-	Action   string         `json:"action"`
-	Before   map[string]any `json:"before"`
-	After    map[string]any `json:"after"`
-}
-
-type planAnswer struct {
-	raw      json.RawMessage
-	Revision string   `json:"revision"`
-	Changes  []change `json:"changes"`
-	Impact   struct {
-		Agents  int `json:"agents"`
-		Enforce int `json:"enforce"`
-		Audit   int `json:"audit"`
-		Groups  []struct {
-			GroupName   string `json:"group_name"`
-			Enforcement string `json:"enforcement"`
-			Agents      int    `json:"agents"`
-		} `json:"groups"`
-	} `json:"impact"`
-}
-
-type appliedAnswer struct {
-	raw         json.RawMessage
-	ChangeSetID string   `json:"change_set_id"`
-	Changes     []change `json:"changes"`
-}
-
-// printPlan is the readable diff: + create, ~ change (the fields that
-// change), - delete, then the impact per group.
-func printPlan(w io.Writer, p planAnswer) {
-	if len(p.Changes) == 0 {
-		fmt.Fprintln(w, "No changes: the server already holds this policy.")
-		return
-	}
-	printChanges(w, p.Changes)
-	im := p.Impact
-	fmt.Fprintf(w, "\nImpact: %d agent(s) have an extension these blocks cover: %d in enforce groups will uninstall it, %d in audit groups turn non-compliant.\n",
-		im.Agents, im.Enforce, im.Audit)
-	for _, g := range im.Groups {
-		fmt.Fprintf(w, "  %-30s %-8s %d\n", g.GroupName, g.Enforcement, g.Agents)
-	}
-	fmt.Fprintf(w, "\n%d change(s) planned against revision %s.\n", len(p.Changes), p.Revision)
-}
-
-func printChanges(w io.Writer, changes []change) {
-	for _, ch := range changes {
-		switch ch.Action {
-		case "create":
-			fmt.Fprintf(w, "+ %s %s %s\n", ch.Resource, ch.Key, fields(ch.After))
-		case "delete":
-			fmt.Fprintf(w, "- %s %s\n", ch.Resource, ch.Key)
-		default:
-			var diffs []string
-			for _, k := range sortedKeys(ch.After) {
-				if fmt.Sprint(ch.Before[k]) != fmt.Sprint(ch.After[k]) {
-					diffs = append(diffs, fmt.Sprintf("%s: %q -> %q", k, fmt.Sprint(ch.Before[k]), fmt.Sprint(ch.After[k])))
-				}
-			}
-			fmt.Fprintf(w, "~ %s %s %s\n", ch.Resource, ch.Key, strings.Join(diffs, ", "))
-		}
-	}
-}
-
-func fields(m map[string]any) string {
-	var parts []string
-	for _, k := range sortedKeys(m) {
-		parts = append(parts, fmt.Sprintf("%s=%q", k, fmt.Sprint(m[k])))
-	}
-	return strings.Join(parts, " ")
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func writeJSON(w io.Writer, raw json.RawMessage) {

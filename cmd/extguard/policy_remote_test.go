@@ -43,8 +43,12 @@ func (s *planServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 const plannedChanges = `{"revision":"r-1","changes":[
  {"resource":"blocklist","key":"publisher evil","action":"create","before":null,"after":{"pattern_type":"publisher","pattern":"evil","reason":"malware","is_active":true}},
- {"resource":"blocklist","key":"exact a.b","action":"change","before":{"pattern_type":"exact","pattern":"a.b","reason":"old","is_active":true},"after":{"pattern_type":"exact","pattern":"a.b","reason":"new","is_active":true}}],
- "impact":{"agents":25,"enforce":3,"audit":22,"groups":[{"group_id":"x","group_name":"laptops","enforcement":"audit","agents":22},{"group_id":"y","group_name":"ci","enforcement":"enforce","agents":3}],"sample":[]}}`
+ {"resource":"blocklist","key":"exact a.b","action":"change","before":{"pattern_type":"exact","pattern":"a.b","reason":"old","is_active":true},"after":{"pattern_type":"exact","pattern":"a.b","reason":"new","is_active":true}},
+ {"resource":"group","key":"ci","action":"change","before":{"name":"ci","description":"","settings":{"mode":"allowlist"}},"after":{"name":"ci","description":"","settings":{"enforcement":"enforce","mode":"blocklist"}}},
+ {"resource":"assignment","key":"ci/acme.tool","action":"delete","before":{"group":"ci","extension_id":"acme.tool","is_required":true},"after":null}],
+ "impact":{"agents":25,"enforce":3,"audit":22,"groups":[{"group_id":"x","group_name":"laptops","enforcement":"audit","agents":22},{"group_id":"y","group_name":"ci","enforcement":"enforce","agents":3}],"sample":[]},
+ "verdicts":{"turn_non_compliant":25,"turn_compliant":4,"uninstalls":3,"required_installs":0,"groups":[{"group_id":"y","group_name":"ci","mode":"blocklist","enforcement":"enforce",
+   "turn_non_compliant":3,"turn_compliant":4,"uninstalls":3,"required_installs":0,"extensions":[{"extension_id":"evil.miner","kind":"blocked","non_compliant":3,"compliant":0,"uninstalls":3,"installs":0}],"sample":[]}]}}`
 
 func TestPolicyPlanAndApplyCommands(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "policy.yaml")
@@ -62,7 +66,11 @@ func TestPolicyPlanAndApplyCommands(t *testing.T) {
 
 	s := &planServer{plan: plannedChanges}
 	code, out, _ := cli(s, env, "plan", "-f", file, "--prune")
-	for _, want := range []string{`+ blocklist publisher evil`, `~ blocklist exact a.b reason: "old" -> "new"`, "3 in enforce groups will uninstall", "laptops", "2 change(s) planned against revision r-1"} {
+	for _, want := range []string{`+ blocklist "publisher evil" is_active="true" pattern="evil"`, `~ blocklist "exact a.b" reason: "old" -> "new"`,
+		`~ group "ci" settings: "{\"mode\":\"allowlist\"}" -> "{\"enforcement\":\"enforce\",\"mode\":\"blocklist\"}"`, `- assignment "ci/acme.tool"`,
+		"25 agent(s) turn non-compliant, 4 turn compliant; enforce groups would order 3 uninstall(s)",
+		`group "ci" (blocklist, enforce): 3 turn non-compliant, 4 turn compliant, 3 uninstall(s)`, `"evil.miner"`,
+		"3 in enforce groups", `"laptops"`, "4 change(s) planned against revision r-1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("plan output lacks %q:\n%s", want, out)
 		}

@@ -46,6 +46,8 @@ var appSet = wire.NewSet(
 	wire.Bind(new(application.ComplianceSeries), new(*postgres.ComplianceSeries)),
 	wire.Bind(new(application.AuditReader), new(*postgres.AuditReader)),
 	wire.Bind(new(application.PolicyInputs), new(*postgres.PolicyInputs)),
+	wire.Bind(new(application.PolicyStore), new(*postgres.PolicyStore)),
+	wire.Bind(new(application.VerdictInventory), new(*postgres.VerdictInventory)),
 	wire.Bind(new(application.APIKeyRepository), new(*postgres.APIKeyRepository)),
 	wire.Bind(new(application.APIKeyUsage), new(*postgres.APIKeyUsageRecorder)),
 	wire.Bind(new(application.RevalidationCatalog), new(*postgres.RevalidationCatalog)),

@@ -66,6 +66,8 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	complianceReader := postgres.NewComplianceReader(db)
 	auditReader := postgres.NewAuditReader(db)
 	policyInputs := postgres.NewPolicyInputs(db)
+	policyStore := postgres.NewPolicyStore(db)
+	verdictInventory := postgres.NewVerdictInventory(db)
 	policyCache := providePolicyCache(policyInputs, bus)
 	complianceSeries := postgres.NewComplianceSeries(db)
 	apiKeyRepository := postgres.NewAPIKeyRepository(db)
@@ -114,6 +116,8 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 		Compliance:          complianceReader,
 		AuditReader:         auditReader,
 		PolicyInputs:        policyInputs,
+		PolicyStore:         policyStore,
+		VerdictInventory:    verdictInventory,
 		Policies:            policyCache,
 		Invalidator:         policyCache,
 		ComplianceSeries:    complianceSeries,

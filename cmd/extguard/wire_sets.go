@@ -22,7 +22,7 @@ var postgresSet = wire.NewSet(
 	postgres.NewFleetGauges, postgres.NewPartitions, postgres.NewHistoryReader,
 	postgres.NewRequestRepository, postgres.NewExceptionRepository,
 	postgres.NewThreatFeedRepository, postgres.NewExposureReader, postgres.NewSBOMReader,
-	postgres.NewCapabilityStore, postgres.NewComplianceSeries,
+	postgres.NewCapabilityStore, postgres.NewComplianceSeries, postgres.NewPolicyStore, postgres.NewVerdictInventory,
 )
 
 // serverSet is the API process: the application assembled on its adapters

@@ -215,6 +215,7 @@ func missingDetail(r Requirement) string {
 type index struct {
 	rules    []BlockRule
 	matchers []blocklist.Pattern
+	ruleIx   *ruleIndex
 	required map[extension.ExtensionID]Requirement
 	allowed  map[extension.ExtensionID]Allowance
 
@@ -222,7 +223,8 @@ type index struct {
 }
 
 func (p Policy) index() index {
-	ix := index{rules: p.Blocked, matchers: p.compiled(), advisories: p.advisories(),
+	matchers := p.compiled()
+	ix := index{rules: p.Blocked, matchers: matchers, ruleIx: p.rules(matchers), advisories: p.advisories(),
 		required: map[extension.ExtensionID]Requirement{}, allowed: map[extension.ExtensionID]Allowance{}}
 	for _, r := range p.Required {
 		ix.required[r.ExtensionID] = r
@@ -237,10 +239,8 @@ func (p Policy) index() index {
 // mismatch, then checksum mismatch, then unapproved; first match wins.
 func (ix index) judge(mode group.Mode, it report.Item) (Kind, string) {
 	id := it.ExtensionID()
-	for i, m := range ix.matchers {
-		if m.Matches(id) {
-			return KindBlocked, ix.rules[i].Describe()
-		}
+	if i := ix.ruleIx.first(ix.matchers, id); i >= 0 {
+		return KindBlocked, ix.rules[i].Describe()
 	}
 	if r, ok := ix.advisories.find(id, it.Version(), true); ok {
 		return KindBlocked, r.Describe()

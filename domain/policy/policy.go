@@ -83,6 +83,7 @@ type Policy struct {
 	ETag               string
 
 	matchers []blocklist.Pattern // compiled Blocked, same order
+	ruleIx   *ruleIndex          // of matchers
 	advIndex *advisoryIndex      // of Advisories
 }
 
@@ -101,6 +102,7 @@ func Compile(in CompileInput) Policy {
 		HeartbeatIntervalS: in.Settings.HeartbeatIntervalS(),
 	}
 	p.Blocked, p.matchers = compileBlocked(in)
+	p.ruleIx = newRuleIndex(p.matchers)
 	p.Required, p.Allowed = compileAssignments(in.Assignments, p.matchers)
 	p.Advisories, p.advIndex = compileAdvisories(in.Advisories)
 	p.Required, p.Allowed = withoutBlockedByAdvisory(p.advIndex, p.Required, p.Allowed)
@@ -246,6 +248,7 @@ func Restore(p Policy) (Policy, error) {
 		}
 		p.matchers[i] = m
 	}
+	p.ruleIx = newRuleIndex(p.matchers)
 	p.advIndex = p.advisories()
 	return p, nil
 }

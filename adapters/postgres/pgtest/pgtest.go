@@ -222,3 +222,26 @@ func UnusedDatabaseURL(t testing.TB) string {
 	t.Cleanup(func() { _ = drop(context.Background(), name) })
 	return withDatabase(ServerURL(), name)
 }
+
+// PrivateDB is a database of the calling test's own, cloned from the
+// migrated template and dropped when the test ends: for a test whose
+// writes reach what every other test sees (a policy apply that prunes every
+// group the file leaves out).
+func PrivateDB(t testing.TB) *bun.DB {
+	t.Helper()
+	ctx := context.Background()
+	name, dsn, err := create(ctx)
+	if err != nil {
+		t.Fatalf("pgtest: private database: %v", err)
+	}
+	db, err := postgres.Open(ctx, dsn, postgres.DefaultPool())
+	if err != nil {
+		_ = drop(ctx, name)
+		t.Fatalf("pgtest: open %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		_ = db.Close()
+		_ = drop(ctx, name)
+	})
+	return db
+}

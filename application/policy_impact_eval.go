@@ -1,0 +1,302 @@
+package application
+
+import (
+	"sort"
+
+	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/extension"
+	"github.com/extguard/extguard/domain/policy"
+	"github.com/extguard/extguard/domain/report"
+)
+
+// impactEvaluation tallies verdict changes per group as agents are judged.
+type impactEvaluation struct {
+	groups     map[domain.ID]*groupPolicies
+	exceptions map[domain.ID][]policy.Exception
+	tallies    map[domain.ID]*groupTally
+	agentGroup map[domain.ID]domain.ID
+	pending    map[domain.ID]selectedJudgement // agents whose compliance may flip
+}
+
+// selectedJudgement is what judging an agent's selected items found.
+type selectedJudgement struct {
+	before, after policy.Verdict
+	present       map[extension.ExtensionID]bool // the selected items' ids
+	etag          string                         // of the agent's current policy
+}
+
+type groupTally struct {
+	impact     GroupVerdictImpact
+	extensions map[extension.ExtensionID]*ExtensionVerdictImpact
+	agents     map[domain.ID]*AgentVerdictChange
+}
+
+func newImpactEvaluation(groups map[domain.ID]*groupPolicies, exceptions map[domain.ID][]policy.Exception) *impactEvaluation {
+	return &impactEvaluation{groups: groups, exceptions: exceptions, tallies: map[domain.ID]*groupTally{},
+		agentGroup: map[domain.ID]domain.ID{}, pending: map[domain.ID]selectedJudgement{}}
+}
+
+// policiesOf is the agent's effective current and candidate policy.
+func (ev *impactEvaluation) policiesOf(gp *groupPolicies, agentID domain.ID) (policy.Policy, policy.Policy) {
+	if ex := ev.exceptions[agentID]; len(ex) > 0 {
+		return gp.current.WithExceptions(ex), gp.candidate.WithExceptions(ex)
+	}
+	return gp.current, gp.candidate
+}
+
+// judgeSelected judges each agent's selected items under both policies:
+// the actions that are new, and whether the selected items go from all fine
+// to not (or back). Their other items judge the same under both policies,
+// so only those agents can change compliance; it answers them.
+func (ev *impactEvaluation) judgeSelected(inventories []AgentInventory) []domain.ID {
+	for _, inv := range mergeInventories(inventories) {
+		gp := ev.groups[inv.GroupID]
+		if gp == nil {
+			continue
+		}
+		ev.agentGroup[inv.AgentID] = inv.GroupID
+		cur, cand := ev.policiesOf(gp, inv.AgentID)
+		before := selectedVerdict(cur.Evaluate(inv.Items), gp.touched, inv.Items)
+		after := selectedVerdict(cand.Evaluate(inv.Items), gp.touched, inv.Items)
+		ev.tallyActions(inv, before, after)
+		switch {
+		case (len(before.Violations) == 0) == (len(after.Violations) == 0):
+		case gp.touched.whole: // the whole inventory was selected: settled
+			ev.flip(inv.GroupID, inv.AgentID, before, after)
+		default:
+			ev.pending[inv.AgentID] = selectedJudgement{before: before, after: after, present: idsOf(inv.Items), etag: cur.ETag}
+		}
+	}
+	out := make([]domain.ID, 0, len(ev.pending))
+	for id := range ev.pending {
+		out = append(out, id)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// selectedVerdict drops what an evaluation of selected items only says
+// about the extensions it did not select: a requirement is "missing" from a
+// partial inventory unless its id was selected (it changed) or the whole
+// inventory was read.
+func selectedVerdict(v policy.Verdict, t touchedRules, items []report.Item) policy.Verdict {
+	if t.whole {
+		return v
+	}
+	present := idsOf(items)
+	keep := func(id extension.ExtensionID) bool { return present[id] || t.required[id] }
+	out := policy.Verdict{}
+	for _, x := range v.Violations {
+		if x.Kind != policy.KindRequiredMissing || keep(x.ExtensionID) {
+			out.Violations = append(out.Violations, x)
+		}
+	}
+	for _, a := range v.Actions {
+		if a.Action != policy.ActionInstall || keep(a.ExtensionID) {
+			out.Actions = append(out.Actions, a)
+		}
+	}
+	return out
+}
+
+// tallyActions counts the uninstalls and required installs after orders
+// that before does not.
+func (ev *impactEvaluation) tallyActions(inv AgentInventory, before, after policy.Verdict) {
+	had := map[policy.Action]bool{}
+	for _, a := range before.Actions {
+		had[policy.Action{Action: a.Action, ExtensionID: a.ExtensionID}] = true
+	}
+	for _, a := range after.Actions {
+		if had[policy.Action{Action: a.Action, ExtensionID: a.ExtensionID}] {
+			continue
+		}
+		t := ev.tally(inv.GroupID)
+		ch := t.agent(inv.AgentID)
+		x := t.extension(a.ExtensionID, kindOf(after, a.ExtensionID))
+		if a.Action == policy.ActionUninstall {
+			t.impact.Uninstalls++
+			x.Uninstalls++
+			ch.Uninstall = append(ch.Uninstall, a.ExtensionID)
+		} else {
+			t.impact.RequiredInstalls++
+			x.Installs++
+			ch.Install = append(ch.Install, a.ExtensionID)
+		}
+	}
+}
+
+// judgeStored settles the pending agents whose stored verdict was judged
+// against the policy they have now: a stored violation of an extension
+// that was not selected judges the same under both policies, and keeps the
+// agent non-compliant under both; without one, the selected items decide.
+// It answers the agents it could not settle (no stored verdict, another
+// policy, or one that disagrees with the selected items).
+func (ev *impactEvaluation) judgeStored(pending []domain.ID, stored map[domain.ID]StoredVerdict) []domain.ID {
+	var rest []domain.ID
+	for _, agentID := range pending {
+		j, groupID := ev.pending[agentID], ev.agentGroup[agentID]
+		sv, ok := stored[agentID]
+		if !ok || sv.PolicyETag != j.etag {
+			rest = append(rest, agentID)
+			continue
+		}
+		required := ev.groups[groupID].touched.required
+		otherBad := false
+		for _, v := range sv.Violations {
+			id := extension.ExtensionID(v.ExtensionID)
+			if !j.present[id] && (policy.Kind(v.Kind) != policy.KindRequiredMissing || !required[id]) {
+				otherBad = true
+				break
+			}
+		}
+		if !otherBad && sv.Compliant != (len(j.before.Violations) == 0) {
+			rest = append(rest, agentID) // the stored verdict is not this inventory's
+			continue
+		}
+		if !otherBad {
+			ev.flip(groupID, agentID, j.before, j.after)
+		}
+	}
+	return rest
+}
+
+// judgeWhole evaluates the agents' whole inventories under both policies.
+func (ev *impactEvaluation) judgeWhole(agents []domain.ID, full []AgentInventory) {
+	items := map[domain.ID][]report.Item{}
+	for _, inv := range mergeInventories(full) {
+		items[inv.AgentID] = inv.Items
+	}
+	for _, agentID := range agents {
+		groupID := ev.agentGroup[agentID]
+		cur, cand := ev.policiesOf(ev.groups[groupID], agentID)
+		ev.flip(groupID, agentID, cur.Evaluate(items[agentID]), cand.Evaluate(items[agentID]))
+	}
+}
+
+// flip counts an agent whose compliance differs between before and after,
+// with the violations that appear (or go) as the reason, by extension.
+func (ev *impactEvaluation) flip(groupID, agentID domain.ID, before, after policy.Verdict) {
+	wasCompliant, isCompliant := len(before.Violations) == 0, len(after.Violations) == 0
+	if wasCompliant == isCompliant {
+		return
+	}
+	t := ev.tally(groupID)
+	ch := t.agent(agentID)
+	if isCompliant {
+		t.impact.TurnCompliant++
+		ch.Becomes = "compliant"
+		for _, v := range newViolations(after, before) {
+			t.extension(v.ExtensionID, v.Kind).Compliant++
+		}
+		return
+	}
+	t.impact.TurnNonCompliant++
+	ch.Becomes = "non_compliant"
+	for _, v := range newViolations(before, after) {
+		t.extension(v.ExtensionID, v.Kind).NonCompliant++
+	}
+}
+
+func idsOf(items []report.Item) map[extension.ExtensionID]bool {
+	out := make(map[extension.ExtensionID]bool, len(items))
+	for _, it := range items {
+		out[it.ExtensionID()] = true
+	}
+	return out
+}
+
+// newViolations are after's violations that before does not have (by
+// extension and kind).
+func newViolations(before, after policy.Verdict) []policy.Violation {
+	had := map[[2]string]bool{}
+	for _, v := range before.Violations {
+		had[[2]string{v.ExtensionID.String(), string(v.Kind)}] = true
+	}
+	var out []policy.Violation
+	for _, v := range after.Violations {
+		if !had[[2]string{v.ExtensionID.String(), string(v.Kind)}] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func kindOf(v policy.Verdict, id extension.ExtensionID) policy.Kind {
+	for _, x := range v.Violations {
+		if x.ExtensionID == id {
+			return x.Kind
+		}
+	}
+	return ""
+}
+
+// mergeInventories joins the rows of one agent (a selected read and a
+// group's agent list may both name it).
+func mergeInventories(list []AgentInventory) []AgentInventory {
+	at := map[domain.ID]int{}
+	var out []AgentInventory
+	for _, inv := range list {
+		if i, ok := at[inv.AgentID]; ok {
+			out[i].Items = append(out[i].Items, inv.Items...)
+			continue
+		}
+		at[inv.AgentID] = len(out)
+		out = append(out, inv)
+	}
+	return out
+}
+
+func (ev *impactEvaluation) tally(groupID domain.ID) *groupTally {
+	t, ok := ev.tallies[groupID]
+	if !ok {
+		gp := ev.groups[groupID]
+		t = &groupTally{extensions: map[extension.ExtensionID]*ExtensionVerdictImpact{}, agents: map[domain.ID]*AgentVerdictChange{},
+			impact: GroupVerdictImpact{GroupID: groupID, GroupName: gp.group.Name(), Mode: gp.candidate.Mode, Enforcement: gp.candidate.Enforcement}}
+		ev.tallies[groupID] = t
+	}
+	return t
+}
+
+func (t *groupTally) agent(id domain.ID) *AgentVerdictChange {
+	ch, ok := t.agents[id]
+	if !ok {
+		ch = &AgentVerdictChange{AgentID: id}
+		t.agents[id] = ch
+	}
+	return ch
+}
+
+func (t *groupTally) extension(id extension.ExtensionID, kind policy.Kind) *ExtensionVerdictImpact {
+	x, ok := t.extensions[id]
+	if !ok {
+		x = &ExtensionVerdictImpact{ExtensionID: id, Kind: kind}
+		t.extensions[id] = x
+	}
+	return x
+}
+
+func (ev *impactEvaluation) result() VerdictImpact {
+	out := VerdictImpact{Groups: []GroupVerdictImpact{}}
+	for _, t := range ev.tallies {
+		g := t.impact
+		g.Extensions, g.Sample = []ExtensionVerdictImpact{}, []AgentVerdictChange{}
+		for _, x := range t.extensions {
+			g.Extensions = append(g.Extensions, *x)
+		}
+		sort.Slice(g.Extensions, func(i, j int) bool { return g.Extensions[i].ExtensionID < g.Extensions[j].ExtensionID })
+		for _, ch := range t.agents {
+			g.Sample = append(g.Sample, *ch)
+		}
+		sort.Slice(g.Sample, func(i, j int) bool { return g.Sample[i].AgentID.String() < g.Sample[j].AgentID.String() })
+		if len(g.Sample) > ImpactSample {
+			g.Sample = g.Sample[:ImpactSample]
+		}
+		out.TurnNonCompliant += g.TurnNonCompliant
+		out.TurnCompliant += g.TurnCompliant
+		out.Uninstalls += g.Uninstalls
+		out.RequiredInstalls += g.RequiredInstalls
+		out.Groups = append(out.Groups, g)
+	}
+	sort.Slice(out.Groups, func(i, j int) bool { return out.Groups[i].GroupName < out.Groups[j].GroupName })
+	return out
+}
