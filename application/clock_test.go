@@ -42,14 +42,26 @@ func TestCoarseClockStopsTickingWhenNotReadAndResumes(t *testing.T) {
 	}
 }
 
-// While it is read the clock keeps up with the system clock.
+// While it is read the clock keeps up with the system clock. A loaded
+// machine (a full test run on two cores) can leave the refreshing goroutine
+// unscheduled for tens of milliseconds now and then, so single late reads
+// are tolerated: what must not happen is a clock that stays behind (most
+// reads late) or falls far behind (a second).
 func TestCoarseClockStaysCurrentWhileRead(t *testing.T) {
 	var c CoarseClock
-	for end := time.Now().Add(100 * time.Millisecond); time.Now().Before(end); {
-		if d := time.Since(c.Now()); d > 20*time.Millisecond {
+	reads, late := 0, 0
+	for end := time.Now().Add(200 * time.Millisecond); time.Now().Before(end); reads++ {
+		d := time.Since(c.Now())
+		if d > time.Second {
 			t.Fatalf("coarse clock %s behind while being read", d)
 		}
+		if d > 20*time.Millisecond {
+			late++
+		}
 		time.Sleep(200 * time.Microsecond)
+	}
+	if late*4 > reads {
+		t.Fatalf("coarse clock more than 20ms behind in %d of %d reads while being read", late, reads)
 	}
 }
 
