@@ -30,7 +30,7 @@ func TestViewerSeesNoControlAndIsRefused(t *testing.T) {
 	gid := e.group("viewers")
 	admin, _ := e.signIn(user.RoleAdmin)
 	viewer, v := e.signIn(user.RoleViewer)
-	for _, path := range []string{"/console/blocklist", "/console/groups/" + gid.String(), "/console/installations?extension_id=evil.pack"} {
+	for _, path := range []string{"/console/blocklist", "/console/groups/" + gid.String(), "/console/installations?extension_id=evil.pack", "/console/webhooks"} {
 		if a := admin.do("GET", path, nil); !strings.Contains(a.body, `method="post" action="/console/`) {
 			t.Fatalf("%s: an admin sees no form, so the viewer check below proves nothing", path)
 		}
