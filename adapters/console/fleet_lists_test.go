@@ -192,3 +192,26 @@ func TestBlockFromPublisherAndPatternSearches(t *testing.T) {
 		t.Fatalf("%d publisher entries for %s", n, pub)
 	}
 }
+
+// TestViewerImpactPreviewOffersNoCreate: the impact preview needs only
+// read (as POST /api/v1/blocklist/impact does), so a viewer may post it,
+// but the answer carries no "Create the blocklist entry" form for a
+// viewer: a control the viewer could not use. An editor gets it.
+func TestViewerImpactPreviewOffersNoCreate(t *testing.T) {
+	e := newEnv(t)
+	body := url.Values{"pattern_type": {"exact"}, "pattern": {"viewer.preview"}, "reason": {"test"}}
+	for _, c := range []struct {
+		role   user.Role
+		create bool
+	}{{user.RoleViewer, false}, {user.RoleEditor, true}} {
+		b, _ := e.signIn(c.role)
+		body.Set("csrf", b.tokenOf("/console/"))
+		a := b.do("POST", "/console/installations/impact", body)
+		if a.status != http.StatusOK || !strings.Contains(a.body, "Impact of blocking viewer.preview") {
+			t.Fatalf("%s impact: %d %.1000s", c.role, a.status, a.body)
+		}
+		if got := strings.Contains(a.body, `action="/console/blocklist"`); got != c.create {
+			t.Errorf("%s: create form shown %v, want %v", c.role, got, c.create)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/extguard/extguard/adapters/console"
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/audit"
@@ -29,7 +30,7 @@ func TestViewerSeesNoControlAndIsRefused(t *testing.T) {
 	gid := e.group("viewers")
 	admin, _ := e.signIn(user.RoleAdmin)
 	viewer, v := e.signIn(user.RoleViewer)
-	for _, path := range []string{"/console/blocklist", "/console/groups/" + gid.String(), "/console/installations?extension_id=evil.pack"} {
+	for _, path := range []string{"/console/blocklist", "/console/groups/" + gid.String(), "/console/installations?extension_id=evil.pack", "/console/webhooks"} {
 		if a := admin.do("GET", path, nil); !strings.Contains(a.body, `method="post" action="/console/`) {
 			t.Fatalf("%s: an admin sees no form, so the viewer check below proves nothing", path)
 		}
@@ -235,5 +236,38 @@ func TestViewerPostingEveryActionIsRefusedAndAudited(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM blocklist WHERE pattern = 'viewer.try'`); n != 0 {
 		t.Error("a viewer's post created a blocklist entry")
+	}
+}
+
+// TestViewerIsRefusedEveryRouteTheTableDenies walks the console's route
+// table itself: every route whose permission a viewer lacks answers 403
+// to a signed-in viewer with a valid CSRF token and writes one
+// access.denied row, so a new route with a control but no permission
+// check cannot slip past the three hand-picked posts above.
+func TestViewerIsRefusedEveryRouteTheTableDenies(t *testing.T) {
+	e := newEnv(t)
+	viewer, v := e.signIn(user.RoleViewer)
+	token := viewer.tokenOf("/console/")
+	param := regexp.MustCompile(`:[a-z]+`)
+	denied := 0
+	for _, r := range console.Routes() {
+		if r.Permission.Allows(user.RoleViewer) {
+			continue
+		}
+		denied++
+		path := "/console" + param.ReplaceAllStringFunc(r.Path, func(string) string { return domain.NewID().String() })
+		var form url.Values
+		if r.Method != http.MethodGet {
+			form = url.Values{"csrf": {token}}
+		}
+		if a := viewer.do(r.Method, path, form); a.status != http.StatusForbidden {
+			t.Errorf("viewer %s %s: %d, want 403", r.Method, r.Path, a.status)
+		}
+	}
+	if denied < 15 {
+		t.Fatalf("only %d routes a viewer may not use: the table is not what this test walks", denied)
+	}
+	if n := e.count(`SELECT count(*) FROM audit_log WHERE event_type = 'access.denied' AND actor_id = ?`, v.ID().String()); n != denied {
+		t.Errorf("%d access.denied rows for %d refusals", n, denied)
 	}
 }

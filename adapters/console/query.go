@@ -91,3 +91,17 @@ func (f *form) time(name string) time.Time {
 	f.fe.Add(name, "is not a date or an RFC 3339 time")
 	return time.Time{}
 }
+
+// flag reads a row form's true/false choice. Anything else is a field
+// error, as the API's JSON boolean would be, so a mangled post changes
+// nothing instead of reading as false (deactivate, disable).
+func flag(c *fiber.Ctx, name string) (*bool, error) {
+	switch c.FormValue(name) {
+	case "true":
+		on := true
+		return &on, nil
+	case "false":
+		return new(bool), nil
+	}
+	return nil, domain.Invalid("invalid form", domain.FieldError{Field: name, Message: "must be true or false"})
+}

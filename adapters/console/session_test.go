@@ -2,12 +2,16 @@ package console_test
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/extguard/extguard/adapters/console"
+	httpapi "github.com/extguard/extguard/adapters/http"
 	"github.com/extguard/extguard/application"
 	"github.com/extguard/extguard/domain/audit"
 	"github.com/extguard/extguard/domain/user"
@@ -262,5 +266,26 @@ func TestCrossSiteLoginAndLogoutRefused(t *testing.T) {
 	}
 	if a := signedIn.do("GET", "/console/", nil); a.status != http.StatusOK {
 		t.Fatalf("signed out by a cross-site post: %d", a.status)
+	}
+}
+
+// TestForwardedHeadersNeedATrustedProxy: with no trusted proxy configured
+// (the default), a client's own X-Forwarded-Proto and X-Forwarded-Host are
+// not believed. fiber believes them from anyone unless its proxy check is
+// on; then any client could pass the Origin check with an Origin of its
+// choosing, and the Secure flag would follow a header, not the connection.
+func TestForwardedHeadersNeedATrustedProxy(t *testing.T) {
+	e := newEnv(t)
+	direct := *e
+	direct.app = httpapi.NewApp(httpapi.DefaultServerConfig(), slog.New(slog.NewTextHandler(io.Discard, nil)), console.New(e.uc, nil))
+	t.Cleanup(func() { _ = direct.app.Shutdown() })
+	b := direct.browser()
+	b.headers["X-Forwarded-Proto"], b.headers["X-Forwarded-Host"] = "https", "evil.test"
+	if c := b.do("GET", "/console/login", nil).cookie("extguard_login"); c == nil || c.Secure {
+		t.Fatalf("a client's X-Forwarded-Proto made the cookie Secure: %+v", c)
+	}
+	a := b.do("POST", "/console/login", url.Values{"email": {"x@example.com"}}, "Origin", "https://evil.test", "Sec-Fetch-Site", "")
+	if a.status != http.StatusForbidden || !strings.Contains(a.body, "cross-site request") {
+		t.Fatalf("an Origin matching the client's own X-Forwarded-Host passed the cross-site check: %d %.300s", a.status, a.body)
 	}
 }

@@ -68,11 +68,12 @@ func (k *Console) updateUser(c *fiber.Ctx, s *session) error {
 	if r := c.FormValue("role"); r != "" {
 		in.Role = &r
 	}
-	if a := c.FormValue("is_active"); a != "" {
-		active := a == "true"
-		in.IsActive = &active
+	if c.FormValue("is_active") != "" {
+		in.IsActive, err = flag(c, "is_active")
 	}
-	_, err = k.uc.UpdateUser.Execute(c.UserContext(), httpapi.RequestActor(c, s.principal), id, in)
+	if err == nil {
+		_, err = k.uc.UpdateUser.Execute(c.UserContext(), httpapi.RequestActor(c, s.principal), id, in)
+	}
 	if msg, fields, ok := fieldErrors(err); ok {
 		return k.usersPage(c, s, httpapi.ProblemOf(err).Status, view{Data: usersData{Row: rowRefusal{ID: id, Error: rowError(msg, fields)}}})
 	}

@@ -69,6 +69,13 @@ func TestUserForms(t *testing.T) {
 	if _, role, _ := e.userRow(email); role != "editor" {
 		t.Fatalf("role now %s", role)
 	}
+	// A mangled choice is refused and deactivates nobody (it used to read as false).
+	if a := admin.do("POST", action[1], url.Values{"csrf": {admin.tokenOf("/console/users")}, "is_active": {"no"}}); a.status != http.StatusBadRequest {
+		t.Fatalf("is_active=no: %d", a.status)
+	}
+	if _, _, active := e.userRow(email); !active {
+		t.Fatal("is_active=no deactivated the user")
+	}
 	if a := admin.do("POST", action[1], url.Values{"csrf": {admin.tokenOf("/console/users")}, "is_active": {"false"}}); a.status != http.StatusSeeOther {
 		t.Fatalf("deactivate: %d", a.status)
 	}

@@ -75,8 +75,10 @@ func (k *Console) updateWebhook(c *fiber.Ctx, s *session) error {
 	if err != nil {
 		return k.fail(c, s, err)
 	}
-	enabled := c.FormValue("is_enabled") == "true"
-	_, err = k.uc.UpdateWebhook.Execute(c.UserContext(), httpapi.RequestActor(c, s.principal), id, application.WebhookChanges{IsEnabled: &enabled})
+	enabled, err := flag(c, "is_enabled")
+	if err == nil {
+		_, err = k.uc.UpdateWebhook.Execute(c.UserContext(), httpapi.RequestActor(c, s.principal), id, application.WebhookChanges{IsEnabled: enabled})
+	}
 	if msg, fields, ok := fieldErrors(err); ok {
 		return k.webhooksPage(c, s, httpapi.ProblemOf(err).Status, view{Data: webhooksData{Row: rowRefusal{ID: id, Error: rowError(msg, fields)}}})
 	}

@@ -44,6 +44,14 @@ func TestWebhookForms(t *testing.T) {
 	if action == nil {
 		t.Fatal("no disable form")
 	}
+	// A mangled choice is a field error in the row and changes nothing (it
+	// used to read as false and disable the webhook).
+	for _, bad := range []string{"", "yes"} {
+		a := admin.do("POST", action[1], url.Values{"csrf": {admin.tokenOf("/console/webhooks")}, "is_enabled": {bad}})
+		if _, on := e.hook(hookURL); a.status != http.StatusBadRequest || !on || !strings.Contains(a.body, "is_enabled: must be true or false") {
+			t.Fatalf("is_enabled=%q: %d, still enabled %v: %.2000s", bad, a.status, on, a.body)
+		}
+	}
 	for _, to := range []string{"false", "true"} {
 		if a := admin.do("POST", action[1], url.Values{"csrf": {admin.tokenOf("/console/webhooks")}, "is_enabled": {to}}); a.status != http.StatusSeeOther {
 			t.Fatalf("is_enabled=%s: %d", to, a.status)

@@ -70,9 +70,12 @@ func NewApp(cfg ServerConfig, log *slog.Logger, modules ...Module) *fiber.App {
 		JSONDecoder:           jsonDecode,
 		ErrorHandler:          ErrorHandler(log),
 		DisableStartupMessage: true,
-		// Only X-Forwarded-Proto and -Host are fiber's to believe; the
-		// client's address is clientIP's (the right-most untrusted hop).
-		EnableTrustedProxyCheck: len(proxies) > 0,
+		// Only X-Forwarded-Proto and -Host are fiber's to believe, and only
+		// from a trusted proxy; the client's address is clientIP's (the
+		// right-most untrusted hop). The check is on even with no proxy:
+		// off, fiber believes those headers from every client (the
+		// console's Secure cookie and Origin check read them).
+		EnableTrustedProxyCheck: true,
 		TrustedProxies:          proxies,
 	})
 	quietParseErrors(app)
