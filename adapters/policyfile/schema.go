@@ -29,8 +29,14 @@ func list(desc string, item map[string]any) map[string]any {
 	return map[string]any{"type": "array", "description": desc, "items": item}
 }
 
+// object leaves "required" out when nothing is: JSON Schema wants an
+// array there, and a null makes the whole schema invalid to validators.
 func object(required []string, props map[string]any) map[string]any {
-	return map[string]any{"type": "object", "additionalProperties": false, "required": required, "properties": props}
+	out := map[string]any{"type": "object", "additionalProperties": false, "properties": props}
+	if len(required) > 0 {
+		out["required"] = required
+	}
+	return out
 }
 
 func seconds(min int, desc string) map[string]any {

@@ -49,6 +49,9 @@ func (r *AssignmentRepository) view(ctx context.Context) *bun.SelectQuery {
 // the audit row's before), so a concurrent PUT must wait for this one.
 func (r *AssignmentRepository) Get(ctx context.Context, groupID, entryID domain.ID) (application.Assignment, error) {
 	var v assignmentView
+	if err := lockForWrite(ctx, r.db, "group_extensions"); err != nil { // see updatePolicyRow
+		return application.Assignment{}, err
+	}
 	err := r.view(ctx).Where("ge.group_id = ?", uid(groupID)).Where("ge.extension_id = ?", uid(entryID)).
 		For("NO KEY UPDATE OF ge").Scan(ctx, &v)
 	if err != nil {

@@ -33,7 +33,7 @@ func (r *BlocklistRepository) Get(ctx context.Context, id domain.ID) (blocklist.
 
 // Update changes the locked entry with change (see updateByID).
 func (r *BlocklistRepository) Update(ctx context.Context, id domain.ID, change func(blocklist.Entry) (blocklist.Entry, error)) (blocklist.Entry, error) {
-	return updateByID(ctx, r.db, id, "blocklist entry", (*blocklistRow).toDomain, change, r.store)
+	return updatePolicyRow(ctx, r.db, "blocklist", id, "blocklist entry", (*blocklistRow).toDomain, change, r.store)
 }
 
 // store writes every column but created_at and created_by.

@@ -33,7 +33,7 @@ func (r *CatalogRepository) Get(ctx context.Context, id domain.ID) (extension.En
 
 // Update changes the locked entry with change (see updateByID).
 func (r *CatalogRepository) Update(ctx context.Context, id domain.ID, change func(extension.Entry) (extension.Entry, error)) (extension.Entry, error) {
-	return updateByID(ctx, r.db, id, "catalog entry", infallible((*catalogEntryRow).toDomain), change, r.store)
+	return updatePolicyRow(ctx, r.db, "extensions", id, "catalog entry", infallible((*catalogEntryRow).toDomain), change, r.store)
 }
 
 // store writes every column but created_at.

@@ -39,8 +39,37 @@ func loadByID[R any, T any](ctx context.Context, q *bun.SelectQuery, id domain.I
 // deadlock: each one's audit row queues a delivery to the other's webhook.
 func updateByID[R any, T any](ctx context.Context, db *bun.DB, id domain.ID, what string, toDomain func(*R) (T, error),
 	change func(current T) (T, error), store func(ctx context.Context, next T) error) (T, error) {
+	return updateInTable(ctx, db, "", id, what, toDomain, change, store)
+}
+
+// updatePolicyRow is updateByID for a row of the policy tables (groups,
+// extensions, blocklist; see PolicyStore.Lock): it first takes the table in
+// ROW EXCLUSIVE mode, the lock its UPDATE takes anyway, so a write that
+// starts while a policy apply holds the tables waits before it locks the
+// row. Locking the row first (FOR NO KEY UPDATE passes the apply's table
+// lock) and queueing for the table after deadlocks with an apply that
+// updates the same row next.
+func updatePolicyRow[R any, T any](ctx context.Context, db *bun.DB, table string, id domain.ID, what string, toDomain func(*R) (T, error),
+	change func(current T) (T, error), store func(ctx context.Context, next T) error) (T, error) {
+	return updateInTable(ctx, db, table, id, what, toDomain, change, store)
+}
+
+// lockForWrite takes table in ROW EXCLUSIVE mode in the caller's
+// transaction (see updatePolicyRow).
+func lockForWrite(ctx context.Context, db *bun.DB, table string) error {
+	_, err := conn(ctx, db).ExecContext(ctx, "LOCK TABLE "+table+" IN ROW EXCLUSIVE MODE")
+	return err
+}
+
+func updateInTable[R any, T any](ctx context.Context, db *bun.DB, table string, id domain.ID, what string, toDomain func(*R) (T, error),
+	change func(current T) (T, error), store func(ctx context.Context, next T) error) (T, error) {
 	var next T
 	err := NewTxRunner(db).InTx(ctx, func(ctx context.Context) error {
+		if table != "" {
+			if err := lockForWrite(ctx, db, table); err != nil {
+				return err
+			}
+		}
 		current, err := loadByID(ctx, conn(ctx, db).NewSelect().For("NO KEY UPDATE"), id, what, toDomain)
 		if err != nil {
 			return err

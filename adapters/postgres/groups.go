@@ -33,7 +33,7 @@ func (r *GroupRepository) Get(ctx context.Context, id domain.ID) (group.Group, e
 
 // Update changes the locked group with change (see updateByID).
 func (r *GroupRepository) Update(ctx context.Context, id domain.ID, change func(group.Group) (group.Group, error)) (group.Group, error) {
-	return updateByID(ctx, r.db, id, "group", (*groupRow).toDomain, change, r.store)
+	return updatePolicyRow(ctx, r.db, "groups", id, "group", (*groupRow).toDomain, change, r.store)
 }
 
 // store writes every column but created_at.

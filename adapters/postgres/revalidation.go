@@ -31,7 +31,7 @@ func (c *RevalidationCatalog) Get(ctx context.Context, id domain.ID) (extension.
 // updateByID), so an admin's PATCH waits for the revalidation and then
 // changes the entry it blocked, or the revalidation sees the admin's pin.
 func (c *RevalidationCatalog) Update(ctx context.Context, id domain.ID, change func(extension.Entry) (extension.Entry, error)) (extension.Entry, error) {
-	return updateByID(ctx, c.db, id, "catalog entry", infallible((*catalogEntryRow).toDomain), change, c.store)
+	return updatePolicyRow(ctx, c.db, "extensions", id, "catalog entry", infallible((*catalogEntryRow).toDomain), change, c.store)
 }
 
 // store writes only the columns revalidation owns.

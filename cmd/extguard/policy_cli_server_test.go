@@ -138,10 +138,14 @@ func TestPolicyCommandsAgainstARealServer(t *testing.T) {
 	file := writePolicyFile(t, "version: 1\nblocklist:\n  - pattern_type: publisher\n    pattern: "+publisher+"\n    reason: malware, advisory 2026-11\n")
 
 	code, out, errOut := policyCLI(t, url, admin, "plan", "-f", file)
-	if code != 2 || !strings.Contains(out, "+ blocklist publisher "+publisher) || !strings.Contains(out, `reason="malware, advisory 2026-11"`) ||
+	// The seeded group has default settings (an audit allowlist with an
+	// empty catalog): every agent is non-compliant already, so a block
+	// turns none of them non-compliant and orders no uninstall.
+	if code != 2 || !strings.Contains(out, `+ blocklist "publisher `+publisher+`"`) || !strings.Contains(out, `reason="malware, advisory 2026-11"`) ||
 		!strings.Contains(out, "1 change(s) planned against revision") ||
-		!strings.Contains(out, fmt.Sprintf("Impact: %d agent(s) have an extension these blocks cover", fleet.RareAgents)) ||
-		!regexp.MustCompile(`(?m)^  fleet-\S+-0 +\w+ +`+strconv.Itoa(fleet.RareAgents)+`$`).MatchString(out) {
+		!strings.Contains(out, "Impact on verdicts: 0 agent(s) turn non-compliant, 0 turn compliant") ||
+		!strings.Contains(out, fmt.Sprintf("Blocks added: %d agent(s) have an extension they cover", fleet.RareAgents)) ||
+		!regexp.MustCompile(`(?m)^  "fleet-\S+-0" +\w+ +`+strconv.Itoa(fleet.RareAgents)+`$`).MatchString(out) {
 		t.Fatalf("plan of a new block: exit %d, want 2 and the diff\n%s%s", code, out, errOut)
 	}
 	if _, _, found := blocklistEntry(t, url, admin, publisher); found {
@@ -172,7 +176,7 @@ func TestPolicyCommandsAgainstARealServer(t *testing.T) {
 	}
 
 	code, out, errOut = policyCLI(t, url, admin, "apply", "-f", file)
-	if code != 0 || !strings.Contains(out, "+ blocklist publisher "+publisher) || !strings.Contains(out, "Applied 1 change(s) as change set") {
+	if code != 0 || !strings.Contains(out, `+ blocklist "publisher `+publisher+`"`) || !strings.Contains(out, "Applied 1 change(s) as change set") {
 		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
 	}
 	if reason, active, found := blocklistEntry(t, url, admin, publisher); !found || !active || reason != "malware, advisory 2026-11" {
