@@ -155,6 +155,10 @@ func checkDigest(fe *domain.FieldErrors, field, raw string) string {
 
 // Only absolute http(s) URLs: the revalidation worker downloads from here,
 // and other schemes (file:, gopher:) would let an admin read local files.
+// No user info either: the URL is shown in the console, audit rows and
+// policy files (`extguard policy export` goes to git), so a token in it
+// would leak; a private gallery's credentials belong in its proxy. A
+// stored URL is left alone so that patching another field still works.
 func checkURL(fe *domain.FieldErrors, raw, stored string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
@@ -166,6 +170,9 @@ func checkURL(fe *domain.FieldErrors, raw, stored string) string {
 	}
 	if raw != stored {
 		fe.CheckText("marketplace_url", raw)
+		if err == nil && u.User != nil {
+			fe.Add("marketplace_url", "must not carry a user name or password (user@host): it is shown in exports and audit rows")
+		}
 	}
 	return raw
 }

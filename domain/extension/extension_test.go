@@ -123,6 +123,12 @@ func TestNewEntryListsEveryBadField(t *testing.T) {
 			t.Errorf("missing field error for %s in %v", f, e.Fields)
 		}
 	}
+	for _, u := range []string{"https://user:token@gallery.example/x", "https://token@gallery.example/x"} {
+		_, err := NewEntry(EntryParams{ExtensionID: "ms-python.python", MarketplaceURL: u})
+		if e, ok := err.(*domain.Error); !ok || len(e.Fields) != 1 || e.Fields[0].Field != "marketplace_url" {
+			t.Errorf("marketplace_url %q with user info: want one marketplace_url field error, got %v", u, err)
+		}
+	}
 	if _, err := NewEntry(EntryParams{ExtensionID: "bad"}); err == nil {
 		t.Fatal("bad id accepted")
 	} else if e := err.(*domain.Error); e.Fields[0].Field != "extension_id" {
