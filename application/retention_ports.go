@@ -57,8 +57,9 @@ type HistoryPartitions interface {
 	// Drop removes the partition whole inside ctx's transaction and answers
 	// how many rows it held and how many states it carried forward: for
 	// reports, each (agent, editor, extension) whose last row in the
-	// partition is an installation that no later row at or before cutoff
-	// replaced is copied into the kept month of cutoff first, so time travel
+	// partition is an installation (or a removal that a kept older row of
+	// the key precedes) that no later row at or before cutoff replaced is
+	// copied into the kept month of cutoff first, so time travel
 	// after cutoff answers as before. Errors: conflict (rows of it are still
 	// referenced: audit rows whose webhook deliveries are kept; or the
 	// table is busy, so waiting for it would stall its writers; or a row's

@@ -14,12 +14,15 @@ import (
 // carryForwardSQL copies, before a reports partition (?0) is dropped, every
 // state that is still valid at the cutoff (?1): for each (agent, editor,
 // extension), its last row in the partition, when that row is an
-// installation and no later row of the key reported at or before the cutoff
-// replaced it. History records changes only, so without the copy an
+// installation (or a removal that a kept older row precedes) and no later
+// row of the key reported at or before the cutoff replaced it. History records changes only, so without the copy an
 // installation that never changed (one row, its first report's) would
 // vanish from time travel although the machine still has it. A removal
-// needs no copy: dropping the installation's earlier rows leaves it
-// answering "not installed", as it did. Later rows are looked for outside
+// needs a copy only when an older row of its key stays outside the
+// partition (in an expired month an earlier conflict kept, or in a legacy
+// partition, never dropped): without it that older installation would
+// answer again for a machine that removed the extension; when every older
+// row goes, "not installed" is what is left. Later rows are looked for outside
 // the partition's id range (?2, ?3) only, and the partition's own last row
 // is found with DISTINCT ON, one sort of the month.
 //
@@ -40,7 +43,12 @@ WITH last AS (
            l.agent_id, l.group_id, l.extension_id, l.user_hash, l.installed, l.installed_version,
            l.extension_sha256, l.client_ip, l.reported_at, l.editor, l.received_at, now()
     FROM last l
-    WHERE l.installed AND NOT EXISTS (
+    WHERE (l.installed OR EXISTS (
+        SELECT 1 FROM reports r
+        WHERE r.extension_id = l.extension_id AND r.agent_id = l.agent_id AND r.editor = l.editor
+          AND (r.id < extguard_uuidv7_floor(?2) OR r.id >= extguard_uuidv7_floor(?3))
+          AND (r.reported_at, r.id) < (l.reported_at, l.id)))
+      AND NOT EXISTS (
         SELECT 1 FROM reports r
         WHERE r.extension_id = l.extension_id AND r.agent_id = l.agent_id AND r.editor = l.editor
           AND (r.id < extguard_uuidv7_floor(?2) OR r.id >= extguard_uuidv7_floor(?3)) AND r.reported_at <= ?1
