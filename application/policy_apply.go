@@ -29,18 +29,31 @@ type ApplyPolicy struct {
 // AppliedPolicy is what an apply did. ChangeSetID is zero when nothing changed.
 type AppliedPolicy struct {
 	ChangeSetID domain.ID
-	Revision    string // the state after the apply
+	Revision    string // a plan of the same file would answer now: the state after the apply
 	Changes     []PolicyChange
 }
 
-// Execute applies f against revision. Errors: invalid (no revision, a bad
-// reference), conflict (the state moved on since the plan; plan again, or
-// prune of a group with agents), unavailable.
+// Execute applies f at revision, the revision of f's plan. Errors: invalid
+// (no revision, the file's problems, a bad reference), conflict (another
+// file than the one planned; the state moved on since the plan: plan
+// again; prune of a group with agents), unavailable.
 func (uc ApplyPolicy) Execute(ctx context.Context, actor audit.Actor, f PolicyFile, prune bool, revision string) (_ AppliedPolicy, err error) {
 	ctx, obs := observe(ctx, "ApplyPolicy")
 	defer obs.end(&err)
 	if revision == "" {
 		return AppliedPolicy{}, domain.Invalid("invalid apply", domain.FieldError{Field: "revision", Message: "is required: the revision of the plan being applied"})
+	}
+	if len(f.Problems) > 0 {
+		return AppliedPolicy{}, uc.refuse(ctx, f, prune)
+	}
+	planned, err := parseRevision(revision)
+	if err != nil {
+		return AppliedPolicy{}, err
+	}
+	// The file is checked before anything is locked: it does not depend
+	// on the state.
+	if err := planned.checkPlannedFile(f, prune); err != nil {
+		return AppliedPolicy{}, err
 	}
 	var out AppliedPolicy
 	var revoked []domain.ID
@@ -56,8 +69,8 @@ func (uc ApplyPolicy) Execute(ctx context.Context, actor audit.Actor, f PolicyFi
 		if err != nil {
 			return err
 		}
-		if policyRevision(current) != revision {
-			return domain.Conflict("the policy changed since this plan (revision " + revision + "); plan again")
+		if err := planned.checkState(current); err != nil {
+			return err
 		}
 		steps, err := preparePolicy(ctx, uc.Groups, uc.Guard, current, f, prune)
 		if err != nil || len(steps) == 0 {
@@ -74,7 +87,7 @@ func (uc ApplyPolicy) Execute(ctx context.Context, actor audit.Actor, f PolicyFi
 		}
 		out.ChangeSetID, revoked = w.changeSet, w.revoked
 		after, err := uc.Store.Read(ctx)
-		out.Revision = policyRevision(after)
+		out.Revision = revisionOf(after, f, prune).String()
 		return err
 	})
 	if err == nil && len(out.Changes) > 0 {
@@ -86,4 +99,16 @@ func (uc ApplyPolicy) Execute(ctx context.Context, actor audit.Actor, f PolicyFi
 		}
 	}
 	return out, err
+}
+
+// refuse answers every problem of a bad file, its own and the server's
+// findings on the entries that parsed, as a plan does. It writes nothing,
+// so it takes no lock.
+func (uc ApplyPolicy) refuse(ctx context.Context, f PolicyFile, prune bool) error {
+	current, err := uc.Store.Read(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = preparePolicy(ctx, uc.Groups, uc.Guard, current, f, prune)
+	return err
 }

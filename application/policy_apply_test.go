@@ -33,12 +33,20 @@ func TestApplyPrunesOnlyWhenAskedWithOneChangeSet(t *testing.T) {
 	if err != nil || len(env.entries.rows) != 3 {
 		t.Fatalf("apply without prune: %v, %d entries", err, len(env.entries.rows))
 	}
-	p, _ = plan.Execute(ctx, file, true)
-	if p.Revision != done.Revision || len(p.Changes) != 2 {
-		t.Fatalf("plan with prune: %+v (revision %s, applied %s)", p.Changes, p.Revision, done.Revision)
+	if again, _ := plan.Execute(ctx, file, false); again.Revision != done.Revision || len(again.Changes) != 0 {
+		t.Fatalf("the revision an apply answers is not its file's plan now: %s, planned %s", done.Revision, again.Revision)
 	}
-	if _, err := apply.Execute(ctx, someAdmin, file, true, "r-other"); domain.CodeOf(err) != domain.CodeConflict || len(env.entries.rows) != 3 {
-		t.Fatalf("a stale revision: %v", err)
+	p, _ = plan.Execute(ctx, file, true)
+	if p.Revision == done.Revision || len(p.Changes) != 2 {
+		t.Fatalf("plan with prune: %+v (revision %s, the plan without prune %s)", p.Changes, p.Revision, done.Revision)
+	}
+	// Prune is part of what was planned: a plan without it does not
+	// license deletes.
+	if _, err := apply.Execute(ctx, someAdmin, file, true, done.Revision); domain.CodeOf(err) != domain.CodeConflict || len(env.entries.rows) != 3 {
+		t.Fatalf("prune at the revision of a plan without: %v", err)
+	}
+	if _, err := apply.Execute(ctx, someAdmin, file, true, "r-other"); domain.CodeOf(err) != domain.CodeInvalid || len(env.entries.rows) != 3 {
+		t.Fatalf("a revision no plan answered: %v", err)
 	}
 	before := len(env.events.events)
 	pruned, err := apply.Execute(ctx, someAdmin, file, true, p.Revision)

@@ -12,22 +12,13 @@ import (
 )
 
 // preparePolicy diffs f against s and checks what the diff alone cannot:
-// a pruned group with enrolled agents is refused (its machines would go on
-// enforcing a policy nobody can see; decommission or move them first, as
-// DELETE /groups/{id} says), and catalog download URLs go through the same
-// guard as the REST API's. Errors: invalid, conflict.
+// every problem of the file (checkPolicyFile), then a pruned group with
+// enrolled agents is refused (its machines would go on enforcing a policy
+// nobody can see; decommission or move them first, as DELETE /groups/{id}
+// says). Errors: invalid, conflict.
 func preparePolicy(ctx context.Context, groups GroupRepository, guard TargetGuard, s PolicyState, f PolicyFile, prune bool) ([]policyStep, error) {
-	steps, err := diffPolicy(s, f, prune)
-	if err != nil {
-		return nil, err
-	}
-	var fe domain.FieldErrors
-	for i, e := range f.Catalog {
-		if guard != nil {
-			fe.Include("catalog["+strconv.Itoa(i)+"]", checkMarketplaceURL(guard, e))
-		}
-	}
-	if err := fe.Err("invalid policy file"); err != nil {
+	steps := diffPolicy(s, f, prune)
+	if err := checkPolicyFile(guard, s, f, steps); err != nil {
 		return nil, err
 	}
 	for _, st := range steps {
@@ -44,6 +35,25 @@ func preparePolicy(ctx context.Context, groups GroupRepository, guard TargetGuar
 		}
 	}
 	return steps, nil
+}
+
+// checkPolicyFile answers every problem of f at once, each by its path in
+// the file: the parser's, then references to nothing, then catalog
+// download URLs the REST API's guard refuses. The server's checks judge
+// every entry that parsed, also when others did not, so one plan lists
+// all a file's problems instead of one stage at a time. Errors: invalid.
+func checkPolicyFile(guard TargetGuard, s PolicyState, f PolicyFile, steps []policyStep) error {
+	var fe domain.FieldErrors
+	for _, p := range f.Problems {
+		fe.Add(p.Field, p.Message)
+	}
+	checkReferences(&fe, s, f, steps)
+	for i, e := range f.Catalog {
+		if guard != nil {
+			fe.Include(f.path(ResourceCatalog, e.ExtensionID().String(), "catalog", i), checkMarketplaceURL(guard, e))
+		}
+	}
+	return fe.Err("invalid policy file")
 }
 
 // candidateState is s with steps applied in memory: what the policy would

@@ -3,7 +3,6 @@ package application
 import (
 	"encoding/json"
 	"sort"
-	"strconv"
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/blocklist"
@@ -50,10 +49,9 @@ type policyStep struct {
 // diffPolicy compares the stored policy with the file's by natural keys,
 // section by section (a section the file does not hold is left alone).
 // Steps come in apply order: creates and changes of groups, catalog,
-// assignments, blocklist, then deletes in the reverse order. Errors:
-// invalid, an assignment naming a group or catalog entry that would not
-// exist, each by its path in the file.
-func diffPolicy(s PolicyState, f PolicyFile, prune bool) ([]policyStep, error) {
+// assignments, blocklist, then deletes in the reverse order. References
+// are checkReferences'.
+func diffPolicy(s PolicyState, f PolicyFile, prune bool) []policyStep {
 	var upserts, deletes [4][]policyStep
 	if f.Sections.Groups {
 		upserts[0], deletes[3] = diffGroups(s, f, prune)
@@ -68,15 +66,12 @@ func diffPolicy(s PolicyState, f PolicyFile, prune bool) ([]policyStep, error) {
 		upserts[3], deletes[0] = diffBlocklist(s.Blocklist, f, prune)
 	}
 	deletes[1] = withCascadedAssignments(s, deletes[1], deletes[2], deletes[3])
-	if err := checkReferences(s, f, deletes[2], deletes[3]); err != nil {
-		return nil, err
-	}
 	var out []policyStep
 	for _, part := range append(upserts[:], deletes[:]...) {
 		sort.SliceStable(part, func(i, j int) bool { return part[i].change.Key < part[j].change.Key })
 		out = append(out, part...)
 	}
-	return out, nil
+	return out
 }
 
 func diffGroups(s PolicyState, f PolicyFile, prune bool) (upserts, deletes []policyStep) {
@@ -216,30 +211,39 @@ func withCascadedAssignments(s PolicyState, assignments, catalog, groups []polic
 }
 
 // checkReferences refuses assignments naming a group or catalog entry that
-// neither exists nor is created by the file, or that the file deletes.
-func checkReferences(s PolicyState, f PolicyFile, deletedCatalog, deletedGroups []policyStep) error {
+// neither exists nor is in the file (parsed or not), or that steps delete.
+func checkReferences(fe *domain.FieldErrors, s PolicyState, f PolicyFile, steps []policyStep) {
 	groups, entries := map[string]bool{}, map[extension.ExtensionID]bool{}
 	for _, g := range s.Groups {
 		groups[g.Name()] = true
 	}
+	for _, e := range s.Catalog {
+		entries[e.ExtensionID()] = true
+	}
+	for _, st := range steps {
+		switch {
+		case st.change.Action != ChangeDelete:
+		case st.change.Resource == ResourceGroup:
+			delete(groups, st.storedGroup.Name())
+		case st.change.Resource == ResourceCatalog:
+			delete(entries, st.storedEntry.ExtensionID())
+		}
+	}
+	// What the file holds is never deleted: prune deletes what it leaves out.
 	for _, g := range f.Groups {
 		groups[g.Name] = true
 	}
-	for _, e := range s.Catalog {
-		entries[e.ExtensionID()] = true
+	for _, name := range f.Unparsed.Groups {
+		groups[name] = true
 	}
 	for _, e := range f.Catalog {
 		entries[e.ExtensionID()] = true
 	}
-	for _, st := range deletedGroups {
-		delete(groups, st.storedGroup.Name())
+	for _, id := range f.Unparsed.Extensions {
+		entries[id] = true
 	}
-	for _, st := range deletedCatalog {
-		delete(entries, st.storedEntry.ExtensionID())
-	}
-	var fe domain.FieldErrors
 	for i, a := range f.Assignments {
-		path := "assignments[" + strconv.Itoa(i) + "]"
+		path := f.path(ResourceAssignment, AssignmentKey{a.Group, a.ExtensionID}.String(), "assignments", i)
 		if !groups[a.Group] {
 			fe.Add(path+".group", "no group "+a.Group+" in the file or on the server")
 		}
@@ -247,7 +251,6 @@ func checkReferences(s PolicyState, f PolicyFile, deletedCatalog, deletedGroups 
 			fe.Add(path+".extension_id", "no catalog entry "+a.ExtensionID.String()+" in the file or on the server")
 		}
 	}
-	return fe.Err("invalid policy file")
 }
 
 // diffBlocklist compares the stored entries with the file's by natural key.

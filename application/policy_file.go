@@ -3,6 +3,7 @@ package application
 import (
 	"encoding/json"
 	"sort"
+	"strconv"
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/blocklist"
@@ -20,6 +21,44 @@ type PolicyFile struct {
 	Catalog     []extension.Entry
 	Assignments []PolicyAssignment
 	Blocklist   []blocklist.Entry
+
+	// Problems are what the parser found wrong with the file, each by its
+	// path. The lists then hold only the entries that parsed, so that a
+	// plan also judges those against the server (references, download
+	// URLs) and answers every problem at once. A file with problems is
+	// never applied.
+	Problems []domain.FieldError
+	// Unparsed names the groups and catalog entries whose entry has a
+	// problem but whose name or id parsed: an assignment naming one is not
+	// also a reference to nothing.
+	Unparsed PolicyNames
+	// Paths are the entries' paths in the file ("catalog[3]") by resource
+	// and natural key (SetPath). Without one an entry's path is its index
+	// in its list, which is the file's when every entry parsed.
+	Paths map[string]string
+}
+
+// PolicyNames are groups by name and catalog entries by extension id.
+type PolicyNames struct {
+	Groups     []string
+	Extensions []extension.ExtensionID
+}
+
+// SetPath records that the entry of resource with key sits at path.
+func (f *PolicyFile) SetPath(resource, key, path string) {
+	if f.Paths == nil {
+		f.Paths = map[string]string{}
+	}
+	f.Paths[resource+" "+key] = path
+}
+
+// path is the path in the file of the i-th entry of section, of resource
+// with key.
+func (f PolicyFile) path(resource, key, section string, i int) string {
+	if p, ok := f.Paths[resource+" "+key]; ok {
+		return p
+	}
+	return section + "[" + strconv.Itoa(i) + "]"
 }
 
 // PolicySections says which sections a file holds (possibly empty lists).
@@ -100,19 +139,27 @@ func (s PolicyState) groupByName() map[string]group.Group {
 // File is the state as a policy file, in natural-key order, so that
 // planning it back changes nothing.
 func (s PolicyState) File() PolicyFile {
-	f := PolicyFile{Sections: AllSections, Groups: []PolicyGroup{}, Catalog: []extension.Entry{}, Assignments: []PolicyAssignment{}}
+	f := PolicyFile{Sections: AllSections, Catalog: s.Catalog, Blocklist: s.Blocklist}
 	names := map[domain.ID]string{}
 	for _, g := range s.Groups {
 		names[g.ID()] = g.Name()
 		f.Groups = append(f.Groups, PolicyGroup{Name: g.Name(), Description: g.Description(), Settings: g.Settings()})
 	}
-	f.Catalog = append(f.Catalog, s.Catalog...)
 	for _, a := range s.Assignments {
 		if name, ok := names[a.GroupID]; ok {
 			f.Assignments = append(f.Assignments, PolicyAssignment{Group: name, ExtensionID: a.Entry.ExtensionID(), Required: a.IsRequired})
 		}
 	}
-	f.Blocklist = append([]blocklist.Entry{}, s.Blocklist...)
+	return f.normalised()
+}
+
+// normalised is f's policy with every list in natural-key order, copied:
+// the order of a file's entries changes nothing an apply does.
+func (f PolicyFile) normalised() PolicyFile {
+	f.Groups = append([]PolicyGroup{}, f.Groups...)
+	f.Catalog = append([]extension.Entry{}, f.Catalog...)
+	f.Assignments = append([]PolicyAssignment{}, f.Assignments...)
+	f.Blocklist = append([]blocklist.Entry{}, f.Blocklist...)
 	sort.Slice(f.Groups, func(i, j int) bool { return f.Groups[i].Name < f.Groups[j].Name })
 	sort.Slice(f.Catalog, func(i, j int) bool { return f.Catalog[i].ExtensionID() < f.Catalog[j].ExtensionID() })
 	sort.Slice(f.Assignments, func(i, j int) bool {

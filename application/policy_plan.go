@@ -9,8 +9,8 @@ import (
 // PolicyPlan is what applying a file would change now, and its impact.
 type PolicyPlan struct {
 	// Revision identifies the state the plan was made against (groups,
-	// catalog, assignments and blocklist together); apply refuses to run on
-	// another.
+	// catalog, assignments and blocklist together) and what was planned
+	// (the file's policy and prune); apply refuses another state or file.
 	Revision string
 	Changes  []PolicyChange
 	// Impact is what the blocks the plan adds (created or reactivated
@@ -34,8 +34,9 @@ type PlanPolicy struct {
 	Verdicts PolicyImpact
 }
 
-// Execute plans f. Errors: invalid (a reference to nothing, a private
-// download URL), conflict (prune of a group with agents), unavailable.
+// Execute plans f. Errors: invalid (the file's own problems, references to
+// nothing and private download URLs, all at once), conflict (prune of a
+// group with agents), unavailable.
 func (uc PlanPolicy) Execute(ctx context.Context, f PolicyFile, prune bool) (_ PolicyPlan, err error) {
 	ctx, obs := observe(ctx, "PlanPolicy")
 	defer obs.end(&err)
@@ -47,7 +48,7 @@ func (uc PlanPolicy) Execute(ctx context.Context, f PolicyFile, prune bool) (_ P
 	if err != nil {
 		return PolicyPlan{}, err
 	}
-	plan := PolicyPlan{Revision: policyRevision(s), Changes: changesOf(steps)}
+	plan := PolicyPlan{Revision: revisionOf(s, f, prune).String(), Changes: changesOf(steps)}
 	if plan.Impact, err = uc.Impact.Of(ctx, addedBlocks(steps), ImpactSample); err != nil {
 		return PolicyPlan{}, err
 	}

@@ -19,7 +19,7 @@ func (a *Admin) policyFileRoutes() []route {
 			Summary: "What applying a policy file would change now, with its impact and the revision planned against (writes nothing; read permission)",
 			Body:    "PolicyPlanRequest", Status: fiber.StatusOK, Response: "PolicyPlan", handle: a.planPolicy},
 		{Method: fiber.MethodPost, Path: "/api/v1/policy/apply", Permission: PermEditPolicy, Tag: "policy",
-			Summary: "Apply a policy file in one transaction if the state is still at the plan's revision (409 otherwise); every change audited with one change_set_id",
+			Summary: "Apply a policy file in one transaction if it is the file planned at the revision and the state is still the one planned against (409 otherwise); every change audited with one change_set_id",
 			Body:    "PolicyApplyRequest", Status: fiber.StatusOK, Response: "PolicyApplied", handle: a.applyPolicy},
 	}
 }
@@ -27,7 +27,7 @@ func (a *Admin) policyFileRoutes() []route {
 type policyApplyRequest struct {
 	File     string `json:"file"`
 	Prune    bool   `json:"prune"`
-	Revision string `json:"revision"` // the plan's revision
+	Revision string `json:"revision"` // the revision of this file's plan
 }
 
 type policyAppliedDoc struct {
@@ -41,10 +41,9 @@ func (a *Admin) applyPolicy(c *fiber.Ctx) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	f, err := policyfile.Parse([]byte(in.File))
-	if err != nil {
-		return err
-	}
+	// A bad file's problems travel in the file: the use case adds the
+	// server's findings and answers them all in one 400.
+	f := policyfile.Read([]byte(in.File))
 	done, err := a.uc.ApplyPolicy.Execute(c.UserContext(), actor(c), f, in.Prune, in.Revision)
 	return respond(c, done, err, func(d application.AppliedPolicy) policyAppliedDoc {
 		return policyAppliedDoc{ChangeSetID: optID(d.ChangeSetID), Revision: d.Revision, Changes: changeDocs(d.Changes)}
@@ -98,10 +97,7 @@ func (a *Admin) planPolicy(c *fiber.Ctx) error {
 	if err := decodeBody(c, &in); err != nil {
 		return err
 	}
-	f, err := policyfile.Parse([]byte(in.File))
-	if err != nil {
-		return err
-	}
+	f := policyfile.Read([]byte(in.File)) // its problems are answered with the server's, as in applyPolicy
 	plan, err := a.uc.PlanPolicy.Execute(c.UserContext(), f, in.Prune)
 	return respond(c, plan, err, func(p application.PolicyPlan) policyPlanDoc {
 		return policyPlanDoc{Revision: p.Revision, Changes: changeDocs(p.Changes), Impact: impactDocOf(p.Impact), Verdicts: verdictImpactDocOf(p.Verdicts)}

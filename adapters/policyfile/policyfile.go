@@ -30,10 +30,33 @@ const Version = 1
 // Parse reads and validates a policy file. Errors: invalid, with one field
 // error per problem, named by its path in the file.
 func Parse(data []byte) (application.PolicyFile, error) {
+	f := Read(data)
+	if len(f.Problems) > 0 {
+		return application.PolicyFile{}, domain.Invalid("invalid policy file", f.Problems...)
+	}
+	return f, nil
+}
+
+// Read reads a policy file as far as it can: the entries that parse, and
+// every problem in Problems, each by its path in the file, so that the plan
+// and apply use cases judge the parsed entries against the server too and
+// answer all the file's problems at once. A file with problems is never
+// applied.
+func Read(data []byte) application.PolicyFile {
 	var fe domain.FieldErrors
+	f := read(&fe, data)
+	var problems *domain.Error
+	if errors.As(fe.Err("invalid policy file"), &problems) {
+		f.Problems = problems.Fields
+	}
+	return f
+}
+
+func read(fe *domain.FieldErrors, data []byte) application.PolicyFile {
+	var f application.PolicyFile
 	if len(data) > MaxSize {
 		fe.Add("", "a policy file is at most 1 MiB")
-		return application.PolicyFile{}, fe.Err("invalid policy file")
+		return f
 	}
 	// One document only: yaml.Unmarshal would read the first of several
 	// ("---") and drop the rest without a word, and with prune an apply
@@ -42,18 +65,17 @@ func Parse(data []byte) (application.PolicyFile, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		fe.Add("", "not YAML or JSON: "+err.Error())
-		return application.PolicyFile{}, fe.Err("invalid policy file")
+		return f
 	}
 	if err := dec.Decode(&more); !errors.Is(err, io.EOF) {
 		fe.Add("", "one YAML document only (no second ---)")
-		return application.PolicyFile{}, fe.Err("invalid policy file")
+		return f
 	}
-	var f application.PolicyFile
 	root := &doc
 	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
 		root = root.Content[0]
 	}
-	fields := mapping(&fe, "", root)
+	fields := mapping(fe, "", root)
 	seenVersion := false
 	for _, kv := range fields {
 		switch kv.key {
@@ -63,13 +85,13 @@ func Parse(data []byte) (application.PolicyFile, error) {
 				fe.Add("version", "must be 1")
 			}
 		case "groups":
-			f.Sections.Groups, f.Groups = true, groupsOf(&fe, kv.value)
+			f.Sections.Groups, f.Groups = true, groupsOf(fe, &f, kv.value)
 		case "catalog":
-			f.Sections.Catalog, f.Catalog = true, catalogOf(&fe, kv.value)
+			f.Sections.Catalog, f.Catalog = true, catalogOf(fe, &f, kv.value)
 		case "assignments":
-			f.Sections.Assignments, f.Assignments = true, assignmentsOf(&fe, kv.value)
+			f.Sections.Assignments, f.Assignments = true, assignmentsOf(fe, &f, kv.value)
 		case "blocklist":
-			f.Sections.Blocklist, f.Blocklist = true, blocklistOf(&fe, kv.value)
+			f.Sections.Blocklist, f.Blocklist = true, blocklistOf(fe, kv.value)
 		default:
 			fe.Add(kv.key, "unknown key: a policy file has version, groups, catalog, assignments and blocklist")
 		}
@@ -77,10 +99,7 @@ func Parse(data []byte) (application.PolicyFile, error) {
 	if !seenVersion && root.Kind == yaml.MappingNode {
 		fe.Add("version", "is required (version: 1)")
 	}
-	if err := fe.Err("invalid policy file"); err != nil {
-		return application.PolicyFile{}, err
-	}
-	return f, nil
+	return f
 }
 
 type keyValue struct {

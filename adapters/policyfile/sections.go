@@ -12,13 +12,15 @@ import (
 )
 
 // groupsOf reads groups by name, each name once. Settings take the keys of
-// the REST API's settings object and are validated by the same parser.
-func groupsOf(fe *domain.FieldErrors, n *yaml.Node) []application.PolicyGroup {
+// the REST API's settings object and are validated by the same parser. A
+// group with a problem whose name is good is noted in f.Unparsed.
+func groupsOf(fe *domain.FieldErrors, f *application.PolicyFile, n *yaml.Node) []application.PolicyGroup {
 	out := []application.PolicyGroup{}
 	seen := map[string]string{}
 	for path, item := range items(fe, "groups", n) {
 		var g application.PolicyGroup
 		var settings []byte
+		bad := fe.Len()
 		for _, kv := range mapping(fe, path, item) {
 			field := join(path, kv.key)
 			switch kv.key {
@@ -35,8 +37,11 @@ func groupsOf(fe *domain.FieldErrors, n *yaml.Node) []application.PolicyGroup {
 		s, err := group.ParseSettings(settings)
 		fe.Include(join(path, "settings"), err)
 		checked, err := group.NewGroup(group.GroupParams{Name: g.Name, Description: g.Description, Settings: s})
-		if err != nil {
-			fe.Include(path, err)
+		fe.Include(path, err)
+		if fe.Len() > bad {
+			if named, err := group.NewGroup(group.GroupParams{Name: g.Name}); err == nil {
+				f.Unparsed.Groups = append(f.Unparsed.Groups, named.Name())
+			}
 			continue
 		}
 		g.Name, g.Description, g.Settings = checked.Name(), checked.Description(), s
@@ -45,6 +50,7 @@ func groupsOf(fe *domain.FieldErrors, n *yaml.Node) []application.PolicyGroup {
 			continue
 		}
 		seen[g.Name] = path
+		f.SetPath(application.ResourceGroup, g.Name, path)
 		out = append(out, g)
 	}
 	return out
@@ -73,12 +79,14 @@ func settingsJSON(fe *domain.FieldErrors, field string, n *yaml.Node) []byte {
 }
 
 // catalogOf reads catalog entries as POST /extensions takes them, each
-// extension id once.
-func catalogOf(fe *domain.FieldErrors, n *yaml.Node) []extension.Entry {
+// extension id once. An entry with a problem whose id is good is noted in
+// f.Unparsed.
+func catalogOf(fe *domain.FieldErrors, f *application.PolicyFile, n *yaml.Node) []extension.Entry {
 	out := []extension.Entry{}
 	seen := map[extension.ExtensionID]string{}
 	for path, item := range items(fe, "catalog", n) {
 		var p extension.EntryParams
+		bad := fe.Len()
 		for _, kv := range mapping(fe, path, item) {
 			field := join(path, kv.key)
 			switch kv.key {
@@ -103,8 +111,11 @@ func catalogOf(fe *domain.FieldErrors, n *yaml.Node) []extension.Entry {
 			}
 		}
 		e, err := extension.NewEntry(p)
-		if err != nil {
-			fe.Include(path, err)
+		fe.Include(path, err)
+		if fe.Len() > bad {
+			if id, err := extension.ParseExtensionID(p.ExtensionID); err == nil {
+				f.Unparsed.Extensions = append(f.Unparsed.Extensions, id)
+			}
 			continue
 		}
 		if first, dup := seen[e.ExtensionID()]; dup {
@@ -112,6 +123,7 @@ func catalogOf(fe *domain.FieldErrors, n *yaml.Node) []extension.Entry {
 			continue
 		}
 		seen[e.ExtensionID()] = path
+		f.SetPath(application.ResourceCatalog, e.ExtensionID().String(), path)
 		out = append(out, e)
 	}
 	return out
@@ -119,7 +131,7 @@ func catalogOf(fe *domain.FieldErrors, n *yaml.Node) []extension.Entry {
 
 // assignmentsOf reads assignments by group name and extension id, each pair
 // once; required defaults to false (allowed), as PUT takes it.
-func assignmentsOf(fe *domain.FieldErrors, n *yaml.Node) []application.PolicyAssignment {
+func assignmentsOf(fe *domain.FieldErrors, f *application.PolicyFile, n *yaml.Node) []application.PolicyAssignment {
 	out := []application.PolicyAssignment{}
 	seen := map[application.AssignmentKey]string{}
 	for path, item := range items(fe, "assignments", n) {
@@ -154,6 +166,7 @@ func assignmentsOf(fe *domain.FieldErrors, n *yaml.Node) []application.PolicyAss
 			continue
 		}
 		seen[key] = path
+		f.SetPath(application.ResourceAssignment, key.String(), path)
 		out = append(out, a)
 	}
 	return out
