@@ -82,6 +82,49 @@ blocklist:
 	}
 }
 
+// TestReadKeepsWhatParses: Read answers the entries that parse with every
+// problem, each entry's path in the file, and the names of the groups and
+// catalog entries that did not parse, so the plan judges the rest and an
+// assignment naming a bad entry is no reference to nothing; Parse refuses
+// the same file whole.
+func TestReadKeepsWhatParses(t *testing.T) {
+	t.Parallel()
+	src := []byte(`version: 1
+groups:
+  - {name: " broken ", settings: {mode: strict}}
+  - {name: laptops}
+catalog:
+  - {extension_id: Acme.Bad, pinned_version: "1.0.0+build5"}
+  - {extension_id: "not an id"}
+  - {extension_id: acme.tool, colour: red}
+  - {extension_id: acme.good}
+assignments:
+  - {group: laptops, extension_id: acme.good, required: maybe}
+  - {group: laptops, extension_id: acme.good}
+`)
+	f := policyfile.Read(src)
+	var got []string
+	for _, p := range f.Problems {
+		got = append(got, p.Field)
+	}
+	if want := []string{"groups[0].settings.mode", "catalog[0].pinned_version", "catalog[1].extension_id", "catalog[2].colour", "assignments[0].required"}; !slices.Equal(got, want) {
+		t.Fatalf("problems %v, want %v", got, want)
+	}
+	if len(f.Groups) != 1 || f.Groups[0].Name != "laptops" || len(f.Catalog) != 1 || f.Catalog[0].ExtensionID() != "acme.good" || len(f.Assignments) != 1 {
+		t.Fatalf("parsed %+v", f)
+	}
+	if !slices.Equal(f.Unparsed.Groups, []string{"broken"}) || len(f.Unparsed.Extensions) != 2 ||
+		f.Unparsed.Extensions[0] != "acme.bad" || f.Unparsed.Extensions[1] != "acme.tool" {
+		t.Fatalf("unparsed %+v", f.Unparsed)
+	}
+	if f.Paths["group laptops"] != "groups[1]" || f.Paths["catalog acme.good"] != "catalog[3]" || f.Paths["assignment laptops/acme.good"] != "assignments[1]" {
+		t.Fatalf("paths %v", f.Paths)
+	}
+	if whole, err := policyfile.Parse(src); err == nil || len(whole.Catalog) != 0 {
+		t.Fatalf("Parse of a bad file: %v, %d entries", err, len(whole.Catalog))
+	}
+}
+
 // TestYAMLAndJSONReadTheSame: JSON is accepted as YAML, natural keys only.
 func TestYAMLAndJSONReadTheSame(t *testing.T) {
 	t.Parallel()

@@ -207,3 +207,87 @@ func TestPolicyCommandsAgainstARealServer(t *testing.T) {
 		t.Fatalf("an unknown key: exit %d %s", code, errOut)
 	}
 }
+
+// TestPolicyApplyAtAReviewedRevisionThroughTheCLI: `apply --revision R`
+// applies only the file planned at R. The file edited after its plan was
+// reviewed exits 1 on the server's 409 saying the file differs, and
+// nothing is written; the reviewed file applies; the same revision again
+// exits 1 because the state moved.
+func TestPolicyApplyAtAReviewedRevisionThroughTheCLI(t *testing.T) {
+	url := realServer(t)
+	admin := apiKey(t, "admin")
+	publisher := strings.ToLower("reviewed-" + domain.NewID().String()[24:])
+	reviewed := "version: 1\nblocklist:\n  - {pattern_type: publisher, pattern: " + publisher + ", reason: malware}\n"
+	file := writePolicyFile(t, reviewed)
+	code, out, errOut := policyCLI(t, url, admin, "plan", "-f", file, "--json")
+	var plan struct{ Revision string }
+	if err := json.Unmarshal([]byte(out), &plan); err != nil || code != 2 || plan.Revision == "" {
+		t.Fatalf("plan --json: exit %d %v\n%s%s", code, err, out, errOut)
+	}
+
+	// Someone edits the file after the review.
+	if err := os.WriteFile(file, []byte(strings.Replace(reviewed, "malware", "nothing to see", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = policyCLI(t, url, admin, "apply", "-f", file, "--revision", plan.Revision)
+	if code != 1 || !strings.Contains(errOut, "the server answered 409") || !strings.Contains(errOut, "differs from the one planned") {
+		t.Fatalf("apply of an edited file at the reviewed revision: exit %d, want 1 and the 409\n%s%s", code, out, errOut)
+	}
+	if _, _, found := blocklistEntry(t, url, admin, publisher); found {
+		t.Fatal("the edited file was applied")
+	}
+
+	if err := os.WriteFile(file, []byte(reviewed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = policyCLI(t, url, admin, "apply", "-f", file, "--revision", plan.Revision)
+	if code != 0 || !strings.Contains(out, "Applied 1 change(s)") {
+		t.Fatalf("apply of the reviewed file: exit %d\n%s%s", code, out, errOut)
+	}
+	if reason, _, found := blocklistEntry(t, url, admin, publisher); !found || reason != "malware" {
+		t.Fatalf("after apply the server holds found=%v reason=%q", found, reason)
+	}
+	code, _, errOut = policyCLI(t, url, admin, "apply", "-f", file, "--revision", plan.Revision)
+	if code != 1 || !strings.Contains(errOut, "the server answered 409") || !strings.Contains(errOut, "changed since this plan") {
+		t.Fatalf("the reviewed revision again: exit %d, want 1 and the 409\n%s", code, errOut)
+	}
+	if code, out, _ := policyCLI(t, url, admin, "apply", "-f", file); code != 0 || !strings.Contains(out, "Nothing to apply") {
+		t.Fatalf("apply (plan, then apply) of the applied file: exit %d\n%s", code, out)
+	}
+}
+
+// TestPolicyCommandsPrintEveryProblemOfABadFile: a file with a problem of
+// each stage (the parser's, a reference to nothing, a private download
+// URL) exits 1 with all of them on stderr, each by its path in the file,
+// from plan and from apply, and writes nothing.
+func TestPolicyCommandsPrintEveryProblemOfABadFile(t *testing.T) {
+	url := realServer(t)
+	admin := apiKey(t, "admin")
+	name := strings.ToLower("stages-" + domain.NewID().String()[24:])
+	file := writePolicyFile(t, fmt.Sprintf(`version: 1
+groups:
+  - {name: %[1]s, settings: {mode: strict}}
+catalog:
+  - {extension_id: %[1]s.tool, marketplace_url: "http://10.1.2.3/x.vsix"}
+assignments:
+  - {group: %[1]s-nobody, extension_id: %[1]s.tool}
+blocklist:
+  - {pattern_type: regex, pattern: "a)|(b"}
+  - {pattern_type: publisher, pattern: %[1]s}
+`, name))
+	want := []string{"groups[0].settings.mode", "blocklist[0].pattern", "assignments[0].group", "catalog[0].marketplace_url"}
+	for _, cmd := range []string{"plan", "apply"} {
+		code, out, errOut := policyCLI(t, url, admin, cmd, "-f", file)
+		if code != 1 || out != "" || !strings.Contains(errOut, "the server answered 400") {
+			t.Fatalf("%s of a bad file: exit %d, want 1\n%s%s", cmd, code, out, errOut)
+		}
+		for _, path := range want {
+			if !strings.Contains(errOut, "\n  "+path+": ") {
+				t.Errorf("%s of a bad file does not print %s:\n%s", cmd, path, errOut)
+			}
+		}
+	}
+	if _, _, found := blocklistEntry(t, url, admin, name); found {
+		t.Fatal("a bad file's valid entry was applied")
+	}
+}
