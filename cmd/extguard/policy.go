@@ -23,7 +23,8 @@ const policyUsage = `usage: extguard policy lint-vscode [--json] FILE
   plan -f FILE       what applying the policy file (groups, catalog, assignments, blocklist) would
                      change on the server, per resource, and its impact on verdicts per group
   apply -f FILE      plan, then apply at that plan's revision (refused if the policy moved meanwhile);
-                     --revision R applies at a reviewed plan's revision instead of planning again;
+                     --revision R applies at a reviewed plan's revision instead of planning again
+                     (only the file that plan was made of, with the same --prune);
                      --prune deletes what the file leaves out, in the sections the file holds
 
 lint-vscode runs locally; nothing is sent anywhere. export, plan and apply talk to --server (default
@@ -32,7 +33,8 @@ text) with the admin API key in EXTGUARD_API_KEY.
 
 Exit codes, for CI: lint-vscode 0 nothing found, 2 findings; export 0; plan 0 nothing to change, 2 changes
 planned; apply 0 applied (or nothing to apply); every command 1 on an error (bad usage, an unreadable
-or invalid file, a refused key, a policy that moved since the plan).
+or invalid file with every problem, a refused key, a policy that moved since the plan, a file other
+than the one planned at --revision).
 `
 
 // policyCommand runs `extguard policy ...`. Its exit codes are CI's: 0
