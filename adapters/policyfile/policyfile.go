@@ -4,7 +4,9 @@
 // assignments and the blocklist, each section optional (a section left out
 // is left alone by an apply). Every error of a bad file is reported at once
 // with its path in the file (groups[2].settings.mode), from the validators
-// the REST API uses.
+// the REST API uses; Read also keeps the entries that parsed, so the
+// server's own checks (references, download URLs) add theirs to the same
+// answer.
 package policyfile
 
 import (
