@@ -27,8 +27,8 @@ var _ application.HeartbeatStore = (*HeartbeatStore)(nil)
 // heartbeatBatch bounds a flush's statements. One statement for a whole
 // flush grew with the fleet: at a million agents, ~100,000 agents per
 // statement took 10 s, past the 2 s interval, so the next flush was larger
-// still, and its row locks held the stale scan (and every other writer of
-// those agents) for as long. BenchmarkHeartbeatFlush20kAgents (a flush of
+// still, and every writer of those agents (a report, a re-enrollment, the
+// stale scan) waited on its row locks for as long. BenchmarkHeartbeatFlush20kAgents (a flush of
 // 20,000 agents in batches of 1,000 / 2,000 / 5,000 / 20,000, two runs
 // at load 2.7 on 2 cores) took 158 / 144 / 150 / 177-221 ms per flush and
 // 8 / 14 / 37 / 177-221 ms per batch: 2,000 is no slower in total than
