@@ -13,15 +13,14 @@ import (
 )
 
 // HeartbeatBuffer coalesces heartbeats and policy syncs in memory (the latest
-// of each per agent) and writes them every flush interval in one batched
-// statement, so 100,000 agents cost one UPDATE per interval instead of
+// of each per agent) and writes them every flush interval in batched
+// statements, so 100,000 agents cost 50 UPDATEs per interval instead of
 // 1,700 per second. Agents a heartbeat brings back from stale or offline
 // are audited in the same transaction. A crash loses at most one interval
 // of liveness (last_heartbeat / last_sync), never an enrollment or report;
 // the stale scanner's thresholds are many intervals long.
 type HeartbeatBuffer struct {
 	store    HeartbeatStore
-	tx       Transactor
 	audit    AuditLog
 	log      *slog.Logger
 	interval time.Duration
@@ -70,11 +69,11 @@ func (s *heartbeatShard) merge(u HeartbeatUpdate) {
 }
 
 // NewHeartbeatBuffer returns a buffer flushed every interval by Run.
-func NewHeartbeatBuffer(store HeartbeatStore, tx Transactor, log AuditLog, logger *slog.Logger, interval time.Duration) *HeartbeatBuffer {
+func NewHeartbeatBuffer(store HeartbeatStore, log AuditLog, logger *slog.Logger, interval time.Duration) *HeartbeatBuffer {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	l := &HeartbeatBuffer{store: store, tx: tx, audit: log, log: logger, interval: interval}
+	l := &HeartbeatBuffer{store: store, audit: log, log: logger, interval: interval}
 	for i := range l.shards {
 		l.shards[i].pending = map[domain.ID]*HeartbeatUpdate{}
 	}
@@ -106,8 +105,8 @@ func (l *HeartbeatBuffer) Pending() int {
 // Flushes is how many batches were written (for the load report).
 func (l *HeartbeatBuffer) Flushes() int64 { return l.flushes.Load() }
 
-// Flush writes everything pending in one transaction. On failure the batch
-// is merged back (newer contact wins) and retried at the next flush.
+// Flush writes everything pending (in the store's batches). On failure the
+// batch is merged back (newer contact wins) and retried at the next flush.
 func (l *HeartbeatBuffer) Flush(ctx context.Context) error {
 	batch := map[domain.ID]HeartbeatUpdate{}
 	for i := range l.shards {
@@ -127,11 +126,10 @@ func (l *HeartbeatBuffer) Flush(ctx context.Context) error {
 	for _, u := range batch {
 		updates = append(updates, u)
 	}
-	err := l.tx.InTx(ctx, func(ctx context.Context) error {
-		revived, err := l.store.ApplyHeartbeats(ctx, updates)
-		if err != nil {
-			return err
-		}
+	// Each batch of the write is its own transaction, its revived agents'
+	// audit rows in it; a batch already written is written again by the retry
+	// (the timestamps only move forward, so that changes nothing).
+	err := l.store.ApplyHeartbeats(ctx, updates, func(ctx context.Context, revived []RevivedAgent) error {
 		for _, r := range revived {
 			ev, err := audit.NewEvent(audit.EventParams{Type: audit.AgentStatusChanged,
 				Actor: audit.Actor{Type: audit.ActorAgent, ID: r.AgentID}, GroupID: r.GroupID,

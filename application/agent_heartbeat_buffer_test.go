@@ -19,20 +19,17 @@ type heartbeatStore struct {
 	flushed [][]application.HeartbeatUpdate
 }
 
-func (s *heartbeatStore) ApplyHeartbeats(_ context.Context, u []application.HeartbeatUpdate) ([]application.RevivedAgent, error) {
+func (s *heartbeatStore) ApplyHeartbeats(_ context.Context, u []application.HeartbeatUpdate,
+	_ func(context.Context, []application.RevivedAgent) error) error {
 	if s.writing != nil {
 		s.writing()
 	}
 	if s.fail {
-		return nil, errors.New("database down")
+		return errors.New("database down")
 	}
 	s.flushed = append(s.flushed, u)
-	return nil, nil
+	return nil
 }
-
-type inlineTx struct{}
-
-func (inlineTx) InTx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
 
 type discardAudit struct{}
 
@@ -44,7 +41,7 @@ func TestHeartbeatBufferCoalescesAndKeepsAFailedFlush(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	store := &heartbeatStore{}
-	buf := application.NewHeartbeatBuffer(store, inlineTx{}, discardAudit{}, nil, time.Hour)
+	buf := application.NewHeartbeatBuffer(store, discardAudit{}, nil, time.Hour)
 	a, b := domain.NewID(), domain.NewID()
 	t0 := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }

@@ -143,9 +143,13 @@ type RevivedAgent struct {
 
 // HeartbeatStore writes coalesced heartbeats and policy syncs.
 type HeartbeatStore interface {
-	// ApplyHeartbeats writes every update in one statement: last_heartbeat,
-	// last_sync and agent_version move forward only, and a stale or offline
-	// agent with a heartbeat becomes active (a decommissioned one stays so).
-	// It returns the agents it revived. Errors: unavailable, internal.
-	ApplyHeartbeats(ctx context.Context, updates []HeartbeatUpdate) ([]RevivedAgent, error)
+	// ApplyHeartbeats writes the updates: last_heartbeat, last_sync and
+	// agent_version move forward only, and a stale or offline agent with a
+	// heartbeat becomes active (a decommissioned one stays so). It writes in
+	// batches of a bounded size, each in its own transaction (ctx's, when it
+	// carries one), and calls revived inside the batch's transaction with
+	// the agents that batch revived, when there are any. A failed batch
+	// leaves the ones before it written. Errors: unavailable, internal, or
+	// revived's.
+	ApplyHeartbeats(ctx context.Context, updates []HeartbeatUpdate, revived func(context.Context, []RevivedAgent) error) error
 }

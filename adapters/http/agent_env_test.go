@@ -93,7 +93,7 @@ func newAgentEnv(t testing.TB, o envOptions) *agentEnv {
 	bus := redis.NewBus(rdb, log)
 	limiter := redis.NewRateLimiter(rdb, log)
 	d := testDeps(db, rdb, bus, limiter, log)
-	heartbeats := application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), d.Tx, d.Audit, log, time.Hour)
+	heartbeats := application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), d.Audit, log, time.Hour)
 	var store application.ReportStore = postgres.NewReportStore(db)
 	if o.store != nil {
 		store = o.store(store)

@@ -25,7 +25,7 @@ func TestApplicationAssemblesEveryUseCase(t *testing.T) {
 	defer rdb.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	d := testDeps(db, rdb, redis.NewBus(rdb, log), redis.NewRateLimiter(rdb, log), log)
-	d.Heartbeats = application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), d.Tx, d.Audit, log, time.Hour)
+	d.Heartbeats = application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), d.Audit, log, time.Hour)
 	d.Reports = application.NewReportBatcher(postgres.NewReportStore(db), log, application.DefaultReportBatchConfig())
 	defer d.Reports.Close()
 	assertAllSet(t, "Deps", reflect.ValueOf(d))

@@ -184,7 +184,7 @@ func TestHeartbeatStoreMovesForwardAndRevives(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	revived, err := postgres.NewHeartbeatStore(db).ApplyHeartbeats(ctx, []application.HeartbeatUpdate{
+	revived, err := applyHeartbeats(ctx, postgres.NewHeartbeatStore(db), []application.HeartbeatUpdate{
 		{AgentID: a.ID(), Heartbeat: now, AgentVersion: "1.0.1"},
 		{AgentID: gone.ID(), Heartbeat: now},
 		{AgentID: domain.NewID(), Heartbeat: now}, // deleted meanwhile: ignored
@@ -204,7 +204,7 @@ func TestHeartbeatStoreMovesForwardAndRevives(t *testing.T) {
 		t.Fatal("a heartbeat revived a decommissioned agent")
 	}
 	// An older heartbeat and a sync: last_heartbeat stays, last_sync moves.
-	if _, err := postgres.NewHeartbeatStore(db).ApplyHeartbeats(ctx, []application.HeartbeatUpdate{
+	if _, err := applyHeartbeats(ctx, postgres.NewHeartbeatStore(db), []application.HeartbeatUpdate{
 		{AgentID: a.ID(), Heartbeat: now.Add(-time.Minute), Sync: now}}); err != nil {
 		t.Fatal(err)
 	}
@@ -233,7 +233,7 @@ VALUES (?, ?, 'x.y', true, now())`, a.ID().String(), a.GroupID().String()).Exec(
 	}
 	flushCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	if _, err := postgres.NewHeartbeatStore(db).ApplyHeartbeats(flushCtx, []application.HeartbeatUpdate{
+	if _, err := applyHeartbeats(flushCtx, postgres.NewHeartbeatStore(db), []application.HeartbeatUpdate{
 		{AgentID: a.ID(), Heartbeat: time.Now()}}); err != nil {
 		t.Fatalf("the flush waited for the report batch's locks: %v", err)
 	}

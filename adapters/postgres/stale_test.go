@@ -124,7 +124,7 @@ func TestStaleAgentRecoversOnHeartbeatAndGoesStaleAgain(t *testing.T) {
 		t.Fatalf("scan: %v, status %s", err, status())
 	}
 	// The agent API's heartbeat flush brings it back.
-	revived, err := postgres.NewHeartbeatStore(db).ApplyHeartbeats(ctx, []application.HeartbeatUpdate{{AgentID: id, Heartbeat: now}})
+	revived, err := applyHeartbeats(ctx, postgres.NewHeartbeatStore(db), []application.HeartbeatUpdate{{AgentID: id, Heartbeat: now}})
 	if err != nil || len(revived) != 1 || status() != "active" {
 		t.Fatalf("heartbeat: %v %v, status %s", revived, err, status())
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"syscall"
 	"time"
 )
 
@@ -52,8 +53,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "extguard-fleet: -admin-email and -admin-password (or EXTGUARD_ADMIN_EMAIL/PASSWORD) are required; -fleet >= 1, -time-scale > 0, -agents-per-key >= 1")
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGINT or SIGTERM ends the run early with the report of what it
+	// measured so far; a second one kills at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop)
 	if err := run(ctx, o); err != nil {
 		fmt.Fprintln(os.Stderr, "extguard-fleet:", err)
 		os.Exit(1)
@@ -76,6 +80,7 @@ func run(ctx context.Context, o options) error {
 	}
 	f.run(ctx)
 	if err := f.enroll(ctx, viaAPI); err != nil {
+		printFigures(c) // what the enrollment got to
 		return err
 	}
 	took := time.Since(start)
@@ -94,37 +99,50 @@ func run(ctx context.Context, o options) error {
 		fmt.Printf("warming up for %s\n", o.warmup)
 		select {
 		case <-ctx.Done():
+			fmt.Println("interrupted while warming up: no steady state was measured")
+			return nil
 		case <-time.After(o.warmup):
 		}
 	}
+	measure(ctx, o, c, f)
+	return nil
+}
+
+// measure runs the steady state (and the incident) for o.duration and
+// prints its report, also when a signal ends it early.
+func measure(ctx context.Context, o options, c *client, f *fleet) {
 	c.reset() // the steady state's figures only
 	before := sample(ctx, o)
-	steady := time.Now()
-	var toZero time.Duration
-	var blocked bool
-	deadline := time.After(o.duration)
+	end := before.at.Add(o.duration)
+	deadline := time.NewTimer(time.Until(end))
+	defer deadline.Stop()
 	var incident <-chan time.Time
 	if o.incidentAfter > 0 {
 		incident = time.After(o.incidentAfter)
 	}
 	mid := before
+	var inc incidentResult
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
 			done = true
-		case <-deadline:
+		case <-deadline.C:
 			done = true
 		case <-incident:
 			mid = sample(ctx, o) // the steady state before the incident
-			toZero, blocked = f.runIncident(ctx), true
+			inc = f.runIncident(ctx, incidentUntil(time.Now(), end, o.heartbeat))
 		}
 	}
-	after := sample(ctx, o)
+	if ctx.Err() != nil {
+		fmt.Println("interrupted: the report covers the run so far")
+	}
+	// The last sample reads the database and /metrics even after a signal.
+	final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	after := sample(final, o)
 	f.stop()
-	elapsed := time.Since(steady)
-	if !blocked {
+	if !inc.blocked {
 		mid = after
 	}
-	report(o, c, before, mid, after, elapsed, toZero, blocked)
-	return nil
+	report(o, c, before, mid, after, after.at.Sub(before.at), f.incidentID, inc)
 }

@@ -25,10 +25,10 @@ type snapshot struct {
 	serverCPU, pgCPU     float64 // seconds of CPU, user+system
 	serverRSS            int64   // bytes
 	dbSize, reportsSize  int64
-	flushSum, flushCount float64 // extguard_heartbeat_flush_duration_seconds
-	flushMax             float64 // upper bound of the highest non-empty bucket
-	staleSum, staleCount float64 // extguard_task_duration_seconds{type="agents:stale_scan"}
-	staleMax             float64 // upper bound of its highest non-empty bucket
+	flush                histogram // extguard_heartbeat_flush_duration_seconds
+	batch                histogram // extguard_heartbeat_flush_batch_duration_seconds: a flush's statements
+	staleSum, staleCount float64   // extguard_task_duration_seconds{type="agents:stale_scan"}
+	staleMax             float64   // upper bound of its highest non-empty bucket
 }
 
 func sample(ctx context.Context, o options) snapshot {
@@ -105,7 +105,7 @@ func (s *snapshot) readMetrics(base string) {
 	defer resp.Body.Close()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	prevCount, prevStale := 0.0, map[string]float64{} // per outcome
+	prevStale := map[string]float64{} // per outcome
 	for sc.Scan() {
 		line := sc.Text()
 		name, value, ok := strings.Cut(line, " ")
@@ -114,16 +114,8 @@ func (s *snapshot) readMetrics(base string) {
 		}
 		v, _ := strconv.ParseFloat(strings.Fields(value)[0], 64)
 		switch {
-		case name == "extguard_heartbeat_flush_duration_seconds_sum":
-			s.flushSum = v
-		case name == "extguard_heartbeat_flush_duration_seconds_count":
-			s.flushCount = v
-		case strings.HasPrefix(name, "extguard_heartbeat_flush_duration_seconds_bucket"):
-			if v > prevCount && !strings.Contains(name, `le="+Inf"`) {
-				le := name[strings.Index(name, `le="`)+4 : strings.LastIndex(name, `"`)]
-				s.flushMax, _ = strconv.ParseFloat(le, 64)
-			}
-			prevCount = v
+		case s.flush.take("extguard_heartbeat_flush_duration_seconds", name, v):
+		case s.batch.take("extguard_heartbeat_flush_batch_duration_seconds", name, v):
 		case strings.HasPrefix(name, "extguard_task_duration_seconds_bucket") && strings.Contains(name, "agents:stale_scan"):
 			outcome := name[:strings.Index(name, `le="`)]
 			if v > prevStale[outcome] && !strings.Contains(name, `le="+Inf"`) {
@@ -139,11 +131,46 @@ func (s *snapshot) readMetrics(base string) {
 	}
 }
 
+// histogram is one unlabelled Prometheus histogram.
+type histogram struct {
+	sum, count float64
+	max        float64 // upper bound of the highest non-empty bucket
+	prevBucket float64
+}
+
+// take reads the line name of histogram metric, if it is one of its lines.
+func (h *histogram) take(metric, name string, v float64) bool {
+	switch suffix, ok := strings.CutPrefix(name, metric); {
+	case !ok:
+		return false
+	case suffix == "_sum":
+		h.sum = v
+	case suffix == "_count":
+		h.count = v
+	case strings.HasPrefix(suffix, "_bucket"):
+		if v > h.prevBucket && !strings.Contains(name, `le="+Inf"`) {
+			h.max, _ = strconv.ParseFloat(name[strings.Index(name, `le="`)+4:strings.LastIndex(name, `"`)], 64)
+		}
+		h.prevBucket = v
+	default:
+		return false
+	}
+	return true
+}
+
+// since prints the observations between before and h: count, mean, and
+// the largest bucket since the server started.
+func (h histogram) since(what string, before histogram) {
+	if n := h.count - before.count; n > 0 {
+		fmt.Printf("%s: %.0f, mean %.1f ms, largest bucket since the server started <= %.0f ms\n", what, n, 1000*(h.sum-before.sum)/n, 1000*h.max)
+	}
+}
+
 func mib(b int64) float64 { return float64(b) / (1 << 20) }
 
 // report prints the run's figures: the steady state (before the incident)
 // and the whole run.
-func report(o options, c *client, before, mid, after snapshot, elapsed, toZero time.Duration, blocked bool) {
+func report(o options, c *client, before, mid, after snapshot, elapsed time.Duration, incidentID string, inc incidentResult) {
 	steady := mid.at.Sub(before.at).Seconds()
 	fmt.Printf("\nsteady state %.0fs (before the incident), whole run %s\n", steady, elapsed.Round(time.Second))
 	if o.serverPID > 0 && steady > 0 {
@@ -162,17 +189,15 @@ func report(o options, c *client, before, mid, after snapshot, elapsed, toZero t
 		fmt.Printf("reports in the steady state: +%.1f MiB, i.e. %.0f MiB per simulated day\n",
 			mib(mid.reportsSize-before.reportsSize), steadyPerDay/(1<<20))
 	}
-	if n := after.flushCount - before.flushCount; n > 0 {
-		fmt.Printf("heartbeat flushes: %.0f, mean %.1f ms, largest bucket since the server started <= %.0f ms\n", n, 1000*(after.flushSum-before.flushSum)/n, 1000*after.flushMax)
-	}
+	after.flush.since("heartbeat flushes", before.flush)
+	after.batch.since("heartbeat flush batches (statements)", before.batch)
 	if n := after.staleCount - before.staleCount; n > 0 {
 		fmt.Printf("stale scans: %.0f, mean %.1f ms, largest bucket since the server started <= %.0f ms\n", n, 1000*(after.staleSum-before.staleSum)/n, 1000*after.staleMax)
 	} else {
 		fmt.Println("stale scans: none in the run (the worker's /metrics is on EXTGUARD_METRICS_ADDR when it runs apart)")
 	}
-	if blocked {
-		fmt.Printf("incident: \"who has X\" reached zero %s after the block (%.1f heartbeat intervals)\n",
-			toZero.Round(time.Millisecond), toZero.Seconds()/float64(o.heartbeat))
+	if inc.blocked {
+		fmt.Println(inc.summary(incidentID, o.heartbeat))
 	}
 	fmt.Printf("load average (/proc/loadavg): %s before, %s before the incident, %s at the end\n", before.loadavg, mid.loadavg, after.loadavg)
 	printFigures(c)

@@ -280,7 +280,7 @@ func start(ctx context.Context, dsn string, o options) (*server, error) {
 	keys := redis.NewAPIKeyCache(keyRepo, bus)
 	agentRepo := postgres.NewAgentRepository(db)
 	usage := postgres.NewAPIKeyUsageRecorder(db, log, 2*time.Second)
-	s.heartbeats = application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), tx, auditLog, log, 2*time.Second)
+	s.heartbeats = application.NewHeartbeatBuffer(postgres.NewHeartbeatStore(db), auditLog, log, 2*time.Second)
 	store := postgres.NewReportStore(db)
 	store.CountStatements(func(n int) { s.copyStmts.Add(int64(n)) })
 	batching := application.DefaultReportBatchConfig()

@@ -62,9 +62,9 @@ func provideExceptionOverlay(exceptions *postgres.ExceptionRepository, bus *redi
 
 // provideHeartbeatBuffer coalesces heartbeats, flushed every
 // EXTGUARD_HEARTBEAT_FLUSH_INTERVAL; the cleanup is the final flush.
-func provideHeartbeatBuffer(store *postgres.HeartbeatStore, tx *postgres.TxRunner, audit *postgres.AuditLog,
+func provideHeartbeatBuffer(store *postgres.HeartbeatStore, audit *postgres.AuditLog,
 	log *slog.Logger, cfg config.Config) (*application.HeartbeatBuffer, func()) {
-	b := application.NewHeartbeatBuffer(store, tx, audit, log, cfg.HeartbeatFlushPeriod)
+	b := application.NewHeartbeatBuffer(store, audit, log, cfg.HeartbeatFlushPeriod)
 	return b, b.Close
 }
 

@@ -75,7 +75,7 @@ func initServer(ctx context.Context, cfg config.Config, log *slog.Logger, tel *t
 	apiKeyUsageRecorder, cleanup3 := provideAPIKeyUsage(db, log, cfg)
 	agentRateLimits := application.DefaultAgentRateLimits()
 	heartbeatStore := postgres.NewHeartbeatStore(db)
-	heartbeatBuffer, cleanup4 := provideHeartbeatBuffer(heartbeatStore, txRunner, auditLog, log, cfg)
+	heartbeatBuffer, cleanup4 := provideHeartbeatBuffer(heartbeatStore, auditLog, log, cfg)
 	reportStore := provideReportStore(db, log)
 	reportBatcher, cleanup5 := provideReportBatcher(reportStore, log)
 	revalidationCatalog := postgres.NewRevalidationCatalog(db)
