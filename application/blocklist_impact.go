@@ -82,34 +82,61 @@ func (b BlockImpact) Of(ctx context.Context, patterns []blocklist.Pattern, sampl
 // does the same), so the query itself is one set-based pass over the
 // indexes. A plan's verdict impact selects the items it judges the same way.
 func (b BlockImpact) selector(ctx context.Context, patterns []blocklist.Pattern) (ImpactSelector, error) {
+	each, err := b.selectors(ctx, patterns)
 	var sel ImpactSelector
-	var wide []blocklist.Pattern
 	for _, p := range patterns {
+		s := each[BlockKey{p.Type(), p.String()}]
+		sel.ExtensionIDs = append(sel.ExtensionIDs, s.ExtensionIDs...)
+		sel.Publishers = append(sel.Publishers, s.Publishers...)
+	}
+	sel.ExtensionIDs, sel.Publishers = distinct(sel.ExtensionIDs), distinct(sel.Publishers)
+	return sel, err
+}
+
+// selectors answers what each pattern selects, listing the installed ids
+// once for all the globs and regexes.
+func (b BlockImpact) selectors(ctx context.Context, patterns []blocklist.Pattern) (map[BlockKey]ImpactSelector, error) {
+	out := make(map[BlockKey]ImpactSelector, len(patterns))
+	var installed []string
+	listed := false
+	for _, p := range patterns {
+		k := BlockKey{p.Type(), p.String()}
 		switch p.Type() {
 		case blocklist.PatternExact:
-			sel.ExtensionIDs = append(sel.ExtensionIDs, p.String())
+			out[k] = ImpactSelector{ExtensionIDs: []string{p.String()}}
 		case blocklist.PatternPublisher:
-			sel.Publishers = append(sel.Publishers, p.String())
+			out[k] = ImpactSelector{Publishers: []string{p.String()}}
 		case blocklist.PatternGlob, blocklist.PatternRegex:
-			wide = append(wide, p)
-		}
-	}
-	if len(wide) == 0 {
-		return sel, nil
-	}
-	all, err := b.Installations.ExtensionIDs(ctx)
-	if err != nil {
-		return ImpactSelector{}, err
-	}
-	for _, id := range all {
-		for _, p := range wide {
-			if p.Matches(extension.ExtensionID(id)) {
-				sel.ExtensionIDs = append(sel.ExtensionIDs, id)
-				break
+			if !listed {
+				var err error
+				if installed, err = b.Installations.ExtensionIDs(ctx); err != nil {
+					return nil, err
+				}
+				listed = true
 			}
+			var sel ImpactSelector
+			for _, id := range installed {
+				if p.Matches(extension.ExtensionID(id)) {
+					sel.ExtensionIDs = append(sel.ExtensionIDs, id)
+				}
+			}
+			out[k] = sel
 		}
 	}
-	return sel, nil
+	return out, nil
+}
+
+// distinct is list without repeats, in first-seen order.
+func distinct(list []string) []string {
+	seen := make(map[string]bool, len(list))
+	out := list[:0:0]
+	for _, x := range list {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func summarize(groups []GroupImpact, agents []ImpactedAgent) Impact {

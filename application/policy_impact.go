@@ -3,6 +3,8 @@ package application
 import (
 	"cmp"
 	"context"
+	"maps"
+	"slices"
 	"sync"
 
 	"github.com/extguard/extguard/domain"
@@ -10,6 +12,7 @@ import (
 	"github.com/extguard/extguard/domain/extension"
 	"github.com/extguard/extguard/domain/group"
 	"github.com/extguard/extguard/domain/policy"
+	"github.com/extguard/extguard/domain/report"
 )
 
 // VerdictImpact is what a candidate policy does to the fleet's verdicts:
@@ -79,6 +82,50 @@ type groupPolicies struct {
 	group              group.Group
 	current, candidate policy.Policy
 	touched            touchedRules
+	// The policies' lookup forms, built once for all the group's agents,
+	// and what they say of each distinct item (id, version, digest) the
+	// plan reads: most items repeat across thousands of agents.
+	currentJudge, candidateJudge policy.Judge
+	outcomes                     map[itemKey][2]policy.Outcome
+}
+
+type itemKey struct{ id, version, sha256 string }
+
+func newGroupPolicies(g group.Group, current, candidate policy.Policy) *groupPolicies {
+	return &groupPolicies{group: g, current: current, candidate: candidate, touched: touchedBetween(current, candidate),
+		currentJudge: current.Judge(), candidateJudge: candidate.Judge(), outcomes: map[itemKey][2]policy.Outcome{}}
+}
+
+// outcomesOf is what each item adds to a verdict under the current and the
+// candidate policy, from the memo.
+func (gp *groupPolicies) outcomesOf(items []report.Item) [][2]policy.Outcome {
+	out := make([][2]policy.Outcome, len(items))
+	for i, it := range items {
+		if !it.Installed() {
+			continue
+		}
+		k := itemKey{it.ExtensionID().String(), it.Version(), it.SHA256()}
+		o, ok := gp.outcomes[k]
+		if !ok {
+			o = [2]policy.Outcome{gp.currentJudge.Outcome(it), gp.candidateJudge.Outcome(it)}
+			gp.outcomes[k] = o
+		}
+		out[i] = o
+	}
+	return out
+}
+
+// unchanged tells whether items add the same to an agent's verdict under
+// both policies, item by item: each violates under both or neither and
+// orders the same action. Then the agent's compliance and actions cannot
+// change.
+func unchanged(outcomes [][2]policy.Outcome) bool {
+	for _, o := range outcomes {
+		if o[0].Violates() != o[1].Violates() || o[0].Action != o[1].Action {
+			return false
+		}
+	}
+	return true
 }
 
 // Of compares current with candidate. Errors: unavailable.
@@ -91,7 +138,7 @@ func (pi PolicyImpact) Of(ctx context.Context, current, candidate PolicyState) (
 	if err != nil {
 		return VerdictImpact{}, err
 	}
-	inventories, err := pi.read(ctx, groups)
+	inventories, err := pi.read(ctx, groups, exceptions)
 	if err != nil {
 		return VerdictImpact{}, err
 	}
@@ -158,8 +205,7 @@ func (pi PolicyImpact) compileAll(ctx context.Context, current, candidate Policy
 				mu.Unlock()
 				return
 			}
-			gp := &groupPolicies{group: ng, current: policy.Compile(in), candidate: policy.Compile(candidateInput(in, g.ID(), ng, current, candidate))}
-			gp.touched = touchedBetween(gp.current, gp.candidate)
+			gp := newGroupPolicies(ng, policy.Compile(in), policy.Compile(candidateInput(in, g.ID(), ng, current, candidate)))
 			if !gp.touched.empty() {
 				mu.Lock()
 				out[g.ID()] = gp
@@ -295,32 +341,30 @@ func (pi PolicyImpact) liveExceptions(ctx context.Context) (map[domain.ID][]poli
 // read loads the selected items of every touched group and the agents of
 // groups whose required set changed (an agent lacking a new requirement has
 // no item to select).
-func (pi PolicyImpact) read(ctx context.Context, groups map[domain.ID]*groupPolicies) ([]AgentInventory, error) {
-	var patterns []blocklist.Pattern
-	var whole, everyone []domain.ID
-	ids := map[extension.ExtensionID]bool{}
-	for id, gp := range groups {
-		patterns = append(patterns, gp.touched.patterns...)
-		for x := range gp.touched.ids {
-			ids[x] = true
+func (pi PolicyImpact) read(ctx context.Context, groups map[domain.ID]*groupPolicies, exceptions map[domain.ID][]policy.Exception) ([]AgentInventory, error) {
+	excepted := map[extension.ExtensionID]bool{}
+	for _, list := range exceptions {
+		for _, e := range list {
+			excepted[e.ExtensionID] = true
 		}
-		if gp.touched.whole {
-			whole = append(whole, id)
+	}
+	resolved, err := pi.resolve(ctx, groups)
+	if err != nil {
+		return nil, err
+	}
+	var sels []GroupSelection
+	var everyone []domain.ID
+	for id, gp := range groups {
+		if sel := gp.selection(resolved, excepted); !sel.empty() {
+			sels = append(sels, sel)
 		}
 		if gp.touched.whole || len(gp.touched.required) > 0 {
 			everyone = append(everyone, id)
 		}
 	}
-	sel, err := pi.Select.selector(ctx, patterns)
-	if err != nil {
-		return nil, err
-	}
-	for x := range ids {
-		sel.ExtensionIDs = append(sel.ExtensionIDs, x.String())
-	}
 	var out []AgentInventory
-	if !sel.empty() || len(whole) > 0 {
-		if out, err = pi.Inventory.Selected(ctx, sel, whole); err != nil {
+	if len(sels) > 0 {
+		if out, err = pi.Inventory.Selected(ctx, sels); err != nil {
 			return nil, err
 		}
 	}
@@ -332,4 +376,86 @@ func (pi PolicyImpact) read(ctx context.Context, groups map[domain.ID]*groupPoli
 		out = append(out, agents...)
 	}
 	return out, nil
+}
+
+// resolve answers what each changed block pattern of the blocklist-mode
+// groups selects (one listing of installed ids for all globs and regexes);
+// allowlist groups match their patterns against their assigned ids instead.
+func (pi PolicyImpact) resolve(ctx context.Context, groups map[domain.ID]*groupPolicies) (map[BlockKey]ImpactSelector, error) {
+	var patterns []blocklist.Pattern
+	seen := map[BlockKey]bool{}
+	for _, gp := range groups {
+		if !gp.blocklistMode() {
+			continue
+		}
+		for _, p := range gp.touched.patterns {
+			if k := (BlockKey{p.Type(), p.String()}); !seen[k] {
+				seen[k] = true
+				patterns = append(patterns, p)
+			}
+		}
+	}
+	return pi.Select.selectors(ctx, patterns)
+}
+
+// blocklistMode tells whether everything not blocked is allowed under both
+// policies (a mode change makes the group whole instead).
+func (gp *groupPolicies) blocklistMode() bool {
+	return gp.current.Mode == group.ModeBlocklist && gp.candidate.Mode == group.ModeBlocklist
+}
+
+// selection is what the plan reads of the group: every item when its mode
+// or enforcement changes; else the extensions whose assignment changes and
+// what the changed block patterns select. In allowlist mode a block changes
+// nothing for an extension the group does not assign (unapproved before,
+// blocked after: non-compliant and uninstalled either way), so there the
+// patterns select only the group's assigned extensions and those that
+// agents' exceptions allow.
+func (gp *groupPolicies) selection(resolved map[BlockKey]ImpactSelector, excepted map[extension.ExtensionID]bool) GroupSelection {
+	sel := GroupSelection{GroupID: gp.group.ID(), Whole: gp.touched.whole}
+	if sel.Whole {
+		return sel
+	}
+	ids, publishers := map[string]bool{}, map[string]bool{}
+	for x := range gp.touched.ids {
+		ids[x.String()] = true
+	}
+	if gp.blocklistMode() {
+		for _, p := range gp.touched.patterns {
+			r := resolved[BlockKey{p.Type(), p.String()}]
+			for _, x := range r.ExtensionIDs {
+				ids[x] = true
+			}
+			for _, x := range r.Publishers {
+				publishers[x] = true
+			}
+		}
+	} else {
+		for x := range gp.assigned(excepted) {
+			if slices.ContainsFunc(gp.touched.patterns, func(p blocklist.Pattern) bool { return p.Matches(x) }) {
+				ids[x.String()] = true
+			}
+		}
+	}
+	sel.ExtensionIDs, sel.Publishers = sortedKeys(ids), sortedKeys(publishers)
+	return sel
+}
+
+// assigned is every extension the group's two policies require or allow,
+// and those agents' exceptions allow.
+func (gp *groupPolicies) assigned(excepted map[extension.ExtensionID]bool) map[extension.ExtensionID]bool {
+	out := maps.Clone(excepted)
+	for _, p := range []policy.Policy{gp.current, gp.candidate} {
+		for _, r := range p.Required {
+			out[r.ExtensionID] = true
+		}
+		for _, a := range p.Allowed {
+			out[a.ExtensionID] = true
+		}
+	}
+	return out
+}
+
+func sortedKeys(set map[string]bool) []string {
+	return slices.Sorted(maps.Keys(set))
 }

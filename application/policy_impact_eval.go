@@ -1,6 +1,8 @@
 package application
 
 import (
+	"cmp"
+	"slices"
 	"sort"
 
 	"github.com/extguard/extguard/domain"
@@ -36,13 +38,91 @@ func newImpactEvaluation(groups map[domain.ID]*groupPolicies, exceptions map[dom
 		agentGroup: map[domain.ID]domain.ID{}, pending: map[domain.ID]selectedJudgement{}}
 }
 
-// policiesOf is the agent's effective current and candidate policy.
-func (ev *impactEvaluation) policiesOf(gp *groupPolicies, agentID domain.ID) (policy.Policy, policy.Policy) {
+// judgesOf is the agent's effective current and candidate policy, in
+// lookup form.
+func (ev *impactEvaluation) judgesOf(gp *groupPolicies, agentID domain.ID) (policy.Judge, policy.Judge) {
 	if ex := ev.exceptions[agentID]; len(ex) > 0 {
-		return gp.current.WithExceptions(ex), gp.candidate.WithExceptions(ex)
+		return gp.current.WithExceptions(ex).Judge(), gp.candidate.WithExceptions(ex).Judge()
 	}
-	return gp.current, gp.candidate
+	return gp.currentJudge, gp.candidateJudge
 }
+
+// plainSelection tells whether the agent's selected items are judged from
+// the group's memo of item outcomes: not when the selection is not all that
+// may change (a requirement that changes judges the agent by what it lacks,
+// a mode change by every item) nor for an agent whose exceptions make
+// policies of its own.
+func (ev *impactEvaluation) plainSelection(gp *groupPolicies, inv AgentInventory) bool {
+	return !gp.touched.whole && len(gp.touched.required) == 0 && len(ev.exceptions[inv.AgentID]) == 0
+}
+
+// selectedVerdicts judges the agent's selected items under both policies;
+// changed is false when they judge alike item by item (unchanged), and
+// then the agent adds nothing to the impact.
+func (ev *impactEvaluation) selectedVerdicts(gp *groupPolicies, inv AgentInventory) (before, after policy.Verdict, etag string, changed bool) {
+	if ev.plainSelection(gp, inv) {
+		o := gp.outcomesOf(inv.Items)
+		if unchanged(o) {
+			return policy.Verdict{}, policy.Verdict{}, "", false
+		}
+		return outcomeVerdict(inv.Items, o, 0), outcomeVerdict(inv.Items, o, 1), gp.current.ETag, true
+	}
+	cur, cand := ev.judgesOf(gp, inv.AgentID)
+	before = selectedVerdict(cur.Evaluate(inv.Items), gp.touched, inv.Items)
+	after = selectedVerdict(cand.Evaluate(inv.Items), gp.touched, inv.Items)
+	return before, after, cur.ETag(), true
+}
+
+// outcomeVerdict is the verdict side (0 current, 1 candidate) of the items'
+// outcomes make: the violations by extension and kind, sorted as Evaluate
+// sorts them, and the actions, uninstalls first, by extension. It leaves
+// out what an impact does not count (details, editors) and requirements
+// missing, which a plain selection cannot change.
+func outcomeVerdict(items []report.Item, outcomes [][2]policy.Outcome, side int) policy.Verdict {
+	var v policy.Verdict
+	var uninstall, install []policy.Action
+	for i, it := range items {
+		o, id := outcomes[i][side], it.ExtensionID()
+		if o.Kind != "" {
+			v.Violations = appendViolation(v.Violations, policy.Violation{ExtensionID: id, Kind: o.Kind})
+		}
+		if o.Advisory {
+			v.Violations = appendViolation(v.Violations, policy.Violation{ExtensionID: id, Kind: policy.KindAdvisory})
+		}
+		switch a := (policy.Action{Action: o.Action, ExtensionID: id}); o.Action {
+		case policy.ActionUninstall:
+			uninstall = appendAction(uninstall, a)
+		case policy.ActionInstall:
+			install = appendAction(install, a)
+		}
+	}
+	slices.SortFunc(v.Violations, func(a, b policy.Violation) int {
+		return cmp.Or(cmp.Compare(a.ExtensionID, b.ExtensionID), cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)))
+	})
+	byID := func(a, b policy.Action) int { return cmp.Compare(a.ExtensionID, b.ExtensionID) }
+	slices.SortFunc(uninstall, byID)
+	slices.SortFunc(install, byID)
+	v.Actions = append(uninstall, install...)
+	v.Compliant = len(v.Violations) == 0
+	return v
+}
+
+func appendViolation(list []policy.Violation, v policy.Violation) []policy.Violation {
+	if slices.ContainsFunc(list, func(x policy.Violation) bool { return x.ExtensionID == v.ExtensionID && x.Kind == v.Kind }) {
+		return list
+	}
+	return append(list, v)
+}
+
+func appendAction(list []policy.Action, a policy.Action) []policy.Action {
+	if slices.Contains(list, a) {
+		return list
+	}
+	return append(list, a)
+}
+
+// kindRank is the kind's place in policy.Kinds, the order violations sort in.
+func kindRank(k policy.Kind) int { return slices.Index(policy.Kinds, k) }
 
 // judgeSelected judges each agent's selected items under both policies:
 // the actions that are new, and whether the selected items go from all fine
@@ -54,24 +134,25 @@ func (ev *impactEvaluation) judgeSelected(inventories []AgentInventory) []domain
 		if gp == nil {
 			continue
 		}
+		before, after, etag, changed := ev.selectedVerdicts(gp, inv)
+		if !changed {
+			continue
+		}
 		ev.agentGroup[inv.AgentID] = inv.GroupID
-		cur, cand := ev.policiesOf(gp, inv.AgentID)
-		before := selectedVerdict(cur.Evaluate(inv.Items), gp.touched, inv.Items)
-		after := selectedVerdict(cand.Evaluate(inv.Items), gp.touched, inv.Items)
 		ev.tallyActions(inv, before, after)
 		switch {
 		case (len(before.Violations) == 0) == (len(after.Violations) == 0):
 		case gp.touched.whole: // the whole inventory was selected: settled
 			ev.flip(inv.GroupID, inv.AgentID, before, after)
 		default:
-			ev.pending[inv.AgentID] = selectedJudgement{before: before, after: after, present: idsOf(inv.Items), etag: cur.ETag}
+			ev.pending[inv.AgentID] = selectedJudgement{before: before, after: after, present: idsOf(inv.Items), etag: etag}
 		}
 	}
 	out := make([]domain.ID, 0, len(ev.pending))
 	for id := range ev.pending {
 		out = append(out, id)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	slices.SortFunc(out, domain.ID.Compare)
 	return out
 }
 
@@ -168,7 +249,7 @@ func (ev *impactEvaluation) judgeWhole(agents []domain.ID, full []AgentInventory
 	}
 	for _, agentID := range agents {
 		groupID := ev.agentGroup[agentID]
-		cur, cand := ev.policiesOf(ev.groups[groupID], agentID)
+		cur, cand := ev.judgesOf(ev.groups[groupID], agentID)
 		ev.flip(groupID, agentID, cur.Evaluate(items[agentID]), cand.Evaluate(items[agentID]))
 	}
 }
@@ -287,7 +368,7 @@ func (ev *impactEvaluation) result() VerdictImpact {
 		for _, ch := range t.agents {
 			g.Sample = append(g.Sample, *ch)
 		}
-		sort.Slice(g.Sample, func(i, j int) bool { return g.Sample[i].AgentID.String() < g.Sample[j].AgentID.String() })
+		slices.SortFunc(g.Sample, func(a, b AgentVerdictChange) int { return a.AgentID.Compare(b.AgentID) })
 		if len(g.Sample) > ImpactSample {
 			g.Sample = g.Sample[:ImpactSample]
 		}

@@ -20,9 +20,9 @@ type AgentInventory struct {
 // agents (decommissioned and deleted ones left out) for a plan's verdict
 // impact.
 type VerdictInventory interface {
-	// Selected answers, per agent, the installed items that sel selects,
-	// and every item of the agents of wholeGroups.
-	Selected(ctx context.Context, sel ImpactSelector, wholeGroups []domain.ID) ([]AgentInventory, error)
+	// Selected answers, per agent, the installed items that its group's
+	// selection selects (one selection per group at most).
+	Selected(ctx context.Context, sels []GroupSelection) ([]AgentInventory, error)
 	// Inventories answers the agents' whole inventories.
 	Inventories(ctx context.Context, agentIDs []domain.ID) ([]AgentInventory, error)
 	// GroupAgents answers every enrolled agent of the groups, without items.
@@ -30,6 +30,19 @@ type VerdictInventory interface {
 	// StoredVerdicts answers the agents' last verdicts (agent_verdicts),
 	// by agent; an agent that never reported has none.
 	StoredVerdicts(ctx context.Context, agentIDs []domain.ID) (map[domain.ID]StoredVerdict, error)
+}
+
+// GroupSelection is what a plan reads of one group's agents: every item
+// (Whole), or the items of the extension ids and of the publishers.
+type GroupSelection struct {
+	GroupID      domain.ID
+	Whole        bool
+	ExtensionIDs []string
+	Publishers   []string
+}
+
+func (s GroupSelection) empty() bool {
+	return !s.Whole && len(s.ExtensionIDs) == 0 && len(s.Publishers) == 0
 }
 
 // StoredVerdict is an agent's last verdict, judged when its inventory (the

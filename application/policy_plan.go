@@ -1,6 +1,7 @@
 package application
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/extguard/extguard/domain/blocklist"
@@ -49,15 +50,22 @@ func (uc PlanPolicy) Execute(ctx context.Context, f PolicyFile, prune bool) (_ P
 		return PolicyPlan{}, err
 	}
 	plan := PolicyPlan{Revision: revisionOf(s, f, prune).String(), Changes: changesOf(steps)}
-	if plan.Impact, err = uc.Impact.Of(ctx, addedBlocks(steps), ImpactSample); err != nil {
-		return PolicyPlan{}, err
-	}
 	candidate, err := candidateState(s, steps, uc.Clock.Now())
 	if err != nil {
 		return PolicyPlan{}, err
 	}
+	// The two impacts read the same installations independently: the
+	// block counts are one statement in PostgreSQL while the verdicts are
+	// judged in Go, so they overlap.
+	var impactErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		plan.Impact, impactErr = uc.Impact.Of(ctx, addedBlocks(steps), ImpactSample)
+	}()
 	plan.Verdicts, err = uc.Verdicts.Of(ctx, s, candidate)
-	return plan, err
+	<-done
+	return plan, cmp.Or(err, impactErr)
 }
 
 func changesOf(steps []policyStep) []PolicyChange {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -77,6 +78,10 @@ func (id ID) String() string {
 	hex.Encode(b[24:36], id[10:16])
 	return string(b[:])
 }
+
+// Compare orders ids as their canonical strings order (byte by byte),
+// without formatting them.
+func (id ID) Compare(other ID) int { return bytes.Compare(id[:], other[:]) }
 
 // IsZero reports whether id is NilID.
 func (id ID) IsZero() bool { return id == NilID }

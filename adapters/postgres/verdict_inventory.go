@@ -31,17 +31,55 @@ const inventoryColumns = `SELECT i.agent_id, i.group_id, i.editor, i.extension_i
 FROM installations i `
 
 // Selected reads the rows of the selected ids and publishers (the extension
-// and publisher indexes) and of whole groups (the group index), in one pass.
-func (v *VerdictInventory) Selected(ctx context.Context, sel application.ImpactSelector, wholeGroups []domain.ID) ([]application.AgentInventory, error) {
-	ids, publishers := sel.ExtensionIDs, sel.Publishers
-	if ids == nil {
-		ids = []string{}
+// and publisher indexes) and of whole groups (the group index), in one pass;
+// each row is kept only if its own group's selection selects it.
+func (v *VerdictInventory) Selected(ctx context.Context, sels []application.GroupSelection) ([]application.AgentInventory, error) {
+	q := selectionOf(sels)
+	return v.scan(ctx, inventoryColumns+`WHERE (i.extension_id = ANY (?0) OR i.publisher = ANY (?1) OR i.group_id = ANY (?2::uuid[]))
+  AND (i.group_id = ANY (?2::uuid[])
+       OR (i.group_id, i.extension_id) IN (SELECT g, x FROM unnest(?3::uuid[], ?4::text[]) AS s(g, x))
+       OR (i.group_id, i.publisher) IN (SELECT g, p FROM unnest(?5::uuid[], ?6::text[]) AS s(g, p)))`+enrolledOnly,
+		stringArray(q.ids), stringArray(q.publishers), uuidArray(q.whole),
+		uuidArray(q.idGroups), stringArray(q.groupIDs), uuidArray(q.publisherGroups), stringArray(q.groupPublishers))
+}
+
+// selectionArgs are a plan's group selections as query arrays: the
+// distinct ids and publishers (for the indexes), the whole groups, and the
+// (group, id) and (group, publisher) pairs.
+type selectionArgs struct {
+	ids, publishers           []string
+	whole                     []uuid.UUID
+	idGroups, publisherGroups []uuid.UUID
+	groupIDs, groupPublishers []string
+}
+
+func selectionOf(sels []application.GroupSelection) selectionArgs {
+	q := selectionArgs{ids: []string{}, publishers: []string{}, whole: []uuid.UUID{},
+		idGroups: []uuid.UUID{}, publisherGroups: []uuid.UUID{}, groupIDs: []string{}, groupPublishers: []string{}}
+	seen := map[string]bool{}
+	once := func(list []string, key string) []string {
+		if seen[key] {
+			return list
+		}
+		seen[key] = true
+		return append(list, key[1:])
 	}
-	if publishers == nil {
-		publishers = []string{}
+	for _, s := range sels {
+		g := uid(s.GroupID)
+		if s.Whole {
+			q.whole = append(q.whole, g)
+			continue
+		}
+		for _, x := range s.ExtensionIDs {
+			q.ids = once(q.ids, "i"+x)
+			q.idGroups, q.groupIDs = append(q.idGroups, g), append(q.groupIDs, x)
+		}
+		for _, p := range s.Publishers {
+			q.publishers = once(q.publishers, "p"+p)
+			q.publisherGroups, q.groupPublishers = append(q.publisherGroups, g), append(q.groupPublishers, p)
+		}
 	}
-	return v.scan(ctx, inventoryColumns+`WHERE (i.extension_id = ANY (?0) OR i.publisher = ANY (?1) OR i.group_id = ANY (?2::uuid[]))`+enrolledOnly,
-		stringArray(ids), stringArray(publishers), uuidArray(uuids(wholeGroups)))
+	return q
 }
 
 // inventoryChunk bounds the agents of one query.

@@ -1,9 +1,9 @@
 package policy
 
 import (
+	"cmp"
 	"iter"
 	"slices"
-	"sort"
 
 	"github.com/extguard/extguard/domain/blocklist"
 	"github.com/extguard/extguard/domain/extension"
@@ -72,24 +72,89 @@ type Verdict struct {
 // per extension and kind, listing the editors it was found in. Actions are
 // given only in enforce mode.
 func (p Policy) Evaluate(items []report.Item) Verdict {
-	return p.evaluate(slices.Values(items), len(items))
+	return p.Judge().Evaluate(items)
 }
 
 // EvaluateReport is Evaluate of a report's items, without copying them
 // (the ingest path judges every report).
 func (p Policy) EvaluateReport(r report.Report) Verdict {
-	return p.evaluate(r.All(), r.Len())
+	return p.Judge().evaluate(r.All(), r.Len())
 }
 
-func (p Policy) evaluate(items iter.Seq[report.Item], n int) Verdict {
+// ExtensionVerdict judges one item for admin views: the violation kind and
+// its detail, or "" when the item is fine or not installed.
+func (p Policy) ExtensionVerdict(item report.Item) (Kind, string) {
+	if !item.Installed() {
+		return "", ""
+	}
 	ix := p.index()
+	if kind, detail := ix.judge(p.Mode, item); kind != "" {
+		return kind, detail
+	}
+	if r, ok := ix.advisories.find(item.ExtensionID(), item.Version(), false); ok {
+		return KindAdvisory, r.Describe()
+	}
+	return "", ""
+}
+
+// Judge is a policy in lookup form, for judging many inventories under one
+// policy: Policy.Evaluate builds the lookup maps for every inventory. It
+// fills a memo of rule details as it goes, so one Judge is for one
+// goroutine.
+type Judge struct {
+	p  Policy
+	ix index
+}
+
+// Judge builds the policy's lookup form once.
+func (p Policy) Judge() Judge { return Judge{p: p, ix: p.index()} }
+
+// ETag is the policy's.
+func (j Judge) ETag() string { return j.p.ETag }
+
+// Evaluate is Policy.Evaluate.
+func (j Judge) Evaluate(items []report.Item) Verdict {
+	return j.evaluate(slices.Values(items), len(items))
+}
+
+// Outcome is what one installed item adds to a verdict: the kind of the
+// violation its rules give ("" for none), whether a warning advisory also
+// covers its version, and the action an enforce policy orders for it ("" for
+// none). Two items with equal outcomes add the same to any verdict.
+type Outcome struct {
+	Kind     Kind
+	Advisory bool
+	Action   ActionType
+}
+
+// Violates tells whether the item makes its inventory non-compliant.
+func (o Outcome) Violates() bool { return o.Kind != "" || o.Advisory }
+
+// Outcome judges one installed item as Evaluate does.
+func (j Judge) Outcome(it report.Item) Outcome {
+	kind, _ := j.ix.judge(j.p.Mode, it)
+	_, advisory := j.ix.advisories.find(it.ExtensionID(), it.Version(), false)
+	o := Outcome{Kind: kind, Advisory: advisory}
+	if j.p.Enforcement == group.EnforcementEnforce {
+		o.Action = actionFor(kind, j.ix.required, it.ExtensionID())
+	}
+	return o
+}
+
+func (j Judge) evaluate(items iter.Seq[report.Item], n int) Verdict {
+	p, ix := j.p, j.ix
 	found := map[violationKey]*Violation{}
-	installed := make(map[extension.ExtensionID]bool, n)
+	var installed map[extension.ExtensionID]bool
+	if len(p.Required) > 0 {
+		installed = make(map[extension.ExtensionID]bool, n)
+	}
 	for it := range items {
 		if !it.Installed() {
 			continue
 		}
-		installed[it.ExtensionID()] = true
+		if installed != nil {
+			installed[it.ExtensionID()] = true
+		}
 		kind, detail := ix.judge(p.Mode, it)
 		if kind != "" {
 			addViolation(found, it.ExtensionID(), kind, detail, it.Editor())
@@ -109,22 +174,6 @@ func (p Policy) evaluate(items iter.Seq[report.Item], n int) Verdict {
 		v.Actions = actionsFor(v.Violations, ix.required)
 	}
 	return v
-}
-
-// ExtensionVerdict judges one item for admin views: the violation kind and
-// its detail, or "" when the item is fine or not installed.
-func (p Policy) ExtensionVerdict(item report.Item) (Kind, string) {
-	if !item.Installed() {
-		return "", ""
-	}
-	ix := p.index()
-	if kind, detail := ix.judge(p.Mode, item); kind != "" {
-		return kind, detail
-	}
-	if r, ok := ix.advisories.find(item.ExtensionID(), item.Version(), false); ok {
-		return KindAdvisory, r.Describe()
-	}
-	return "", ""
 }
 
 type violationKey struct {
@@ -161,14 +210,11 @@ func containsEditor(eds []report.Editor, ed report.Editor) bool {
 func sortedViolations(found map[violationKey]*Violation) []Violation {
 	out := make([]Violation, 0, len(found))
 	for _, v := range found {
-		sort.Slice(v.Editors, func(i, j int) bool { return v.Editors[i] < v.Editors[j] })
+		slices.Sort(v.Editors)
 		out = append(out, *v)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].ExtensionID != out[j].ExtensionID {
-			return out[i].ExtensionID < out[j].ExtensionID
-		}
-		return out[i].Kind.rank() < out[j].Kind.rank()
+	slices.SortFunc(out, func(a, b Violation) int {
+		return cmp.Or(cmp.Compare(a.ExtensionID, b.ExtensionID), cmp.Compare(a.Kind.rank(), b.Kind.rank()))
 	})
 	return out
 }
@@ -179,29 +225,41 @@ func sortedViolations(found map[violationKey]*Violation) []Violation {
 // version are reported but left alone: nobody asked for them to be installed.
 // Uninstalls come first, so a blocked build is gone before anything is added.
 func actionsFor(violations []Violation, required map[extension.ExtensionID]Requirement) []Action {
-	seen := map[Action]bool{}
 	var uninstall, install []Action
 	for _, v := range violations {
-		switch v.Kind {
-		case KindBlocked, KindUnapproved:
-			a := Action{Action: ActionUninstall, ExtensionID: v.ExtensionID}
-			if !seen[a] {
-				seen[a] = true
-				uninstall = append(uninstall, a)
-			}
-		case KindRequiredMissing, KindVersionMismatch, KindChecksumMismatch:
-			r, ok := required[v.ExtensionID]
-			if !ok {
-				continue
-			}
-			a := Action{Action: ActionInstall, ExtensionID: r.ExtensionID, Version: r.Version, DownloadURL: r.DownloadURL, SHA256: r.SHA256}
-			if !seen[a] {
-				seen[a] = true
-				install = append(install, a)
-			}
+		switch actionFor(v.Kind, required, v.ExtensionID) {
+		case ActionUninstall:
+			uninstall = appendNew(uninstall, Action{Action: ActionUninstall, ExtensionID: v.ExtensionID})
+		case ActionInstall:
+			r := required[v.ExtensionID]
+			install = appendNew(install, Action{Action: ActionInstall, ExtensionID: r.ExtensionID, Version: r.Version, DownloadURL: r.DownloadURL, SHA256: r.SHA256})
 		}
 	}
 	return append(uninstall, install...)
+}
+
+// appendNew appends a unless list has it. Violations are sorted by
+// extension, so a repeat is the last one appended.
+func appendNew(list []Action, a Action) []Action {
+	if n := len(list); n > 0 && list[n-1] == a {
+		return list
+	}
+	return append(list, a)
+}
+
+// actionFor is the action a violation of kind orders for id in enforce
+// mode: blocked and unapproved builds go; a required extension missing, at
+// the wrong version or altered is installed at its pinned build.
+func actionFor(kind Kind, required map[extension.ExtensionID]Requirement, id extension.ExtensionID) ActionType {
+	switch kind {
+	case KindBlocked, KindUnapproved:
+		return ActionUninstall
+	case KindRequiredMissing, KindVersionMismatch, KindChecksumMismatch:
+		if _, ok := required[id]; ok {
+			return ActionInstall
+		}
+	}
+	return ""
 }
 
 func missingDetail(r Requirement) string {
@@ -214,6 +272,7 @@ func missingDetail(r Requirement) string {
 // index is the policy in lookup form for one evaluation.
 type index struct {
 	rules    []BlockRule
+	details  []string // rules[i].Describe(), filled on first use
 	matchers []blocklist.Pattern
 	ruleIx   *ruleIndex
 	required map[extension.ExtensionID]Requirement
@@ -224,7 +283,7 @@ type index struct {
 
 func (p Policy) index() index {
 	matchers := p.compiled()
-	ix := index{rules: p.Blocked, matchers: matchers, ruleIx: p.rules(matchers), advisories: p.advisories(),
+	ix := index{rules: p.Blocked, details: make([]string, len(p.Blocked)), matchers: matchers, ruleIx: p.rules(matchers), advisories: p.advisories(),
 		required: map[extension.ExtensionID]Requirement{}, allowed: map[extension.ExtensionID]Allowance{}}
 	for _, r := range p.Required {
 		ix.required[r.ExtensionID] = r
@@ -240,7 +299,10 @@ func (p Policy) index() index {
 func (ix index) judge(mode group.Mode, it report.Item) (Kind, string) {
 	id := it.ExtensionID()
 	if i := ix.ruleIx.first(ix.matchers, id); i >= 0 {
-		return KindBlocked, ix.rules[i].Describe()
+		if ix.details[i] == "" {
+			ix.details[i] = ix.rules[i].Describe()
+		}
+		return KindBlocked, ix.details[i]
 	}
 	if r, ok := ix.advisories.find(id, it.Version(), true); ok {
 		return KindBlocked, r.Describe()
