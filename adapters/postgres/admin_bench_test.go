@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"cmp"
 	"context"
 	"os"
 	"sort"
@@ -47,12 +48,23 @@ func benchFleet(b *testing.B) pgtest.SeededFleet {
 // measure runs op b.N times and reports latency percentiles besides ns/op.
 func measure(b *testing.B, op func() error) {
 	b.Helper()
-	if err := op(); err != nil { // warm the plan and the cache once
+	measureAfter(b, func() error { return nil }, op)
+}
+
+// measureAfter is measure with setup run, untimed, before each op.
+func measureAfter(b *testing.B, setup, op func() error) {
+	b.Helper()
+	if err := cmp.Or(setup(), op()); err != nil { // warm the plan and the cache once
 		b.Fatal(err)
 	}
 	d := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		if err := setup(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
 		t0 := time.Now()
 		if err := op(); err != nil {
 			b.Fatal(err)
