@@ -44,11 +44,11 @@ func heapPerEntry(n int, fill func() (keep any)) float64 {
 func storedAgent(id domain.ID, groupID domain.ID, i int) agent.Agent {
 	now := time.Now().UTC()
 	return agent.RehydrateAgent(agent.Record{ID: id, GroupID: groupID,
-		MachineID:    fmt.Sprintf("%08x-0c1e-4b7a-9d2f-%012x", i, i),
-		UserHash:     fmt.Sprintf("%064x", i+1),
-		DisplayName:  fmt.Sprintf("dev-laptop-%06d", i),
-		Platform:     strings.Clone("linux-x64"),
-		AgentVersion: strings.Clone("1.4.2"),
+		MachineID:     fmt.Sprintf("%08x-0c1e-4b7a-9d2f-%012x", i, i),
+		UserHash:      fmt.Sprintf("%064x", i+1),
+		DisplayName:   fmt.Sprintf("dev-laptop-%06d", i),
+		Platform:      strings.Clone("linux-x64"),
+		AgentVersion:  strings.Clone("1.4.2"),
 		LastHeartbeat: now, LastSync: now, Status: agent.StatusActive, CreatedAt: now, UpdatedAt: now})
 }
 
@@ -86,7 +86,9 @@ func agentCacheHeap(tb testing.TB) float64 {
 
 type agentSourceFunc func(context.Context, domain.ID) (agent.Agent, error)
 
-func (f agentSourceFunc) Get(ctx context.Context, id domain.ID) (agent.Agent, error) { return f(ctx, id) }
+func (f agentSourceFunc) Get(ctx context.Context, id domain.ID) (agent.Agent, error) {
+	return f(ctx, id)
+}
 
 // rateLimiterHeap is the limiter's heap per agent after one request each
 // (a running fleet's agents each hold a counter in the current window).
