@@ -112,7 +112,11 @@ type AgentRepository interface {
 // AgentLookup reads agents on the hot path (heartbeat, policy, report):
 // the adapter serves them from an in-process cache emptied through
 // AgentCacheInvalidator on every instance, and from PostgreSQL while the
-// invalidation channel is down. Errors: not_found, unavailable.
+// invalidation channel is down. The agent it answers is sure to carry
+// only what the agent API reads, its id, group, status, machine id and
+// user hash: the cache leaves the rest (display name, platform, version,
+// times) zero, so that a whole fleet's entries stay small, and callers
+// must not read it. Errors: not_found, unavailable.
 type AgentLookup interface {
 	Get(ctx context.Context, id domain.ID) (agent.Agent, error)
 }

@@ -42,19 +42,24 @@ type localCache[K comparable, V any] struct {
 
 	mu      sync.Mutex // writers, for gen
 	gen     uint64
-	entries *shardedMap[K, *cached[V]]
+	entries *shardedMap[K, cached[V]]
 }
 
+// cached is an entry, held in its shard's map by value: a pointer to it
+// cost an allocation and a pointer per entry, ~60 bytes an agent.
 type cached[V any] struct {
 	v       V
-	expires time.Time
+	expires int64 // Unix nanoseconds (a time.Time is 24 bytes)
 }
+
+// expired: the entry's lifetime ended before now.
+func (e cached[V]) expired(now time.Time) bool { return now.UnixNano() > e.expires }
 
 // newLocalCache returns a cache of what read returns, its entries spread
 // over shards by shardOf.
 func newLocalCache[K comparable, V any](bus *Bus, ttl time.Duration, shardOf func(K) uint16,
 	read func(context.Context, K) (V, error)) *localCache[K, V] {
-	c := &localCache[K, V]{bus: bus, ttl: ttl, read: read, entries: newShardedMap[K, *cached[V]](shardOf)}
+	c := &localCache[K, V]{bus: bus, ttl: ttl, read: read, entries: newShardedMap[K, cached[V]](shardOf)}
 	bus.OnReset(c.dropAll)
 	return c
 }
@@ -66,7 +71,7 @@ func (c *localCache[K, V]) get(k K, now time.Time) (V, bool) {
 		return zero, false
 	}
 	entry, ok := c.entries.load(k)
-	if !ok || now.After(entry.expires) {
+	if !ok || entry.expired(now) {
 		return zero, false
 	}
 	return entry.v, true
@@ -90,12 +95,12 @@ func (c *localCache[K, V]) put(gen uint64, k K, v V, now time.Time) {
 		return
 	}
 	if c.entries.len() >= maxEntries {
-		c.entries.deleteWhere(func(_ K, e *cached[V]) bool { return now.After(e.expires) })
+		c.entries.deleteWhere(func(_ K, e cached[V]) bool { return e.expired(now) })
 		if c.entries.len() >= maxEntries {
 			c.entries.clear()
 		}
 	}
-	c.entries.store(k, &cached[V]{v: v, expires: now.Add(c.lifetime())})
+	c.entries.store(k, cached[V]{v: v, expires: now.Add(c.lifetime()).UnixNano()})
 }
 
 // lifetime is a new entry's: ttl, less up to spread of it at random, so
@@ -150,7 +155,7 @@ const maxEntries = 2_000_000
 func (c *localCache[K, V]) expiringBefore(t time.Time) []K {
 	var out []K
 	for k, e := range c.entries.all() {
-		if e.expires.Before(t) {
+		if e.expires < t.UnixNano() {
 			out = append(out, k)
 		}
 	}
@@ -169,7 +174,7 @@ func (c *localCache[K, V]) dropWhere(fn func(V) bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	c.entries.deleteWhere(func(_ K, e *cached[V]) bool { return fn(e.v) })
+	c.entries.deleteWhere(func(_ K, e cached[V]) bool { return fn(e.v) })
 }
 
 func (c *localCache[K, V]) dropAll() {
