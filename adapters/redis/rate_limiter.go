@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/extguard/extguard/application"
+	"github.com/extguard/extguard/domain"
 )
 
 // RateLimiter enforces fixed-window limits shared by every instance without
@@ -45,7 +47,10 @@ import (
 // them the fleet-wide key's: each subject's counter stays from window to
 // window (a busy subject costs no map write per window) and is counted with
 // atomics. Subjects named by an id (agents, keys: as many as exist) are in
-// a shardedMap, the fastest to read; subjects named by a name (login
+// a shardedMap per kind keyed by the id alone, the fastest to read and the
+// smallest (BenchmarkHeapPerAgent: 256 bytes of heap per agent with the
+// whole subject as key, a window's Redis key built per window and times as
+// time.Time; 88 now); subjects named by a name (login
 // accounts and addresses, which anyone can invent) are in a sync.Map, whose
 // inserts stay cheap however many there are. Two requests racing at the
 // limit may both pass; the overshoot is bounded by the requests in flight.
@@ -54,12 +59,12 @@ type RateLimiter struct {
 	log      *slog.Logger
 	interval time.Duration
 
-	ids   *shardedMap[application.RateSubject, *subjectCounter]
+	ids   idSubjects
 	names sync.Map // application.RateSubject -> *subjectCounter
 
 	dueMu sync.Mutex
-	due   []*windowCounter // windows with counts due, each once (windowCounter.queued)
-	wake  chan struct{}    // a window became due while none was: Run syncs again soon
+	due   []dueWindow   // windows with counts due, each once (windowCounter.queued)
+	wake  chan struct{} // a window became due while none was: Run syncs again soon
 
 	syncMu     sync.Mutex // one sync at a time (Run's, or a caller's)
 	lastForget time.Time  // of the idle sweep, under syncMu
@@ -75,14 +80,27 @@ type RateLimiter struct {
 // subjectCounter holds a subject's counter for its current window.
 type subjectCounter struct{ window atomic.Pointer[windowCounter] }
 
+// windowCounter is one subject's counts in one window. Every agent has
+// one, so it holds no more than the counting needs: its subject and Redis
+// key are known where a sync needs them (dueWindow).
 type windowCounter struct {
-	redisKey   string
-	start, end time.Time
+	start, end int64        // Unix nanoseconds
 	syncFrom   int64        // local count from which this window goes to Redis
 	global     atomic.Int64 // total in Redis after our last sync
 	pending    atomic.Int64 // counted here, not yet added to Redis
 	synced     atomic.Bool  // this instance has added to the window in Redis
 	queued     atomic.Bool  // in RateLimiter.due, waiting for a sync
+}
+
+// dueWindow is a window with counts due, and whose it is.
+type dueWindow struct {
+	subject application.RateSubject
+	w       *windowCounter
+}
+
+// redisKey names the window's counter in Redis.
+func (d dueWindow) redisKey() string {
+	return "extguard:rl:" + d.subject.String() + ":" + strconv.FormatInt(time.Unix(0, d.w.start).Unix(), 10)
 }
 
 // SyncInterval is how often the counts that are due (see due) go to Redis.
@@ -119,8 +137,7 @@ func NewRateLimiter(rdb *goredis.Client, log *slog.Logger) *RateLimiter {
 	fo, _ := m.Int64Counter("extguard.ratelimit.fail_open",
 		metric.WithDescription("requests allowed without a limit check because Redis was unreachable"))
 	dn, _ := m.Int64Counter("extguard.ratelimit.denied", metric.WithDescription("requests refused with 429"))
-	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn, wake: make(chan struct{}, 1),
-		ids: newShardedMap[application.RateSubject, *subjectCounter](func(s application.RateSubject) uint16 { return byID(s.ID) })}
+	r := &RateLimiter{rdb: rdb, log: log, interval: SyncInterval, failOpen: fo, denied: dn, wake: make(chan struct{}, 1)}
 	r.healthy.Store(true)
 	return r
 }
@@ -141,9 +158,9 @@ func (r *RateLimiter) Allow(ctx context.Context, subject application.RateSubject
 	c := r.subject(subject).current(subject, now, window, limit)
 	if c.reached(limit) {
 		r.denied.Add(ctx, 1)
-		return false, c.end.Sub(now)
+		return false, c.left(now)
 	}
-	r.count(c)
+	r.count(subject, c)
 	return true, 0
 }
 
@@ -158,7 +175,7 @@ func (r *RateLimiter) Reached(_ context.Context, subject application.RateSubject
 	now := clock.Now()
 	c := r.subject(subject).current(subject, now, window, limit)
 	if c.reached(limit) {
-		return true, c.end.Sub(now)
+		return true, c.left(now)
 	}
 	return false, 0
 }
@@ -166,7 +183,12 @@ func (r *RateLimiter) Reached(_ context.Context, subject application.RateSubject
 // Count counts one event of subject in the current window, whatever its
 // limit, also while Redis is unreachable (see Reached).
 func (r *RateLimiter) Count(_ context.Context, subject application.RateSubject, limit int, window time.Duration) {
-	r.count(r.subject(subject).current(subject, clock.Now(), window, limit))
+	r.count(subject, r.subject(subject).current(subject, clock.Now(), window, limit))
+}
+
+// left is how long the window lasts after now.
+func (w *windowCounter) left(now time.Time) time.Duration {
+	return time.Duration(w.end - now.UnixNano())
 }
 
 // reached: the last known global total plus this instance's unsynced count
@@ -175,21 +197,22 @@ func (w *windowCounter) reached(limit int) bool {
 	return w.global.Load()+w.pending.Load() >= int64(limit)
 }
 
-// count adds one to w and queues it for the next sync when it is due.
-func (r *RateLimiter) count(w *windowCounter) {
+// count adds one to subject's window w and queues it for the next sync
+// when it is due.
+func (r *RateLimiter) count(subject application.RateSubject, w *windowCounter) {
 	if n := w.pending.Add(1); w.due(n) && !w.queued.Load() {
-		r.queue(w)
+		r.queue(dueWindow{subject: subject, w: w})
 	}
 }
 
-// queue puts w in the list the next sync pushes, unless it is there.
-func (r *RateLimiter) queue(w *windowCounter) {
-	if !w.queued.CompareAndSwap(false, true) {
+// queue puts d in the list the next sync pushes, unless it is there.
+func (r *RateLimiter) queue(d dueWindow) {
+	if !d.w.queued.CompareAndSwap(false, true) {
 		return
 	}
 	r.dueMu.Lock()
 	first := len(r.due) == 0
-	r.due = append(r.due, w)
+	r.due = append(r.due, d)
 	r.dueMu.Unlock()
 	if first {
 		select {
@@ -203,14 +226,14 @@ func (r *RateLimiter) queue(w *windowCounter) {
 // when the previous window has ended. Counts of the previous window that
 // were due still go to Redis at the next sync (see Sync).
 func (s *subjectCounter) current(subject application.RateSubject, now time.Time, window time.Duration, limit int) *windowCounter {
+	at := now.UnixNano()
 	for {
 		w := s.window.Load()
-		if w != nil && now.Before(w.end) {
+		if w != nil && at < w.end {
 			return w
 		}
 		start := now.Truncate(window)
-		next := &windowCounter{redisKey: "extguard:rl:" + subject.String() + ":" + strconv.FormatInt(start.Unix(), 10),
-			start: start, end: start.Add(window), syncFrom: syncFrom(subject, limit)}
+		next := &windowCounter{start: start.UnixNano(), end: start.Add(window).UnixNano(), syncFrom: syncFrom(subject, limit)}
 		if s.window.CompareAndSwap(w, next) {
 			return next
 		}
@@ -226,18 +249,20 @@ func (r *RateLimiter) subject(s application.RateSubject) *subjectCounter {
 		c, _ := r.names.LoadOrStore(s, &subjectCounter{})
 		return c.(*subjectCounter)
 	}
-	return r.ids.loadOrStore(s, func() *subjectCounter { return &subjectCounter{} })
+	return r.ids.of(s.Kind).loadOrStore(s.ID, func() *subjectCounter { return &subjectCounter{} })
 }
 
 // idle: a whole window has passed since the subject's last window ended.
 func (s *subjectCounter) idle(now time.Time) bool {
 	w := s.window.Load()
-	return w != nil && now.After(w.end.Add(w.end.Sub(w.start)))
+	return w != nil && now.UnixNano() > w.end+(w.end-w.start)
 }
 
 // forgetIdle drops the subjects idle at now.
 func (r *RateLimiter) forgetIdle(now time.Time) {
-	r.ids.deleteWhere(func(_ application.RateSubject, c *subjectCounter) bool { return c.idle(now) })
+	for _, k := range r.ids.kinds() {
+		k.counters.deleteWhere(func(_ domain.ID, c *subjectCounter) bool { return c.idle(now) })
+	}
 	r.names.Range(func(k, c any) bool {
 		if c.(*subjectCounter).idle(now) {
 			r.names.Delete(k)
@@ -322,7 +347,7 @@ func (r *RateLimiter) sync(ctx context.Context, always bool) {
 		}
 		// Counts made while healthy stay pending and are pushed on recovery.
 		for _, p := range pushes {
-			r.queue(p.c)
+			r.queue(p.dueWindow)
 		}
 		return
 	}
@@ -341,10 +366,10 @@ func (r *RateLimiter) takeDue(now time.Time) []push {
 	r.due = nil
 	r.dueMu.Unlock()
 	pushes := make([]push, 0, len(due))
-	for _, w := range due {
-		w.queued.Store(false)
-		if d := w.pending.Load(); d > 0 && now.Before(w.expiresAt()) {
-			pushes = append(pushes, push{c: w, delta: d})
+	for _, d := range due {
+		d.w.queued.Store(false)
+		if n := d.w.pending.Load(); n > 0 && now.Before(d.w.expiresAt()) {
+			pushes = append(pushes, push{dueWindow: d, delta: n})
 		}
 	}
 	return pushes
@@ -352,7 +377,7 @@ func (r *RateLimiter) takeDue(now time.Time) []push {
 
 // push is one window's counts on their way to Redis.
 type push struct {
-	c     *windowCounter
+	dueWindow
 	delta int64
 	cmd   *goredis.IntCmd
 }
@@ -369,19 +394,70 @@ func (r *RateLimiter) send(ctx context.Context, pushes []push) error {
 	pipe := r.rdb.Pipeline()
 	for i := range pushes {
 		p := &pushes[i]
-		p.cmd = pipe.IncrBy(ctx, p.c.redisKey, p.delta)
-		pipe.ExpireAt(ctx, p.c.redisKey, p.c.expiresAt())
+		key := p.redisKey()
+		p.cmd = pipe.IncrBy(ctx, key, p.delta)
+		pipe.ExpireAt(ctx, key, p.w.expiresAt())
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return err
 	}
 	for _, p := range pushes {
-		p.c.global.Store(p.cmd.Val())
-		p.c.pending.Add(-p.delta)
-		p.c.synced.Store(true)
+		p.w.global.Store(p.cmd.Val())
+		p.w.pending.Add(-p.delta)
+		p.w.synced.Store(true)
 	}
 	return nil
 }
 
 // expiresAt is when Redis may drop the window's key: a minute after it ends.
-func (w *windowCounter) expiresAt() time.Time { return w.end.Add(time.Minute) }
+func (w *windowCounter) expiresAt() time.Time { return time.Unix(0, w.end).Add(time.Minute) }
+
+// idSubjects holds the counters of subjects named by an id, a map per kind
+// keyed by the id: the kinds are a handful of constants (agent, key), so
+// finding a kind's map is a scan of a short list, and an entry is an id
+// and a pointer rather than a whole RateSubject.
+type idSubjects struct {
+	mu   sync.Mutex // adding a kind
+	list atomic.Pointer[[]idKind]
+}
+
+type idKind struct {
+	kind     string
+	counters *shardedMap[domain.ID, *subjectCounter]
+}
+
+// kinds is the list of kinds seen so far.
+func (s *idSubjects) kinds() []idKind {
+	if l := s.list.Load(); l != nil {
+		return *l
+	}
+	return nil
+}
+
+// of is kind's map, made on first use.
+func (s *idSubjects) of(kind string) *shardedMap[domain.ID, *subjectCounter] {
+	for _, k := range s.kinds() {
+		if k.kind == kind {
+			return k.counters
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, k := range s.kinds() {
+		if k.kind == kind {
+			return k.counters
+		}
+	}
+	next := append(slices.Clone(s.kinds()), idKind{kind: kind, counters: newShardedMap[domain.ID, *subjectCounter](byID)})
+	s.list.Store(&next)
+	return next[len(next)-1].counters
+}
+
+// len is how many subjects named by an id have a counter.
+func (s *idSubjects) len() int {
+	n := 0
+	for _, k := range s.kinds() {
+		n += k.counters.len()
+	}
+	return n
+}

@@ -78,6 +78,27 @@ func names(r *RateLimiter) int {
 	return n
 }
 
+// Subjects of different kinds are apart even when their ids are equal:
+// the counters are kept per kind, keyed by the id alone.
+func TestRateLimiterKeepsKindsOfOneIDApart(t *testing.T) {
+	_, _, r := newClockedLimiter(t)
+	ctx := context.Background()
+	id := domain.NewID()
+	agent, key := application.RateSubject{Kind: "agent", ID: id}, application.RateSubject{Kind: "key", ID: id}
+	if ok, _ := r.Allow(ctx, agent, 1, time.Minute); !ok {
+		t.Fatal("the agent's first request refused")
+	}
+	if ok, _ := r.Allow(ctx, key, 1, time.Minute); !ok {
+		t.Fatal("the key's first request refused: it was counted with the agent of the same id")
+	}
+	if ok, _ := r.Allow(ctx, agent, 1, time.Minute); ok {
+		t.Fatal("the agent's second request allowed over its limit of 1")
+	}
+	if r.ids.len() != 2 {
+		t.Fatalf("%d id subjects, want the agent and the key", r.ids.len())
+	}
+}
+
 // The window of a subject named by an id goes to Redis only once this
 // instance has counted a tenth of its limit, and then on every sync; a
 // login subject goes from its first count; keys expire after the window,
