@@ -3,6 +3,7 @@ package application_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -83,5 +84,32 @@ func TestHeartbeatBufferCoalescesAndKeepsAFailedFlush(t *testing.T) {
 	}
 	if buf.Pending() != 0 {
 		t.Errorf("%d agents still pending after a flush", buf.Pending())
+	}
+}
+
+// Versions are interned per shard up to a bound; past it, and whatever an
+// agent announces, every agent's own version is what the flush writes.
+func TestHeartbeatBufferWritesEachAgentsVersionPastTheInternedOnes(t *testing.T) {
+	t.Parallel()
+	store := &heartbeatStore{}
+	buf := application.NewHeartbeatBuffer(store, inlineTx{}, discardAudit{}, nil, time.Hour)
+	at := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
+	want := map[domain.ID]string{}
+	for i := range 3000 { // ~190 agents per shard, a version each, and some sharing one
+		id, v := domain.NewID(), fmt.Sprintf("1.%d.0", i%700)
+		buf.Heartbeat(id, at, v)
+		want[id] = v
+	}
+	if err := buf.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(store.flushed) != 1 || len(store.flushed[0]) != len(want) {
+		t.Fatalf("flushes %d, want one of %d agents", len(store.flushed), len(want))
+	}
+	for _, u := range store.flushed[0] {
+		if u.AgentVersion != want[u.AgentID] || !u.Heartbeat.Equal(at) || !u.Sync.IsZero() {
+			t.Fatalf("agent %s: wrote version %q at %s (sync %s), want %q at %s and no sync",
+				u.AgentID, u.AgentVersion, u.Heartbeat, u.Sync, want[u.AgentID], at)
+		}
 	}
 }
