@@ -120,6 +120,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 	}
 	log := logging.New(cfg.LogLevel, cfg.LogFormat, stderr)
 	redis.RouteClientLogs(log)
+	setMemoryLimit(getenv, "/", log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
