@@ -21,6 +21,12 @@ type OriginSource interface {
 	Origin() Origin
 }
 
+// OriginKey is the key OriginFrom asks a context's Value for. A request
+// context of an adapter's own type may answer it itself, with its
+// OriginSource, rather than be wrapped by WithOrigin: that wrapping was an
+// allocation on every agent request.
+func OriginKey() any { return originKey{} }
+
 // WithOrigin returns ctx carrying the request's origin source.
 func WithOrigin(ctx context.Context, src OriginSource) context.Context {
 	return context.WithValue(ctx, originKey{}, src)

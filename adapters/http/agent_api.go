@@ -103,8 +103,27 @@ func (h *AgentAPI) routes() []route {
 // the request's, carrying its origin. It has no deadline of its own: these
 // answer from memory, and the caches bound their rare loads from the
 // database themselves, so a timer per request would buy nothing.
-func agentContext(c *fiber.Ctx) context.Context {
-	return application.WithOrigin(c.UserContext(), requestOrigin{c})
+func agentContext(c *fiber.Ctx) context.Context { return agentRequestContext{c} }
+
+// agentRequestContext is the request's user context (fiber's, which may
+// carry a server span) answering application.OriginKey itself. Being one
+// pointer it becomes a context.Context without an allocation, where
+// application.WithOrigin allocates one per request. Like requestOrigin it
+// is valid only while the request is served, which is all the agent use
+// cases hold it for.
+type agentRequestContext struct{ c *fiber.Ctx }
+
+var originKey = application.OriginKey()
+
+func (r agentRequestContext) Deadline() (time.Time, bool) { return r.c.UserContext().Deadline() }
+func (r agentRequestContext) Done() <-chan struct{}       { return r.c.UserContext().Done() }
+func (r agentRequestContext) Err() error                  { return r.c.UserContext().Err() }
+
+func (r agentRequestContext) Value(key any) any {
+	if key == originKey {
+		return requestOrigin{r.c}
+	}
+	return r.c.UserContext().Value(key)
 }
 
 // boundedAgentContext is agentContext with AgentRequestTimeout, for the
@@ -180,13 +199,9 @@ func (h *AgentAPI) heartbeat(c *fiber.Ctx) error {
 	if err != nil {
 		return agentError(c, err)
 	}
-	version := ""
-	if len(c.Body()) > 0 { // most heartbeats have no body; req escapes, so only then
-		var req agentv1.HeartbeatRequest
-		if err := decodeAgentBody(c, &req, false); err != nil {
-			return agentError(c, err)
-		}
-		version = req.AgentVersion
+	version, err := heartbeatVersion(c)
+	if err != nil {
+		return agentError(c, err)
 	}
 	ans, err := h.uc.RecordHeartbeat.Execute(ctx, a, version)
 	if err != nil {

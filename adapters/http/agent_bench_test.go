@@ -28,8 +28,13 @@ type benchFleet struct {
 	etag   string
 }
 
-func newBenchFleet(b *testing.B, n int) *benchFleet {
-	e := newAgentEnv(b, envOptions{limits: &application.AgentRateLimits{PerKey: 1 << 30, PerAgent: 1 << 30, Window: time.Minute}})
+func newBenchFleet(b *testing.B, n int, o ...envOptions) *benchFleet {
+	opts := envOptions{}
+	if len(o) > 0 {
+		opts = o[0]
+	}
+	opts.limits = &application.AgentRateLimits{PerKey: 1 << 30, PerAgent: 1 << 30, Window: time.Minute}
+	e := newAgentEnv(b, opts)
 	f := &benchFleet{e: e, key: e.key(e.group(`{"mode":"blocklist","enforcement":"enforce"}`))}
 	for i := range n {
 		f.agents = append(f.agents, e.enroll(f.key, fmt.Sprintf("bench-%s-%d", b.Name(), i)))
@@ -90,6 +95,20 @@ func BenchmarkAgentHeartbeat(b *testing.B) {
 	f := newBenchFleet(b, 100)
 	f.serve(b, 200, func(req *fasthttp.Request, i int) { f.agentRequest(req, "POST", "/api/v1/agent/heartbeat", i) })
 }
+
+// BenchmarkAgentHeartbeatAsServed is a heartbeat as extguard serve answers
+// it without a trace exporter (coarse clock, no span), among 2,000 agents:
+// what issue 18's CPU bound is about.
+func BenchmarkAgentHeartbeatAsServed(b *testing.B) {
+	f := newBenchFleet(b, 2000, envOptions{asServed: true})
+	f.serve(b, 200, func(req *fasthttp.Request, i int) {
+		f.agentRequest(req, "POST", "/api/v1/agent/heartbeat", i*7919) // a stride: consecutive agents far apart in memory
+		req.SetBody(heartbeatBody)
+	})
+}
+
+// heartbeatBody is what extguard-agent sends with every heartbeat.
+var heartbeatBody = []byte(`{"agent_version":"1.4.2"}`)
 
 func BenchmarkAgentPolicyNotModified(b *testing.B) {
 	f := newBenchFleet(b, 100)

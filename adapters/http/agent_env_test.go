@@ -59,6 +59,10 @@ type envOptions struct {
 	limits    *application.AgentRateLimits
 	batch     *application.ReportBatchConfig
 	store     func(application.ReportStore) application.ReportStore
+	// asServed runs the hot path as extguard serve does without a trace
+	// exporter: the coarse clock, and no span unless a request carries a
+	// traceparent (the tests' default records one per request).
+	asServed bool
 }
 
 // agentEnv is the agent API on the real router, PostgreSQL and Redis.
@@ -106,13 +110,18 @@ func newAgentEnv(t testing.TB, o envOptions) *agentEnv {
 	if o.limits != nil {
 		d.AgentLimits = *o.limits
 	}
+	serverCfg := httpapi.DefaultServerConfig()
+	if o.asServed {
+		d.Clocks.Coarse = application.CoarseClock{}
+		serverCfg.SpansRecorded = false
+	}
 	d.Heartbeats, d.Reports = heartbeats, batcher
 	uc, err := application.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := httpapi.NewAgentAPI(uc)
-	app := httpapi.NewApp(httpapi.DefaultServerConfig(), log, api)
+	app := httpapi.NewApp(serverCfg, log, api)
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = bus.Run(ctx) }()
