@@ -92,7 +92,7 @@ func TestHeartbeatBufferCoalescesAndKeepsAFailedFlush(t *testing.T) {
 func TestHeartbeatBufferWritesEachAgentsVersionPastTheInternedOnes(t *testing.T) {
 	t.Parallel()
 	store := &heartbeatStore{}
-	buf := application.NewHeartbeatBuffer(store, inlineTx{}, discardAudit{}, nil, time.Hour)
+	buf := application.NewHeartbeatBuffer(store, discardAudit{}, nil, time.Hour)
 	at := time.Date(2026, 12, 4, 1, 0, 0, 0, time.UTC)
 	want := map[domain.ID]string{}
 	for i := range 3000 { // ~190 agents per shard, a version each, and some sharing one

@@ -115,7 +115,7 @@ func heartbeatBufferHeap(tb testing.TB) float64 {
 	ids := fleetIDs(fleetForMemory)
 	now := time.Now()
 	return heapPerEntry(len(ids), func() any {
-		b := application.NewHeartbeatBuffer(nil, nil, nil, nil, time.Hour)
+		b := application.NewHeartbeatBuffer(nil, nil, nil, time.Hour)
 		for _, id := range ids {
 			b.Heartbeat(id, now, strings.Clone("1.4.2"))
 			b.Synced(id, now)
