@@ -168,6 +168,7 @@ func newOnes(before, after []policy.Violation) []extension.ExtensionID {
 // state. It is also every port the impact reads.
 type impactWorld struct {
 	current, candidate application.PolicyState
+	temporary          []temporaryAssignment // approvals' time-limited assignments, in neither state
 	agents             []agentOf
 	items              map[domain.ID][]report.Item
 	exceptions         []application.AgentException
@@ -176,6 +177,14 @@ type impactWorld struct {
 }
 
 type agentOf struct{ id, group domain.ID }
+
+// temporaryAssignment is an approval's time-limited assignment of a
+// catalog entry to a group: the policy file neither shows nor changes it,
+// but it assigns the entry as the catalog has it, while the entry exists.
+type temporaryAssignment struct {
+	group domain.ID
+	id    extension.ExtensionID
+}
 
 var (
 	oracleIDs      = []string{"p0.a", "p0.b", "p0.c", "p1.a", "p1.b", "p1.c", "p2.a", "p2.b"}
@@ -187,7 +196,7 @@ func pick[T any](r *rand.Rand, l []T) T { return l[r.IntN(len(l))] }
 
 func newImpactWorld(r *rand.Rand) *impactWorld {
 	w := &impactWorld{items: map[domain.ID][]report.Item{}}
-	for i := range 3 {
+	for i := range 4 { // g3 has no agents: a candidate may prune it
 		w.current.Groups = append(w.current.Groups, group.RehydrateGroup(group.GroupParams{ID: domain.NewID(), Name: fmt.Sprintf("g%d", i), Settings: randomSettings(r)}))
 	}
 	for _, id := range oracleIDs {
@@ -206,11 +215,19 @@ func newImpactWorld(r *rand.Rand) *impactWorld {
 		w.current.Blocklist = append(w.current.Blocklist, randomBlock(r))
 	}
 	for range r.IntN(3) {
-		w.advisories = append(w.advisories, policy.AdvisoryRule{Feed: "f", PatternType: blocklist.PatternExact, Pattern: pick(r, oracleIDs),
-			Versions: slices.Compact([]string{pick(r, oracleVersions)})[:r.IntN(2)], Block: r.IntN(2) == 0})
+		w.advisories = append(w.advisories, randomAdvisory(r))
+	}
+	for _, g := range w.current.Groups {
+		for _, e := range w.current.Catalog {
+			if r.IntN(6) == 0 && !slices.ContainsFunc(w.current.Assignments, func(a application.Assignment) bool {
+				return a.GroupID == g.ID() && a.Entry.ExtensionID() == e.ExtensionID()
+			}) {
+				w.temporary = append(w.temporary, temporaryAssignment{g.ID(), e.ExtensionID()})
+			}
+		}
 	}
 	w.candidate = mutate(r, w.current)
-	for _, g := range w.current.Groups {
+	for _, g := range w.current.Groups[:3] {
 		for range 12 {
 			a := agentOf{domain.NewID(), g.ID()}
 			w.agents = append(w.agents, a)
@@ -241,10 +258,23 @@ func randomEntry(r *rand.Rand, id string) extension.Entry {
 	return extension.RehydrateEntry(p)
 }
 
+// oraclePattern is a pattern of kind over the world's ids: regexes are
+// case-insensitive and may match ids of several publishers.
+func oraclePattern(r *rand.Rand, kind string) string {
+	return map[string]string{"exact": pick(r, oracleIDs), "publisher": pick(r, []string{"p0", "p1", "p2"}),
+		"glob": pick(r, []string{"p1.*", "*.b", "p?.c"}), "regex": pick(r, []string{`p[02]\..*`, `P1\.(A|C)`, `.*\.b`})}[kind]
+}
+
+func randomAdvisory(r *rand.Rand) policy.AdvisoryRule {
+	kind := pick(r, []string{"exact", "exact", "publisher", "glob", "regex"})
+	return policy.AdvisoryRule{Feed: "f", PatternType: blocklist.PatternType(kind), Pattern: oraclePattern(r, kind),
+		Versions: slices.Compact([]string{pick(r, oracleVersions)})[:r.IntN(2)], Block: r.IntN(2) == 0}
+}
+
 func randomBlock(r *rand.Rand) blocklist.Entry {
 	active := r.IntN(4) > 0
-	kind := pick(r, []string{"exact", "publisher", "glob"})
-	pattern := map[string]string{"exact": pick(r, oracleIDs), "publisher": pick(r, []string{"p0", "p1", "p2"}), "glob": pick(r, []string{"p1.*", "*.b"})}[kind]
+	kind := pick(r, []string{"exact", "publisher", "glob", "regex"})
+	pattern := oraclePattern(r, kind)
 	e, err := blocklist.NewEntry(blocklist.EntryParams{PatternType: kind, Pattern: pattern, Reason: "test", IsActive: &active})
 	if err != nil {
 		panic(err)
@@ -256,21 +286,39 @@ func randomBlock(r *rand.Rand) blocklist.Entry {
 // catalog, assignments and blocklist each changed a little.
 func mutate(r *rand.Rand, s application.PolicyState) application.PolicyState {
 	out := application.PolicyState{}
-	for _, g := range s.Groups {
+	for i, g := range s.Groups {
+		if i == 3 && r.IntN(2) == 0 {
+			continue // pruned (it has no agents), with its assignments below
+		}
 		if r.IntN(3) == 0 {
 			g = group.RehydrateGroup(group.GroupParams{ID: g.ID(), Name: g.Name(), Settings: randomSettings(r)})
 		}
 		out.Groups = append(out.Groups, g)
 	}
 	changed := map[extension.ExtensionID]extension.Entry{}
-	for _, e := range s.Catalog {
-		if r.IntN(4) == 0 {
-			e = randomEntry(r, e.ExtensionID().String())
+	for _, id := range oracleIDs {
+		i := slices.IndexFunc(s.Catalog, func(e extension.Entry) bool { return e.ExtensionID().String() == id })
+		switch {
+		case i < 0 && r.IntN(6) == 0: // a new entry
+			out.Catalog = append(out.Catalog, randomEntry(r, id))
+		case i < 0:
+		case r.IntN(8) == 0: // pruned, with its assignments (permanent and time-limited)
+			changed[s.Catalog[i].ExtensionID()] = extension.Entry{}
+		case r.IntN(4) == 0:
+			e := randomEntry(r, id)
 			changed[e.ExtensionID()] = e
+			out.Catalog = append(out.Catalog, e)
+		default:
+			out.Catalog = append(out.Catalog, s.Catalog[i])
 		}
-		out.Catalog = append(out.Catalog, e)
+	}
+	kept := func(groupID domain.ID) bool {
+		return slices.ContainsFunc(out.Groups, func(g group.Group) bool { return g.ID() == groupID })
 	}
 	for _, a := range s.Assignments {
+		if !kept(a.GroupID) {
+			continue
+		}
 		switch r.IntN(5) {
 		case 0:
 			continue // removed
@@ -278,6 +326,9 @@ func mutate(r *rand.Rand, s application.PolicyState) application.PolicyState {
 			a.IsRequired = !a.IsRequired
 		}
 		if e, ok := changed[a.Entry.ExtensionID()]; ok {
+			if e.ExtensionID() == "" {
+				continue
+			}
 			a.Entry = e
 		}
 		out.Assignments = append(out.Assignments, a)
@@ -312,8 +363,8 @@ func randomInventory(r *rand.Rand) []report.Item {
 	return out
 }
 
-// input is what a group is compiled from in state s (every assignment
-// permanent, as the world has no time-limited approvals).
+// input is what a group is compiled from in state s: its assignments and
+// the approvals' time-limited ones, with s's catalog entries.
 func (w *impactWorld) input(s application.PolicyState, groupID domain.ID) policy.CompileInput {
 	in := policy.CompileInput{GroupID: groupID, Advisories: w.advisories}
 	for _, g := range s.Groups {
@@ -321,9 +372,17 @@ func (w *impactWorld) input(s application.PolicyState, groupID domain.ID) policy
 			in.Settings = g.Settings()
 		}
 	}
+	permanent := map[extension.ExtensionID]bool{}
 	for _, a := range s.Assignments {
 		if a.GroupID == groupID {
+			permanent[a.Entry.ExtensionID()] = true
 			in.Assignments = append(in.Assignments, policy.Assignment{Entry: a.Entry, Required: a.IsRequired})
+		}
+	}
+	for _, t := range w.temporary {
+		i := slices.IndexFunc(s.Catalog, func(e extension.Entry) bool { return e.ExtensionID() == t.id })
+		if t.group == groupID && i >= 0 && !permanent[t.id] { // one row per group and entry, which the file's assignment sets
+			in.Assignments = append(in.Assignments, policy.Assignment{Entry: s.Catalog[i]})
 		}
 	}
 	for _, e := range s.Catalog {
@@ -403,7 +462,7 @@ func (w *impactWorld) String() string {
 		}
 		b.WriteString("\n  → ")
 	}
-	fmt.Fprintf(&b, "advisories %v, exceptions %d", w.advisories, len(w.exceptions))
+	fmt.Fprintf(&b, "advisories %v, exceptions %v, temporary %v", w.advisories, w.exceptions, w.temporary)
 	return b.String()
 }
 
