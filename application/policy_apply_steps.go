@@ -123,6 +123,10 @@ func (w *policyWriter) assignment(ctx context.Context, st policyStep, ev *audit.
 		ev.Details["extension_id"], ev.Details["before"] = a.Entry.ExtensionID().String(), map[string]any{"is_required": a.IsRequired}
 		return w.uc.Assignments.Delete(ctx, a.GroupID, a.Entry.ID())
 	}
+	// The file's assignment is policy: Put with no expiry makes permanent
+	// an approval's time-limited assignment of the same entry (the
+	// group's one row of it), which the plan, reading permanent ones only,
+	// showed as created.
 	want := st.wantedAssignment
 	entry, err := w.uc.Catalog.Get(ctx, w.entries[want.ExtensionID.String()])
 	if err != nil {
