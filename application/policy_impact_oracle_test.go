@@ -53,7 +53,7 @@ const oracleSeeds = 400
 // impactLine is what the test compares of one group's impact.
 type impactLine struct {
 	TurnNonCompliant, TurnCompliant, Uninstalls, Installs int
-	Extensions                                            string // id:new violations/resolved/uninstalls/installs, sorted
+	Extensions                                            string // id:kind:new violations/resolved/uninstalls/installs, sorted
 	Agents                                                string // id:becomes:uninstall:install of the sampled agents
 }
 
@@ -62,7 +62,7 @@ func summarizeImpact(v application.VerdictImpact) map[string]impactLine {
 	for _, g := range v.Groups {
 		var exts, agents []string
 		for _, x := range g.Extensions {
-			exts = append(exts, fmt.Sprintf("%s:%d/%d/%d/%d", x.ExtensionID, x.NonCompliant, x.Compliant, x.Uninstalls, x.Installs))
+			exts = append(exts, fmt.Sprintf("%s:%s:%d/%d/%d/%d", x.ExtensionID, x.Kind, x.NonCompliant, x.Compliant, x.Uninstalls, x.Installs))
 		}
 		for _, a := range g.Sample {
 			agents = append(agents, agentLine(a.AgentID, a.Becomes, a.Uninstall, a.Install))
@@ -88,17 +88,25 @@ func agentLine(id domain.ID, becomes string, uninstall, install []extension.Exte
 // oracle judges every agent's whole inventory under the current and the
 // candidate compiled policy (with its exceptions) and tallies the changes.
 func (w *impactWorld) oracle() map[string]impactLine {
-	type extTally struct{ nonCompliant, compliant, uninstalls, installs int }
+	type extTally struct {
+		kind                                          policy.Kind // the most severe behind the counts
+		nonCompliant, compliant, uninstalls, installs int
+	}
 	out := map[string]impactLine{}
 	for _, g := range w.current.Groups {
 		cur, cand := policy.Compile(w.input(w.current, g.ID())), policy.Compile(w.input(w.candidate, g.ID()))
 		var line impactLine
 		exts := map[extension.ExtensionID]*extTally{}
-		ext := func(id extension.ExtensionID) *extTally {
-			if exts[id] == nil {
-				exts[id] = &extTally{}
+		ext := func(id extension.ExtensionID, kind policy.Kind) *extTally {
+			x := exts[id]
+			if x == nil {
+				x = &extTally{kind: kind}
+				exts[id] = x
 			}
-			return exts[id]
+			if slices.Index(policy.Kinds, kind) < slices.Index(policy.Kinds, x.kind) {
+				x.kind = kind
+			}
+			return x
 		}
 		var agents []string
 		for _, agentID := range w.agentsOf(g.ID()) {
@@ -112,12 +120,12 @@ func (w *impactWorld) oracle() map[string]impactLine {
 			case before.Compliant && !after.Compliant:
 				becomes, line.TurnNonCompliant = "non_compliant", line.TurnNonCompliant+1
 				for _, v := range newOnes(before.Violations, after.Violations) {
-					ext(v).nonCompliant++
+					ext(v.ExtensionID, v.Kind).nonCompliant++
 				}
 			case !before.Compliant && after.Compliant:
 				becomes, line.TurnCompliant = "compliant", line.TurnCompliant+1
 				for _, v := range newOnes(after.Violations, before.Violations) {
-					ext(v).compliant++
+					ext(v.ExtensionID, v.Kind).compliant++
 				}
 			}
 			var uninstall, install []extension.ExtensionID
@@ -125,13 +133,15 @@ func (w *impactWorld) oracle() map[string]impactLine {
 				if slices.ContainsFunc(before.Actions, func(b policy.Action) bool { return b.Action == a.Action && b.ExtensionID == a.ExtensionID }) {
 					continue
 				}
+				// The action's reason: the extension's most severe violation.
+				kind := after.Violations[slices.IndexFunc(after.Violations, func(v policy.Violation) bool { return v.ExtensionID == a.ExtensionID })].Kind
 				if a.Action == policy.ActionUninstall {
 					line.Uninstalls++
-					ext(a.ExtensionID).uninstalls++
+					ext(a.ExtensionID, kind).uninstalls++
 					uninstall = append(uninstall, a.ExtensionID)
 				} else {
 					line.Installs++
-					ext(a.ExtensionID).installs++
+					ext(a.ExtensionID, kind).installs++
 					install = append(install, a.ExtensionID)
 				}
 			}
@@ -146,7 +156,7 @@ func (w *impactWorld) oracle() map[string]impactLine {
 		line.Agents = strings.Join(agents[:min(len(agents), application.ImpactSample)], " ")
 		var lines []string
 		for id, x := range exts {
-			lines = append(lines, fmt.Sprintf("%s:%d/%d/%d/%d", id, x.nonCompliant, x.compliant, x.uninstalls, x.installs))
+			lines = append(lines, fmt.Sprintf("%s:%s:%d/%d/%d/%d", id, x.kind, x.nonCompliant, x.compliant, x.uninstalls, x.installs))
 		}
 		slices.Sort(lines)
 		line.Extensions = strings.Join(lines, " ")
@@ -155,13 +165,13 @@ func (w *impactWorld) oracle() map[string]impactLine {
 	return out
 }
 
-// newOnes are the extensions of after's violations (by extension and kind)
-// that before does not have, one per violation.
-func newOnes(before, after []policy.Violation) []extension.ExtensionID {
-	var out []extension.ExtensionID
+// newOnes are after's violations (by extension and kind) that before does
+// not have.
+func newOnes(before, after []policy.Violation) []policy.Violation {
+	var out []policy.Violation
 	for _, v := range after {
 		if !slices.ContainsFunc(before, func(b policy.Violation) bool { return b.ExtensionID == v.ExtensionID && b.Kind == v.Kind }) {
-			out = append(out, v.ExtensionID)
+			out = append(out, v)
 		}
 	}
 	return out
