@@ -19,7 +19,7 @@ import (
 // approval's expiry on it, the file's assignment would end with the
 // approval, and every later plan would show it created again and every
 // apply audit that create again (an apply of the same file twice would
-// change something twice).
+// change something twice). The audit row names that row, not a new id.
 func TestPolicyApplyMakesAGrantedAssignmentPermanent(t *testing.T) {
 	db := pgtest.DB(t)
 	ctx := context.Background()
@@ -57,8 +57,16 @@ func TestPolicyApplyMakesAGrantedAssignmentPermanent(t *testing.T) {
 	if err != nil || len(p.Changes) != 1 || p.Changes[0].Action != application.ChangeCreate {
 		t.Fatalf("plan: %+v %v", p.Changes, err)
 	}
-	if _, err := apply.Execute(ctx, audit.SystemActor(), file, false, p.Revision); err != nil {
+	done, err := apply.Execute(ctx, audit.SystemActor(), file, false, p.Revision)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// Its audit row names the row it made permanent.
+	var audited, row string
+	if err := db.NewRaw(`SELECT a.target_id::text, ge.id::text FROM audit_log a, group_extensions ge
+WHERE a.details->>'change_set_id' = ? AND a.details->>'time_limited_made_permanent' = 'true' AND ge.group_id = ? AND ge.extension_id = ?`,
+		done.ChangeSetID.String(), groupID.String(), entry.ID().String()).Scan(ctx, &audited, &row); err != nil || audited != row {
+		t.Fatalf("the apply's audit row names %s, the assignment is %s (%v)", audited, row, err)
 	}
 	if expires, required := expiry(); expires != nil || !required {
 		t.Fatalf("after the apply the assignment expires at %v, required %v: want permanent and required", expires, required)
