@@ -26,7 +26,8 @@ type AssignmentRepository interface {
 	// Get returns one assignment, its row locked until the caller's transaction
 	// ends (PUT and DELETE decide from it). Errors: not_found.
 	Get(ctx context.Context, groupID, entryID domain.ID) (Assignment, error)
-	// Put inserts or updates the assignment, answering whether it was new.
+	// Put inserts or updates the assignment (whether it is required and its
+	// expiry: zero makes it permanent), answering whether it was new.
 	Put(ctx context.Context, a Assignment) (created bool, err error)
 	// Delete removes the assignment. Errors: not_found.
 	Delete(ctx context.Context, groupID, entryID domain.ID) error

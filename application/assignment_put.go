@@ -41,7 +41,9 @@ func (uc PutAssignment) Execute(ctx context.Context, actor audit.Actor, groupID,
 		}
 		a = Assignment{ID: domain.NewID(), GroupID: groupID, Entry: entry, IsRequired: required, AddedBy: userID(actor), CreatedAt: uc.Clock.Now()}
 		if existed {
-			a.ID, a.AddedBy, a.CreatedAt = before.ID, before.AddedBy, before.CreatedAt
+			// A PUT keeps an approval's expiry (docs/requests.md): it
+			// changes whether the extension is required, not for how long.
+			a.ID, a.AddedBy, a.CreatedAt, a.ExpiresAt = before.ID, before.AddedBy, before.CreatedAt, before.ExpiresAt
 			if before.IsRequired == required {
 				return nil // nothing changes, nothing to audit
 			}

@@ -134,10 +134,25 @@ func (w *policyWriter) assignment(ctx context.Context, st policyStep, ev *audit.
 		a.ID, a.AddedBy, a.CreatedAt = prev.ID, prev.AddedBy, prev.CreatedAt
 		ev.Details["before"] = map[string]any{"is_required": prev.IsRequired}
 	}
-	ev.Type, ev.GroupID, ev.TargetID = audit.AssignmentSet, a.GroupID, a.ID
 	ev.Details["extension_id"], ev.Details["after"] = want.ExtensionID.String(), map[string]any{"is_required": want.Required}
-	_, err = w.uc.Assignments.Put(ctx, a)
+	ev.Type, ev.GroupID = audit.AssignmentSet, a.GroupID
+	created, err := w.uc.Assignments.Put(ctx, a)
+	if err == nil && !created && st.change.Action == ChangeCreate {
+		a.ID, err = w.madePermanent(ctx, a, ev)
+	}
+	ev.TargetID = a.ID
 	return err
+}
+
+// madePermanent answers the id of the row a create found: the group held
+// an approval's time-limited assignment of the entry, which the plan
+// (reading permanent ones only) showed as created. The file's assignment
+// is policy, so Put, with no expiry, made that row permanent, keeping its
+// id, which the audit row must name.
+func (w *policyWriter) madePermanent(ctx context.Context, a Assignment, ev *audit.EventParams) (domain.ID, error) {
+	row, err := w.uc.Assignments.Get(ctx, a.GroupID, a.Entry.ID())
+	ev.Details["time_limited_made_permanent"] = true
+	return row.ID, err
 }
 
 func (w *policyWriter) block(ctx context.Context, st policyStep, ev *audit.EventParams) error {

@@ -42,8 +42,9 @@ type GroupVerdictImpact struct {
 }
 
 // ExtensionVerdictImpact is what one extension does in a group: how many
-// agents it turns non-compliant (a new violation of Kind) or compliant (its
-// violation of Kind resolved), and the actions it would order.
+// agents it turns non-compliant (a new violation) or compliant (its
+// violation resolved), and the actions it would order. Kind is the most
+// severe (policy.Kinds order) of the violations behind those counts.
 type ExtensionVerdictImpact struct {
 	ExtensionID  extension.ExtensionID
 	Kind         policy.Kind

@@ -347,11 +347,17 @@ func (t *groupTally) agent(id domain.ID) *AgentVerdictChange {
 	return ch
 }
 
+// extension is id's tally, its Kind the most severe of the kinds counted
+// for it: agents are judged in no set order (missing on one, at the wrong
+// version on another), and the first one's must not decide it.
 func (t *groupTally) extension(id extension.ExtensionID, kind policy.Kind) *ExtensionVerdictImpact {
 	x, ok := t.extensions[id]
 	if !ok {
 		x = &ExtensionVerdictImpact{ExtensionID: id, Kind: kind}
 		t.extensions[id] = x
+	}
+	if kindRank(kind) < kindRank(x.Kind) {
+		x.Kind = kind
 	}
 	return x
 }

@@ -30,7 +30,7 @@ import (
 // agents. Each world is checked with no stored verdicts, with the true ones,
 // and with some of another policy.
 func TestPolicyImpactAgreesWithWholeInventories(t *testing.T) {
-	for seed := range uint64(400) {
+	for seed := range uint64(oracleSeeds) {
 		w := newImpactWorld(rand.New(rand.NewPCG(seed, seed*7919+1)))
 		want := w.oracle()
 		for _, stored := range []string{"none", "true", "some-stale"} {
@@ -47,10 +47,13 @@ func TestPolicyImpactAgreesWithWholeInventories(t *testing.T) {
 	}
 }
 
+// oracleSeeds is how many worlds the test checks (under a second).
+const oracleSeeds = 400
+
 // impactLine is what the test compares of one group's impact.
 type impactLine struct {
 	TurnNonCompliant, TurnCompliant, Uninstalls, Installs int
-	Extensions                                            string // id:new violations/resolved/uninstalls/installs, sorted
+	Extensions                                            string // id:kind:new violations/resolved/uninstalls/installs, sorted
 	Agents                                                string // id:becomes:uninstall:install of the sampled agents
 }
 
@@ -59,7 +62,7 @@ func summarizeImpact(v application.VerdictImpact) map[string]impactLine {
 	for _, g := range v.Groups {
 		var exts, agents []string
 		for _, x := range g.Extensions {
-			exts = append(exts, fmt.Sprintf("%s:%d/%d/%d/%d", x.ExtensionID, x.NonCompliant, x.Compliant, x.Uninstalls, x.Installs))
+			exts = append(exts, fmt.Sprintf("%s:%s:%d/%d/%d/%d", x.ExtensionID, x.Kind, x.NonCompliant, x.Compliant, x.Uninstalls, x.Installs))
 		}
 		for _, a := range g.Sample {
 			agents = append(agents, agentLine(a.AgentID, a.Becomes, a.Uninstall, a.Install))
@@ -85,17 +88,25 @@ func agentLine(id domain.ID, becomes string, uninstall, install []extension.Exte
 // oracle judges every agent's whole inventory under the current and the
 // candidate compiled policy (with its exceptions) and tallies the changes.
 func (w *impactWorld) oracle() map[string]impactLine {
-	type extTally struct{ nonCompliant, compliant, uninstalls, installs int }
+	type extTally struct {
+		kind                                          policy.Kind // the most severe behind the counts
+		nonCompliant, compliant, uninstalls, installs int
+	}
 	out := map[string]impactLine{}
 	for _, g := range w.current.Groups {
 		cur, cand := policy.Compile(w.input(w.current, g.ID())), policy.Compile(w.input(w.candidate, g.ID()))
 		var line impactLine
 		exts := map[extension.ExtensionID]*extTally{}
-		ext := func(id extension.ExtensionID) *extTally {
-			if exts[id] == nil {
-				exts[id] = &extTally{}
+		ext := func(id extension.ExtensionID, kind policy.Kind) *extTally {
+			x := exts[id]
+			if x == nil {
+				x = &extTally{kind: kind}
+				exts[id] = x
 			}
-			return exts[id]
+			if slices.Index(policy.Kinds, kind) < slices.Index(policy.Kinds, x.kind) {
+				x.kind = kind
+			}
+			return x
 		}
 		var agents []string
 		for _, agentID := range w.agentsOf(g.ID()) {
@@ -109,12 +120,12 @@ func (w *impactWorld) oracle() map[string]impactLine {
 			case before.Compliant && !after.Compliant:
 				becomes, line.TurnNonCompliant = "non_compliant", line.TurnNonCompliant+1
 				for _, v := range newOnes(before.Violations, after.Violations) {
-					ext(v).nonCompliant++
+					ext(v.ExtensionID, v.Kind).nonCompliant++
 				}
 			case !before.Compliant && after.Compliant:
 				becomes, line.TurnCompliant = "compliant", line.TurnCompliant+1
 				for _, v := range newOnes(after.Violations, before.Violations) {
-					ext(v).compliant++
+					ext(v.ExtensionID, v.Kind).compliant++
 				}
 			}
 			var uninstall, install []extension.ExtensionID
@@ -122,13 +133,15 @@ func (w *impactWorld) oracle() map[string]impactLine {
 				if slices.ContainsFunc(before.Actions, func(b policy.Action) bool { return b.Action == a.Action && b.ExtensionID == a.ExtensionID }) {
 					continue
 				}
+				// The action's reason: the extension's most severe violation.
+				kind := after.Violations[slices.IndexFunc(after.Violations, func(v policy.Violation) bool { return v.ExtensionID == a.ExtensionID })].Kind
 				if a.Action == policy.ActionUninstall {
 					line.Uninstalls++
-					ext(a.ExtensionID).uninstalls++
+					ext(a.ExtensionID, kind).uninstalls++
 					uninstall = append(uninstall, a.ExtensionID)
 				} else {
 					line.Installs++
-					ext(a.ExtensionID).installs++
+					ext(a.ExtensionID, kind).installs++
 					install = append(install, a.ExtensionID)
 				}
 			}
@@ -143,7 +156,7 @@ func (w *impactWorld) oracle() map[string]impactLine {
 		line.Agents = strings.Join(agents[:min(len(agents), application.ImpactSample)], " ")
 		var lines []string
 		for id, x := range exts {
-			lines = append(lines, fmt.Sprintf("%s:%d/%d/%d/%d", id, x.nonCompliant, x.compliant, x.uninstalls, x.installs))
+			lines = append(lines, fmt.Sprintf("%s:%s:%d/%d/%d/%d", id, x.kind, x.nonCompliant, x.compliant, x.uninstalls, x.installs))
 		}
 		slices.Sort(lines)
 		line.Extensions = strings.Join(lines, " ")
@@ -152,13 +165,13 @@ func (w *impactWorld) oracle() map[string]impactLine {
 	return out
 }
 
-// newOnes are the extensions of after's violations (by extension and kind)
-// that before does not have, one per violation.
-func newOnes(before, after []policy.Violation) []extension.ExtensionID {
-	var out []extension.ExtensionID
+// newOnes are after's violations (by extension and kind) that before does
+// not have.
+func newOnes(before, after []policy.Violation) []policy.Violation {
+	var out []policy.Violation
 	for _, v := range after {
 		if !slices.ContainsFunc(before, func(b policy.Violation) bool { return b.ExtensionID == v.ExtensionID && b.Kind == v.Kind }) {
-			out = append(out, v.ExtensionID)
+			out = append(out, v)
 		}
 	}
 	return out
@@ -168,6 +181,7 @@ func newOnes(before, after []policy.Violation) []extension.ExtensionID {
 // state. It is also every port the impact reads.
 type impactWorld struct {
 	current, candidate application.PolicyState
+	temporary          []temporaryAssignment // approvals' time-limited assignments, in neither state
 	agents             []agentOf
 	items              map[domain.ID][]report.Item
 	exceptions         []application.AgentException
@@ -176,6 +190,14 @@ type impactWorld struct {
 }
 
 type agentOf struct{ id, group domain.ID }
+
+// temporaryAssignment is an approval's time-limited assignment of a
+// catalog entry to a group: the policy file neither shows nor changes it,
+// but it assigns the entry as the catalog has it, while the entry exists.
+type temporaryAssignment struct {
+	group domain.ID
+	id    extension.ExtensionID
+}
 
 var (
 	oracleIDs      = []string{"p0.a", "p0.b", "p0.c", "p1.a", "p1.b", "p1.c", "p2.a", "p2.b"}
@@ -187,7 +209,7 @@ func pick[T any](r *rand.Rand, l []T) T { return l[r.IntN(len(l))] }
 
 func newImpactWorld(r *rand.Rand) *impactWorld {
 	w := &impactWorld{items: map[domain.ID][]report.Item{}}
-	for i := range 3 {
+	for i := range 4 { // g3 has no agents: a candidate may prune it
 		w.current.Groups = append(w.current.Groups, group.RehydrateGroup(group.GroupParams{ID: domain.NewID(), Name: fmt.Sprintf("g%d", i), Settings: randomSettings(r)}))
 	}
 	for _, id := range oracleIDs {
@@ -206,16 +228,24 @@ func newImpactWorld(r *rand.Rand) *impactWorld {
 		w.current.Blocklist = append(w.current.Blocklist, randomBlock(r))
 	}
 	for range r.IntN(3) {
-		w.advisories = append(w.advisories, policy.AdvisoryRule{Feed: "f", PatternType: blocklist.PatternExact, Pattern: pick(r, oracleIDs),
-			Versions: slices.Compact([]string{pick(r, oracleVersions)})[:r.IntN(2)], Block: r.IntN(2) == 0})
+		w.advisories = append(w.advisories, randomAdvisory(r))
+	}
+	for _, g := range w.current.Groups {
+		for _, e := range w.current.Catalog {
+			if r.IntN(6) == 0 && !slices.ContainsFunc(w.current.Assignments, func(a application.Assignment) bool {
+				return a.GroupID == g.ID() && a.Entry.ExtensionID() == e.ExtensionID()
+			}) {
+				w.temporary = append(w.temporary, temporaryAssignment{g.ID(), e.ExtensionID()})
+			}
+		}
 	}
 	w.candidate = mutate(r, w.current)
-	for _, g := range w.current.Groups {
+	for _, g := range w.current.Groups[:3] {
 		for range 12 {
 			a := agentOf{domain.NewID(), g.ID()}
 			w.agents = append(w.agents, a)
 			w.items[a.id] = randomInventory(r)
-			if r.IntN(8) == 0 {
+			for range max(0, r.IntN(10)-7) { // one agent in ten has one, one in ten two
 				w.exceptions = append(w.exceptions, application.AgentException{ID: domain.NewID(), AgentID: a.id,
 					ExtensionID: extension.ExtensionID(pick(r, oracleIDs)), Version: pick(r, append([]string{""}, oracleVersions...))})
 			}
@@ -241,10 +271,23 @@ func randomEntry(r *rand.Rand, id string) extension.Entry {
 	return extension.RehydrateEntry(p)
 }
 
+// oraclePattern is a pattern of kind over the world's ids: regexes are
+// case-insensitive and may match ids of several publishers.
+func oraclePattern(r *rand.Rand, kind string) string {
+	return map[string]string{"exact": pick(r, oracleIDs), "publisher": pick(r, []string{"p0", "p1", "p2"}),
+		"glob": pick(r, []string{"p1.*", "*.b", "p?.c"}), "regex": pick(r, []string{`p[02]\..*`, `P1\.(A|C)`, `.*\.b`})}[kind]
+}
+
+func randomAdvisory(r *rand.Rand) policy.AdvisoryRule {
+	kind := pick(r, []string{"exact", "exact", "publisher", "glob", "regex"})
+	return policy.AdvisoryRule{Feed: "f", PatternType: blocklist.PatternType(kind), Pattern: oraclePattern(r, kind),
+		Versions: slices.Compact([]string{pick(r, oracleVersions)})[:r.IntN(2)], Block: r.IntN(2) == 0}
+}
+
 func randomBlock(r *rand.Rand) blocklist.Entry {
 	active := r.IntN(4) > 0
-	kind := pick(r, []string{"exact", "publisher", "glob"})
-	pattern := map[string]string{"exact": pick(r, oracleIDs), "publisher": pick(r, []string{"p0", "p1", "p2"}), "glob": pick(r, []string{"p1.*", "*.b"})}[kind]
+	kind := pick(r, []string{"exact", "publisher", "glob", "regex"})
+	pattern := oraclePattern(r, kind)
 	e, err := blocklist.NewEntry(blocklist.EntryParams{PatternType: kind, Pattern: pattern, Reason: "test", IsActive: &active})
 	if err != nil {
 		panic(err)
@@ -256,21 +299,39 @@ func randomBlock(r *rand.Rand) blocklist.Entry {
 // catalog, assignments and blocklist each changed a little.
 func mutate(r *rand.Rand, s application.PolicyState) application.PolicyState {
 	out := application.PolicyState{}
-	for _, g := range s.Groups {
+	for i, g := range s.Groups {
+		if i == 3 && r.IntN(2) == 0 {
+			continue // pruned (it has no agents), with its assignments below
+		}
 		if r.IntN(3) == 0 {
 			g = group.RehydrateGroup(group.GroupParams{ID: g.ID(), Name: g.Name(), Settings: randomSettings(r)})
 		}
 		out.Groups = append(out.Groups, g)
 	}
 	changed := map[extension.ExtensionID]extension.Entry{}
-	for _, e := range s.Catalog {
-		if r.IntN(4) == 0 {
-			e = randomEntry(r, e.ExtensionID().String())
+	for _, id := range oracleIDs {
+		i := slices.IndexFunc(s.Catalog, func(e extension.Entry) bool { return e.ExtensionID().String() == id })
+		switch {
+		case i < 0 && r.IntN(6) == 0: // a new entry
+			out.Catalog = append(out.Catalog, randomEntry(r, id))
+		case i < 0:
+		case r.IntN(8) == 0: // pruned, with its assignments (permanent and time-limited)
+			changed[s.Catalog[i].ExtensionID()] = extension.Entry{}
+		case r.IntN(4) == 0:
+			e := randomEntry(r, id)
 			changed[e.ExtensionID()] = e
+			out.Catalog = append(out.Catalog, e)
+		default:
+			out.Catalog = append(out.Catalog, s.Catalog[i])
 		}
-		out.Catalog = append(out.Catalog, e)
+	}
+	kept := func(groupID domain.ID) bool {
+		return slices.ContainsFunc(out.Groups, func(g group.Group) bool { return g.ID() == groupID })
 	}
 	for _, a := range s.Assignments {
+		if !kept(a.GroupID) {
+			continue
+		}
 		switch r.IntN(5) {
 		case 0:
 			continue // removed
@@ -278,6 +339,9 @@ func mutate(r *rand.Rand, s application.PolicyState) application.PolicyState {
 			a.IsRequired = !a.IsRequired
 		}
 		if e, ok := changed[a.Entry.ExtensionID()]; ok {
+			if e.ExtensionID() == "" {
+				continue
+			}
 			a.Entry = e
 		}
 		out.Assignments = append(out.Assignments, a)
@@ -312,8 +376,8 @@ func randomInventory(r *rand.Rand) []report.Item {
 	return out
 }
 
-// input is what a group is compiled from in state s (every assignment
-// permanent, as the world has no time-limited approvals).
+// input is what a group is compiled from in state s: its assignments and
+// the approvals' time-limited ones, with s's catalog entries.
 func (w *impactWorld) input(s application.PolicyState, groupID domain.ID) policy.CompileInput {
 	in := policy.CompileInput{GroupID: groupID, Advisories: w.advisories}
 	for _, g := range s.Groups {
@@ -321,9 +385,17 @@ func (w *impactWorld) input(s application.PolicyState, groupID domain.ID) policy
 			in.Settings = g.Settings()
 		}
 	}
+	permanent := map[extension.ExtensionID]bool{}
 	for _, a := range s.Assignments {
 		if a.GroupID == groupID {
+			permanent[a.Entry.ExtensionID()] = true
 			in.Assignments = append(in.Assignments, policy.Assignment{Entry: a.Entry, Required: a.IsRequired})
+		}
+	}
+	for _, t := range w.temporary {
+		i := slices.IndexFunc(s.Catalog, func(e extension.Entry) bool { return e.ExtensionID() == t.id })
+		if t.group == groupID && i >= 0 && !permanent[t.id] { // one row per group and entry, which the file's assignment sets
+			in.Assignments = append(in.Assignments, policy.Assignment{Entry: s.Catalog[i]})
 		}
 	}
 	for _, e := range s.Catalog {
@@ -403,7 +475,7 @@ func (w *impactWorld) String() string {
 		}
 		b.WriteString("\n  → ")
 	}
-	fmt.Fprintf(&b, "advisories %v, exceptions %d", w.advisories, len(w.exceptions))
+	fmt.Fprintf(&b, "advisories %v, exceptions %v, temporary %v", w.advisories, w.exceptions, w.temporary)
 	return b.String()
 }
 

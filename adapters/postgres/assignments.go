@@ -60,15 +60,15 @@ func (r *AssignmentRepository) Get(ctx context.Context, groupID, entryID domain.
 	return v.toApp(), nil
 }
 
-// Put inserts the assignment or updates is_required; xmax = 0 tells an
-// insert from an update in the same statement.
+// Put inserts the assignment or updates is_required and expires_at; xmax =
+// 0 tells an insert from an update in the same statement.
 func (r *AssignmentRepository) Put(ctx context.Context, a application.Assignment) (bool, error) {
 	var inserted bool
 	err := conn(ctx, r.db).NewRaw(`
-INSERT INTO group_extensions (id, group_id, extension_id, is_required, added_by, created_at)
-VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (group_id, extension_id) DO UPDATE SET is_required = EXCLUDED.is_required
-RETURNING (xmax = 0)`, uid(a.ID), uid(a.GroupID), uid(a.Entry.ID()), a.IsRequired, nullUUID(uid(a.AddedBy)), a.CreatedAt).
+INSERT INTO group_extensions (id, group_id, extension_id, is_required, added_by, created_at, expires_at)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (group_id, extension_id) DO UPDATE SET is_required = EXCLUDED.is_required, expires_at = EXCLUDED.expires_at
+RETURNING (xmax = 0)`, uid(a.ID), uid(a.GroupID), uid(a.Entry.ID()), a.IsRequired, nullUUID(uid(a.AddedBy)), a.CreatedAt, nullTime(a.ExpiresAt)).
 		Scan(ctx, &inserted)
 	return inserted, translate(err, "assignment")
 }
