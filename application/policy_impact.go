@@ -116,6 +116,39 @@ func (gp *groupPolicies) outcomesOf(items []report.Item) [][2]policy.Outcome {
 	return out
 }
 
+// missing is, under each policy, the changed requirements (touched.required;
+// every requirement when the group is read whole) that items lack, by id.
+// The requirements that do not change are missing alike under both
+// policies. The plan selects every changed requirement's id, so an agent
+// lacks one exactly when its selected items lack it.
+func (gp *groupPolicies) missing(items []report.Item) [2][]extension.ExtensionID {
+	var out [2][]extension.ExtensionID
+	if len(gp.touched.required) == 0 && !gp.touched.whole {
+		return out
+	}
+	installed := map[extension.ExtensionID]bool{}
+	for _, it := range items {
+		if it.Installed() {
+			installed[it.ExtensionID()] = true
+		}
+	}
+	for side, p := range []policy.Policy{gp.current, gp.candidate} {
+		for _, r := range p.Required {
+			if (gp.touched.whole || gp.touched.required[r.ExtensionID]) && !installed[r.ExtensionID] {
+				out[side] = append(out[side], r.ExtensionID)
+			}
+		}
+	}
+	return out
+}
+
+// missingAlike tells whether the requirements an agent lacks add the same
+// under both policies: the same ones, and the same install orders (an
+// enforcement change orders installs of what it lacked before).
+func (gp *groupPolicies) missingAlike(missing [2][]extension.ExtensionID) bool {
+	return slices.Equal(missing[0], missing[1]) && (len(missing[0]) == 0 || gp.current.Enforcement == gp.candidate.Enforcement)
+}
+
 // unchanged tells whether items add the same to an agent's verdict under
 // both policies, item by item: each violates under both or neither and
 // orders the same action. Then the agent's compliance and actions cannot

@@ -7,6 +7,7 @@ import (
 
 	"github.com/extguard/extguard/domain"
 	"github.com/extguard/extguard/domain/extension"
+	"github.com/extguard/extguard/domain/group"
 	"github.com/extguard/extguard/domain/policy"
 	"github.com/extguard/extguard/domain/report"
 )
@@ -48,24 +49,26 @@ func (ev *impactEvaluation) judgesOf(gp *groupPolicies, agentID domain.ID) (poli
 }
 
 // plainSelection tells whether the agent's selected items are judged from
-// the group's memo of item outcomes: not when the selection is not all that
-// may change (a requirement that changes judges the agent by what it lacks,
-// a mode change by every item) nor for an agent whose exceptions make
+// the group's memo of item outcomes: not for an agent whose exceptions make
 // policies of its own.
-func (ev *impactEvaluation) plainSelection(gp *groupPolicies, inv AgentInventory) bool {
-	return !gp.touched.whole && len(gp.touched.required) == 0 && len(ev.exceptions[inv.AgentID]) == 0
+func (ev *impactEvaluation) plainSelection(inv AgentInventory) bool {
+	return len(ev.exceptions[inv.AgentID]) == 0
 }
 
 // selectedVerdicts judges the agent's selected items under both policies;
-// changed is false when they judge alike item by item (unchanged), and
-// then the agent adds nothing to the impact.
+// changed is false when they judge alike item by item (unchanged) and it
+// lacks the same changed requirements under both, and then the agent adds
+// nothing to the impact.
 func (ev *impactEvaluation) selectedVerdicts(gp *groupPolicies, inv AgentInventory) (before, after policy.Verdict, etag string, changed bool) {
-	if ev.plainSelection(gp, inv) {
+	if ev.plainSelection(inv) {
 		o := gp.outcomesOf(inv.Items)
-		if unchanged(o) {
+		missing := gp.missing(inv.Items)
+		if unchanged(o) && gp.missingAlike(missing) {
 			return policy.Verdict{}, policy.Verdict{}, "", false
 		}
-		return outcomeVerdict(inv.Items, o, 0), outcomeVerdict(inv.Items, o, 1), gp.current.ETag, true
+		before = outcomeVerdict(inv.Items, o, 0, missing[0], gp.current.Enforcement)
+		after = outcomeVerdict(inv.Items, o, 1, missing[1], gp.candidate.Enforcement)
+		return before, after, gp.current.ETag, true
 	}
 	cur, cand := ev.judgesOf(gp, inv.AgentID)
 	before = selectedVerdict(cur.Evaluate(inv.Items), gp.touched, inv.Items)
@@ -74,11 +77,12 @@ func (ev *impactEvaluation) selectedVerdicts(gp *groupPolicies, inv AgentInvento
 }
 
 // outcomeVerdict is the verdict side (0 current, 1 candidate) of the items'
-// outcomes make: the violations by extension and kind, sorted as Evaluate
-// sorts them, and the actions, uninstalls first, by extension. It leaves
-// out what an impact does not count (details, editors) and requirements
-// missing, which a plain selection cannot change.
-func outcomeVerdict(items []report.Item, outcomes [][2]policy.Outcome, side int) policy.Verdict {
+// outcomes make, with the changed requirements the agent lacks (missing, by
+// id): the violations by extension and kind, sorted as Evaluate sorts them,
+// and the actions, uninstalls first, by extension. It leaves out what an
+// impact does not count (details, editors) and the requirements that do
+// not change, which judge the same under both policies.
+func outcomeVerdict(items []report.Item, outcomes [][2]policy.Outcome, side int, missing []extension.ExtensionID, e group.Enforcement) policy.Verdict {
 	var v policy.Verdict
 	var uninstall, install []policy.Action
 	for i, it := range items {
@@ -94,6 +98,12 @@ func outcomeVerdict(items []report.Item, outcomes [][2]policy.Outcome, side int)
 			uninstall = appendAction(uninstall, a)
 		case policy.ActionInstall:
 			install = appendAction(install, a)
+		}
+	}
+	for _, id := range missing {
+		v.Violations = append(v.Violations, policy.Violation{ExtensionID: id, Kind: policy.KindRequiredMissing})
+		if e == group.EnforcementEnforce {
+			install = appendAction(install, policy.Action{Action: policy.ActionInstall, ExtensionID: id})
 		}
 	}
 	slices.SortFunc(v.Violations, func(a, b policy.Violation) int {
@@ -183,12 +193,8 @@ func selectedVerdict(v policy.Verdict, t touchedRules, items []report.Item) poli
 // tallyActions counts the uninstalls and required installs after orders
 // that before does not.
 func (ev *impactEvaluation) tallyActions(inv AgentInventory, before, after policy.Verdict) {
-	had := map[policy.Action]bool{}
-	for _, a := range before.Actions {
-		had[policy.Action{Action: a.Action, ExtensionID: a.ExtensionID}] = true
-	}
 	for _, a := range after.Actions {
-		if had[policy.Action{Action: a.Action, ExtensionID: a.ExtensionID}] {
+		if slices.ContainsFunc(before.Actions, func(b policy.Action) bool { return b.Action == a.Action && b.ExtensionID == a.ExtensionID }) {
 			continue
 		}
 		t := ev.tally(inv.GroupID)
@@ -287,15 +293,11 @@ func idsOf(items []report.Item) map[extension.ExtensionID]bool {
 }
 
 // newViolations are after's violations that before does not have (by
-// extension and kind).
+// extension and kind). A verdict has a handful: a scan beats a map.
 func newViolations(before, after policy.Verdict) []policy.Violation {
-	had := map[[2]string]bool{}
-	for _, v := range before.Violations {
-		had[[2]string{v.ExtensionID.String(), string(v.Kind)}] = true
-	}
 	var out []policy.Violation
 	for _, v := range after.Violations {
-		if !had[[2]string{v.ExtensionID.String(), string(v.Kind)}] {
+		if !slices.ContainsFunc(before.Violations, func(b policy.Violation) bool { return b.ExtensionID == v.ExtensionID && b.Kind == v.Kind }) {
 			out = append(out, v)
 		}
 	}
