@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/extguard/extguard/domain/agent"
 	"github.com/extguard/extguard/protocol/agentv1"
 )
 
@@ -69,10 +70,21 @@ type versionTable struct {
 // past the bound versions are allocated per request, as before.
 const maxAgentVersions = 64
 
+// maxInternedVersionLength bounds what the table keeps of one version: a
+// version longer than the domain allows (agent.MaxAgentVersionLength, in
+// characters; the plain reading takes ASCII only, a byte each) is refused
+// with 400 after this, and kept it would pin up to a body's size (1 MiB)
+// for the life of the process, 64 MiB for a full table of them.
+const maxInternedVersionLength = agent.MaxAgentVersionLength
+
 var agentVersions versionTable
 
-// intern returns v as a string, from the table when it is there.
+// intern returns v as a string, from the table when it is there; only a
+// version of a length the domain accepts is added.
 func (t *versionTable) intern(v []byte) string {
+	if len(v) == 0 || len(v) > maxInternedVersionLength {
+		return string(v)
+	}
 	if m := t.m.Load(); m != nil {
 		if s, ok := (*m)[string(v)]; ok { // a lookup by string(v) does not allocate
 			return s

@@ -2,13 +2,16 @@ package postgres_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/extguard/extguard/adapters/postgres"
 	"github.com/extguard/extguard/adapters/postgres/pgtest"
 	"github.com/extguard/extguard/domain"
+	"github.com/extguard/extguard/domain/agent"
 )
 
 // The agent cache loads agents one Get at a time, a million of them: each
@@ -69,6 +72,58 @@ func BenchmarkAgentGet(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := repo.Get(ctx, domain.ID(ids[i%len(ids)])); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Get reads what the bun model read before its fixed text (every column,
+// NULL times as zero), answers a decommissioned agent as such (the gate
+// refuses it), and a deleted or unknown one as not found.
+func TestAgentGetReadsEveryColumnAndHidesDeletedAgents(t *testing.T) {
+	ctx := context.Background()
+	db := pgtest.DB(t)
+	g := newGroup(t, ctx)
+	repo := postgres.NewAgentRepository(db)
+	a := enrolled(t, ctx, g, "m-get-columns")
+	check := func(what string) {
+		t.Helper()
+		got, err := repo.Get(ctx, a.ID())
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		var want agent.Agent
+		err = postgres.NewTxRunner(db).InTx(ctx, func(ctx context.Context) error {
+			want, err = repo.FindByMachineForUpdate(ctx, g, "m-get-columns") // the bun model's reading
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID() != want.ID() || got.GroupID() != want.GroupID() || got.MachineID() != want.MachineID() ||
+			got.UserHash() != want.UserHash() || got.DisplayName() != want.DisplayName() || got.Platform() != want.Platform() ||
+			got.AgentVersion() != want.AgentVersion() || !got.LastHeartbeat().Equal(want.LastHeartbeat()) ||
+			!got.LastSync().Equal(want.LastSync()) || got.Status() != want.Status() ||
+			!got.CreatedAt().Equal(want.CreatedAt()) || !got.UpdatedAt().Equal(want.UpdatedAt()) {
+			t.Errorf("%s: Get read %+v, the model %+v", what, got, want)
+		}
+	}
+	check("never synced") // last_sync NULL
+	if _, err := db.DB.ExecContext(ctx, `UPDATE agents SET display_name = 'alice', last_sync = now() - interval '1 minute',
+		last_heartbeat = now(), status = 'decommissioned' WHERE id = $1`, uuid.UUID(a.ID())); err != nil {
+		t.Fatal(err)
+	}
+	check("decommissioned")
+	if got, _ := repo.Get(ctx, a.ID()); !got.IsDecommissioned() || got.DisplayName() != "alice" || got.LastSync().IsZero() {
+		t.Errorf("decommissioned agent read as %+v", got)
+	}
+	if _, err := db.DB.ExecContext(ctx, `UPDATE agents SET deleted_at = now() WHERE id = $1`, uuid.UUID(a.ID())); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []domain.ID{a.ID(), domain.NewID()} {
+		_, err := repo.Get(ctx, id)
+		var de *domain.Error
+		if !errors.As(err, &de) || de.Code != domain.CodeNotFound || de.Message != "agent not found" {
+			t.Errorf("get of a deleted or unknown agent: %v, want not_found \"agent not found\"", err)
 		}
 	}
 }

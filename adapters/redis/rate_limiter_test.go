@@ -81,7 +81,7 @@ func names(r *RateLimiter) int {
 // Subjects of different kinds are apart even when their ids are equal:
 // the counters are kept per kind, keyed by the id alone.
 func TestRateLimiterKeepsKindsOfOneIDApart(t *testing.T) {
-	_, _, r := newClockedLimiter(t)
+	fc, rdb, r := newClockedLimiter(t)
 	ctx := context.Background()
 	id := domain.NewID()
 	agent, key := application.RateSubject{Kind: "agent", ID: id}, application.RateSubject{Kind: "key", ID: id}
@@ -96,6 +96,13 @@ func TestRateLimiterKeepsKindsOfOneIDApart(t *testing.T) {
 	}
 	if r.ids.len() != 2 {
 		t.Fatalf("%d id subjects, want the agent and the key", r.ids.len())
+	}
+	// In Redis too: each kind's window under its own key, with its own count.
+	r.Sync(ctx)
+	inRedis := windowTotal(t, rdb, fc)
+	if a, k := inRedis(agent), inRedis(key); a != 1 || k != 1 || windowKey(fc, agent) == windowKey(fc, key) {
+		t.Fatalf("Redis holds %d for the agent and %d for the key (keys %s, %s), want 1 each apart",
+			a, k, windowKey(fc, agent), windowKey(fc, key))
 	}
 }
 

@@ -99,3 +99,18 @@ func captureStdout(t *testing.T, fn func()) string {
 	_ = w.Close()
 	return <-done
 }
+
+// A run needs a heartbeat interval of at least a second, like the rest.
+func TestOptionsRefuseAHeartbeatOfZero(t *testing.T) {
+	o := options{adminEmail: "a@example.com", adminPassword: "p", fleet: 1, heartbeat: 60, timeScale: 1, agentsPerKey: 1}
+	if !o.valid() {
+		t.Fatal("good options refused")
+	}
+	for _, hb := range []int{0, -1} {
+		bad := o
+		bad.heartbeat = hb
+		if bad.valid() {
+			t.Errorf("-heartbeat %d accepted", hb)
+		}
+	}
+}

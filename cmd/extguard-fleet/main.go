@@ -26,6 +26,13 @@ type options struct {
 	warmup                                         time.Duration
 }
 
+// valid: the options a run can start with. A heartbeat of 0 s panicked
+// after the whole enrollment (each agent's first heartbeat is drawn within
+// one interval) and divided the incident's intervals by zero.
+func (o options) valid() bool {
+	return o.adminEmail != "" && o.adminPassword != "" && o.fleet >= 1 && o.heartbeat >= 1 && o.timeScale > 0 && o.agentsPerKey >= 1
+}
+
 func main() {
 	var o options
 	flag.StringVar(&o.server, "server", "http://127.0.0.1:8080", "base URL of the running extguard")
@@ -49,8 +56,8 @@ func main() {
 	flag.Float64Var(&o.changesPerDay, "changes-per-day", 2, "inventory changes per agent per simulated day")
 	flag.Float64Var(&o.incidentShare, "incident-share", 0.3, "share of agents that have the incident extension")
 	flag.Parse()
-	if o.adminEmail == "" || o.adminPassword == "" || o.fleet < 1 || o.timeScale <= 0 || o.agentsPerKey < 1 {
-		fmt.Fprintln(os.Stderr, "extguard-fleet: -admin-email and -admin-password (or EXTGUARD_ADMIN_EMAIL/PASSWORD) are required; -fleet >= 1, -time-scale > 0, -agents-per-key >= 1")
+	if !o.valid() {
+		fmt.Fprintln(os.Stderr, "extguard-fleet: -admin-email and -admin-password (or EXTGUARD_ADMIN_EMAIL/PASSWORD) are required; -fleet >= 1, -heartbeat >= 1, -time-scale > 0, -agents-per-key >= 1")
 		os.Exit(2)
 	}
 	// SIGINT or SIGTERM ends the run early with the report of what it

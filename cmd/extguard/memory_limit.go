@@ -22,6 +22,15 @@ const (
 	memoryLimitShareDen = 10
 )
 
+// minMemoryLimit is the smallest soft limit set from a cgroup. A soft
+// limit under what the process keeps live does not keep it under the
+// kernel's limit; it only makes the collector run all the time (up to the
+// runtime's cap, half the CPU): a cgroup limit of a few bytes or
+// megabytes (a typo, a unit left out: "512" for 512Mi) would slow the
+// server to a crawl before the kernel stopped it. Below this, nothing is
+// set and that is logged.
+const minMemoryLimit = 64 << 20
+
 // setMemoryLimit gives the Go runtime a soft memory limit from the
 // process's cgroup when GOMEMLIMIT is unset. The runtime does not read the
 // cgroup's limit itself, and with GOGC=100 the heap grows to twice what is
@@ -41,6 +50,11 @@ func setMemoryLimit(getenv func(string) string, root string, log *slog.Logger) i
 		return 0
 	}
 	soft := limit / memoryLimitShareDen * memoryLimitShareNum
+	if soft < minMemoryLimit {
+		log.Warn("cgroup memory limit too small to set the Go memory limit from; none set",
+			"cgroup_limit_bytes", limit, "minimum_gomemlimit_bytes", int64(minMemoryLimit))
+		return 0
+	}
 	debug.SetMemoryLimit(soft)
 	log.Info("Go memory limit set from the cgroup's (GOMEMLIMIT unset)", "cgroup_limit_bytes", limit, "gomemlimit_bytes", soft)
 	return soft

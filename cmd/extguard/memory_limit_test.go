@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"testing"
 )
 
@@ -46,6 +47,14 @@ func TestCgroupMemoryLimitFindsTheSmallestOnThePath(t *testing.T) {
 		{"v1 unlimited", map[string]string{"proc/self/cgroup": "4:memory:/\n",
 			"sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n"}, 0},
 		{"no cgroup file", map[string]string{}, 0},
+		{"v2 beyond int64, a parent's limit counts", map[string]string{"proc/self/cgroup": "0::/a\n",
+			"sys/fs/cgroup/a/memory.max": "99999999999999999999\n", "sys/fs/cgroup/memory.max": "1073741824"}, 1 << 30},
+		{"v2 empty, negative and garbage files are no limit", map[string]string{"proc/self/cgroup": "0::/a/b/c\n",
+			"sys/fs/cgroup/a/b/c/memory.max": "", "sys/fs/cgroup/a/b/memory.max": "-1\n", "sys/fs/cgroup/a/memory.max": "512M\n"}, 0},
+		{"hybrid: v2 without the memory controller, v1's limit", map[string]string{
+			"proc/self/cgroup":                           "4:memory:/\n0::/\n",
+			"sys/fs/cgroup/unified/cgroup.controllers":   "\n",
+			"sys/fs/cgroup/memory/memory.limit_in_bytes": "805306368\n"}, 768 << 20},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got, ok := cgroupMemoryLimit(fakeRoot(t, c.files))
@@ -76,5 +85,26 @@ func TestSetMemoryLimitOnlyWhenGOMEMLIMITIsUnset(t *testing.T) {
 	}
 	if got := setMemoryLimit(env(""), root, log); got != 900_000_000 || debug.SetMemoryLimit(-1) != 900_000_000 {
 		t.Fatalf("GOMEMLIMIT unset: set %d, runtime limit %d; want 900000000", got, debug.SetMemoryLimit(-1))
+	}
+}
+
+// A cgroup limit whose nine tenths would be under minMemoryLimit ("1", a
+// unit left out) sets nothing: such a soft limit would keep the collector
+// running all the time. The smallest limit that passes is set.
+func TestSetMemoryLimitNeverSetsATinyLimit(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	log := slog.New(slog.DiscardHandler)
+	unset := func(string) string { return "" }
+	smallest := (int64(minMemoryLimit) + memoryLimitShareNum - 1) / memoryLimitShareNum * memoryLimitShareDen // its nine tenths reach the minimum
+	for _, limit := range []int64{1, 9, 512, 64 << 20, smallest - memoryLimitShareDen} {
+		root := fakeRoot(t, map[string]string{"proc/self/cgroup": "0::/\n", "sys/fs/cgroup/memory.max": strconv.FormatInt(limit, 10) + "\n"})
+		if got := setMemoryLimit(unset, root, log); got != 0 || debug.SetMemoryLimit(-1) != before {
+			t.Errorf("cgroup limit %d: set %d, runtime limit %d; want it left alone", limit, got, debug.SetMemoryLimit(-1))
+		}
+	}
+	root := fakeRoot(t, map[string]string{"proc/self/cgroup": "0::/\n", "sys/fs/cgroup/memory.max": strconv.FormatInt(smallest, 10) + "\n"})
+	if got := setMemoryLimit(unset, root, log); got < minMemoryLimit || debug.SetMemoryLimit(-1) != got {
+		t.Errorf("cgroup limit %d: set %d, runtime limit %d; want at least %d", smallest, got, debug.SetMemoryLimit(-1), minMemoryLimit)
 	}
 }
