@@ -147,9 +147,6 @@ func BenchmarkHeapPerAgent(b *testing.B) {
 // measured (215, 88 and 57 bytes; before the compact entries 440, 256 and
 // 104): a field or a pointer added per agent shows here.
 func TestPerAgentHeapStaysSmall(t *testing.T) {
-	if testing.Short() {
-		t.Skip("fills each structure with 100,000 agents")
-	}
 	for _, s := range []struct {
 		name    string
 		measure func(testing.TB) float64
