@@ -2,6 +2,7 @@ package application
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/extguard/extguard/domain"
@@ -83,14 +84,17 @@ func (b BlockImpact) Of(ctx context.Context, patterns []blocklist.Pattern, sampl
 // indexes. A plan's verdict impact selects the items it judges the same way.
 func (b BlockImpact) selector(ctx context.Context, patterns []blocklist.Pattern) (ImpactSelector, error) {
 	each, err := b.selectors(ctx, patterns)
+	if err != nil {
+		return ImpactSelector{}, err
+	}
 	var sel ImpactSelector
-	for _, p := range patterns {
-		s := each[BlockKey{p.Type(), p.String()}]
+	for _, s := range each {
 		sel.ExtensionIDs = append(sel.ExtensionIDs, s.ExtensionIDs...)
 		sel.Publishers = append(sel.Publishers, s.Publishers...)
 	}
-	sel.ExtensionIDs, sel.Publishers = distinct(sel.ExtensionIDs), distinct(sel.Publishers)
-	return sel, err
+	slices.Sort(sel.ExtensionIDs)
+	slices.Sort(sel.Publishers)
+	return ImpactSelector{ExtensionIDs: slices.Compact(sel.ExtensionIDs), Publishers: slices.Compact(sel.Publishers)}, nil
 }
 
 // selectors answers what each pattern selects, listing the installed ids
@@ -124,19 +128,6 @@ func (b BlockImpact) selectors(ctx context.Context, patterns []blocklist.Pattern
 		}
 	}
 	return out, nil
-}
-
-// distinct is list without repeats, in first-seen order.
-func distinct(list []string) []string {
-	seen := make(map[string]bool, len(list))
-	out := list[:0:0]
-	for _, x := range list {
-		if !seen[x] {
-			seen[x] = true
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 func summarize(groups []GroupImpact, agents []ImpactedAgent) Impact {

@@ -12,7 +12,7 @@ const HeartbeatBatch = heartbeatBatch
 // NewHeartbeatStoreOfBatch is a store writing batch agents per statement
 // (for the benchmark comparing sizes).
 func NewHeartbeatStoreOfBatch(db *bun.DB, batch int) *HeartbeatStore {
-	return &HeartbeatStore{db: db, batch: batch}
+	return &HeartbeatStore{db: db, tx: NewTxRunner(db), batch: batch}
 }
 
 // QueryIntInTx runs a query answering one integer in the transaction ctx

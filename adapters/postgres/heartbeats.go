@@ -19,6 +19,7 @@ import (
 // updates stay HOT (no index writes) unless the status changes.
 type HeartbeatStore struct {
 	db    *bun.DB
+	tx    *TxRunner
 	batch int // agents per statement and transaction
 }
 
@@ -37,7 +38,7 @@ const heartbeatBatch = 2000
 
 // NewHeartbeatStore returns the store on db.
 func NewHeartbeatStore(db *bun.DB) *HeartbeatStore {
-	return &HeartbeatStore{db: db, batch: heartbeatBatch}
+	return &HeartbeatStore{db: db, tx: NewTxRunner(db), batch: heartbeatBatch}
 }
 
 // ApplyHeartbeats writes the updates in batches of at most s.batch agents,
@@ -62,7 +63,7 @@ func (s *HeartbeatStore) ApplyHeartbeats(ctx context.Context, updates []applicat
 	w := newHeartbeatBatchWriter(updates, s.batch)
 	for w.next() {
 		start := time.Now()
-		err := NewTxRunner(s.db).InTx(ctx, func(ctx context.Context) error {
+		err := s.tx.InTx(ctx, func(ctx context.Context) error {
 			return s.applyBatch(ctx, w, revived)
 		})
 		observe(heartbeatBatchDuration, start)

@@ -68,7 +68,7 @@ const maxUint16 = 1<<16 - 1
 
 func hotAgentOf(a agent.Agent) hotAgent {
 	m := a.MachineID()
-	if len(m) > maxUint16 { // never from an enrollment; kept whole rather than split wrong
+	if len(m) > maxUint16 { // never from an enrollment; cut so the split stays right
 		m = m[:maxUint16]
 	}
 	return hotAgent{group: a.GroupID(), text: m + a.UserHash(), split: uint16(len(m)), status: statusCode(a.Status())}
