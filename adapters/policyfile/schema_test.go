@@ -3,6 +3,7 @@ package policyfile_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -108,6 +109,41 @@ blocklist:
 		}
 		if err := s.Validate(instance(t, file)); err == nil {
 			t.Errorf("%s: the parser refuses it, the schema takes it", name)
+		}
+	}
+}
+
+// TestSchemaEnumsAreTheParsersValues: for each enumerated field, the schema
+// and the parser agree on every candidate value, the parser's own and near
+// misses, so an enum the schema widens (an editor completing a mode the
+// server refuses) or narrows fails here and not in a user's CI.
+func TestSchemaEnumsAreTheParsersValues(t *testing.T) {
+	t.Parallel()
+	s := compiledSchema(t)
+	candidates := []string{"allowlist", "blocklist", "audit", "enforce", "exact", "publisher", "glob", "regex",
+		"strict", "denylist", "report", "Allowlist", "ENFORCE", "shell", ""}
+	for field, file := range map[string]string{
+		"groups[0].settings.mode":        "version: 1\ngroups:\n  - {name: a, settings: {mode: %q}}\n",
+		"groups[0].settings.enforcement": "version: 1\ngroups:\n  - {name: a, settings: {enforcement: %q}}\n",
+		"blocklist[0].pattern_type":      "version: 1\nblocklist:\n  - {pattern_type: %q, pattern: a.b}\n",
+	} {
+		accepted := 0
+		for _, v := range candidates {
+			text := fmt.Sprintf(file, v)
+			// Only the field under test counts: a publisher pattern of
+			// a.b is refused for its pattern, not its type.
+			_, parseErr := policyfile.Parse([]byte(text))
+			parsed := parseErr == nil || !strings.Contains(parseErr.Error(), field)
+			schemaErr := s.Validate(instance(t, text))
+			if parsed != (schemaErr == nil) {
+				t.Errorf("%s = %q: the parser says %v, the schema %v", field, v, parseErr, schemaErr)
+			}
+			if parsed {
+				accepted++
+			}
+		}
+		if accepted < 2 {
+			t.Errorf("%s: the parser accepts %d candidates, the table misses its values", field, accepted)
 		}
 	}
 }
