@@ -67,9 +67,10 @@ type AgentVerdictChange struct {
 // items of extensions whose rule differs between the two policies (found
 // with BlockImpact's selector for block patterns), whole groups whose mode
 // or enforcement changes, and the agents of groups whose required set
-// changes; only agents whose judged items turn from all fine to not (or
-// back) have their whole inventory evaluated, since their other items judge
-// the same under both policies.
+// changes. Only agents whose judged items turn from all fine to not (or
+// back) need their other items, which judge the same under both policies:
+// their stored verdict tells, or else what either policy may find at fault
+// (policy_impact_settle.go).
 type PolicyImpact struct {
 	Inputs     PolicyInputs
 	Inventory  VerdictInventory
@@ -88,6 +89,7 @@ type groupPolicies struct {
 	// plan reads: most items repeat across thousands of agents.
 	currentJudge, candidateJudge policy.Judge
 	outcomes                     map[itemKey][2]policy.Outcome
+	selected                     GroupSelection // what the plan read of it
 }
 
 type itemKey struct{ id, version, sha256 string }
@@ -122,8 +124,13 @@ func (gp *groupPolicies) outcomesOf(items []report.Item) [][2]policy.Outcome {
 // policies. The plan selects every changed requirement's id, so an agent
 // lacks one exactly when its selected items lack it.
 func (gp *groupPolicies) missing(items []report.Item) [2][]extension.ExtensionID {
+	return gp.missingOf(items, gp.touched.whole)
+}
+
+// missingOf is missing, of every requirement when every is set.
+func (gp *groupPolicies) missingOf(items []report.Item, every bool) [2][]extension.ExtensionID {
 	var out [2][]extension.ExtensionID
-	if len(gp.touched.required) == 0 && !gp.touched.whole {
+	if len(gp.touched.required) == 0 && !every {
 		return out
 	}
 	installed := map[extension.ExtensionID]bool{}
@@ -134,7 +141,7 @@ func (gp *groupPolicies) missing(items []report.Item) [2][]extension.ExtensionID
 	}
 	for side, p := range []policy.Policy{gp.current, gp.candidate} {
 		for _, r := range p.Required {
-			if (gp.touched.whole || gp.touched.required[r.ExtensionID]) && !installed[r.ExtensionID] {
+			if (every || gp.touched.required[r.ExtensionID]) && !installed[r.ExtensionID] {
 				out[side] = append(out[side], r.ExtensionID)
 			}
 		}
@@ -181,29 +188,6 @@ func (pi PolicyImpact) Of(ctx context.Context, current, candidate PolicyState) (
 		return VerdictImpact{}, err
 	}
 	return ev.result(), nil
-}
-
-// settle decides the agents whose compliance may flip: from their stored
-// verdict where it was judged against the policy they have now (their
-// other items' verdict is in it), else from their whole inventory.
-func (pi PolicyImpact) settle(ctx context.Context, ev *impactEvaluation, pending []domain.ID) error {
-	if len(pending) == 0 {
-		return nil
-	}
-	stored, err := pi.Inventory.StoredVerdicts(ctx, pending)
-	if err != nil {
-		return err
-	}
-	rest := ev.judgeStored(pending, stored)
-	if len(rest) == 0 {
-		return nil
-	}
-	full, err := pi.Inventory.Inventories(ctx, rest)
-	if err != nil {
-		return err
-	}
-	ev.judgeWhole(rest, full)
-	return nil
 }
 
 // loadParallelism bounds the groups whose inputs load at once: each load is
@@ -376,21 +360,21 @@ func (pi PolicyImpact) liveExceptions(ctx context.Context) (map[domain.ID][]poli
 // groups whose required set changed (an agent lacking a new requirement has
 // no item to select).
 func (pi PolicyImpact) read(ctx context.Context, groups map[domain.ID]*groupPolicies, exceptions map[domain.ID][]policy.Exception) ([]AgentInventory, error) {
-	excepted := map[extension.ExtensionID]bool{}
-	for _, list := range exceptions {
-		for _, e := range list {
-			excepted[e.ExtensionID] = true
+	excepted := exceptedIDs(exceptions)
+	resolved, err := pi.resolve(ctx, groups, func(gp *groupPolicies) []blocklist.Pattern {
+		if !gp.blocklistMode() {
+			return nil
 		}
-	}
-	resolved, err := pi.resolve(ctx, groups)
+		return gp.touched.patterns
+	})
 	if err != nil {
 		return nil, err
 	}
 	var sels []GroupSelection
 	var everyone []domain.ID
 	for id, gp := range groups {
-		if sel := gp.selection(resolved, excepted); !sel.empty() {
-			sels = append(sels, sel)
+		if gp.selected = gp.selection(resolved, excepted); !gp.selected.empty() {
+			sels = append(sels, gp.selected)
 		}
 		if gp.touched.whole || len(gp.touched.required) > 0 {
 			everyone = append(everyone, id)
@@ -398,7 +382,7 @@ func (pi PolicyImpact) read(ctx context.Context, groups map[domain.ID]*groupPoli
 	}
 	var out []AgentInventory
 	if len(sels) > 0 {
-		if out, err = pi.Inventory.Selected(ctx, sels); err != nil {
+		if out, err = pi.Inventory.Selected(ctx, sels, nil); err != nil {
 			return nil, err
 		}
 	}
@@ -412,17 +396,28 @@ func (pi PolicyImpact) read(ctx context.Context, groups map[domain.ID]*groupPoli
 	return out, nil
 }
 
-// resolve answers what each changed block pattern of the blocklist-mode
-// groups selects (one listing of installed ids for all globs and regexes);
-// allowlist groups match their patterns against their assigned ids instead.
-func (pi PolicyImpact) resolve(ctx context.Context, groups map[domain.ID]*groupPolicies) (map[BlockKey]ImpactSelector, error) {
+// exceptedIDs are the extensions the agents' exceptions name.
+func exceptedIDs(exceptions map[domain.ID][]policy.Exception) map[extension.ExtensionID]bool {
+	out := map[extension.ExtensionID]bool{}
+	for _, list := range exceptions {
+		for _, e := range list {
+			out[e.ExtensionID] = true
+		}
+	}
+	return out
+}
+
+// resolve answers what each pattern patternsOf names for the groups
+// selects (one listing of installed ids for all globs and regexes). The
+// plan resolves the changed block patterns of blocklist-mode groups;
+// allowlist groups match their patterns against their assigned ids
+// instead.
+func (pi PolicyImpact) resolve(ctx context.Context, groups map[domain.ID]*groupPolicies,
+	patternsOf func(*groupPolicies) []blocklist.Pattern) (map[BlockKey]ImpactSelector, error) {
 	var patterns []blocklist.Pattern
 	seen := map[BlockKey]bool{}
 	for _, gp := range groups {
-		if !gp.blocklistMode() {
-			continue
-		}
-		for _, p := range gp.touched.patterns {
+		for _, p := range patternsOf(gp) {
 			if k := (BlockKey{p.Type(), p.String()}); !seen[k] {
 				seen[k] = true
 				patterns = append(patterns, p)

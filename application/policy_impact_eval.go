@@ -24,7 +24,8 @@ type impactEvaluation struct {
 // selectedJudgement is what judging an agent's selected items found.
 type selectedJudgement struct {
 	before, after policy.Verdict
-	present       map[extension.ExtensionID]bool // the selected items' ids
+	items         []report.Item                  // the selected items
+	present       map[extension.ExtensionID]bool // their ids
 	etag          string                         // of the agent's current policy
 }
 
@@ -88,47 +89,37 @@ func outcomeVerdict(items []report.Item, outcomes [][2]policy.Outcome, side int,
 	for i, it := range items {
 		o, id := outcomes[i][side], it.ExtensionID()
 		if o.Kind != "" {
-			v.Violations = appendViolation(v.Violations, policy.Violation{ExtensionID: id, Kind: o.Kind})
+			v.Violations = append(v.Violations, policy.Violation{ExtensionID: id, Kind: o.Kind})
 		}
 		if o.Advisory {
-			v.Violations = appendViolation(v.Violations, policy.Violation{ExtensionID: id, Kind: policy.KindAdvisory})
+			v.Violations = append(v.Violations, policy.Violation{ExtensionID: id, Kind: policy.KindAdvisory})
 		}
 		switch a := (policy.Action{Action: o.Action, ExtensionID: id}); o.Action {
 		case policy.ActionUninstall:
-			uninstall = appendAction(uninstall, a)
+			uninstall = append(uninstall, a)
 		case policy.ActionInstall:
-			install = appendAction(install, a)
+			install = append(install, a)
 		}
 	}
 	for _, id := range missing {
 		v.Violations = append(v.Violations, policy.Violation{ExtensionID: id, Kind: policy.KindRequiredMissing})
 		if e == group.EnforcementEnforce {
-			install = appendAction(install, policy.Action{Action: policy.ActionInstall, ExtensionID: id})
+			install = append(install, policy.Action{Action: policy.ActionInstall, ExtensionID: id})
 		}
 	}
+	// An extension on several editors repeats its violation and action:
+	// sorted, the repeats are neighbours (a scan per append made a
+	// 50-item inventory quadratic).
 	slices.SortFunc(v.Violations, func(a, b policy.Violation) int {
 		return cmp.Or(cmp.Compare(a.ExtensionID, b.ExtensionID), cmp.Compare(kindRank(a.Kind), kindRank(b.Kind)))
 	})
+	v.Violations = slices.CompactFunc(v.Violations, func(a, b policy.Violation) bool { return a.ExtensionID == b.ExtensionID && a.Kind == b.Kind })
 	byID := func(a, b policy.Action) int { return cmp.Compare(a.ExtensionID, b.ExtensionID) }
 	slices.SortFunc(uninstall, byID)
 	slices.SortFunc(install, byID)
-	v.Actions = append(uninstall, install...)
+	v.Actions = append(slices.Compact(uninstall), slices.Compact(install)...)
 	v.Compliant = len(v.Violations) == 0
 	return v
-}
-
-func appendViolation(list []policy.Violation, v policy.Violation) []policy.Violation {
-	if slices.ContainsFunc(list, func(x policy.Violation) bool { return x.ExtensionID == v.ExtensionID && x.Kind == v.Kind }) {
-		return list
-	}
-	return append(list, v)
-}
-
-func appendAction(list []policy.Action, a policy.Action) []policy.Action {
-	if slices.Contains(list, a) {
-		return list
-	}
-	return append(list, a)
 }
 
 // kindRank is the kind's place in policy.Kinds, the order violations sort in.
@@ -155,7 +146,7 @@ func (ev *impactEvaluation) judgeSelected(inventories []AgentInventory) []domain
 		case gp.touched.whole: // the whole inventory was selected: settled
 			ev.flip(inv.GroupID, inv.AgentID, before, after)
 		default:
-			ev.pending[inv.AgentID] = selectedJudgement{before: before, after: after, present: idsOf(inv.Items), etag: etag}
+			ev.pending[inv.AgentID] = selectedJudgement{before: before, after: after, items: inv.Items, present: idsOf(inv.Items), etag: etag}
 		}
 	}
 	out := make([]domain.ID, 0, len(ev.pending))
@@ -247,17 +238,49 @@ func (ev *impactEvaluation) judgeStored(pending []domain.ID, stored map[domain.I
 	return rest
 }
 
-// judgeWhole evaluates the agents' whole inventories under both policies.
-func (ev *impactEvaluation) judgeWhole(agents []domain.ID, full []AgentInventory) {
+// judgeRest judges, under both policies, the agents no stored verdict
+// settled, on what restInventories read of them: their whole inventory, or
+// in a blocklist-mode group their suspects besides the selected items
+// judged already.
+func (ev *impactEvaluation) judgeRest(agents []domain.ID, read []AgentInventory) {
 	items := map[domain.ID][]report.Item{}
-	for _, inv := range mergeInventories(full) {
+	for _, inv := range mergeInventories(read) {
 		items[inv.AgentID] = inv.Items
 	}
 	for _, agentID := range agents {
 		groupID := ev.agentGroup[agentID]
-		cur, cand := ev.judgesOf(ev.groups[groupID], agentID)
-		ev.flip(groupID, agentID, cur.Evaluate(items[agentID]), cand.Evaluate(items[agentID]))
+		gp, all := ev.groups[groupID], items[agentID]
+		if gp.blocklistMode() {
+			all = withSelected(ev.pending[agentID], all)
+		}
+		before, after := ev.verdicts(gp, agentID, all)
+		ev.flip(groupID, agentID, before, after)
 	}
+}
+
+// withSelected is the agent's selected items and those of more that the
+// selection did not hold.
+func withSelected(j selectedJudgement, more []report.Item) []report.Item {
+	out := slices.Clip(j.items)
+	for _, it := range more {
+		if !j.present[it.ExtensionID()] {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// verdicts judges items, all that decide the agent's compliance, under
+// both policies: from the group's memo of item outcomes and every
+// requirement they lack, or for an agent with exceptions by its own
+// policies.
+func (ev *impactEvaluation) verdicts(gp *groupPolicies, agentID domain.ID, items []report.Item) (before, after policy.Verdict) {
+	if len(ev.exceptions[agentID]) == 0 {
+		o, missing := gp.outcomesOf(items), gp.missingOf(items, true)
+		return outcomeVerdict(items, o, 0, missing[0], gp.current.Enforcement), outcomeVerdict(items, o, 1, missing[1], gp.candidate.Enforcement)
+	}
+	cur, cand := ev.judgesOf(gp, agentID)
+	return cur.Evaluate(items), cand.Evaluate(items)
 }
 
 // flip counts an agent whose compliance differs between before and after,

@@ -489,11 +489,11 @@ func (w *impactWorld) Live(context.Context, time.Time) ([]application.AgentExcep
 	return w.exceptions, nil
 }
 
-func (w *impactWorld) Selected(_ context.Context, sels []application.GroupSelection) ([]application.AgentInventory, error) {
+func (w *impactWorld) Selected(_ context.Context, sels []application.GroupSelection, agentIDs []domain.ID) ([]application.AgentInventory, error) {
 	var out []application.AgentInventory
 	for _, a := range w.agents {
 		i := slices.IndexFunc(sels, func(s application.GroupSelection) bool { return s.GroupID == a.group })
-		if i < 0 {
+		if i < 0 || (agentIDs != nil && !slices.Contains(agentIDs, a.id)) {
 			continue
 		}
 		sel := sels[i]

@@ -21,8 +21,9 @@ type AgentInventory struct {
 // impact.
 type VerdictInventory interface {
 	// Selected answers, per agent, the installed items that its group's
-	// selection selects (one selection per group at most).
-	Selected(ctx context.Context, sels []GroupSelection) ([]AgentInventory, error)
+	// selection selects (one selection per group at most, none Whole when
+	// agentIDs is given): of every enrolled agent, or only of agentIDs.
+	Selected(ctx context.Context, sels []GroupSelection, agentIDs []domain.ID) ([]AgentInventory, error)
 	// Inventories answers the agents' whole inventories.
 	Inventories(ctx context.Context, agentIDs []domain.ID) ([]AgentInventory, error)
 	// GroupAgents answers every enrolled agent of the groups, without items.

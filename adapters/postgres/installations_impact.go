@@ -88,7 +88,9 @@ func (r *InstallationReader) Impact(ctx context.Context, sel application.ImpactS
 	if len(ids) == 1 && len(publishers) == 0 {
 		query, first = impactOneID, ids[0]
 	}
-	if err := conn(ctx, r.db).NewRaw(query, first, stringArray(publishers), sample).Scan(ctx, &rows); err != nil {
+	if err := inLargeRead(ctx, r.db, func(ctx context.Context) error {
+		return conn(ctx, r.db).NewRaw(query, first, stringArray(publishers), sample).Scan(ctx, &rows)
+	}); err != nil {
 		return nil, nil, err
 	}
 	var groups []application.GroupImpact

@@ -32,15 +32,27 @@ FROM installations i `
 
 // Selected reads the rows of the selected ids and publishers (the extension
 // and publisher indexes) and of whole groups (the group index), in one pass;
-// each row is kept only if its own group's selection selects it.
-func (v *VerdictInventory) Selected(ctx context.Context, sels []application.GroupSelection) ([]application.AgentInventory, error) {
+// each row is kept only if its own group's selection selects it. With
+// agentIDs, only those agents' rows: a filter on the rows the indexes find,
+// not a walk of each agent's whole inventory.
+func (v *VerdictInventory) Selected(ctx context.Context, sels []application.GroupSelection, agentIDs []domain.ID) ([]application.AgentInventory, error) {
 	q := selectionOf(sels)
-	return v.scan(ctx, inventoryColumns+`WHERE (i.extension_id = ANY (?0) OR i.publisher = ANY (?1) OR i.group_id = ANY (?2::uuid[]))
+	query := inventoryColumns + `WHERE (i.extension_id = ANY (?0) OR i.publisher = ANY (?1) OR i.group_id = ANY (?2::uuid[]))
   AND (i.group_id = ANY (?2::uuid[])
        OR (i.group_id, i.extension_id) IN (SELECT g, x FROM unnest(?3::uuid[], ?4::text[]) AS s(g, x))
-       OR (i.group_id, i.publisher) IN (SELECT g, p FROM unnest(?5::uuid[], ?6::text[]) AS s(g, p)))`+enrolledOnly,
-		stringArray(q.ids), stringArray(q.publishers), uuidArray(q.whole),
-		uuidArray(q.idGroups), stringArray(q.groupIDs), uuidArray(q.publisherGroups), stringArray(q.groupPublishers))
+       OR (i.group_id, i.publisher) IN (SELECT g, p FROM unnest(?5::uuid[], ?6::text[]) AS s(g, p)))` + enrolledOnly
+	args := []any{stringArray(q.ids), stringArray(q.publishers), uuidArray(q.whole),
+		uuidArray(q.idGroups), stringArray(q.groupIDs), uuidArray(q.publisherGroups), stringArray(q.groupPublishers)}
+	if agentIDs != nil {
+		query += ` AND i.agent_id = ANY (?7::uuid[])`
+		args = append(args, uuidArray(uuids(agentIDs)))
+	}
+	var out []application.AgentInventory
+	err := inLargeRead(ctx, v.db, func(ctx context.Context) (err error) {
+		out, err = v.scan(ctx, query, args...)
+		return err
+	})
+	return out, err
 }
 
 // selectionArgs are a plan's group selections as query arrays: the

@@ -20,7 +20,8 @@ import (
 // selected for one group is not read for another group's agents (the
 // query finds rows through the shared id and publisher lists, then keeps
 // each by its own group's selection); retired agents and groups without a
-// selection are left out; items carry their editor, version and digest.
+// selection are left out; items carry their editor, version and digest;
+// given agents, only theirs are read.
 func TestVerdictInventorySelectsPerGroup(t *testing.T) {
 	t.Parallel()
 	db := pgtest.DB(t)
@@ -70,13 +71,21 @@ VALUES (?, ?, ?, ?, ?, ?, now())`, agent.String(), []string{"vscode", "cursor"}[
 		{GroupID: a, ExtensionIDs: []string{one}},
 		{GroupID: b, Publishers: []string{pb}},
 		{GroupID: c, Whole: true},
-	})
+	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"a1 true " + one + "@1.0.0 vscode abab", "b1 true " + other + "@1.1.0 cursor abab", "c1 true " + two + "@1.0.0 vscode abab"}
 	if g := lines(got); !slices.Equal(g, want) {
 		t.Fatalf("selected\n got %v\nwant %v", g, want)
+	}
+	// Only the agents asked for: a2 has a1's selected item but is not asked.
+	a2 := install(a, "active", one)
+	mine[a2] = "a2"
+	only, err := inv.Selected(ctx, []application.GroupSelection{{GroupID: a, ExtensionIDs: []string{one}}, {GroupID: b, Publishers: []string{pb}}},
+		[]domain.ID{a1, b1})
+	if g, want := lines(only), []string{"a1 true " + one + "@1.0.0 vscode abab", "b1 true " + other + "@1.1.0 cursor abab"}; err != nil || !slices.Equal(g, want) {
+		t.Fatalf("selected of a1 and b1\n got %v %v\nwant %v", g, err, want)
 	}
 	whole, err := inv.Inventories(ctx, []domain.ID{a1})
 	if g := lines(whole); err != nil || len(g) != 3 {
