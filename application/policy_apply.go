@@ -40,15 +40,9 @@ type AppliedPolicy struct {
 func (uc ApplyPolicy) Execute(ctx context.Context, actor audit.Actor, f PolicyFile, prune bool, revision string) (_ AppliedPolicy, err error) {
 	ctx, obs := observe(ctx, "ApplyPolicy")
 	defer obs.end(&err)
-	if revision == "" {
-		return AppliedPolicy{}, domain.Invalid("invalid apply", domain.FieldError{Field: "revision", Message: "is required: the revision of the plan being applied"})
-	}
-	if len(f.Problems) > 0 {
-		return AppliedPolicy{}, uc.refuse(ctx, f, prune)
-	}
-	planned, err := parseRevision(revision)
-	if err != nil {
-		return AppliedPolicy{}, err
+	planned, revisionErr := parseRevision(revision)
+	if revisionErr != nil || len(f.Problems) > 0 {
+		return AppliedPolicy{}, uc.refuse(ctx, f, prune, revisionErr)
 	}
 	// The file is checked before anything is locked: it does not depend
 	// on the state.
@@ -102,13 +96,27 @@ func (uc ApplyPolicy) Execute(ctx context.Context, actor audit.Actor, f PolicyFi
 }
 
 // refuse answers every problem of a bad file, its own and the server's
-// findings on the entries that parsed, as a plan does. It writes nothing,
-// so it takes no lock.
-func (uc ApplyPolicy) refuse(ctx context.Context, f PolicyFile, prune bool) error {
+// findings on the entries that parsed, as a plan does, with the revision's
+// (missing or not a plan's) when it has one. It writes nothing, so it takes
+// no lock.
+func (uc ApplyPolicy) refuse(ctx context.Context, f PolicyFile, prune bool, revisionErr error) error {
 	current, err := uc.Store.Read(ctx)
 	if err != nil {
 		return err
 	}
-	_, err = preparePolicy(ctx, uc.Groups, uc.Guard, current, f, prune)
-	return err
+	_, fileErr := preparePolicy(ctx, uc.Groups, uc.Guard, current, f, prune)
+	if revisionErr == nil {
+		return fileErr
+	}
+	// A bad revision and the file's own problems, in one answer; a
+	// conflict (a prune of a group with agents) waits for a revision.
+	var fe domain.FieldErrors
+	fe.Include("", revisionErr)
+	switch domain.CodeOf(fileErr) {
+	case domain.CodeInvalid:
+		fe.Include("", fileErr)
+	case domain.CodeUnavailable, domain.CodeInternal:
+		return fileErr
+	}
+	return fe.Err("invalid apply")
 }

@@ -24,14 +24,21 @@ func revisionOf(s PolicyState, f PolicyFile, prune bool) planRevision {
 func (r planRevision) String() string { return "r-" + r.state + "." + r.file }
 
 // parseRevision reads a revision a plan answered. Errors: invalid, naming
-// revision (a revision of another form, one from before plans named their
-// file included).
+// revision (none, a revision of another form, one from before plans named
+// their file included, digests that are not lower-case hex).
 func parseRevision(raw string) (planRevision, error) {
+	if raw == "" {
+		return planRevision{}, domain.Invalid("invalid apply", domain.FieldError{Field: "revision", Message: "is required: the revision of the plan being applied"})
+	}
 	state, file, ok := strings.Cut(strings.TrimPrefix(raw, "r-"), ".")
-	if !strings.HasPrefix(raw, "r-") || !ok || len(state) != 32 || len(file) != 64 {
+	if !strings.HasPrefix(raw, "r-") || !ok || len(state) != 32 || len(file) != 64 || !lowerHex(state) || !lowerHex(file) {
 		return planRevision{}, domain.Invalid("invalid apply", domain.FieldError{Field: "revision", Message: "is not a revision a plan answered: plan again"})
 	}
 	return planRevision{state: state, file: file}, nil
+}
+
+func lowerHex(s string) bool {
+	return strings.Trim(s, "0123456789abcdef") == ""
 }
 
 // checkPlannedFile refuses a file other than the one planned at r.

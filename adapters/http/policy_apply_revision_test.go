@@ -80,3 +80,43 @@ func TestPolicyApplyAtARevisionAppliesOnlyThePlannedFile(t *testing.T) {
 		t.Fatalf("a revision no plan answered: %d %s", a.status, a.body)
 	}
 }
+
+// TestPolicyApplyRefusesABadRevisionWithTheFilesProblems: an apply without
+// a revision, or with one no plan answered (garbled digests of the right
+// length included), is a 400 that names the revision and, when the file
+// has problems too, each of them by its path, in one answer; it writes
+// nothing.
+func TestPolicyApplyRefusesABadRevisionWithTheFilesProblems(t *testing.T) {
+	e := newAdminEnv(t)
+	pub := strings.ToLower(uniqueName("badrev"))
+	bad := "version: 1\nblocklist:\n  - {pattern_type: publisher, pattern: " + pub + "}\n  - {pattern_type: nonsense, pattern: " + pub + "-x}\n"
+	good := "version: 1\nblocklist:\n  - {pattern_type: publisher, pattern: " + pub + "}\n"
+	garbled := "r-" + strings.Repeat("z", 32) + "." + strings.Repeat("0", 64)
+	for _, c := range []struct {
+		what, file, revision string
+		fields               []string
+	}{
+		{"a bad file without a revision", bad, "", []string{"revision", "blocklist[1].pattern_type"}},
+		{"a bad file at a garbled revision", bad, garbled, []string{"revision", "blocklist[1].pattern_type"}},
+		{"a good file without a revision", good, "", []string{"revision"}},
+		{"a good file at a garbled revision", good, garbled, []string{"revision"}},
+		{"a good file at a revision in capitals", good, "r-" + strings.Repeat("A", 32) + "." + strings.Repeat("0", 64), []string{"revision"}},
+	} {
+		b, _ := json.Marshal(map[string]any{"file": c.file, "revision": c.revision})
+		a := e.as(user.RoleEditor, "POST", "/api/v1/policy/apply", string(b))
+		var p struct {
+			Errors []struct{ Field string }
+		}
+		_ = json.Unmarshal(a.body, &p)
+		var fields []string
+		for _, f := range p.Errors {
+			fields = append(fields, f.Field)
+		}
+		if a.status != 400 || strings.Join(fields, " ") != strings.Join(c.fields, " ") {
+			t.Fatalf("%s: %d %s, want 400 naming %v", c.what, a.status, a.body, c.fields)
+		}
+		if n := e.count(`SELECT count(*) FROM blocklist WHERE pattern LIKE ?`, pub+"%"); n != 0 {
+			t.Fatalf("%s wrote %d entries", c.what, n)
+		}
+	}
+}
