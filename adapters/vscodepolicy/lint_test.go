@@ -34,6 +34,9 @@ func lintCases() []lintCase {
 		{`{"*": false, "acme.tool": null}`, "acme.tool", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "acme.tool", Version: "9.9.9"}, true},
 		{`{"*": false, "acme.tool": {"version": "1.0.0"}}`, "acme.tool", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "acme.tool", Version: "9.9.9"}, true},
 		{`{"*": false, "acme.tool": ["1.4.0+build5"]}`, "acme.tool", vscodepolicy.EffectNeverMatches, vscodepolicytest.Candidate{ID: "acme.tool", Version: "1.4.0+build5"}, false},
+		{`{"*": false, "acme.tool": 0}`, "acme.tool", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "acme.tool", Version: "9.9.9"}, true},
+		{`{"*": false, "acme": 1}`, "acme", vscodepolicy.EffectFailOpen, vscodepolicytest.Candidate{ID: "acme.tool", Version: "9.9.9"}, true},
+		{`{"*": false, "acme.tool": [1]}`, "acme.tool", vscodepolicy.EffectNeverMatches, vscodepolicytest.Candidate{ID: "acme.tool", Version: "1.0.0"}, false},
 	}
 }
 
