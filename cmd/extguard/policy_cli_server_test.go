@@ -291,3 +291,62 @@ blocklist:
 		t.Fatal("a bad file's valid entry was applied")
 	}
 }
+
+// TestPolicyCommandsApplyEverySectionAgainstARealServer: a file with all
+// four sections (a group with its settings, a catalog entry, its
+// assignment to that group, a block) plans one create per resource with
+// exit 2, applies them with exit 0 as one change set, then plans nothing
+// (exit 0) and exports them back; a change of the group's settings alone
+// then plans as one change.
+func TestPolicyCommandsApplyEverySectionAgainstARealServer(t *testing.T) {
+	url := realServer(t)
+	admin := apiKey(t, "admin")
+	name := strings.ToLower("sections-" + domain.NewID().String()[24:])
+	body := func(mode string) string {
+		return fmt.Sprintf(`version: 1
+groups:
+  - {name: %[1]s, description: every section, settings: {mode: %[2]s, enforcement: enforce, heartbeat_interval_s: 120}}
+catalog:
+  - {extension_id: %[1]s.tool, pinned_version: 1.2.3}
+assignments:
+  - {group: %[1]s, extension_id: %[1]s.tool, required: true}
+blocklist:
+  - {pattern_type: publisher, pattern: %[1]s-evil, reason: malware}
+`, name, mode)
+	}
+	file := writePolicyFile(t, body("allowlist"))
+	code, out, errOut := policyCLI(t, url, admin, "plan", "-f", file, "--json")
+	var plan struct {
+		Changes []struct{ Resource, Key, Action string } `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &plan); err != nil || code != 2 {
+		t.Fatalf("plan: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	var got []string
+	for _, c := range plan.Changes {
+		got = append(got, c.Action+" "+c.Resource)
+	}
+	if strings.Join(got, ", ") != "create group, create catalog, create assignment, create blocklist" {
+		t.Fatalf("plan of every section: %v\n%s", got, out)
+	}
+	code, out, errOut = policyCLI(t, url, admin, "apply", "-f", file)
+	if code != 0 || !strings.Contains(out, "Applied 4 change(s) as change set") {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := policyCLI(t, url, admin, "plan", "-f", file); code != 0 || !strings.Contains(out, "No changes") {
+		t.Fatalf("plan after apply: exit %d, want 0\n%s%s", code, out, errOut)
+	}
+	code, out, _ = policyCLI(t, url, admin, "export")
+	for _, want := range []string{"name: " + name, "extension_id: " + name + ".tool", "pinned_version: 1.2.3", "group: " + name, "pattern: " + name + "-evil", "heartbeat_interval_s: 120"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("export: exit %d, %q missing\n%s", code, want, out)
+		}
+	}
+	moved := writePolicyFile(t, body("blocklist"))
+	code, out, errOut = policyCLI(t, url, admin, "plan", "-f", moved, "--json")
+	plan.Changes = nil
+	if err := json.Unmarshal([]byte(out), &plan); err != nil || code != 2 || len(plan.Changes) != 1 ||
+		plan.Changes[0].Resource != "group" || plan.Changes[0].Action != "change" || plan.Changes[0].Key != name {
+		t.Fatalf("plan of a settings change: exit %d, %v, want one change of group %s\n%s%s", code, err, name, out, errOut)
+	}
+}
