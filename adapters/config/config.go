@@ -21,7 +21,10 @@ type Config struct {
 	HTTPAddr    string
 	// MetricsAddr, when set, serves /metrics on a listener of its own (the
 	// worker process has no HTTP API); empty: none.
-	MetricsAddr   string
+	MetricsAddr string
+	// Pprof adds Go's profiler (/debug/pprof/) to the MetricsAddr listener,
+	// never to the API's: where the CPU goes in a fleet run, in production.
+	Pprof         bool
 	AdminEmail    string
 	AdminPassword string
 
@@ -55,6 +58,7 @@ func Load(getenv func(string) string) (Config, error) {
 		RedisURL:             r.url("EXTGUARD_REDIS_URL", "redis://127.0.0.1:6379/0", "redis", "rediss"),
 		HTTPAddr:             r.listenAddr("EXTGUARD_HTTP_ADDR", ":8080"),
 		MetricsAddr:          r.listenAddr("EXTGUARD_METRICS_ADDR", ""),
+		Pprof:                r.boolean("EXTGUARD_PPROF", false),
 		AdminEmail:           r.str("EXTGUARD_ADMIN_EMAIL", ""),
 		AdminPassword:        r.str("EXTGUARD_ADMIN_PASSWORD", ""),
 		TrustedProxies:       r.prefixes("EXTGUARD_TRUSTED_PROXIES"),
@@ -74,6 +78,9 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if (cfg.AdminEmail == "") != (cfg.AdminPassword == "") {
 		r.fail("EXTGUARD_ADMIN_EMAIL", "EXTGUARD_ADMIN_EMAIL and EXTGUARD_ADMIN_PASSWORD must be set together")
+	}
+	if cfg.Pprof && cfg.MetricsAddr == "" {
+		r.fail("EXTGUARD_PPROF", "the profiler is served on the EXTGUARD_METRICS_ADDR listener only: set that too (an internal address)")
 	}
 	if len(r.errs) > 0 {
 		return Config{}, errors.Join(r.errs...)

@@ -90,3 +90,19 @@ func TestRetentionsTakeDaysDurationsAndZero(t *testing.T) {
 		t.Fatalf("want both named: %v", err)
 	}
 }
+
+// TestPprofNeedsTheMetricsListener: the profiler is off unless asked for,
+// and asked for without EXTGUARD_METRICS_ADDR it stops startup, since the
+// API's own listener never serves it.
+func TestPprofNeedsTheMetricsListener(t *testing.T) {
+	if cfg, err := Load(env(nil)); err != nil || cfg.Pprof {
+		t.Fatalf("default: pprof %v, %v", cfg.Pprof, err)
+	}
+	if _, err := Load(env(map[string]string{"EXTGUARD_PPROF": "true"})); err == nil || !strings.Contains(err.Error(), "EXTGUARD_METRICS_ADDR") {
+		t.Fatalf("pprof without a metrics listener: %v", err)
+	}
+	cfg, err := Load(env(map[string]string{"EXTGUARD_PPROF": "true", "EXTGUARD_METRICS_ADDR": "127.0.0.1:9464"}))
+	if err != nil || !cfg.Pprof {
+		t.Fatalf("pprof with a metrics listener: %v %v", cfg.Pprof, err)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,7 +23,12 @@ type MetricsListener struct {
 	Metrics prometheus.Gatherer
 	Checks  []ReadinessCheck
 	Log     *slog.Logger
+	Pprof   bool // also serve Go's profiler under /debug/pprof/ (EXTGUARD_PPROF)
 }
+
+// profileWriteTimeout lets a CPU profile run for up to two minutes: the
+// profiler refuses a duration the server's write timeout would cut.
+const profileWriteTimeout = 2*time.Minute + 5*time.Second
 
 // Run serves until ctx ends.
 func (m MetricsListener) Run(ctx context.Context) error {
@@ -31,6 +37,9 @@ func (m MetricsListener) Run(ctx context.Context) error {
 		return err
 	}
 	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+	if m.Pprof {
+		srv.WriteTimeout = profileWriteTimeout
+	}
 	m.Log.Info("metrics listening", "addr", ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -56,6 +65,13 @@ func (m MetricsListener) Handler() http.Handler {
 		_, _ = w.Write([]byte(`{"status":"ok"}` + "\n"))
 	})
 	mux.HandleFunc("GET /readyz", m.ready)
+	if m.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index) // and the named profiles: heap, goroutine, allocs…
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 

@@ -88,7 +88,7 @@ func runProcess(ctx context.Context, mode string, cfg config.Config, log *slog.L
 	defer unobserve()
 	if cfg.MetricsAddr != "" {
 		runners = append(runners, telemetry.MetricsListener{Addr: cfg.MetricsAddr, Metrics: tel.Metrics,
-			Checks: ready.listener(), Log: log})
+			Checks: ready.listener(), Log: log, Pprof: cfg.Pprof})
 	}
 	// When the stop was asked for, to say in one line how long it took.
 	asked := make(chan time.Time, 1)
