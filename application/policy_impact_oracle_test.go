@@ -240,11 +240,17 @@ func newImpactWorld(r *rand.Rand) *impactWorld {
 		}
 	}
 	w.candidate = mutate(r, w.current)
+	// In half the worlds no agent has one of the ids, which rules,
+	// assignments and exceptions may still name.
+	absent := ""
+	if r.IntN(2) == 0 {
+		absent = pick(r, oracleIDs)
+	}
 	for _, g := range w.current.Groups[:3] {
 		for range 12 {
 			a := agentOf{domain.NewID(), g.ID()}
 			w.agents = append(w.agents, a)
-			w.items[a.id] = randomInventory(r)
+			w.items[a.id] = randomInventory(r, absent)
 			for range max(0, r.IntN(10)-7) { // one agent in ten has one, one in ten two
 				w.exceptions = append(w.exceptions, application.AgentException{ID: domain.NewID(), AgentID: a.id,
 					ExtensionID: extension.ExtensionID(pick(r, oracleIDs)), Version: pick(r, append([]string{""}, oracleVersions...))})
@@ -361,10 +367,10 @@ func mutate(r *rand.Rand, s application.PolicyState) application.PolicyState {
 	return out
 }
 
-func randomInventory(r *rand.Rand) []report.Item {
+func randomInventory(r *rand.Rand, absent string) []report.Item {
 	var out []report.Item
 	for _, id := range oracleIDs {
-		if r.IntN(3) != 0 {
+		if r.IntN(3) != 0 || id == absent {
 			continue
 		}
 		for _, ed := range []string{"vscode", "cursor"}[:1+r.IntN(2)] {
@@ -541,7 +547,19 @@ func (w *impactWorld) StoredVerdicts(_ context.Context, agentIDs []domain.ID) (m
 	return out, nil
 }
 
-func (w *impactWorld) ExtensionIDs(context.Context) ([]string, error) { return oracleIDs, nil }
+// ExtensionIDs are the distinct installed ids, as the installation reader
+// lists them for globs and regexes: an id nobody has installed is not
+// among them, though a pattern or an assignment may name it.
+func (w *impactWorld) ExtensionIDs(context.Context) ([]string, error) {
+	var out []string
+	for _, items := range w.items {
+		for _, it := range items {
+			out = append(out, it.ExtensionID().String())
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
 
 func (w *impactWorld) Find(context.Context, application.InstallationFilter, application.PageRequest) (application.Page[application.Installation], error) {
 	return application.Page[application.Installation]{}, domain.Internal("not used by the impact")

@@ -79,8 +79,8 @@ func (pi PolicyImpact) restInventories(ctx context.Context, ev *impactEvaluation
 
 // suspects is, for each blocklist-mode group, every item either policy may
 // find at fault: what its block rules and advisories select, the ids it
-// requires or allows (a pin makes other versions a mismatch), and those
-// agents' exceptions name (an exception with a version pins too). An item
+// requires or allows (a pin makes other versions a mismatch), and any
+// agent's exceptions name (an exception with a version pins too). An item
 // outside it is fine under both policies, so the verdicts of an agent's
 // suspects are its verdicts, requirements included (a required id is a
 // suspect: an agent lacks it exactly when no suspect item has it).
