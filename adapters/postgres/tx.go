@@ -60,7 +60,8 @@ func conn(ctx context.Context, db *bun.DB) bun.IDB {
 // 100,000 agents) went lossy, and rechecking every row of the lossy pages
 // against 200 extension ids took 9.5 s instead of 0.8 s; the block
 // impact's distinct agents spilled to disk. It is one admin request's
-// memory, for as long as the read runs.
+// memory, for the rest of the transaction: the read's own, or ctx's when
+// it carries one (SET LOCAL lasts until that one ends).
 const largeReadWorkMem = "64MB"
 
 // inLargeRead runs fn in a read-only transaction whose statements may use
