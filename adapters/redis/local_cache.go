@@ -31,8 +31,8 @@ func sourceContext(ctx context.Context) (context.Context, context.CancelFunc) {
 // the bus is connected. Every invalidation bumps a generation, and a value
 // read from the source is stored only if no invalidation happened since the
 // read began: otherwise a read racing a revocation could cache the old row.
-// Every agent request reads two or three of these, so reads take no lock
-// (see shardedMap); loads and invalidations serialise on mu.
+// Every agent request reads two or three of these, so reads take only a
+// shard's read lock (see shardedMap); loads and invalidations serialise on mu.
 type localCache[K comparable, V any] struct {
 	bus    *Bus
 	ttl    time.Duration

@@ -43,8 +43,8 @@ import (
 // of a core) at the 100,000 agents this is built for (BenchmarkRateLimiterSync).
 // Idle subjects are swept apart, every forgetEvery.
 //
-// Allow takes no lock, since every agent request checks two limits, one of
-// them the fleet-wide key's: each subject's counter stays from window to
+// Allow takes no lock but a shard's read lock, since every agent request
+// checks two limits, one of them the fleet-wide key's: each subject's counter stays from window to
 // window (a busy subject costs no map write per window) and is counted with
 // atomics. Subjects named by an id (agents, keys: as many as exist) are in
 // a shardedMap per kind keyed by the id alone, the fastest to read and the
