@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 
 	"github.com/extguard/extguard/adapters/postgres"
@@ -158,6 +159,37 @@ func BenchmarkPolicyPlanApply(b *testing.B) {
 			return err
 		})
 	})
+	// A threat feed of 2,000 advisories (ids no agent has, and a glob on
+	// the rare extension) changes every group's policy, so no stored
+	// verdict is current: the worst case again, with every advisory among
+	// the suspects of the agents the blocks may flip.
+	seedAdvisories(b, db, tag, 2000)
+	b.Run("plan-feed", func(b *testing.B) {
+		measure(b, func() error {
+			p, err := plan.Execute(ctx, blocked, false)
+			if err == nil && (len(p.Changes) != 200 || p.Verdicts.TurnNonCompliant == 0) {
+				b.Fatalf("%d changes, %d turn non-compliant", len(p.Changes), p.Verdicts.TurnNonCompliant)
+			}
+			return err
+		})
+	})
+}
+
+// seedAdvisories adds an alert-mode feed of n exact advisories of ids no
+// agent has and one glob on the fleet's rare extension.
+func seedAdvisories(b *testing.B, db *bun.DB, tag string, n int) {
+	b.Helper()
+	ctx := context.Background()
+	feed := uuid.Must(uuid.NewV7())
+	if _, err := db.ExecContext(ctx, `INSERT INTO threat_feeds (id, name, kind, mode, interval_s, created_at, updated_at)
+VALUES (?, ?, 'extguard', 'alert', 3600, now(), now())`, feed, "bench feed "+tag); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO feed_advisories (feed_id, pattern_type, pattern, severity, reason, first_seen_at)
+SELECT ?::uuid, 'exact', 'malware-' || ? || '.x' || g, 'high', 'bench', now() FROM generate_series(1, ?) g
+UNION ALL SELECT ?::uuid, 'glob', 'evil-' || ? || '.*', 'critical', 'bench', now()`, feed, tag, n, feed, tag); err != nil {
+		b.Fatal(err)
+	}
 }
 
 func benchBlock(b *testing.B, id string) blocklist.Entry {
