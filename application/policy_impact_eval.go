@@ -67,14 +67,20 @@ func (ev *impactEvaluation) selectedVerdicts(gp *groupPolicies, inv AgentInvento
 		if unchanged(o) && gp.missingAlike(missing) {
 			return policy.Verdict{}, policy.Verdict{}, "", false
 		}
-		before = outcomeVerdict(inv.Items, o, 0, missing[0], gp.current.Enforcement)
-		after = outcomeVerdict(inv.Items, o, 1, missing[1], gp.candidate.Enforcement)
+		before, after = gp.outcomeVerdicts(inv.Items, o, missing)
 		return before, after, gp.current.ETag, true
 	}
 	cur, cand := ev.judgesOf(gp, inv.AgentID)
 	before = selectedVerdict(cur.Evaluate(inv.Items), gp.touched, inv.Items)
 	after = selectedVerdict(cand.Evaluate(inv.Items), gp.touched, inv.Items)
 	return before, after, cur.ETag(), true
+}
+
+// outcomeVerdicts is both sides' outcomeVerdict, each with its policy's
+// enforcement.
+func (gp *groupPolicies) outcomeVerdicts(items []report.Item, outcomes [][2]policy.Outcome, missing [2][]extension.ExtensionID) (before, after policy.Verdict) {
+	return outcomeVerdict(items, outcomes, 0, missing[0], gp.current.Enforcement),
+		outcomeVerdict(items, outcomes, 1, missing[1], gp.candidate.Enforcement)
 }
 
 // outcomeVerdict is the verdict side (0 current, 1 candidate) of the items'
@@ -276,8 +282,7 @@ func withSelected(j selectedJudgement, more []report.Item) []report.Item {
 // policies.
 func (ev *impactEvaluation) verdicts(gp *groupPolicies, agentID domain.ID, items []report.Item) (before, after policy.Verdict) {
 	if len(ev.exceptions[agentID]) == 0 {
-		o, missing := gp.outcomesOf(items), gp.missingOf(items, true)
-		return outcomeVerdict(items, o, 0, missing[0], gp.current.Enforcement), outcomeVerdict(items, o, 1, missing[1], gp.candidate.Enforcement)
+		return gp.outcomeVerdicts(items, gp.outcomesOf(items), gp.missingOf(items, true))
 	}
 	cur, cand := ev.judgesOf(gp, agentID)
 	return cur.Evaluate(items), cand.Evaluate(items)
