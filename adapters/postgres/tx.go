@@ -67,16 +67,14 @@ const largeReadWorkMem = "64MB"
 // inLargeRead runs fn in a read-only transaction whose statements may use
 // largeReadWorkMem; within ctx's transaction, when it carries one.
 func inLargeRead(ctx context.Context, db *bun.DB, fn func(ctx context.Context) error) error {
-	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
-		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '"+largeReadWorkMem+"'"); err != nil {
-			return classify(err)
-		}
-		return fn(ctx)
-	}
-	return classify(db.RunInTx(ctx, &sql.TxOptions{ReadOnly: true}, func(ctx context.Context, tx bun.Tx) error {
+	read := func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '"+largeReadWorkMem+"'"); err != nil {
 			return err
 		}
 		return fn(context.WithValue(ctx, txKey{}, tx))
-	}))
+	}
+	if tx, ok := ctx.Value(txKey{}).(bun.Tx); ok {
+		return classify(read(ctx, tx))
+	}
+	return classify(db.RunInTx(ctx, &sql.TxOptions{ReadOnly: true}, read))
 }
