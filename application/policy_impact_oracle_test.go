@@ -47,6 +47,32 @@ func TestPolicyImpactAgreesWithWholeInventories(t *testing.T) {
 	}
 }
 
+// TestPolicyImpactAgreesUnderALargeFeed: with a threat feed naming more ids
+// than manySuspectIDs (ids no agent has), a group's suspects are kept to the
+// ids installed anywhere; the impact must still count what judging whole
+// inventories counts.
+func TestPolicyImpactAgreesUnderALargeFeed(t *testing.T) {
+	for seed := range uint64(40) { // each world judges 300 more rules: ~2 s
+		w := newImpactWorld(rand.New(rand.NewPCG(seed, seed*7919+1)))
+		for i := range 300 {
+			w.advisories = append(w.advisories, policy.AdvisoryRule{Feed: "f", PatternType: blocklist.PatternExact,
+				Pattern: fmt.Sprintf("feed.x%03d", i), Block: i%2 == 0})
+		}
+		want := w.oracle()
+		for _, stored := range []string{"none", "some-stale"} {
+			pi := application.PolicyImpact{Inputs: w, Inventory: w.withStored(stored), Exceptions: w,
+				Select: application.BlockImpact{Installations: w}, Clock: application.SystemClock{}}
+			got, err := pi.Of(context.Background(), w.current, w.candidate)
+			if err != nil {
+				t.Fatalf("seed %d: %v", seed, err)
+			}
+			if g := summarizeImpact(got); !reflect.DeepEqual(g, want) {
+				t.Fatalf("seed %d, stored verdicts %s:\n got %v\nwant %v\nworld: %s", seed, stored, g, want, w)
+			}
+		}
+	}
+}
+
 // oracleSeeds is how many worlds the test checks (under a second).
 const oracleSeeds = 400
 
